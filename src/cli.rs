@@ -1,0 +1,188 @@
+//! Shared command-line conventions: flag parsers, per-example defaults, modes and the `--json` summary.
+//!
+//! Every example takes the same flag names (`--tasks`, `--workers`, `--seconds`,
+//! `--mode`, `--json`). Invalid values are reported by clap with exit code 2.
+
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::timeline::Timeline;
+
+/// Longest duration a `--seconds` flag accepts: examples are meant to finish in seconds.
+pub const MAX_SECONDS: f64 = 600.0;
+
+/// Parses a count such as `--tasks` or `--workers`: a whole number, at least 1.
+pub fn parse_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
+}
+
+/// Parses a duration in seconds such as `--seconds 1.5`: finite, not negative, at most [`MAX_SECONDS`].
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !seconds.is_finite() {
+        Err(format!("`{text}` is not a finite number of seconds"))
+    } else if seconds < 0.0 {
+        Err("must not be negative".into())
+    } else if seconds > MAX_SECONDS {
+        Err(format!("must be at most {MAX_SECONDS} seconds"))
+    } else {
+        Ok(Duration::from_secs_f64(seconds))
+    }
+}
+
+/// Parses the command line into `T`, with per-example defaults for shared flags.
+///
+/// `defaults` pairs a flag's id (its field name) with a default value, so two
+/// examples can share a flag and its parser while defaulting differently
+/// (two tasks in `sync_script`, ten in `loop_join`). `--help` shows them.
+pub fn parse_with_defaults<T: Parser>(defaults: &[(&'static str, &'static str)]) -> T {
+    let mut command = T::command();
+    for &(id, value) in defaults {
+        command = command.mut_arg(id, |arg| arg.default_value(value));
+    }
+    let matches = command.get_matches();
+    T::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
+/// The modes to run: the one chosen with `--mode`, or all of them in turn.
+pub fn modes<M: ValueEnum + Clone>(chosen: Option<M>) -> Vec<M> {
+    match chosen {
+        Some(mode) => vec![mode],
+        None => M::value_variants().to_vec(),
+    }
+}
+
+/// The name `--mode` accepts for this mode.
+pub fn mode_name<M: ValueEnum>(mode: &M) -> String {
+    mode.to_possible_value()
+        .map(|value| value.get_name().to_string())
+        .unwrap_or_default()
+}
+
+/// One run of one mode, printed as one JSON line by `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub example: &'static str,
+    pub mode: String,
+    pub tasks: usize,
+    pub workers: usize,
+    pub elapsed_s: f64,
+    /// Extra keys: `ideal_s`, `max_overlap`, ... (see [`Summary::from_timeline`]).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Summary {
+    pub fn new(
+        example: &'static str,
+        mode: impl Into<String>,
+        tasks: usize,
+        workers: usize,
+        elapsed: Duration,
+    ) -> Self {
+        Summary {
+            example,
+            mode: mode.into(),
+            tasks,
+            workers,
+            elapsed_s: round_ms(elapsed.as_secs_f64()),
+            extra: Map::new(),
+        }
+    }
+
+    /// A summary of a recorded run: elapsed and ideal time, most tasks at once,
+    /// finished tasks and the threads that ran them.
+    pub fn from_timeline(
+        example: &'static str,
+        mode: impl Into<String>,
+        tasks: usize,
+        workers: usize,
+        timeline: &Timeline,
+    ) -> Self {
+        Summary::new(example, mode, tasks, workers, timeline.elapsed)
+            .with("ideal_s", round_ms(timeline.ideal_time().as_secs_f64()))
+            .with("max_overlap", timeline.max_overlap())
+            .with("finished", timeline.spans.len())
+            .with("threads_used", timeline.workers().len())
+    }
+
+    /// Adds (or replaces) a key.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a summary is always valid JSON")
+    }
+}
+
+/// Prints each summary as one JSON line, if `json` is set. Call it last.
+pub fn print_json(summaries: &[Summary], json: bool) {
+    if json {
+        for summary in summaries {
+            println!("{}", summary.to_json());
+        }
+    }
+}
+
+fn round_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_must_be_positive_whole_numbers() {
+        assert_eq!(parse_count("10"), Ok(10));
+        assert!(parse_count("0").unwrap_err().contains("at least 1"));
+        assert!(
+            parse_count("-3")
+                .unwrap_err()
+                .contains("not a whole number")
+        );
+        assert!(
+            parse_count("two")
+                .unwrap_err()
+                .contains("not a whole number")
+        );
+    }
+
+    #[test]
+    fn seconds_must_be_finite_and_not_negative() {
+        assert_eq!(parse_seconds("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_seconds("0"), Ok(Duration::ZERO));
+        assert!(parse_seconds("-1").unwrap_err().contains("negative"));
+        assert!(parse_seconds("NaN").unwrap_err().contains("finite"));
+        assert!(parse_seconds("inf").unwrap_err().contains("finite"));
+        assert!(parse_seconds("soon").unwrap_err().contains("not a number"));
+        assert!(parse_seconds("1e9").unwrap_err().contains("at most"));
+    }
+
+    #[test]
+    fn summary_has_the_required_keys_on_one_line() {
+        let line = Summary::new("demo", "seq", 2, 1, Duration::from_millis(2004))
+            .with("ideal_s", 2.0)
+            .to_json();
+        let value: Value = serde_json::from_str(&line).unwrap();
+        assert!(!line.contains('\n'));
+        assert_eq!(value["example"], "demo");
+        assert_eq!(value["mode"], "seq");
+        assert_eq!(value["tasks"], 2);
+        assert_eq!(value["workers"], 1);
+        assert_eq!(value["elapsed_s"], 2.004);
+        assert_eq!(value["ideal_s"], 2.0);
+    }
+}

@@ -1,0 +1,17 @@
+//! Fixtures and teaching tools for *Concurrency in Rust, by Example*.
+//!
+//! The examples under `examples/` keep the concurrency on the page; everything
+//! else they need (flag parsing, the `--json` summary, the timeline chart) lives
+//! here so that each example stays short.
+
+pub mod cli;
+pub mod timeline;
+
+/// The book's chapters as doc-tests: `cargo test` compiles (and runs) every
+/// inline code block of every chapter. `build.rs` writes one module per chapter
+/// whose docs are the chapter, with blocks that `{{#include}}` an example blanked
+/// out (those examples are compiled as cargo examples instead).
+#[cfg(doctest)]
+pub mod book {
+    include!(concat!(env!("OUT_DIR"), "/chapters.rs"));
+}

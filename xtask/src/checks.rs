@@ -1,0 +1,487 @@
+//! The book's guards. `cargo test` fails when any of them finds a problem:
+//!
+//! - every chapter file is listed in `SUMMARY.md`, and every entry there exists;
+//! - every `{{#include file:anchor}}` names an existing file and anchor, and
+//!   quotes at least one non-blank line;
+//! - no playground Run button on code that cannot run there (it quotes an
+//!   example, or uses a crate other than std);
+//! - every internal link of the built HTML leads to an existing page and anchor.
+//!
+//! Inline snippets are compiled by rustdoc (see `build.rs` of the main package).
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use mdbook_summary::{Summary, SummaryItem, parse_summary};
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+
+/// One thing wrong with the book, and where.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file.display(), self.message)
+    }
+}
+
+fn problem(file: &Path, message: impl Into<String>) -> Problem {
+    Problem {
+        file: file.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// All checks on the book's sources (everything but the links of the built HTML).
+pub fn check_sources(root: &Path) -> Result<Vec<Problem>> {
+    let src = root.join("src");
+    let mut problems = check_summary(&src)?;
+    let crates = non_std_crates(root)?;
+    for chapter in markdown_files(&src)? {
+        let text = fs::read_to_string(&chapter)
+            .with_context(|| format!("cannot read {}", chapter.display()))?;
+        problems.extend(check_includes(&chapter, &text));
+        problems.extend(check_playground(&chapter, &text, &crates));
+    }
+    problems.sort();
+    Ok(problems)
+}
+
+/// Every `.md` file under `src`, except `SUMMARY.md`.
+pub fn markdown_files(src: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![src.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") && path != src.join("SUMMARY.md")
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// `SUMMARY.md` lists every chapter file, and every file it lists exists.
+pub fn check_summary(src: &Path) -> Result<Vec<Problem>> {
+    let summary_path = src.join("SUMMARY.md");
+    let text = fs::read_to_string(&summary_path)
+        .with_context(|| format!("cannot read {}", summary_path.display()))?;
+    let summary: Summary =
+        parse_summary(&text).map_err(|e| anyhow::anyhow!("{}: {e}", summary_path.display()))?;
+    let mut listed = BTreeSet::new();
+    let mut problems = Vec::new();
+    let mut items: Vec<&SummaryItem> = summary
+        .prefix_chapters
+        .iter()
+        .chain(&summary.numbered_chapters)
+        .chain(&summary.suffix_chapters)
+        .collect();
+    while let Some(item) = items.pop() {
+        let SummaryItem::Link(link) = item else {
+            continue;
+        };
+        items.extend(&link.nested_items);
+        match &link.location {
+            None => problems.push(problem(
+                &summary_path,
+                format!("`{}` is a draft chapter with no file", link.name),
+            )),
+            Some(location) => {
+                if !src.join(location).is_file() {
+                    problems.push(problem(
+                        &summary_path,
+                        format!("lists {}, which does not exist", location.display()),
+                    ));
+                }
+                listed.insert(src.join(location));
+            }
+        }
+    }
+    for chapter in markdown_files(src)? {
+        if !listed.contains(&chapter) {
+            problems.push(problem(&chapter, "is not listed in SUMMARY.md"));
+        }
+    }
+    Ok(problems)
+}
+
+/// One `{{#include ...}}` or `{{#rustdoc_include ...}}` directive.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Include {
+    pub path: String,
+    /// An anchor name, a line range such as `3:7`, or nothing (the whole file).
+    pub selector: Option<String>,
+}
+
+/// The include directives in a chapter (a backslash before `{{` escapes one, as in mdBook).
+pub fn includes(text: &str) -> Vec<Include> {
+    let mut found = Vec::new();
+    for directive in ["{{#include ", "{{#rustdoc_include "] {
+        let mut rest = text;
+        while let Some(at) = rest.find(directive) {
+            let escaped = rest[..at].ends_with('\\');
+            rest = &rest[at + directive.len()..];
+            let Some(end) = rest.find("}}") else { break };
+            if !escaped {
+                let argument = rest[..end].trim();
+                let (path, selector) = match argument.split_once(':') {
+                    Some((path, selector)) => (path, Some(selector.to_string())),
+                    None => (argument, None),
+                };
+                found.push(Include {
+                    path: path.to_string(),
+                    selector,
+                });
+            }
+        }
+    }
+    found
+}
+
+fn check_includes(chapter: &Path, text: &str) -> Vec<Problem> {
+    let dir = chapter.parent().unwrap_or(Path::new("."));
+    let mut problems = Vec::new();
+    for include in includes(text) {
+        let target = dir.join(&include.path);
+        let Ok(source) = fs::read_to_string(&target) else {
+            problems.push(problem(
+                chapter,
+                format!("includes {}, which cannot be read", include.path),
+            ));
+            continue;
+        };
+        let quoted = match &include.selector {
+            None => Some(source.clone()),
+            Some(selector) if is_line_range(selector) => Some(lines_in_range(&source, selector)),
+            Some(anchor) => anchored_lines(&source, anchor),
+        };
+        let what = match &include.selector {
+            Some(selector) => format!("{}:{selector}", include.path),
+            None => include.path.clone(),
+        };
+        match quoted {
+            None => problems.push(problem(
+                chapter,
+                format!(
+                    "includes {what}, but that file has no ANCHOR/ANCHOR_END pair of that name"
+                ),
+            )),
+            Some(lines) if lines.trim().is_empty() => problems.push(problem(
+                chapter,
+                format!("includes {what}, which quotes nothing"),
+            )),
+            Some(_) => {}
+        }
+    }
+    problems
+}
+
+fn is_line_range(selector: &str) -> bool {
+    !selector.is_empty() && selector.chars().all(|c| c.is_ascii_digit() || c == ':')
+}
+
+/// Lines `a:b` (1-based, inclusive, either end open), as mdBook reads them.
+fn lines_in_range(source: &str, range: &str) -> String {
+    // `3` is line 3 alone, `3:` runs to the end, `:7` starts at the top.
+    let (first, last) = match range.split_once(':') {
+        None => (range.parse().unwrap_or(1), range.parse().ok()),
+        Some((first, last)) => (first.parse().unwrap_or(1), last.parse().ok()),
+    };
+    let first: usize = first;
+    let last: Option<usize> = last;
+    source
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i + 1 >= first && last.is_none_or(|last| *i < last))
+        .map(|(_, line)| line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn anchor_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let at = line.find(marker)?;
+    line[at + marker.len()..].split_whitespace().next()
+}
+
+/// The lines between `ANCHOR: name` and `ANCHOR_END: name`, without other anchor lines.
+fn anchored_lines(source: &str, anchor: &str) -> Option<String> {
+    let mut inside = false;
+    let mut lines = Vec::new();
+    for line in source.lines() {
+        if inside {
+            if anchor_name(line, "ANCHOR_END:") == Some(anchor) {
+                return Some(lines.join("\n"));
+            }
+            if !line.contains("ANCHOR:") && !line.contains("ANCHOR_END:") {
+                lines.push(line);
+            }
+        } else if anchor_name(line, "ANCHOR:") == Some(anchor) {
+            inside = true;
+        }
+    }
+    None
+}
+
+/// Names of the crates a snippet might use that the Rust playground cannot run
+/// with this book's code: this package and its dependencies.
+pub fn non_std_crates(root: &Path) -> Result<Vec<String>> {
+    let manifest_path = root.join("Cargo.toml");
+    let manifest: toml::Table = fs::read_to_string(&manifest_path)
+        .with_context(|| format!("cannot read {}", manifest_path.display()))?
+        .parse()
+        .with_context(|| format!("cannot parse {}", manifest_path.display()))?;
+    let mut crates = Vec::new();
+    if let Some(name) = manifest
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+    {
+        crates.push(name.replace('-', "_"));
+    }
+    for section in ["dependencies", "dev-dependencies"] {
+        if let Some(table) = manifest.get(section).and_then(|t| t.as_table()) {
+            crates.extend(table.keys().map(|k| k.replace('-', "_")));
+        }
+    }
+    Ok(crates)
+}
+
+/// A fenced block and its info string.
+struct CodeBlock {
+    info: String,
+    body: String,
+}
+
+fn code_blocks(text: &str) -> Vec<CodeBlock> {
+    let mut blocks = Vec::new();
+    let mut current: Option<CodeBlock> = None;
+    for event in Parser::new(text) {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                current = Some(CodeBlock {
+                    info: info.to_string(),
+                    body: String::new(),
+                });
+            }
+            Event::Text(text) => {
+                if let Some(block) = current.as_mut() {
+                    block.body.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => blocks.extend(current.take()),
+            _ => {}
+        }
+    }
+    blocks
+}
+
+fn check_playground(chapter: &Path, text: &str, crates: &[String]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for block in code_blocks(text) {
+        let attributes: Vec<&str> = block
+            .info
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|a| !a.is_empty())
+            .collect();
+        if attributes.first() != Some(&"rust")
+            || attributes
+                .iter()
+                .any(|a| *a == "noplayground" || *a == "ignore")
+        {
+            continue;
+        }
+        let first_line = block.body.lines().next().unwrap_or_default();
+        if !includes(&block.body).is_empty() {
+            problems.push(problem(
+                chapter,
+                format!(
+                    "a block quoting an example ({first_line}) needs `noplayground`: \
+                     the playground cannot build this package"
+                ),
+            ));
+        } else if let Some(name) = crates.iter().find(|name| uses_crate(&block.body, name)) {
+            problems.push(problem(
+                chapter,
+                format!(
+                    "a block using the crate `{name}` needs `noplayground` \
+                     (it starts with: {first_line})"
+                ),
+            ));
+        }
+    }
+    problems
+}
+
+/// `name::` at a word boundary, or `extern crate name`.
+fn uses_crate(code: &str, name: &str) -> bool {
+    let path = format!("{name}::");
+    code.match_indices(&path).any(|(at, _)| {
+        !code[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+    }) || code.contains(&format!("extern crate {name}"))
+}
+
+/// Every relative `href`/`src` of every built page points to an existing file,
+/// and every `#fragment` to an existing `id` in that page.
+pub fn check_links(html_dir: &Path) -> Result<Vec<Problem>> {
+    let mut pages = HashMap::new();
+    let mut pending = vec![html_dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                pages.insert(path.clone(), fs::read_to_string(&path)?);
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (page, html) in &pages {
+        if page
+            .file_name()
+            .is_some_and(|n| n == "print.html" || n == "404.html")
+        {
+            continue; // generated wholesale from the chapters checked here
+        }
+        let dir = page.parent().unwrap_or(html_dir);
+        for link in attribute_values(html, "href")
+            .into_iter()
+            .chain(attribute_values(html, "src"))
+        {
+            if is_external(link) {
+                continue;
+            }
+            let (path, fragment) = match link.split_once('#') {
+                Some((path, fragment)) => (path, Some(fragment)),
+                None => (link, None),
+            };
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
+                normalize(&dir.join(path.split('?').next().unwrap_or(path)))
+            };
+            let shown = page.strip_prefix(html_dir).unwrap_or(page);
+            if !target.exists() {
+                problems.push(problem(shown, format!("links to {link}: no such file")));
+                continue;
+            }
+            if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
+                let Some(target_html) = pages.get(&target) else {
+                    continue;
+                };
+                if !target_html.contains(&format!("id=\"{fragment}\"")) {
+                    problems.push(problem(
+                        shown,
+                        format!("links to {link}: no element with id `{fragment}` there"),
+                    ));
+                }
+            }
+        }
+    }
+    problems.sort();
+    Ok(problems)
+}
+
+fn attribute_values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
+    let marker = format!(" {attribute}=\"");
+    html.match_indices(&marker)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + marker.len()..];
+            rest.find('"').map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+fn is_external(link: &str) -> bool {
+    link.contains("://")
+        || link.starts_with("//")
+        || link.starts_with("mailto:")
+        || link.starts_with("data:")
+        || link.starts_with("javascript:")
+        || link.contains("{{")
+}
+
+/// Resolves `.` and `..` without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_includes_with_and_without_selectors() {
+        let text = "```rust\n{{#include ../examples/a.rs:main}}\n```\n\
+                    {{#rustdoc_include b.rs}} and \\{{#include escaped.rs}} {{#include c.rs:3:9}}";
+        let found = includes(text);
+        assert_eq!(
+            found,
+            vec![
+                Include {
+                    path: "../examples/a.rs".into(),
+                    selector: Some("main".into())
+                },
+                Include {
+                    path: "c.rs".into(),
+                    selector: Some("3:9".into())
+                },
+                Include {
+                    path: "b.rs".into(),
+                    selector: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn anchors_need_both_ends_and_skip_nested_markers() {
+        let source = "a\n// ANCHOR: outer\nb\n// ANCHOR: inner\nc\n// ANCHOR_END: inner\n// ANCHOR_END: outer\n";
+        assert_eq!(anchored_lines(source, "outer").as_deref(), Some("b\nc"));
+        assert_eq!(anchored_lines(source, "inner").as_deref(), Some("c"));
+        assert_eq!(anchored_lines(source, "missing"), None);
+        assert_eq!(anchored_lines("// ANCHOR: open\nx\n", "open"), None);
+    }
+
+    #[test]
+    fn crate_use_is_found_at_word_boundaries_only() {
+        assert!(uses_crate("use rayon::prelude::*;", "rayon"));
+        assert!(uses_crate("let v = clap::Command::new(\"x\");", "clap"));
+        assert!(!uses_crate("use std::thread;", "clap"));
+        assert!(!uses_crate("my_rayon::go();", "rayon"));
+        assert!(!uses_crate("std::serde::x", "serde"));
+    }
+
+    #[test]
+    fn line_ranges_are_one_based_and_inclusive() {
+        assert_eq!(lines_in_range("1\n2\n3\n4", "2:3"), "2\n3");
+        assert_eq!(lines_in_range("1\n2\n3\n4", "3"), "3");
+        assert_eq!(lines_in_range("1\n2\n3\n4", "3:"), "3\n4");
+        assert_eq!(lines_in_range("1\n2\n3\n4", ":2"), "1\n2");
+        assert_eq!(lines_in_range("1\n2", "5:9"), "");
+    }
+}

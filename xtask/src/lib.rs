@@ -1,0 +1,20 @@
+//! Builds, serves and checks the book, so that reading it needs only cargo.
+//!
+//! - [`build`]: runs mdBook as a library and fails on any warning or error it logs
+//!   (mdBook itself only logs a missing include and still returns `Ok`).
+//! - [`checks`]: the guards `cargo test` runs on the book's sources and output.
+//! - [`serve`]: a small loopback server that rebuilds on change and reloads the page.
+
+pub mod build;
+pub mod checks;
+pub mod serve;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root (where `book.toml` is), from this crate's location.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the repository root")
+        .to_path_buf()
+}

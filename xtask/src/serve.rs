@@ -1,0 +1,248 @@
+//! `cargo xtask book --serve`: the book on 127.0.0.1, rebuilt when a source changes.
+//!
+//! mdBook's own `serve` is not available as a library, so this is a small
+//! std-only server: one thread polls the sources and rebuilds, one accepts
+//! connections, and every HTML page gets a script that reloads it after a
+//! rebuild. It only ever binds the loopback address.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, SystemTime};
+use std::{fs, io};
+
+use anyhow::{Context, Result};
+
+use crate::build::build_book;
+
+const RELOAD_PATH: &str = "/__livereload";
+const RELOAD_SCRIPT: &str = "<script>(function(){var seen=null;setInterval(function(){\
+fetch('/__livereload').then(function(r){return r.text();}).then(function(g){\
+if(seen===null){seen=g;}else if(g!==seen){location.reload();}}).catch(function(){});},1000);})();\
+</script>";
+const POLL: Duration = Duration::from_millis(300);
+
+/// A running book server; dropping it stops both of its threads.
+pub struct BookServer {
+    addr: SocketAddr,
+    generation: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl BookServer {
+    /// Builds the book at `root` into `out`, then serves `out` on 127.0.0.1:`port`
+    /// (0 picks a free port) and rebuilds whenever a file under `src/`,
+    /// `examples/` or `book.toml` changes.
+    pub fn start(root: &Path, out: &Path, port: u16) -> Result<BookServer> {
+        let html_dir = build_book(root, Some(out))?.html_dir;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let generation = Arc::new(AtomicU64::new(1));
+        let stop = Arc::new(AtomicBool::new(false));
+
+        let watcher = {
+            let (root, out) = (root.to_path_buf(), out.to_path_buf());
+            let (generation, stop) = (generation.clone(), stop.clone());
+            thread::spawn(move || watch_and_rebuild(&root, &out, &generation, &stop))
+        };
+        let acceptor = {
+            let (generation, stop) = (generation.clone(), stop.clone());
+            thread::spawn(move || accept(listener, &html_dir, &generation, &stop))
+        };
+        Ok(BookServer {
+            addr,
+            generation,
+            stop,
+            threads: vec![watcher, acceptor],
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// How many successful builds there have been (1 after the first).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Blocks until the server stops (it stops when dropped, or with the process on Ctrl-C).
+    pub fn wait(mut self) {
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for BookServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The newest modification time and the number of files of the book's sources.
+fn fingerprint(root: &Path) -> (Option<SystemTime>, usize) {
+    let mut newest = None;
+    let mut count = 0;
+    let mut pending = vec![
+        root.join("src"),
+        root.join("examples"),
+        root.join("book.toml"),
+    ];
+    while let Some(path) = pending.pop() {
+        let Ok(meta) = fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if let Ok(entries) = fs::read_dir(&path) {
+                pending.extend(entries.flatten().map(|e| e.path()));
+            }
+        } else {
+            count += 1;
+            newest = newest.max(meta.modified().ok());
+        }
+    }
+    (newest, count)
+}
+
+fn watch_and_rebuild(root: &Path, out: &Path, generation: &AtomicU64, stop: &AtomicBool) {
+    let mut seen = fingerprint(root);
+    while !stop.load(Ordering::SeqCst) {
+        thread::sleep(POLL);
+        let now = fingerprint(root);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        match build_book(root, Some(out)) {
+            Ok(_) => {
+                generation.fetch_add(1, Ordering::SeqCst);
+                eprintln!("rebuilt the book");
+            }
+            Err(error) => {
+                eprintln!("the book did not build, still serving the last good one:\n{error:#}")
+            }
+        }
+    }
+}
+
+fn accept(listener: TcpListener, html_dir: &Path, generation: &AtomicU64, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                // One short request per connection; a slow client only holds its own thread.
+                let html_dir = html_dir.to_path_buf();
+                let current = generation.load(Ordering::SeqCst);
+                thread::spawn(move || {
+                    let _ = respond(stream, &html_dir, current);
+                });
+            }
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                thread::sleep(Duration::from_millis(20))
+            }
+            Err(error) => eprintln!("accept failed: {error}"),
+        }
+    }
+}
+
+fn respond(mut stream: TcpStream, html_dir: &Path, generation: u64) -> io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut request_line = String::new();
+    BufReader::new(&stream).read_line(&mut request_line)?;
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+
+    if path == RELOAD_PATH {
+        return send(
+            &mut stream,
+            "200 OK",
+            "text/plain",
+            generation.to_string().as_bytes(),
+        );
+    }
+    let Some(file) = file_for(html_dir, path) else {
+        return send(&mut stream, "404 Not Found", "text/plain", b"not found");
+    };
+    let Ok(mut body) = fs::read(&file) else {
+        return send(&mut stream, "404 Not Found", "text/plain", b"not found");
+    };
+    let content_type = content_type(&file);
+    if content_type.starts_with("text/html") {
+        let html = String::from_utf8_lossy(&body);
+        let html = match html.rfind("</body>") {
+            Some(at) => format!("{}{RELOAD_SCRIPT}{}", &html[..at], &html[at..]),
+            None => format!("{html}{RELOAD_SCRIPT}"),
+        };
+        body = html.into_bytes();
+    }
+    send(&mut stream, "200 OK", content_type, &body)
+}
+
+/// The file a URL path names inside `html_dir`; `None` for anything that would leave it.
+fn file_for(html_dir: &Path, url_path: &str) -> Option<PathBuf> {
+    let relative = Path::new(url_path.trim_start_matches('/'));
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return None;
+    }
+    let file = html_dir.join(relative);
+    if file.is_dir() {
+        Some(file.join("index.html"))
+    } else {
+        Some(file)
+    }
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css",
+        "js" => "text/javascript",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "txt" | "rs" | "md" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn send(stream: &mut TcpStream, status: &str, content_type: &str, body: &[u8]) -> io::Result<()> {
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(body)?;
+    stream.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths_cannot_leave_the_book() {
+        let dir = Path::new("/book");
+        assert_eq!(
+            file_for(dir, "/ch1.html"),
+            Some(PathBuf::from("/book/ch1.html"))
+        );
+        assert_eq!(file_for(dir, "/../etc/passwd"), None);
+        assert_eq!(file_for(dir, "/a/../../x"), None);
+    }
+}
