@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, ValueEnum};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -38,6 +38,23 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     } else {
         Ok(Duration::from_secs_f64(seconds))
     }
+}
+
+/// The flags every task-running example shares.
+///
+/// The defaults here are the Python notes' (two tasks of one second); an
+/// example changes them with [`parse_with_defaults`].
+#[derive(Args, Debug, Clone)]
+pub struct TaskArgs {
+    /// How many tasks to run
+    #[arg(long, value_parser = parse_count, default_value = "2")]
+    pub tasks: usize,
+    /// How long each task works (sleeps), in seconds
+    #[arg(long, value_parser = parse_seconds, default_value = "1", allow_hyphen_values = true)]
+    pub seconds: Duration,
+    /// Print one JSON summary line per mode, after everything else
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Parses the command line into `T`, with per-example defaults for shared flags.

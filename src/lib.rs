@@ -7,6 +7,19 @@
 pub mod cli;
 pub mod timeline;
 
+use std::any::Any;
+
+/// The message a panicking thread passed to `panic!`, from `JoinHandle::join`'s `Err`.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        String::from("(a panic with a non-text payload)")
+    }
+}
+
 /// The book's chapters as doc-tests: `cargo test` compiles (and runs) every
 /// inline code block of every chapter. `build.rs` writes one module per chapter
 /// whose docs are the chapter, with blocks that `{{#include}}` an example blanked

@@ -127,6 +127,13 @@ impl RecordingHandle {
     }
 }
 
+/// Runs `work` inside a new recording and returns its result with the timeline.
+pub fn record<R>(ideal: Ideal, work: impl FnOnce() -> R) -> (R, Timeline) {
+    let recording = start(ideal);
+    let result = work();
+    (result, recording.finish())
+}
+
 /// Marks the current thread as running `task` until the returned guard is dropped.
 pub fn task_span(task: usize) -> SpanGuard {
     open_span(Some(task))

@@ -1,0 +1,43 @@
+//! The synchronous script: tasks run one after the other, so their times add up.
+//!
+//! `cargo run --example sync_script -- --tasks 2 --seconds 1`
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use concurrency_book::cli::{self, Summary, TaskArgs};
+use concurrency_book::timeline::{self, Ideal};
+
+/// Run a few sleeping tasks one after another, and time them.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    run: TaskArgs,
+}
+
+// ANCHOR: do_something
+fn do_something(seconds: Duration) {
+    let _span = timeline::next_task_span(); // draws this call on the timeline
+    println!("Sleeping {:.1} second(s)...", seconds.as_secs_f64());
+    thread::sleep(seconds);
+    println!("Done sleeping.");
+}
+// ANCHOR_END: do_something
+
+fn main() {
+    let Args { run } = Args::parse();
+    let ((), timeline) = timeline::record(Ideal::SumOfTasks, || {
+        // ANCHOR: main
+        let start = Instant::now();
+        for _ in 0..run.tasks {
+            do_something(run.seconds);
+        }
+        let finish = start.elapsed();
+        println!("Finished in {:.2} second(s)", finish.as_secs_f64());
+        // ANCHOR_END: main
+    });
+    println!("{timeline}");
+    let summary = Summary::from_timeline("sync_script", "seq", run.tasks, 1, &timeline);
+    cli::print_json(&[summary], run.json);
+}

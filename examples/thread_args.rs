@@ -1,0 +1,160 @@
+//! Passing arguments to threads and getting results back: move closures,
+//! `JoinHandle<T>`, `Arc`, `Mutex<HashMap>` and channels.
+//!
+//! `cargo run --example thread_args -- --mode channel`
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use concurrency_book::cli::{self, Summary, TaskArgs};
+use concurrency_book::timeline::{self, Ideal};
+
+/// Give each thread its own arguments and collect what the threads return.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    run: TaskArgs,
+    /// Run only this mode (default: all, in the order listed)
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    /// Move each thread's argument into its closure; join() returns its result
+    Results,
+    /// Share one read-only value between threads with Arc
+    Arc,
+    /// Threads insert their results into an Arc<Mutex<HashMap>>
+    MutexMap,
+    /// Threads send their results down a channel, in the order they finish
+    Channel,
+}
+
+// ANCHOR: do_something
+fn do_something(task: usize, seconds: Duration) -> String {
+    let _span = timeline::task_span(task);
+    thread::sleep(seconds);
+    format!("Done sleeping {:.2} s", seconds.as_secs_f64())
+}
+// ANCHOR_END: do_something
+
+/// Task `i` of `n` sleeps `(n - i) / n` of `longest`: the first task submitted finishes last.
+fn durations(tasks: usize, longest: Duration) -> Vec<Duration> {
+    (0..tasks)
+        .map(|i| longest.mul_f64((tasks - i) as f64 / tasks as f64))
+        .collect()
+}
+
+/// Results in the order the main thread handled them: `(task, result)`.
+type Handled = Vec<(usize, String)>;
+
+fn results(durations: Vec<Duration>) -> Handled {
+    // ANCHOR: results
+    let mut handles = Vec::new();
+    for (task, seconds) in durations.into_iter().enumerate() {
+        // `move` gives the closure its own copy of `task` and `seconds`.
+        handles.push(thread::spawn(move || do_something(task, seconds)));
+    }
+
+    let mut results = Vec::new();
+    for (task, handle) in handles.into_iter().enumerate() {
+        let result: String = handle.join().expect("a task panicked");
+        results.push((task, result)); // in submission order, whoever finished first
+    }
+    // ANCHOR_END: results
+    results
+}
+
+fn arc(durations: Vec<Duration>) -> Handled {
+    // ANCHOR: arc
+    let names: Arc<Vec<String>> = Arc::new(vec!["alpha".into(), "beta".into(), "gamma".into()]);
+    let mut handles = Vec::new();
+    for (task, seconds) in durations.into_iter().enumerate() {
+        let names = Arc::clone(&names); // one more owner of the same Vec, not a copy
+        handles.push(thread::spawn(move || {
+            let name = &names[task % names.len()];
+            format!("{name}: {}", do_something(task, seconds))
+        }));
+    }
+    // ANCHOR_END: arc
+    handles
+        .into_iter()
+        .enumerate()
+        .map(|(task, handle)| (task, handle.join().expect("a task panicked")))
+        .collect()
+}
+
+fn mutex_map(durations: Vec<Duration>) -> Handled {
+    // ANCHOR: mutex_map
+    let results: Arc<Mutex<HashMap<usize, String>>> = Arc::default();
+    let mut handles = Vec::new();
+    for (task, seconds) in durations.into_iter().enumerate() {
+        let results = Arc::clone(&results);
+        handles.push(thread::spawn(move || {
+            let result = do_something(task, seconds); // the slow part, without the lock
+            results.lock().unwrap().insert(task, result);
+        }));
+    }
+    for handle in handles {
+        handle.join().expect("a task panicked");
+    }
+    let results = results.lock().unwrap();
+    // ANCHOR_END: mutex_map
+    let mut sorted: Handled = results.iter().map(|(&t, r)| (t, r.clone())).collect();
+    sorted.sort();
+    sorted
+}
+
+fn channel(durations: Vec<Duration>, wait_at_most: Duration) -> Handled {
+    // ANCHOR: channel
+    let tasks = durations.len();
+    let (sender, receiver) = mpsc::channel();
+    for (task, seconds) in durations.into_iter().enumerate() {
+        let sender = sender.clone();
+        thread::spawn(move || {
+            let result = do_something(task, seconds);
+            sender.send((task, result)).expect("main stopped listening");
+        });
+    }
+    drop(sender); // only the threads hold senders now
+
+    let mut results = Vec::new();
+    while results.len() < tasks {
+        match receiver.recv_timeout(wait_at_most) {
+            Ok(message) => results.push(message), // in the order the tasks finished
+            Err(error) => panic!("gave up waiting for a result: {error}"),
+        }
+    }
+    // ANCHOR_END: channel
+    results
+}
+
+fn main() {
+    let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "5")]);
+    let mut summaries = Vec::new();
+    for mode in cli::modes(mode) {
+        let name = cli::mode_name(&mode);
+        println!("== {name} ==");
+        let durations = durations(run.tasks, run.seconds);
+        let (handled, timeline) = timeline::record(Ideal::LongestTask, || match mode {
+            Mode::Results => results(durations),
+            Mode::Arc => arc(durations),
+            Mode::MutexMap => mutex_map(durations),
+            Mode::Channel => channel(durations, run.seconds * 2 + Duration::from_secs(5)),
+        });
+        for (task, result) in &handled {
+            println!("task {task}: {result}");
+        }
+        println!("{timeline}");
+        let order: Vec<usize> = handled.iter().map(|(task, _)| *task).collect();
+        summaries.push(
+            Summary::from_timeline("thread_args", name, run.tasks, run.tasks, &timeline)
+                .with("order", order),
+        );
+    }
+    cli::print_json(&summaries, run.json);
+}

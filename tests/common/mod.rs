@@ -1,0 +1,109 @@
+//! Running the example programs from tests, with a bound on every run.
+
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The example binary `name`, built by `cargo test` next to the test binaries
+/// (or built now, when a single test target was asked for).
+pub fn example_binary(name: &str) -> PathBuf {
+    let test_exe = std::env::current_exe().expect("the test binary knows its path");
+    let profile_dir = test_exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test binaries live in target/<profile>/deps");
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !binary.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--example", name])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building example {name} failed");
+    }
+    binary
+}
+
+/// Runs an example with `args`, killing it if it takes longer than `limit`.
+pub fn run_example(name: &str, args: &[&str], limit: Duration) -> Output {
+    let mut child = Command::new(example_binary(name))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start example {name}: {e}"));
+    let deadline = Instant::now() + limit;
+    loop {
+        if child.try_wait().expect("waiting on the example").is_some() {
+            return child.wait_with_output().expect("collecting output");
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("collecting output");
+            panic!(
+                "example {name} {args:?} ran longer than {limit:?}\nstdout:\n{}",
+                String::from_utf8_lossy(&output.stdout)
+            );
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Runs an example that must succeed and returns its stdout.
+pub fn stdout_of(name: &str, args: &[&str]) -> String {
+    let output = run_example(name, args, Duration::from_secs(60));
+    assert!(
+        output.status.success(),
+        "example {name} {args:?} failed with {}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("examples print UTF-8")
+}
+
+/// Runs an example with `--json` and returns its summaries, checking that they
+/// are the last `modes` lines of its output and carry the required keys.
+pub fn summaries(name: &str, args: &[&str], modes: usize) -> Vec<Value> {
+    let mut args = args.to_vec();
+    args.push("--json");
+    let stdout = stdout_of(name, &args);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.len() >= modes, "too little output:\n{stdout}");
+    let summaries: Vec<Value> = lines[lines.len() - modes..]
+        .iter()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("last lines must be JSON ({e}): {line}\n{stdout}"))
+        })
+        .collect();
+    for summary in &summaries {
+        assert_eq!(summary["example"], name, "{summary}");
+        for key in ["mode", "tasks", "workers", "elapsed_s"] {
+            assert!(!summary[key].is_null(), "summary lacks `{key}`: {summary}");
+        }
+    }
+    summaries
+}
+
+/// The one summary of a single-mode run.
+pub fn summary(name: &str, args: &[&str]) -> Value {
+    summaries(name, args, 1).remove(0)
+}
+
+/// Asserts that the example rejects `args` with exit code 2 and a message naming `flag`.
+pub fn assert_rejected(name: &str, args: &[&str], flag: &str) {
+    let output = run_example(name, args, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{name} {args:?}: {stderr}");
+    assert!(stderr.contains(flag), "{name} {args:?} should name {flag}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{name} {args:?} panicked: {stderr}");
+}
