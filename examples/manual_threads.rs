@@ -116,5 +116,9 @@ fn main() {
                 .with("panicked", panicked),
         );
     }
+    // Threads nobody joined may still be running. Hold stdout so that they
+    // cannot print after the summary, then exit, which ends them as returning would.
+    let _stdout = std::io::stdout().lock();
     cli::print_json(&summaries, json);
+    std::process::exit(0);
 }

@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The example binary `name`, built by `cargo test` next to the test binaries
-/// (or built now, when a single test target was asked for).
+/// The example binary `name`, built by `cargo test` next to the test binaries.
+///
+/// `cargo test --test NAME` alone does not rebuild examples: it builds a missing
+/// one here, and rebuilds every one when `BOOK_REBUILD_EXAMPLES` is set.
 pub fn example_binary(name: &str) -> PathBuf {
     let test_exe = std::env::current_exe().expect("the test binary knows its path");
     let profile_dir = test_exe
@@ -20,7 +22,7 @@ pub fn example_binary(name: &str) -> PathBuf {
     let binary = profile_dir
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() {
+    if !binary.exists() || std::env::var_os("BOOK_REBUILD_EXAMPLES").is_some() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .args(["build", "--quiet", "--example", name])
