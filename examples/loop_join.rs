@@ -80,7 +80,11 @@ fn main() {
         });
         println!("{timeline}");
         summaries.push(Summary::from_timeline(
-            "loop_join", name, run.tasks, run.tasks, &timeline,
+            "loop_join",
+            name,
+            run.tasks,
+            run.tasks,
+            &timeline,
         ));
     }
     cli::print_json(&summaries, run.json);

@@ -92,7 +92,11 @@ fn no_join(seconds: Duration) {
 }
 
 fn main() {
-    let Args { seconds, json, mode } = Args::parse();
+    let Args {
+        seconds,
+        json,
+        mode,
+    } = Args::parse();
     let mut summaries = Vec::new();
     for mode in cli::modes(mode) {
         let name = cli::mode_name(&mode);

@@ -38,18 +38,30 @@ fn manual_threads_join_overlaps_both_threads() {
 
 #[test]
 fn manual_threads_reports_a_panic_through_join() {
-    let out = stdout_of("manual_threads", &["--mode", "panic", "--seconds", "0.1", "--json"]);
+    let out = stdout_of(
+        "manual_threads",
+        &["--mode", "panic", "--seconds", "0.1", "--json"],
+    );
     assert!(out.contains("t1 finished"), "{out}");
     assert!(out.contains("t2 panicked: the disk is full"), "{out}");
     let s: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     assert_eq!(s["panicked"], 1);
-    assert_eq!(s["finished"], 2, "the panicking task still ended its span: {s}");
+    assert_eq!(
+        s["finished"], 2,
+        "the panicking task still ended its span: {s}"
+    );
 }
 
 #[test]
 fn manual_threads_without_join_ends_before_its_threads() {
-    let out = stdout_of("manual_threads", &["--mode", "no-join", "--seconds", "0.3", "--json"]);
-    assert!(!out.contains("Done sleeping."), "a thread finished after all:\n{out}");
+    let out = stdout_of(
+        "manual_threads",
+        &["--mode", "no-join", "--seconds", "0.3", "--json"],
+    );
+    assert!(
+        !out.contains("Done sleeping."),
+        "a thread finished after all:\n{out}"
+    );
     let s: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     assert_eq!(s["mode"], "no-join");
     assert_eq!(s["finished"], 0, "{s}");
@@ -69,11 +81,17 @@ fn loop_join_two_loops_and_scope_overlap_all_tasks_but_join_in_loop_does_not() {
     for mode in ["two-loops", "scope"] {
         let s = by_mode(mode);
         assert_eq!(s["finished"], 6, "{s}");
-        assert_eq!(s["max_overlap"], 6, "{mode} should run all tasks at once: {s}");
+        assert_eq!(
+            s["max_overlap"], 6,
+            "{mode} should run all tasks at once: {s}"
+        );
     }
     let wrong = by_mode("join-in-loop");
     assert_eq!(wrong["finished"], 6);
-    assert_eq!(wrong["max_overlap"], 1, "joining in the loop serializes: {wrong}");
+    assert_eq!(
+        wrong["max_overlap"], 1,
+        "joining in the loop serializes: {wrong}"
+    );
     assert!(wrong["elapsed_s"].as_f64().unwrap() >= 6.0 * 0.1 * 0.99);
 }
 
@@ -82,10 +100,22 @@ fn thread_args_results_come_back_in_the_promised_order() {
     // Task i sleeps (n - i) / n of the longest time: the first submitted finishes last.
     let all = summaries("thread_args", &["--tasks", "4", "--seconds", "0.6"], 4);
     let order = |mode: &str| all.iter().find(|s| s["mode"] == mode).unwrap()["order"].clone();
-    assert_eq!(order("results"), json!([0, 1, 2, 3]), "join returns in submission order");
+    assert_eq!(
+        order("results"),
+        json!([0, 1, 2, 3]),
+        "join returns in submission order"
+    );
     assert_eq!(order("arc"), json!([0, 1, 2, 3]));
-    assert_eq!(order("mutex-map"), json!([0, 1, 2, 3]), "every task's result is in the map");
-    assert_eq!(order("channel"), json!([3, 2, 1, 0]), "a channel delivers in completion order");
+    assert_eq!(
+        order("mutex-map"),
+        json!([0, 1, 2, 3]),
+        "every task's result is in the map"
+    );
+    assert_eq!(
+        order("channel"),
+        json!([3, 2, 1, 0]),
+        "a channel delivers in completion order"
+    );
     for s in &all {
         assert_eq!(s["max_overlap"], 4, "{s}");
         assert_eq!(s["finished"], 4, "{s}");

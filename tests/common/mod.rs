@@ -106,6 +106,12 @@ pub fn assert_rejected(name: &str, args: &[&str], flag: &str) {
     let output = run_example(name, args, Duration::from_secs(30));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{name} {args:?}: {stderr}");
-    assert!(stderr.contains(flag), "{name} {args:?} should name {flag}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{name} {args:?} panicked: {stderr}");
+    assert!(
+        stderr.contains(flag),
+        "{name} {args:?} should name {flag}: {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked"),
+        "{name} {args:?} panicked: {stderr}"
+    );
 }

@@ -1,0 +1,223 @@
+//! The book's guards, on the real book and on copies broken on purpose: each
+//! guard must pass the real book and catch its own kind of breakage.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use xtask::build::build_book;
+use xtask::checks::{Problem, check_links, check_sources};
+use xtask::repo_root;
+use xtask::serve::BookServer;
+
+/// A copy of what the book is built from: book.toml, Cargo.toml, src/, examples/.
+fn book_copy() -> tempfile::TempDir {
+    let root = repo_root();
+    let copy = tempfile::tempdir().unwrap();
+    for file in ["book.toml", "Cargo.toml"] {
+        fs::copy(root.join(file), copy.path().join(file)).unwrap();
+    }
+    for dir in ["src", "examples"] {
+        copy_dir(&root.join(dir), &copy.path().join(dir));
+    }
+    copy
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains(from),
+        "{} does not contain {from:?}",
+        path.display()
+    );
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn messages(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("{p}\n")).collect()
+}
+
+#[test]
+fn the_real_book_passes_every_guard() {
+    let root = repo_root();
+    let problems = check_sources(&root).unwrap();
+    assert!(problems.is_empty(), "{}", messages(&problems));
+    let out = tempfile::tempdir().unwrap();
+    let built = build_book(&root, Some(out.path())).unwrap();
+    assert!(built.html_dir.join("index.html").is_file());
+    let problems = check_links(&built.html_dir).unwrap();
+    assert!(problems.is_empty(), "{}", messages(&problems));
+}
+
+#[test]
+fn a_chapter_missing_from_summary_is_caught() {
+    let book = book_copy();
+    fs::write(book.path().join("src/orphan.md"), "# Orphan\n").unwrap();
+    let found = messages(&check_sources(book.path()).unwrap());
+    assert!(
+        found.contains("orphan.md: is not listed in SUMMARY.md"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_summary_entry_without_its_file_is_caught_and_not_created() {
+    let book = book_copy();
+    fs::remove_file(book.path().join("src/loop-join.md")).unwrap();
+    let found = messages(&check_sources(book.path()).unwrap());
+    assert!(
+        found.contains("lists loop-join.md, which does not exist"),
+        "{found}"
+    );
+    assert!(build_book(book.path(), Some(&book.path().join("out"))).is_err());
+    assert!(
+        !book.path().join("src/loop-join.md").exists(),
+        "mdBook created the missing file"
+    );
+}
+
+#[test]
+fn an_include_of_a_missing_file_is_caught_by_the_check_and_the_build() {
+    let book = book_copy();
+    edit(
+        &book.path().join("src/sync-script.md"),
+        "../examples/sync_script.rs:main",
+        "../examples/no_such_example.rs:main",
+    );
+    let found = messages(&check_sources(book.path()).unwrap());
+    assert!(
+        found.contains("includes ../examples/no_such_example.rs, which cannot be read"),
+        "{found}"
+    );
+    let error = build_book(book.path(), Some(&book.path().join("out"))).unwrap_err();
+    assert!(
+        format!("{error:#}").contains("no_such_example.rs"),
+        "{error:#}"
+    );
+}
+
+#[test]
+fn an_include_of_a_missing_anchor_is_caught() {
+    let book = book_copy();
+    edit(
+        &book.path().join("examples/sync_script.rs"),
+        "// ANCHOR: main",
+        "// ANCHOR: renamed",
+    );
+    let found = messages(&check_sources(book.path()).unwrap());
+    assert!(
+        found.contains("sync_script.rs:main, but that file has no ANCHOR"),
+        "{found}"
+    );
+}
+
+#[test]
+fn an_include_that_quotes_nothing_is_caught() {
+    let book = book_copy();
+    let example = book.path().join("examples/sync_script.rs");
+    let text = fs::read_to_string(&example).unwrap();
+    let start = text.find("    // ANCHOR: main").unwrap();
+    let end = text.find("    // ANCHOR_END: main").unwrap();
+    let body_start = start + text[start..].find('\n').unwrap() + 1;
+    fs::write(&example, format!("{}{}", &text[..body_start], &text[end..])).unwrap();
+    let found = messages(&check_sources(book.path()).unwrap());
+    assert!(
+        found.contains("sync_script.rs:main, which quotes nothing"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_broken_internal_link_is_caught() {
+    let book = book_copy();
+    let chapter = book.path().join("src/introduction.md");
+    let mut text = fs::read_to_string(&chapter).unwrap();
+    text.push_str(
+        "\nSee [a lost page](lost.md) and [a lost heading](sync-script.md#no-such-heading).\n",
+    );
+    fs::write(&chapter, text).unwrap();
+    let built = build_book(book.path(), Some(&book.path().join("out"))).unwrap();
+    let found = messages(&check_links(&built.html_dir).unwrap());
+    assert!(
+        found.contains("introduction.html: links to lost.html: no such file"),
+        "{found}"
+    );
+    assert!(
+        found.contains("no element with id `no-such-heading`"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_run_button_on_code_the_playground_cannot_build_is_caught() {
+    let book = book_copy();
+    let chapter = book.path().join("src/sync-script.md");
+    let mut text = fs::read_to_string(&chapter).unwrap();
+    text.push_str("\n```rust\nuse concurrency_book::timeline;\nfn main() {}\n```\n");
+    text.push_str("\n```rust\n{{#include ../examples/sync_script.rs:main}}\n```\n");
+    fs::write(&chapter, text).unwrap();
+    let found = messages(&check_sources(book.path()).unwrap());
+    assert!(
+        found.contains("using the crate `concurrency_book` needs `noplayground`"),
+        "{found}"
+    );
+    assert!(found.contains("a block quoting an example"), "{found}");
+}
+
+fn get(server: &BookServer, path: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_string(), body.to_string())
+}
+
+#[test]
+fn the_server_serves_on_loopback_and_rebuilds_on_change() {
+    let book = book_copy();
+    let server = BookServer::start(book.path(), &book.path().join("out"), 0).unwrap();
+    assert!(server.addr().ip().is_loopback());
+
+    let (status, body) = get(&server, "/sync-script.html");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(body.contains("/__livereload"), "no reload script injected");
+    let (status, _) = get(&server, "/../book.toml");
+    assert_eq!(status, "HTTP/1.1 404 Not Found");
+
+    edit(
+        &book.path().join("src/sync-script.md"),
+        "# The synchronous script",
+        "# The synchronous script, edited",
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.generation() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the book was not rebuilt after a change"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, reload) = get(&server, "/__livereload");
+    assert_eq!(reload, "2");
+    let (_, body) = get(&server, "/sync-script.html");
+    assert!(body.contains("The synchronous script, edited"));
+}
