@@ -34,8 +34,8 @@ fn do_something(seconds: Duration) {
     thread::sleep(seconds);
 }
 
+// ANCHOR: two_loops
 fn two_loops(tasks: usize, seconds: Duration) {
-    // ANCHOR: two_loops
     let mut handles = Vec::new();
     for _ in 0..tasks {
         let handle = thread::spawn(move || do_something(seconds));
@@ -45,27 +45,27 @@ fn two_loops(tasks: usize, seconds: Duration) {
     for handle in handles {
         handle.join().expect("a task panicked");
     }
-    // ANCHOR_END: two_loops
 }
+// ANCHOR_END: two_loops
 
+// ANCHOR: join_in_loop
 fn join_in_loop(tasks: usize, seconds: Duration) {
-    // ANCHOR: join_in_loop
     for _ in 0..tasks {
         let handle = thread::spawn(move || do_something(seconds));
-        handle.join().expect("a task panicked"); // WRONG: waits before starting the next
+        handle.join().expect("a task panicked"); // WRONG: waits right here
     }
-    // ANCHOR_END: join_in_loop
 }
+// ANCHOR_END: join_in_loop
 
+// ANCHOR: scope
 fn scope(tasks: usize, seconds: Duration) {
-    // ANCHOR: scope
     thread::scope(|s| {
         for _ in 0..tasks {
             s.spawn(|| do_something(seconds));
         }
     }); // every thread spawned on `s` has been joined here
-    // ANCHOR_END: scope
 }
+// ANCHOR_END: scope
 
 fn main() {
     let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "10"), ("seconds", "0.3")]);

@@ -50,18 +50,18 @@ fn sleep_quietly(seconds: Duration) {
     println!("Done sleeping.");
 }
 
+// ANCHOR: join
 fn join(seconds: Duration) {
-    // ANCHOR: join
     let t1 = thread::spawn(move || do_something(seconds));
     let t2 = thread::spawn(move || do_something(seconds));
 
     t1.join().expect("task 1 panicked");
     t2.join().expect("task 2 panicked");
-    // ANCHOR_END: join
 }
+// ANCHOR_END: join
 
+// ANCHOR: panic
 fn panic(seconds: Duration) -> usize {
-    // ANCHOR: panic
     let t1 = thread::spawn(move || do_something(seconds));
     let t2 = thread::spawn(move || {
         do_something(seconds);
@@ -78,18 +78,18 @@ fn panic(seconds: Duration) -> usize {
             }
         }
     }
-    // ANCHOR_END: panic
     panicked
 }
+// ANCHOR_END: panic
 
+// ANCHOR: no_join
 fn no_join(seconds: Duration) {
-    // ANCHOR: no_join
     let _t1 = thread::spawn(move || sleep_quietly(seconds));
     let _t2 = thread::spawn(move || sleep_quietly(seconds));
     // No join: main carries on at once. When main returns, the process exits
     // and takes any thread still running with it.
-    // ANCHOR_END: no_join
 }
+// ANCHOR_END: no_join
 
 fn main() {
     let Args {

@@ -25,18 +25,21 @@ fn do_something(seconds: Duration) {
 }
 // ANCHOR_END: do_something
 
+// ANCHOR: main
+fn sync_script(tasks: usize, seconds: Duration) {
+    let start = Instant::now();
+    for _ in 0..tasks {
+        do_something(seconds);
+    }
+    let finish = start.elapsed();
+    println!("Finished in {:.2} second(s)", finish.as_secs_f64());
+}
+// ANCHOR_END: main
+
 fn main() {
     let Args { run } = Args::parse();
-    let ((), timeline) = timeline::record(Ideal::SumOfTasks, || {
-        // ANCHOR: main
-        let start = Instant::now();
-        for _ in 0..run.tasks {
-            do_something(run.seconds);
-        }
-        let finish = start.elapsed();
-        println!("Finished in {:.2} second(s)", finish.as_secs_f64());
-        // ANCHOR_END: main
-    });
+    let ((), timeline) =
+        timeline::record(Ideal::SumOfTasks, || sync_script(run.tasks, run.seconds));
     println!("{timeline}");
     let summary = Summary::from_timeline("sync_script", "seq", run.tasks, 1, &timeline);
     cli::print_json(&[summary], run.json);

@@ -52,8 +52,8 @@ fn durations(tasks: usize, longest: Duration) -> Vec<Duration> {
 /// Results in the order the main thread handled them: `(task, result)`.
 type Handled = Vec<(usize, String)>;
 
+// ANCHOR: results
 fn results(durations: Vec<Duration>) -> Handled {
-    // ANCHOR: results
     let mut handles = Vec::new();
     for (task, seconds) in durations.into_iter().enumerate() {
         // `move` gives the closure its own copy of `task` and `seconds`.
@@ -65,12 +65,12 @@ fn results(durations: Vec<Duration>) -> Handled {
         let result: String = handle.join().expect("a task panicked");
         results.push((task, result)); // in submission order, whoever finished first
     }
-    // ANCHOR_END: results
     results
 }
+// ANCHOR_END: results
 
+// ANCHOR: arc
 fn arc(durations: Vec<Duration>) -> Handled {
-    // ANCHOR: arc
     let names: Arc<Vec<String>> = Arc::new(vec!["alpha".into(), "beta".into(), "gamma".into()]);
     let mut handles = Vec::new();
     for (task, seconds) in durations.into_iter().enumerate() {
@@ -80,16 +80,16 @@ fn arc(durations: Vec<Duration>) -> Handled {
             format!("{name}: {}", do_something(task, seconds))
         }));
     }
-    // ANCHOR_END: arc
     handles
         .into_iter()
         .enumerate()
         .map(|(task, handle)| (task, handle.join().expect("a task panicked")))
         .collect()
 }
+// ANCHOR_END: arc
 
+// ANCHOR: mutex_map
 fn mutex_map(durations: Vec<Duration>) -> Handled {
-    // ANCHOR: mutex_map
     let results: Arc<Mutex<HashMap<usize, String>>> = Arc::default();
     let mut handles = Vec::new();
     for (task, seconds) in durations.into_iter().enumerate() {
@@ -103,14 +103,14 @@ fn mutex_map(durations: Vec<Duration>) -> Handled {
         handle.join().expect("a task panicked");
     }
     let results = results.lock().unwrap();
-    // ANCHOR_END: mutex_map
     let mut sorted: Handled = results.iter().map(|(&t, r)| (t, r.clone())).collect();
     sorted.sort();
     sorted
 }
+// ANCHOR_END: mutex_map
 
+// ANCHOR: channel
 fn channel(durations: Vec<Duration>, wait_at_most: Duration) -> Handled {
-    // ANCHOR: channel
     let tasks = durations.len();
     let (sender, receiver) = mpsc::channel();
     for (task, seconds) in durations.into_iter().enumerate() {
@@ -129,9 +129,9 @@ fn channel(durations: Vec<Duration>, wait_at_most: Duration) -> Handled {
             Err(error) => panic!("gave up waiting for a result: {error}"),
         }
     }
-    // ANCHOR_END: channel
     results
 }
+// ANCHOR_END: channel
 
 fn main() {
     let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "5")]);

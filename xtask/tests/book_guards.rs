@@ -131,8 +131,8 @@ fn an_include_that_quotes_nothing_is_caught() {
     let book = book_copy();
     let example = book.path().join("examples/sync_script.rs");
     let text = fs::read_to_string(&example).unwrap();
-    let start = text.find("    // ANCHOR: main").unwrap();
-    let end = text.find("    // ANCHOR_END: main").unwrap();
+    let start = text.find("// ANCHOR: main").unwrap();
+    let end = text.find("// ANCHOR_END: main").unwrap();
     let body_start = start + text[start..].find('\n').unwrap() + 1;
     fs::write(&example, format!("{}{}", &text[..body_start], &text[end..])).unwrap();
     let found = messages(&check_sources(book.path()).unwrap());
