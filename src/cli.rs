@@ -23,6 +23,21 @@ pub fn parse_count(text: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses a large count such as `--n 200000000` or `--n 2e8`: a whole number, at least 1.
+pub fn parse_big_count(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    if let Ok(n) = text.replace('_', "").parse::<u64>() {
+        return if n == 0 { Err("must be at least 1".into()) } else { Ok(n) };
+    }
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= u64::MAX as f64 => {
+            Ok(x as u64)
+        }
+        Ok(x) if x.is_finite() && x < 1.0 => Err("must be at least 1".into()),
+        _ => Err(format!("`{text}` is not a whole number")),
+    }
+}
+
 /// Parses a duration in seconds such as `--seconds 1.5`: finite, not negative, at most [`MAX_SECONDS`].
 pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
@@ -175,6 +190,16 @@ mod tests {
                 .unwrap_err()
                 .contains("not a whole number")
         );
+    }
+
+    #[test]
+    fn big_counts_take_scientific_notation() {
+        assert_eq!(parse_big_count("2e8"), Ok(200_000_000));
+        assert_eq!(parse_big_count("1_000_000"), Ok(1_000_000));
+        assert!(parse_big_count("0").unwrap_err().contains("at least 1"));
+        assert!(parse_big_count("1.5").unwrap_err().contains("not a whole number"));
+        assert!(parse_big_count("-5").unwrap_err().contains("at least 1"));
+        assert!(parse_big_count("lots").unwrap_err().contains("not a whole number"));
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! here so that each example stays short.
 
 pub mod cli;
+pub mod pool;
 pub mod timeline;
+pub mod worker;
 
 use std::any::Any;
 

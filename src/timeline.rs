@@ -144,6 +144,16 @@ pub fn next_task_span() -> SpanGuard {
     open_span(None)
 }
 
+/// Like [`task_span`], with the worker named by the caller: a process's
+/// `pid 1234` rather than the thread that waits for it.
+pub fn labelled_task_span(task: usize, worker: impl Into<String>) -> SpanGuard {
+    let mut guard = open_span(Some(task));
+    if let Some(open) = guard.open.as_mut() {
+        open.worker = worker.into();
+    }
+    guard
+}
+
 fn open_span(task: Option<usize>) -> SpanGuard {
     let mut recorder = recorder();
     let Some(recording) = recorder.recording.as_mut() else {

@@ -1,0 +1,189 @@
+//! `executor.submit()` in Rust: a bounded pool, one handle per task, results
+//! with a timeout, per-task errors and panics, cancellation and shutdown.
+//!
+//! `cargo run --example pool_submit -- --mode timeout`
+
+use std::thread;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use concurrency_book::cli::{self, Summary, TaskArgs};
+use concurrency_book::pool::{Pool, Shutdown, Task, TaskError};
+use concurrency_book::timeline::{self, Ideal};
+
+/// Submit tasks to a pool of worker threads and collect each task's outcome.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    run: TaskArgs,
+    /// Worker threads in the pool
+    #[arg(long, value_parser = cli::parse_count, default_value = "2")]
+    workers: usize,
+    /// Run only this mode (default: all, in the order listed)
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    /// Submit every task, then read the results in submission order
+    Submit,
+    /// Ask for a result too early: a timeout error, and the task goes on
+    Timeout,
+    /// One task returns an error, one panics; the others still finish
+    Errors,
+    /// Cancel the tasks no worker has started yet
+    Cancel,
+    /// Shut the pool down, cancelling what is still queued
+    Shutdown,
+}
+
+// ANCHOR: do_something
+fn do_something(task: usize, seconds: Duration) -> String {
+    let _span = timeline::task_span(task);
+    thread::sleep(seconds);
+    format!("Done sleeping {:.2} s", seconds.as_secs_f64())
+}
+// ANCHOR_END: do_something
+
+/// Task `i` of `n` sleeps `(n - i) / n` of `longest`.
+fn durations(tasks: usize, longest: Duration) -> Vec<Duration> {
+    (0..tasks)
+        .map(|i| longest.mul_f64((tasks - i) as f64 / tasks as f64))
+        .collect()
+}
+
+/// Every task's outcome, in submission order.
+type Outcomes = Vec<Result<String, TaskError>>;
+
+// ANCHOR: submit
+fn submit(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Outcomes {
+    let tasks: Vec<Task<String>> = durations
+        .iter()
+        .enumerate()
+        .map(|(task, &seconds)| pool.submit(move || do_something(task, seconds)))
+        .collect(); // every task is queued before we wait for any
+
+    tasks.iter().map(|task| task.result(wait_at_most)).collect()
+}
+// ANCHOR_END: submit
+
+// ANCHOR: timeout
+fn timeout(pool: &Pool, seconds: Duration, wait_at_most: Duration) -> Outcomes {
+    let task = pool.submit(move || do_something(0, seconds));
+
+    let early = task.result(seconds / 4); // Python: f.result(timeout=...)
+    println!("after {:.2} s: {early:?}", (seconds / 4).as_secs_f64());
+    println!("the task is still {:?}", task.state());
+
+    let late = task.result(wait_at_most); // the same handle, asked again
+    vec![early, late]
+}
+// ANCHOR_END: timeout
+
+// ANCHOR: errors
+fn errors(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Outcomes {
+    let tasks: Vec<Task<String>> = durations
+        .iter()
+        .enumerate()
+        .map(|(task, &seconds)| {
+            pool.try_submit(move || match task {
+                1 => Err(format!("task {task} could not open its input")),
+                2 => panic!("task {task} hit a bug"),
+                _ => Ok(do_something(task, seconds)),
+            })
+        })
+        .collect();
+
+    tasks.iter().map(|task| task.result(wait_at_most)).collect()
+}
+// ANCHOR_END: errors
+
+// ANCHOR: cancel
+fn cancel(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Outcomes {
+    let tasks: Vec<Task<String>> = durations
+        .iter()
+        .enumerate()
+        .map(|(task, &seconds)| pool.submit(move || do_something(task, seconds)))
+        .collect();
+
+    thread::sleep(durations[0] / 10); // the first tasks are on the workers by now
+    for (number, task) in tasks.iter().enumerate() {
+        // Only a task still waiting in the queue can be cancelled.
+        if task.cancel() {
+            println!("cancelled task {number} before it started");
+        }
+    }
+    tasks.iter().map(|task| task.result(wait_at_most)).collect()
+}
+// ANCHOR_END: cancel
+
+// ANCHOR: shutdown
+fn shutdown(pool: Pool, durations: &[Duration], wait_at_most: Duration) -> Outcomes {
+    let tasks: Vec<Task<String>> = durations
+        .iter()
+        .enumerate()
+        .map(|(task, &seconds)| pool.submit(move || do_something(task, seconds)))
+        .collect();
+
+    thread::sleep(durations[0] / 10);
+    // Python: executor.shutdown(wait=True, cancel_futures=True)
+    if let Err(busy) = pool.shutdown(Shutdown::CancelPending, wait_at_most) {
+        println!("shutdown gave up: {busy}");
+    }
+    tasks.iter().map(|task| task.result(Duration::ZERO)).collect()
+}
+// ANCHOR_END: shutdown
+
+fn count(outcomes: &Outcomes, wanted: fn(&Result<String, TaskError>) -> bool) -> usize {
+    outcomes.iter().filter(|outcome| wanted(outcome)).count()
+}
+
+fn main() {
+    let Args { run, workers, mode } =
+        cli::parse_with_defaults(&[("tasks", "5"), ("seconds", "0.5")]);
+    // Every wait is bounded: long enough for all the tasks run one after another.
+    let wait_at_most = run.seconds * run.tasks as u32 + Duration::from_secs(5);
+    let mut summaries = Vec::new();
+    for mode in cli::modes(mode) {
+        let name = cli::mode_name(&mode);
+        println!("== {name} ({workers} workers) ==");
+        let durations = durations(run.tasks, run.seconds);
+        let pool = Pool::new(workers);
+        let (outcomes, timeline) = timeline::record(Ideal::LongestTask, || match mode {
+            Mode::Submit => submit(&pool, &durations, wait_at_most),
+            Mode::Timeout => timeout(&pool, run.seconds, wait_at_most),
+            Mode::Errors => errors(&pool, &durations, wait_at_most),
+            Mode::Cancel => cancel(&pool, &durations, wait_at_most),
+            Mode::Shutdown => shutdown(pool, &durations, wait_at_most),
+        });
+        for (task, outcome) in outcomes.iter().enumerate() {
+            match outcome {
+                Ok(result) => println!("result {task}: {result}"),
+                Err(error) => println!("result {task}: {error}"),
+            }
+        }
+        println!("{timeline}");
+        summaries.push(
+            Summary::from_timeline("pool_submit", name, timeline.started, workers, &timeline)
+                .with("ok", count(&outcomes, |o| o.is_ok()))
+                .with(
+                    "failed",
+                    count(&outcomes, |o| matches!(o, Err(TaskError::Failed(_)))),
+                )
+                .with(
+                    "panicked",
+                    count(&outcomes, |o| matches!(o, Err(TaskError::Panicked(_)))),
+                )
+                .with(
+                    "cancelled",
+                    count(&outcomes, |o| matches!(o, Err(TaskError::Cancelled))),
+                )
+                .with(
+                    "timed_out",
+                    count(&outcomes, |o| matches!(o, Err(TaskError::Timeout))),
+                ),
+        );
+    }
+    cli::print_json(&summaries, run.json);
+}

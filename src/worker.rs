@@ -1,0 +1,118 @@
+//! Running this same program again as a worker process, for "CPU-bound work"
+//! and the processes chapters: Rust's counterpart of the `spawn` start method.
+//!
+//! An example re-executes its own binary with a hidden flag (say
+//! `--compute-one 1000`); the child does one task, prints its result on one
+//! line and exits. [`Worker`] owns such a child: it is always reaped, killed
+//! first if it is still running when dropped, so no zombie outlives a failure.
+
+use std::io::{self, Read};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::timeline::{self, SpanGuard};
+
+/// A child process running one task of ours.
+pub struct Worker {
+    child: Child,
+    task: usize,
+    span: Option<SpanGuard>,
+}
+
+impl Worker {
+    /// Starts this program again with `args`; the task's span on the timeline
+    /// runs from now until the process exits, labelled with its pid.
+    pub fn spawn(task: usize, args: &[String]) -> io::Result<Worker> {
+        let program = std::env::current_exe()?;
+        let child = Command::new(&program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot start {program:?}: {e}")))?;
+        let span = timeline::labelled_task_span(task, format!("pid {}", child.id()));
+        Ok(Worker {
+            child,
+            task,
+            span: Some(span),
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The exit status if the process has exited (and is now reaped).
+    fn poll(&mut self) -> io::Result<Option<ExitStatus>> {
+        let status = self.child.try_wait()?;
+        if status.is_some() {
+            self.span = None; // the task ends when its process does
+        }
+        Ok(status)
+    }
+
+    /// What the finished process printed: its stdout, or an error with its stderr.
+    fn output(mut self, status: ExitStatus) -> io::Result<String> {
+        let mut stdout = String::new();
+        let mut stderr = String::new();
+        if let Some(pipe) = self.child.stdout.as_mut() {
+            pipe.read_to_string(&mut stdout)?;
+        }
+        if let Some(pipe) = self.child.stderr.as_mut() {
+            pipe.read_to_string(&mut stderr)?;
+        }
+        if status.success() {
+            Ok(stdout)
+        } else {
+            Err(io::Error::other(format!(
+                "worker for task {} (pid {}) failed with {status}: {}",
+                self.task,
+                self.pid(),
+                stderr.trim()
+            )))
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait(); // reap: no zombie left behind
+        }
+    }
+}
+
+/// Waits for every worker, at most until `deadline`, and returns what each
+/// printed, in the workers' order. Outputs must be small (a line or so): a
+/// child blocked on a full pipe would never exit.
+///
+/// On any failure or at the deadline the remaining workers are killed and reaped.
+pub fn collect(workers: Vec<Worker>, deadline: Instant) -> io::Result<Vec<String>> {
+    let mut running: Vec<Option<Worker>> = workers.into_iter().map(Some).collect();
+    let mut outputs: Vec<Option<String>> = vec![None; running.len()];
+    while outputs.iter().any(Option::is_none) {
+        for (slot, output) in running.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(worker) = slot.as_mut()
+                && let Some(status) = worker.poll()?
+            {
+                let worker = slot.take().expect("checked just above");
+                *output = Some(worker.output(status)?);
+            }
+        }
+        if Instant::now() > deadline {
+            let late = running.iter().flatten().map(|w| w.task.to_string());
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "workers for tasks {} ran past the deadline and were killed",
+                    late.collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    Ok(outputs.into_iter().flatten().collect())
+}
