@@ -19,7 +19,7 @@ struct Args {
     #[command(flatten)]
     run: TaskArgs,
     /// Worker threads (default: one per task)
-    #[arg(long, value_parser = cli::parse_count)]
+    #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]

@@ -19,13 +19,13 @@ use rayon::prelude::*;
 #[derive(Parser)]
 struct Args {
     /// How many times to run compute(n)
-    #[arg(long, value_parser = cli::parse_count, default_value = "4")]
+    #[arg(long, value_parser = cli::parse_count, default_value = "4", allow_hyphen_values = true)]
     tasks: usize,
     /// Each task sums i*i for i below n (accepts 2e8)
-    #[arg(long, value_parser = cli::parse_big_count, default_value = "2e8")]
+    #[arg(long, value_parser = cli::parse_big_count, default_value = "2e8", allow_hyphen_values = true)]
     n: u64,
     /// Threads in the rayon pool (default: one per core)
-    #[arg(long, value_parser = cli::parse_count)]
+    #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
@@ -71,7 +71,11 @@ fn task(task: usize, n: u64) -> u128 {
 
 // ANCHOR: seq
 fn seq(numbers: &[u64]) -> Vec<u128> {
-    numbers.iter().enumerate().map(|(i, &n)| task(i, n)).collect()
+    numbers
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| task(i, n))
+        .collect()
 }
 // ANCHOR_END: seq
 
@@ -125,7 +129,11 @@ fn workers_used(mode: Mode, tasks: usize, pool_threads: usize) -> usize {
 fn run(mode: Mode, numbers: &[u64], pool: &rayon::ThreadPool) -> (Vec<u128>, Timeline) {
     let deadline = Instant::now() + Duration::from_secs(600);
     // Sequential: the ideal is the sum of the tasks; in parallel, the longest one.
-    let ideal = if mode == Mode::Seq { Ideal::SumOfTasks } else { Ideal::LongestTask };
+    let ideal = if mode == Mode::Seq {
+        Ideal::SumOfTasks
+    } else {
+        Ideal::LongestTask
+    };
     let (results, timeline) = timeline::record(ideal, || match mode {
         Mode::Seq => Ok(seq(numbers)),
         Mode::Threads => Ok(threads(numbers)),
@@ -161,7 +169,10 @@ fn main() {
     if cfg!(debug_assertions) {
         println!("(a debug build: add --release for the real speed)");
     }
-    println!("{} tasks of compute({}) on {cores} cores", args.tasks, args.n);
+    println!(
+        "{} tasks of compute({}) on {cores} cores",
+        args.tasks, args.n
+    );
 
     let mut seq_elapsed = None;
     let mut rows = Vec::new();

@@ -17,7 +17,7 @@ struct Args {
     #[command(flatten)]
     run: TaskArgs,
     /// Worker threads in the pool
-    #[arg(long, value_parser = cli::parse_count, default_value = "2")]
+    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
@@ -131,7 +131,10 @@ fn shutdown(pool: Pool, durations: &[Duration], wait_at_most: Duration) -> Outco
     if let Err(busy) = pool.shutdown(Shutdown::CancelPending, wait_at_most) {
         println!("shutdown gave up: {busy}");
     }
-    tasks.iter().map(|task| task.result(Duration::ZERO)).collect()
+    tasks
+        .iter()
+        .map(|task| task.result(Duration::ZERO))
+        .collect()
 }
 // ANCHOR_END: shutdown
 

@@ -27,7 +27,11 @@ pub fn parse_count(text: &str) -> Result<usize, String> {
 pub fn parse_big_count(text: &str) -> Result<u64, String> {
     let text = text.trim();
     if let Ok(n) = text.replace('_', "").parse::<u64>() {
-        return if n == 0 { Err("must be at least 1".into()) } else { Ok(n) };
+        return if n == 0 {
+            Err("must be at least 1".into())
+        } else {
+            Ok(n)
+        };
     }
     match text.parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= u64::MAX as f64 => {
@@ -62,7 +66,7 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
 #[derive(Args, Debug, Clone)]
 pub struct TaskArgs {
     /// How many tasks to run
-    #[arg(long, value_parser = parse_count, default_value = "2")]
+    #[arg(long, value_parser = parse_count, default_value = "2", allow_hyphen_values = true)]
     pub tasks: usize,
     /// How long each task works (sleeps), in seconds
     #[arg(long, value_parser = parse_seconds, default_value = "1", allow_hyphen_values = true)]
@@ -197,9 +201,17 @@ mod tests {
         assert_eq!(parse_big_count("2e8"), Ok(200_000_000));
         assert_eq!(parse_big_count("1_000_000"), Ok(1_000_000));
         assert!(parse_big_count("0").unwrap_err().contains("at least 1"));
-        assert!(parse_big_count("1.5").unwrap_err().contains("not a whole number"));
+        assert!(
+            parse_big_count("1.5")
+                .unwrap_err()
+                .contains("not a whole number")
+        );
         assert!(parse_big_count("-5").unwrap_err().contains("at least 1"));
-        assert!(parse_big_count("lots").unwrap_err().contains("not a whole number"));
+        assert!(
+            parse_big_count("lots")
+                .unwrap_err()
+                .contains("not a whole number")
+        );
     }
 
     #[test]

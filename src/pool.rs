@@ -247,21 +247,30 @@ impl Pool {
             job_slot.finish(result);
         });
         self.remember(slot.clone());
-        let sender = self.jobs.as_ref().expect("only shutdown() closes the queue");
+        let sender = self
+            .jobs
+            .as_ref()
+            .expect("only shutdown() closes the queue");
         sender.send(job).expect("workers live as long as the pool");
         Task { slot }
     }
     // ANCHOR_END: submit
 
     fn remember(&self, slot: Arc<dyn Cancel>) {
-        let mut submitted = self.submitted.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut submitted = self
+            .submitted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         submitted.retain(|task| !task.is_finished()); // keep the list short
         submitted.push(slot);
     }
 
     /// Cancels every task no worker has started; returns how many.
     pub fn cancel_pending(&self) -> usize {
-        let submitted = self.submitted.lock().unwrap_or_else(PoisonError::into_inner);
+        let submitted = self
+            .submitted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         submitted.iter().filter(|task| task.cancel()).count()
     }
 
@@ -342,7 +351,10 @@ mod tests {
             failing.result(LONG),
             Err(TaskError::Failed("no such file".into()))
         );
-        assert_eq!(panicking.result(LONG), Err(TaskError::Panicked("boom".into())));
+        assert_eq!(
+            panicking.result(LONG),
+            Err(TaskError::Panicked("boom".into()))
+        );
         assert_eq!(fine.result(LONG), Ok(7)); // the same single worker ran it
         pool.shutdown(Shutdown::RunPending, LONG).unwrap();
     }

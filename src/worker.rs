@@ -116,3 +116,72 @@ pub fn collect(workers: Vec<Worker>, deadline: Instant) -> io::Result<Vec<String
     }
     Ok(outputs.into_iter().flatten().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    // The test binary itself is the worker program here: libtest's own flags
+    // make it list its tests (succeed), reject a flag (fail), or run the
+    // ignored `sleeper` below (outlive a deadline).
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn reaped(pid: u32) -> bool {
+        // We are the parent: an exited child we had not waited for would still
+        // be here, as a zombie.
+        !Path::new(&format!("/proc/{pid}")).exists()
+    }
+
+    #[test]
+    #[ignore = "a worker process for the deadline test, not a test"]
+    fn sleeper() {
+        thread::sleep(Duration::from_secs(30));
+    }
+
+    #[test]
+    fn outputs_come_back_in_the_workers_order_and_children_are_reaped() {
+        let workers = vec![
+            Worker::spawn(
+                0,
+                &args(&["--list", "--exact", "worker::tests::sleeper", "--ignored"]),
+            )
+            .unwrap(),
+            Worker::spawn(1, &args(&["--list"])).unwrap(),
+        ];
+        let pids: Vec<u32> = workers.iter().map(Worker::pid).collect();
+        let outputs = collect(workers, Instant::now() + Duration::from_secs(30)).unwrap();
+        assert!(outputs[0].contains("sleeper"), "{outputs:?}");
+        assert!(outputs[1].contains("outputs_come_back"), "{outputs:?}");
+        assert!(pids.iter().all(|&pid| reaped(pid)));
+    }
+
+    #[test]
+    fn a_failing_worker_is_an_error_with_its_stderr() {
+        let worker = Worker::spawn(3, &args(&["--no-such-flag"])).unwrap();
+        let pid = worker.pid();
+        let error = collect(vec![worker], Instant::now() + Duration::from_secs(30)).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("worker for task 3"), "{message}");
+        assert!(message.contains("no-such-flag"), "{message}");
+        assert!(reaped(pid));
+    }
+
+    #[test]
+    fn workers_past_the_deadline_are_killed_and_reaped() {
+        let sleeper = args(&["--exact", "worker::tests::sleeper", "--ignored"]);
+        let worker = Worker::spawn(7, &sleeper).unwrap();
+        let pid = worker.pid();
+        let started = Instant::now();
+        let error = collect(vec![worker], started + Duration::from_millis(200)).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert!(error.to_string().contains("tasks 7"), "{error}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "it was not left to sleep"
+        );
+        assert!(reaped(pid));
+    }
+}

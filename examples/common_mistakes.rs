@@ -1,0 +1,219 @@
+//! The notes' common mistakes, made on purpose and made safe: a wait with no
+//! timeout, a thread nobody joins, a lock held across a slow call, and two
+//! locks taken in opposite orders. Each mode shows the mistake, then the fix.
+//!
+//! `cargo run --example common_mistakes -- --mode lock-order`
+
+use std::sync::{Arc, Barrier, Mutex, MutexGuard, TryLockError, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use concurrency_book::cli::{self, Summary, TaskArgs};
+use concurrency_book::timeline::{self, Ideal};
+
+/// Make each common concurrency mistake safely, and see what it costs.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    run: TaskArgs,
+    /// Run only this mode (default: all, in the order listed)
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    /// Waiting for a result that never comes, with and without a timeout
+    NoTimeout,
+    /// Reading results before the threads that write them are joined
+    NoJoin,
+    /// Holding a lock while doing the slow part
+    LockHeld,
+    /// Two threads taking two locks in opposite orders
+    LockOrder,
+}
+
+// ANCHOR: no_timeout
+fn no_timeout(seconds: Duration) -> serde_json::Value {
+    let (sender, receiver) = mpsc::channel::<String>();
+    let worker = thread::spawn(move || {
+        // A task stuck on something that never happens: it keeps its sender alive.
+        let (_never_sent, never) = mpsc::channel::<()>();
+        let _ = never.recv_timeout(Duration::from_secs(3600));
+        drop(sender);
+    });
+
+    // The mistake would be `receiver.recv()`: it blocks as long as the task does.
+    let started = Instant::now();
+    let outcome = receiver.recv_timeout(seconds);
+    println!(
+        "after {:.2} s: {outcome:?}",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Stopping a stuck thread is not possible from outside; this one is left
+    // to the end of the process (joining it would wait for an hour).
+    drop(worker);
+    serde_json::json!({ "timed_out": outcome.is_err() })
+}
+// ANCHOR_END: no_timeout
+
+// ANCHOR: no_join
+fn no_join(tasks: usize, seconds: Duration) -> serde_json::Value {
+    let results = Arc::new(Mutex::new(Vec::new()));
+    for task in 0..tasks {
+        let results = Arc::clone(&results);
+        thread::spawn(move || {
+            thread::sleep(seconds);
+            results.lock().unwrap().push(task);
+        }); // the JoinHandle is dropped: nobody waits for this thread
+    }
+    let read_too_early = results.lock().unwrap().len();
+    println!("without join: {read_too_early} of {tasks} results");
+
+    // The fix: a scope joins every thread it started before it returns.
+    let results = Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for task in 0..tasks {
+            let results = &results; // borrowing is fine: the scope outlives the threads
+            scope.spawn(move || {
+                thread::sleep(seconds);
+                results.lock().unwrap().push(task);
+            });
+        }
+    });
+    let after_scope = results.lock().unwrap().len();
+    println!("with a scope:  {after_scope} of {tasks} results");
+    serde_json::json!({ "without_join": read_too_early, "with_scope": after_scope })
+}
+// ANCHOR_END: no_join
+
+// ANCHOR: lock_held
+fn slow_lookup(task: usize, seconds: Duration) -> usize {
+    let _span = timeline::task_span(task);
+    thread::sleep(seconds); // a network call, a disk read...
+    task * 10
+}
+
+fn lock_held(tasks: usize, seconds: Duration) -> serde_json::Value {
+    let cache = Mutex::new(Vec::new());
+    let held = timeline::record(Ideal::LongestTask, || {
+        thread::scope(|scope| {
+            for task in 0..tasks {
+                let cache = &cache;
+                scope.spawn(move || {
+                    let mut guard = cache.lock().unwrap();
+                    guard.push(slow_lookup(task, seconds)); // the lock is held all along
+                });
+            }
+        })
+    });
+    println!("lock held across the slow call:\n{}", held.1);
+
+    let released = timeline::record(Ideal::LongestTask, || {
+        thread::scope(|scope| {
+            for task in 0..tasks {
+                let cache = &cache;
+                scope.spawn(move || {
+                    let value = slow_lookup(task, seconds); // no lock held here
+                    cache.lock().unwrap().push(value); // the lock, only to store
+                });
+            }
+        })
+    });
+    println!("lock taken only to store:\n{}", released.1);
+    serde_json::json!({
+        "held_s": held.1.elapsed.as_secs_f64(),
+        "held_max_overlap": held.1.max_overlap(),
+        "released_s": released.1.elapsed.as_secs_f64(),
+        "released_max_overlap": released.1.max_overlap(),
+    })
+}
+// ANCHOR_END: lock_held
+
+// ANCHOR: lock_order
+/// Like `lock()`, but gives up at `deadline` instead of waiting forever.
+fn lock_until<T>(mutex: &Mutex<T>, deadline: Instant) -> Option<MutexGuard<'_, T>> {
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(1));
+            }
+            Err(TryLockError::WouldBlock) => return None,
+        }
+    }
+}
+
+/// Two threads move money between two accounts, one each way. `reversed`:
+/// each locks its own source account first. Returns whether each one finished.
+fn transfer_both_ways(reversed: bool, patience: Duration) -> Vec<bool> {
+    let accounts = [Mutex::new(100), Mutex::new(100)];
+    let both_hold_one = Barrier::new(2);
+    thread::scope(|scope| {
+        let handles: Vec<_> = [(0, 1), (1, 0)]
+            .into_iter()
+            .map(|(from, to)| {
+                let (accounts, both_hold_one) = (&accounts, &both_hold_one);
+                // The fix: both threads take the lower-numbered lock first.
+                let (first, second) = if reversed { (from, to) } else { (0, 1) };
+                scope.spawn(move || {
+                    let deadline = Instant::now() + patience;
+                    let Some(mut a) = lock_until(&accounts[first], deadline) else {
+                        return false;
+                    };
+                    if reversed {
+                        // Make the bad interleaving certain: each holds one lock.
+                        // (In the same order, the other thread is still
+                        // waiting for its first lock: nothing to line up.)
+                        both_hold_one.wait();
+                    }
+                    let Some(mut b) = lock_until(&accounts[second], deadline) else {
+                        return false; // with lock(), this thread would wait forever
+                    };
+                    *a -= 10;
+                    *b += 10;
+                    true
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+// ANCHOR_END: lock_order
+
+fn lock_order(seconds: Duration) -> serde_json::Value {
+    let opposite = transfer_both_ways(true, seconds);
+    println!("opposite orders: finished {opposite:?} (false: gave up, a deadlock)");
+    let same = transfer_both_ways(false, seconds);
+    println!("same order:      finished {same:?}");
+    serde_json::json!({
+        "opposite_order_finished": opposite.iter().filter(|&&f| f).count(),
+        "same_order_finished": same.iter().filter(|&&f| f).count(),
+    })
+}
+
+fn main() {
+    let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "4"), ("seconds", "0.2")]);
+    let mut summaries = Vec::new();
+    for mode in cli::modes(mode) {
+        let name = cli::mode_name(&mode);
+        println!("== {name} ==");
+        let started = Instant::now();
+        let (tasks, workers, findings) = match mode {
+            Mode::NoTimeout => (1, 1, no_timeout(run.seconds)),
+            Mode::NoJoin => (run.tasks, run.tasks, no_join(run.tasks, run.seconds)),
+            Mode::LockHeld => (run.tasks, run.tasks, lock_held(run.tasks, run.seconds)),
+            Mode::LockOrder => (2, 2, lock_order(run.seconds)),
+        };
+        let mut summary = Summary::new("common_mistakes", name, tasks, workers, started.elapsed());
+        if let serde_json::Value::Object(findings) = findings {
+            summary.extra.extend(findings);
+        }
+        summaries.push(summary);
+        println!();
+    }
+    cli::print_json(&summaries, run.json);
+}

@@ -1,0 +1,159 @@
+//! "Thread pools and futures": pool_submit, as_completed, pool_map.
+//! Assertions are about order, outcomes and overlap, never about speed.
+
+mod common;
+
+use common::{assert_rejected, run_example, stdout_of, summaries, summary};
+use serde_json::json;
+use std::time::Duration;
+
+#[test]
+fn submit_returns_results_in_submission_order_on_a_bounded_pool() {
+    let s = summary(
+        "pool_submit",
+        &[
+            "--mode",
+            "submit",
+            "--tasks",
+            "5",
+            "--workers",
+            "2",
+            "--seconds",
+            "0.1",
+        ],
+    );
+    assert_eq!(s["ok"], 5, "{s}");
+    assert_eq!(s["finished"], 5);
+    assert_eq!(
+        s["max_overlap"], 2,
+        "two workers run two tasks at once: {s}"
+    );
+    assert_eq!(s["threads_used"], 2);
+}
+
+#[test]
+fn a_timeout_returns_early_and_the_task_still_finishes() {
+    let out = stdout_of(
+        "pool_submit",
+        &["--mode", "timeout", "--seconds", "0.4", "--json"],
+    );
+    assert!(out.contains("Err(Timeout)"), "{out}");
+    assert!(out.contains("the task is still Running"), "{out}");
+    assert!(out.contains("result 1: Done sleeping 0.40 s"), "{out}");
+    let s: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (s["timed_out"].clone(), s["ok"].clone()),
+        (json!(1), json!(1))
+    );
+}
+
+#[test]
+fn an_error_and_a_panic_are_reported_per_task_while_the_others_finish() {
+    let output = run_example(
+        "pool_submit",
+        &[
+            "--mode",
+            "errors",
+            "--tasks",
+            "5",
+            "--workers",
+            "2",
+            "--seconds",
+            "0.1",
+            "--json",
+        ],
+        Duration::from_secs(30),
+    );
+    assert!(
+        output.status.success(),
+        "the pool must survive a panicking task"
+    );
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        out.contains("result 1: failed: task 1 could not open its input"),
+        "{out}"
+    );
+    assert!(
+        out.contains("result 2: panicked: task 2 hit a bug"),
+        "{out}"
+    );
+    let s: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(s["ok"], 3, "{s}");
+    assert_eq!(s["failed"], 1);
+    assert_eq!(s["panicked"], 1);
+}
+
+#[test]
+fn cancel_and_shutdown_cancel_only_queued_tasks() {
+    let args = ["--tasks", "5", "--workers", "2", "--seconds", "0.3"];
+    for mode in ["cancel", "shutdown"] {
+        let mut with_mode = vec!["--mode", mode];
+        with_mode.extend(args);
+        let s = summary("pool_submit", &with_mode);
+        // Two tasks were on the two workers; the three still queued were cancelled.
+        assert_eq!(s["ok"], 2, "{mode}: {s}");
+        assert_eq!(s["cancelled"], 3, "{mode}: {s}");
+        assert_eq!(s["finished"], 2, "cancelled tasks never ran: {s}");
+    }
+}
+
+#[test]
+fn as_completed_handles_results_in_completion_order() {
+    for s in summaries("as_completed", &["--tasks", "5", "--seconds", "0.5"], 2) {
+        // Task 0 sleeps longest, task 4 shortest: they finish in reverse.
+        assert_eq!(s["order"], json!([4, 3, 2, 1, 0]), "{s}");
+        assert_eq!(s["max_overlap"], 5, "{s}");
+    }
+}
+
+#[test]
+fn as_completed_on_fewer_workers_still_handles_every_result_once() {
+    let args = ["--tasks", "6", "--workers", "2", "--seconds", "0.1"];
+    for s in summaries("as_completed", &args, 2) {
+        let mut order: Vec<u64> = serde_json::from_value(s["order"].clone()).unwrap();
+        order.sort();
+        assert_eq!(order, vec![0, 1, 2, 3, 4, 5], "{s}");
+        assert_eq!(s["max_overlap"], 2, "{s}");
+    }
+}
+
+#[test]
+fn pool_map_returns_results_in_submission_order_whatever_finishes_first() {
+    let all = summaries("pool_map", &["--tasks", "4", "--seconds", "0.4"], 3);
+    for s in &all[..2] {
+        assert_eq!(s["completion_order"], json!([3, 2, 1, 0]), "{s}");
+        assert_eq!(
+            s["results"],
+            json!([
+                "Done sleeping 0.40 s",
+                "Done sleeping 0.30 s",
+                "Done sleeping 0.20 s",
+                "Done sleeping 0.10 s"
+            ]),
+            "{s}"
+        );
+    }
+    let failing = &all[2];
+    assert_eq!(failing["mode"], "failing");
+    assert_eq!(failing["failed"], 1, "item 1 fails: {failing}");
+    assert_eq!(failing["results"][1], "error: item 1 is corrupt");
+    assert_eq!(failing["results"][3], "Done sleeping 0.10 s");
+}
+
+#[test]
+fn pool_map_failing_also_shows_the_all_or_nothing_result() {
+    let out = stdout_of("pool_map", &["--mode", "failing", "--seconds", "0.05"]);
+    assert!(
+        out.contains("all or nothing: Err(\"item 1 is corrupt\")"),
+        "{out}"
+    );
+}
+
+#[test]
+fn pool_examples_reject_bad_counts() {
+    assert_rejected("pool_submit", &["--workers", "0"], "--workers");
+    assert_rejected("pool_submit", &["--tasks", "many"], "--tasks");
+    assert_rejected("as_completed", &["--workers", "-2"], "--workers");
+    assert_rejected("pool_map", &["--tasks", "0"], "--tasks");
+    assert_rejected("pool_map", &["--mode", "lazy"], "--mode");
+}
