@@ -22,6 +22,11 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
+/// Unit tests that record a timeline, or open spans that one might record,
+/// take this lock: the recorder is global, and tests run in parallel.
+#[cfg(test)]
+pub(crate) static RECORDER_TEST_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The book's chapters as doc-tests: `cargo test` compiles (and runs) every
 /// inline code block of every chapter. `build.rs` writes one module per chapter
 /// whose docs are the chapter, with blocks that `{{#include}}` an example blanked

@@ -108,8 +108,8 @@ pub struct Task<T> {
     slot: Arc<Slot<T>>,
 }
 
+// ANCHOR: result
 impl<T: Clone> Task<T> {
-    // ANCHOR: result
     /// Waits at most `timeout` for the result. A timeout leaves the task running.
     pub fn result(&self, timeout: Duration) -> Result<T, TaskError> {
         let state = self.slot.lock();
@@ -125,13 +125,13 @@ impl<T: Clone> Task<T> {
             _ => Err(TaskError::Timeout),
         }
     }
-    // ANCHOR_END: result
 
     /// Where the task is now, without waiting.
     pub fn state(&self) -> TaskState<T> {
         self.slot.lock().clone()
     }
 }
+// ANCHOR_END: result
 
 impl<T: Send> Task<T> {
     /// Cancels the task if no worker has started it; true if it was cancelled.
@@ -176,8 +176,8 @@ impl fmt::Display for StillRunning {
 
 impl std::error::Error for StillRunning {}
 
+// ANCHOR: pool
 impl Pool {
-    // ANCHOR: new
     /// Starts `workers` threads named `pool-1`, `pool-2`, ...
     pub fn new(workers: usize) -> Pool {
         assert!(workers > 0, "a pool needs at least one worker");
@@ -206,22 +206,7 @@ impl Pool {
             submitted: Mutex::default(),
         }
     }
-    // ANCHOR_END: new
 
-    pub fn workers(&self) -> usize {
-        self.workers.len()
-    }
-
-    /// Queues `work` and returns its handle at once.
-    pub fn submit<T, F>(&self, work: F) -> Task<T>
-    where
-        T: Send + 'static,
-        F: FnOnce() -> T + Send + 'static,
-    {
-        self.try_submit(move || Ok::<T, std::convert::Infallible>(work()))
-    }
-
-    // ANCHOR: submit
     /// Queues fallible `work`: an `Err` becomes [`TaskError::Failed`].
     pub fn try_submit<T, E, F>(&self, work: F) -> Task<T>
     where
@@ -254,7 +239,22 @@ impl Pool {
         sender.send(job).expect("workers live as long as the pool");
         Task { slot }
     }
-    // ANCHOR_END: submit
+}
+// ANCHOR_END: pool
+
+impl Pool {
+    pub fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// Queues `work` and returns its handle at once.
+    pub fn submit<T, F>(&self, work: F) -> Task<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.try_submit(move || Ok::<T, std::convert::Infallible>(work()))
+    }
 
     fn remember(&self, slot: Arc<dyn Cancel>) {
         let mut submitted = self

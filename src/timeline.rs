@@ -45,13 +45,21 @@ pub enum Ideal {
     LongestTask,
     /// Nothing overlapped: the sum of all tasks (a sequential run).
     SumOfTasks,
+    /// CPU work split perfectly: a sequential run's time divided by the cores
+    /// used. (Task spans cannot tell this: tasks sharing a core run longer.)
+    SequentialOver { sequential: Duration, cores: usize },
 }
 
 impl Ideal {
-    fn describe(self) -> &'static str {
+    fn describe(self) -> String {
         match self {
-            Ideal::LongestTask => "the longest task",
-            Ideal::SumOfTasks => "the sum of all tasks",
+            Ideal::LongestTask => "the longest task".into(),
+            Ideal::SumOfTasks => "the sum of all tasks".into(),
+            Ideal::SequentialOver { sequential, cores } => format!(
+                "the sequential {:.2} s over {cores} core{}",
+                sequential.as_secs_f64(),
+                if cores == 1 { "" } else { "s" }
+            ),
         }
     }
 }
@@ -242,6 +250,7 @@ impl Timeline {
         match self.ideal {
             Ideal::LongestTask => durations.max().unwrap_or_default(),
             Ideal::SumOfTasks => durations.sum(),
+            Ideal::SequentialOver { sequential, cores } => sequential / cores.max(1) as u32,
         }
     }
 
@@ -417,7 +426,27 @@ mod tests {
     }
 
     #[test]
+    fn sequential_over_cores_divides_the_sequential_time() {
+        let timeline = Timeline {
+            spans: Vec::new(),
+            started: 0,
+            elapsed: Duration::from_millis(250),
+            ideal: Ideal::SequentialOver {
+                sequential: Duration::from_millis(400),
+                cores: 2,
+            },
+        };
+        assert_eq!(timeline.ideal_time(), Duration::from_millis(200));
+        let text = timeline.to_string();
+        assert!(
+            text.contains("ideal 0.20 s (the sequential 0.40 s over 2 cores)"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn recording_tracks_threads_and_drops_late_spans() {
+        let _alone = crate::RECORDER_TEST_LOCK.lock();
         let recording = start(Ideal::LongestTask);
         thread::scope(|s| {
             for task in 0..3 {

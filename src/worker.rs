@@ -143,6 +143,7 @@ mod tests {
 
     #[test]
     fn outputs_come_back_in_the_workers_order_and_children_are_reaped() {
+        let _alone = crate::RECORDER_TEST_LOCK.lock(); // Worker::spawn opens a span
         let workers = vec![
             Worker::spawn(
                 0,
@@ -160,6 +161,7 @@ mod tests {
 
     #[test]
     fn a_failing_worker_is_an_error_with_its_stderr() {
+        let _alone = crate::RECORDER_TEST_LOCK.lock(); // Worker::spawn opens a span
         let worker = Worker::spawn(3, &args(&["--no-such-flag"])).unwrap();
         let pid = worker.pid();
         let error = collect(vec![worker], Instant::now() + Duration::from_secs(30)).unwrap_err();
@@ -171,6 +173,7 @@ mod tests {
 
     #[test]
     fn workers_past_the_deadline_are_killed_and_reaped() {
+        let _alone = crate::RECORDER_TEST_LOCK.lock(); // Worker::spawn opens a span
         let sleeper = args(&["--exact", "worker::tests::sleeper", "--ignored"]);
         let worker = Worker::spawn(7, &sleeper).unwrap();
         let pid = worker.pid();

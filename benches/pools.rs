@@ -1,0 +1,193 @@
+//! The figures behind "Thread pools and futures", "CPU-bound work" and "Worker
+//! counts and common mistakes".
+//!
+//! `cargo bench --bench pools` (add a group name to run one: `-- cpu_bound`)
+//!
+//! - `rayon_task/join`: one `rayon::join` of two empty closures, the smallest
+//!   unit of rayon work, called from inside the pool (`join_from_outside`: from
+//!   a thread that is not rayon's, which must wake a worker and wait). `rayon_task/par_iter_10k` and `iter_10k`: one cheap
+//!   operation on 10,000 items, in parallel and not; criterion reports time per
+//!   element, so the difference is rayon's cost per item.
+//! - `round_trip/*`: submit one empty task and wait for its result: the book's
+//!   tiny pool, `rayon::spawn` with a channel, and a new thread each time.
+//! - `cpu_bound/*`: four tasks of `compute(2e7)` on 1..=cores workers with
+//!   threads and with rayon, against `seq`: the speedup and efficiency table.
+//!   `one_task` vs `one_task_folded`: what `black_box` prevents.
+//! - `channel/*`: 100,000 messages through std's mpsc and crossbeam's channel,
+//!   one producer and four producers.
+
+use std::hint::black_box;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use concurrency_book::pool::Pool;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use crossbeam::channel;
+use rayon::prelude::*;
+
+fn rayon_task(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rayon_task");
+    // From a thread of the pool (where rayon code normally runs) and from
+    // outside it, which hands the work to the pool and waits to be woken.
+    group.bench_function("join", |b| {
+        rayon::scope(|_| b.iter(|| rayon::join(|| black_box(1), || black_box(2))));
+    });
+    group.bench_function("join_from_outside", |b| {
+        b.iter(|| rayon::join(|| black_box(1), || black_box(2)));
+    });
+    let items: Vec<u64> = (0..10_000).collect();
+    group.throughput(Throughput::Elements(items.len() as u64));
+    group.bench_function("par_iter_10k", |b| {
+        b.iter(|| items.par_iter().map(|&x| black_box(x) * 3).sum::<u64>());
+    });
+    group.bench_function("iter_10k", |b| {
+        b.iter(|| items.iter().map(|&x| black_box(x) * 3).sum::<u64>());
+    });
+    group.finish();
+}
+
+fn round_trip(c: &mut Criterion) {
+    let mut group = c.benchmark_group("round_trip");
+    let pool = Pool::new(2);
+    group.bench_function("tiny_pool", |b| {
+        b.iter(|| {
+            let task = pool.submit(|| black_box(1));
+            task.result(Duration::from_secs(10)).unwrap()
+        });
+    });
+    group.bench_function("rayon_spawn_channel", |b| {
+        b.iter(|| {
+            let (sender, receiver) = channel::bounded(1);
+            rayon::spawn(move || sender.send(black_box(1)).unwrap());
+            receiver.recv_timeout(Duration::from_secs(10)).unwrap()
+        });
+    });
+    group.bench_function("thread_spawn_join", |b| {
+        b.iter(|| thread::spawn(|| black_box(1)).join().unwrap());
+    });
+    group.finish();
+}
+
+/// The example's `compute(n)`.
+fn compute(n: u64) -> u128 {
+    let mut count: u128 = 0;
+    for i in 0..n {
+        let i = black_box(i) as u128;
+        count += i * i;
+    }
+    count
+}
+
+/// `compute` without `black_box` inside the loop: the optimizer replaces the
+/// loop with its closed form, and the "work" takes nanoseconds.
+fn compute_folded(n: u64) -> u128 {
+    let mut count: u128 = 0;
+    for i in 0..n {
+        count += i as u128 * i as u128;
+    }
+    count
+}
+
+const TASKS: usize = 4;
+const N: u64 = 20_000_000;
+
+fn cpu_bound(c: &mut Criterion) {
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let mut group = c.benchmark_group("cpu_bound");
+    group.sample_size(10);
+    group.bench_function("one_task", |b| b.iter(|| compute(black_box(N))));
+    group.bench_function("one_task_folded", |b| {
+        b.iter(|| compute_folded(black_box(N)));
+    });
+    group.bench_function("seq", |b| {
+        b.iter(|| (0..TASKS).map(|_| compute(black_box(N))).sum::<u128>());
+    });
+    for workers in 1..=cores {
+        group.bench_with_input(BenchmarkId::new("threads", workers), &workers, |b, &w| {
+            b.iter(|| {
+                thread::scope(|scope| {
+                    // Worker `k` runs tasks k, k + w, k + 2w, ...
+                    let handles: Vec<_> = (0..w)
+                        .map(|k| {
+                            scope.spawn(move || {
+                                (k..TASKS)
+                                    .step_by(w)
+                                    .map(|_| compute(black_box(N)))
+                                    .sum::<u128>()
+                            })
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().unwrap()).sum::<u128>()
+                })
+            });
+        });
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .build()
+            .unwrap();
+        group.bench_with_input(BenchmarkId::new("rayon", workers), &workers, |b, _| {
+            b.iter(|| {
+                pool.install(|| {
+                    (0..TASKS)
+                        .into_par_iter()
+                        .map(|_| compute(black_box(N)))
+                        .sum::<u128>()
+                })
+            });
+        });
+    }
+    group.finish();
+}
+
+const MESSAGES: u64 = 100_000;
+
+fn channels(c: &mut Criterion) {
+    let mut group = c.benchmark_group("channel");
+    group.throughput(Throughput::Elements(MESSAGES));
+    for producers in [1, 4] {
+        let per_producer = MESSAGES / producers;
+        group.bench_with_input(
+            BenchmarkId::new("std_mpsc", producers),
+            &producers,
+            |b, &p| {
+                b.iter(|| {
+                    let (sender, receiver) = mpsc::channel();
+                    thread::scope(|scope| {
+                        for _ in 0..p {
+                            let sender = sender.clone();
+                            scope.spawn(move || {
+                                (0..per_producer).for_each(|i| sender.send(i).unwrap())
+                            });
+                        }
+                        drop(sender);
+                        receiver.iter().sum::<u64>()
+                    })
+                });
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("crossbeam", producers),
+            &producers,
+            |b, &p| {
+                b.iter(|| {
+                    let (sender, receiver) = channel::unbounded();
+                    thread::scope(|scope| {
+                        for _ in 0..p {
+                            let sender = sender.clone();
+                            scope.spawn(move || {
+                                (0..per_producer).for_each(|i| sender.send(i).unwrap())
+                            });
+                        }
+                        drop(sender);
+                        receiver.iter().sum::<u64>()
+                    })
+                });
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, rayon_task, round_trip, cpu_bound, channels);
+criterion_main!(benches);
