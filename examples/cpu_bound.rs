@@ -172,7 +172,7 @@ fn main() {
         println!("(a debug build: add --release for the real speed)");
     }
     println!(
-        "{} tasks of compute({}) on {cores} cores",
+        "{} tasks of compute({}) on {cores} cores\n",
         args.tasks, args.n
     );
 
@@ -181,7 +181,7 @@ fn main() {
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
-        println!("\n== {name} (fastest of {}) ==", args.repeat);
+        println!("== {name} (fastest of {}) ==", args.repeat);
         let used = workers_used(mode, args.tasks, workers);
         let at_once = used.min(args.tasks).min(cores); // the best speedup possible
         let ideal = match seq_elapsed {
@@ -222,7 +222,7 @@ fn main() {
         summaries.push(summary);
     }
 
-    println!("\nmode          elapsed   speedup  efficiency");
+    println!("mode          elapsed   speedup  efficiency");
     for (name, elapsed, speedup, efficiency) in rows {
         let speedup = speedup.map_or("-".into(), |s| format!("{s:.2}x"));
         let efficiency = efficiency.map_or("-".into(), |e| format!("{:.0}%", e * 100.0));
