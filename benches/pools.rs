@@ -142,47 +142,39 @@ fn cpu_bound(c: &mut Criterion) {
 
 const MESSAGES: u64 = 100_000;
 
+/// `producers` scoped threads send `MESSAGES` numbers in all down one channel
+/// made by `$channel` (a `(sender, receiver)` pair); this thread receives them.
+macro_rules! fan_in {
+    ($channel:expr, $producers:expr) => {{
+        let (sender, receiver) = $channel;
+        let per_producer = MESSAGES / $producers;
+        thread::scope(|scope| {
+            for _ in 0..$producers {
+                let sender = sender.clone();
+                scope.spawn(move || (0..per_producer).for_each(|i| sender.send(i).unwrap()));
+            }
+            drop(sender);
+            receiver.iter().sum::<u64>()
+        })
+    }};
+}
+
 fn channels(c: &mut Criterion) {
     let mut group = c.benchmark_group("channel");
     group.throughput(Throughput::Elements(MESSAGES));
     for producers in [1, 4] {
-        let per_producer = MESSAGES / producers;
         group.bench_with_input(
             BenchmarkId::new("std_mpsc", producers),
             &producers,
             |b, &p| {
-                b.iter(|| {
-                    let (sender, receiver) = mpsc::channel();
-                    thread::scope(|scope| {
-                        for _ in 0..p {
-                            let sender = sender.clone();
-                            scope.spawn(move || {
-                                (0..per_producer).for_each(|i| sender.send(i).unwrap())
-                            });
-                        }
-                        drop(sender);
-                        receiver.iter().sum::<u64>()
-                    })
-                });
+                b.iter(|| fan_in!(mpsc::channel(), p));
             },
         );
         group.bench_with_input(
             BenchmarkId::new("crossbeam", producers),
             &producers,
             |b, &p| {
-                b.iter(|| {
-                    let (sender, receiver) = channel::unbounded();
-                    thread::scope(|scope| {
-                        for _ in 0..p {
-                            let sender = sender.clone();
-                            scope.spawn(move || {
-                                (0..per_producer).for_each(|i| sender.send(i).unwrap())
-                            });
-                        }
-                        drop(sender);
-                        receiver.iter().sum::<u64>()
-                    })
-                });
+                b.iter(|| fan_in!(channel::unbounded(), p));
             },
         );
     }

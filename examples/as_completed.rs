@@ -42,13 +42,6 @@ fn do_something(task: usize, seconds: Duration) -> String {
 }
 // ANCHOR_END: do_something
 
-/// The notes' `[5, 4, 3, 2, 1]`: task `i` of `n` sleeps `(n - i) / n` of `longest`.
-fn durations(tasks: usize, longest: Duration) -> Vec<Duration> {
-    (0..tasks)
-        .map(|i| longest.mul_f64((tasks - i) as f64 / tasks as f64))
-        .collect()
-}
-
 /// Task numbers in the order their results were handled.
 type Order = Vec<usize>;
 
@@ -133,7 +126,7 @@ fn main() {
     for mode in cli::modes(mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ({workers} workers) ==");
-        let durations = durations(run.tasks, run.seconds);
+        let durations = concurrency_book::decreasing_durations(run.tasks, run.seconds);
         // Bounded: every task run one after another, plus slack.
         let deadline = Instant::now() + run.seconds * run.tasks as u32 + Duration::from_secs(5);
         let (order, timeline) = timeline::record(Ideal::LongestTask, || match mode {

@@ -43,13 +43,6 @@ fn do_something(task: usize, seconds: Duration) -> String {
 }
 // ANCHOR_END: do_something
 
-/// Task `i` of `n` sleeps `(n - i) / n` of `longest`: the last submitted finishes first.
-fn durations(tasks: usize, longest: Duration) -> Vec<Duration> {
-    (0..tasks)
-        .map(|i| longest.mul_f64((tasks - i) as f64 / tasks as f64))
-        .collect()
-}
-
 fn rayon_pool(workers: usize) -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new()
         .num_threads(workers)
@@ -126,7 +119,7 @@ fn main() {
     for mode in cli::modes(mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ({workers} workers) ==");
-        let durations = durations(run.tasks, run.seconds);
+        let durations = concurrency_book::decreasing_durations(run.tasks, run.seconds);
         let (results, timeline) = timeline::record(Ideal::LongestTask, || match mode {
             Mode::Rayon => rayon_map(&durations, workers),
             Mode::Pool => pool_map(&durations, workers, wait_at_most),

@@ -46,13 +46,6 @@ fn do_something(task: usize, seconds: Duration) -> String {
 }
 // ANCHOR_END: do_something
 
-/// Task `i` of `n` sleeps `(n - i) / n` of `longest`.
-fn durations(tasks: usize, longest: Duration) -> Vec<Duration> {
-    (0..tasks)
-        .map(|i| longest.mul_f64((tasks - i) as f64 / tasks as f64))
-        .collect()
-}
-
 /// Every task's outcome, in submission order.
 type Outcomes = Vec<Result<String, TaskError>>;
 
@@ -151,7 +144,7 @@ fn main() {
     for mode in cli::modes(mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ({workers} workers) ==");
-        let durations = durations(run.tasks, run.seconds);
+        let durations = concurrency_book::decreasing_durations(run.tasks, run.seconds);
         let pool = Pool::new(workers);
         let (outcomes, timeline) = timeline::record(Ideal::LongestTask, || match mode {
             Mode::Submit => submit(&pool, &durations, wait_at_most),

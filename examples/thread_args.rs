@@ -42,13 +42,6 @@ fn do_something(task: usize, seconds: Duration) -> String {
 }
 // ANCHOR_END: do_something
 
-/// Task `i` of `n` sleeps `(n - i) / n` of `longest`: the first task submitted finishes last.
-fn durations(tasks: usize, longest: Duration) -> Vec<Duration> {
-    (0..tasks)
-        .map(|i| longest.mul_f64((tasks - i) as f64 / tasks as f64))
-        .collect()
-}
-
 /// Results in the order the main thread handled them: `(task, result)`.
 type Handled = Vec<(usize, String)>;
 
@@ -139,7 +132,7 @@ fn main() {
     for mode in cli::modes(mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ==");
-        let durations = durations(run.tasks, run.seconds);
+        let durations = concurrency_book::decreasing_durations(run.tasks, run.seconds);
         let (handled, timeline) = timeline::record(Ideal::LongestTask, || match mode {
             Mode::Results => results(durations),
             Mode::Arc => arc(durations),

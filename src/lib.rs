@@ -10,6 +10,16 @@ pub mod timeline;
 pub mod worker;
 
 use std::any::Any;
+use std::time::Duration;
+
+/// The notes' `[5, 4, 3, 2, 1]` seconds, scaled: task `i` of `tasks` lasts
+/// `(tasks - i) / tasks` of `longest`, so the first task submitted finishes
+/// last and submission order and completion order differ.
+pub fn decreasing_durations(tasks: usize, longest: Duration) -> Vec<Duration> {
+    (0..tasks)
+        .map(|i| longest.mul_f64((tasks - i) as f64 / tasks as f64))
+        .collect()
+}
 
 /// The message a panicking thread passed to `panic!`, from `JoinHandle::join`'s `Err`.
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -34,4 +44,16 @@ pub(crate) static RECORDER_TEST_LOCK: std::sync::Mutex<()> = std::sync::Mutex::n
 #[cfg(doctest)]
 pub mod book {
     include!(concat!(env!("OUT_DIR"), "/chapters.rs"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_decrease_from_the_longest() {
+        let durations = decreasing_durations(5, Duration::from_secs(5));
+        let seconds: Vec<u64> = durations.iter().map(Duration::as_secs).collect();
+        assert_eq!(seconds, vec![5, 4, 3, 2, 1]);
+    }
 }
