@@ -11,7 +11,8 @@
 //! - `round_trip/*`: submit one empty task and wait for its result: the book's
 //!   tiny pool, `rayon::spawn` with a channel, and a new thread each time.
 //! - `cpu_bound/*`: four tasks of `compute(2e7)` on 1..=cores workers with
-//!   threads and with rayon, against `seq`: the speedup and efficiency table.
+//!   threads, rayon and worker processes (this bench binary run again with a
+//!   hidden argument), against `seq`: the speedup and efficiency table.
 //!   `one_task` vs `one_task_folded`: what `black_box` prevents.
 //! - `channel/*`: 100,000 messages through std's mpsc and crossbeam's channel,
 //!   one producer and four producers.
@@ -19,10 +20,11 @@
 use std::hint::black_box;
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use concurrency_book::pool::Pool;
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use concurrency_book::worker::{self, Worker};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use crossbeam::channel;
 use rayon::prelude::*;
 
@@ -122,6 +124,24 @@ fn cpu_bound(c: &mut Criterion) {
                 })
             });
         });
+        group.bench_with_input(BenchmarkId::new("processes", workers), &workers, |b, &w| {
+            b.iter(|| {
+                // Worker `k` is a process running its share of the tasks.
+                let workers: Vec<Worker> = (0..w)
+                    .map(|k| {
+                        let share = (k..TASKS).step_by(w).count();
+                        let args = [WORKER_FLAG.into(), N.to_string(), share.to_string()];
+                        Worker::spawn(k, &args).unwrap()
+                    })
+                    .collect();
+                let deadline = Instant::now() + Duration::from_secs(60);
+                let outputs = worker::collect(workers, deadline).unwrap();
+                outputs
+                    .iter()
+                    .map(|line| line.trim().parse::<u128>().unwrap())
+                    .sum::<u128>()
+            });
+        });
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .build()
@@ -182,4 +202,29 @@ fn channels(c: &mut Criterion) {
 }
 
 criterion_group!(benches, rayon_task, round_trip, cpu_bound, channels);
-criterion_main!(benches);
+
+/// The hidden argument that makes this bench binary a worker process for
+/// `cpu_bound/processes`: `--bench-worker N TASKS` runs `compute(N)` TASKS times.
+const WORKER_FLAG: &str = "--bench-worker";
+
+fn run_as_worker() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, flag, n, tasks] = &args[..] else {
+        return false;
+    };
+    if flag != WORKER_FLAG {
+        return false;
+    }
+    let (n, tasks): (u64, usize) = (n.parse().unwrap(), tasks.parse().unwrap());
+    println!("{}", (0..tasks).map(|_| compute(n)).sum::<u128>());
+    true
+}
+
+// criterion_main!, plus the worker-process entry point.
+fn main() {
+    if run_as_worker() {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
