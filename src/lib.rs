@@ -5,7 +5,9 @@
 //! here so that each example stays short.
 
 pub mod cli;
+pub mod ipc;
 pub mod pool;
+pub mod procpool;
 pub mod timeline;
 pub mod worker;
 

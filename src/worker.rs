@@ -67,9 +67,10 @@ impl Worker {
             Ok(stdout)
         } else {
             Err(io::Error::other(format!(
-                "worker for task {} (pid {}) failed with {status}: {}",
+                "worker for task {} (pid {}) failed, {}: {}",
                 self.task,
                 self.pid(),
+                describe(status),
                 stderr.trim()
             )))
         }
@@ -115,6 +116,55 @@ pub fn collect(workers: Vec<Worker>, deadline: Instant) -> io::Result<Vec<String
         thread::sleep(Duration::from_millis(1));
     }
     Ok(outputs.into_iter().flatten().collect())
+}
+
+/// Waits for `child` until `deadline`; a child still running then is killed
+/// and reaped, and the result is a `TimedOut` error.
+pub fn wait_until(child: &mut Child, deadline: Instant) -> io::Result<ExitStatus> {
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let status = child.wait()?; // reap it
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "pid {} ran past its deadline and was killed ({})",
+                    child.id(),
+                    describe(status)
+                ),
+            ));
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// How a process ended, in words: `exit code 3`, `killed by SIGKILL`, ...
+pub fn describe(status: ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(number) = status.signal() {
+            let name = nix::sys::signal::Signal::try_from(number).map_or_else(
+                |_| format!("signal {number}"),
+                |signal| signal.as_str().to_string(),
+            );
+            let core = if status.core_dumped() {
+                ", core dumped"
+            } else {
+                ""
+            };
+            return format!("killed by {name}{core}");
+        }
+    }
+    match status.code() {
+        Some(0) => "exit code 0 (success)".into(),
+        Some(101) => "exit code 101 (a Rust panic)".into(),
+        Some(code) => format!("exit code {code}"),
+        None => format!("{status}"),
+    }
 }
 
 #[cfg(test)]

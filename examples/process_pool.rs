@@ -1,0 +1,208 @@
+//! `ProcessPoolExecutor` in Rust: a pool of worker processes fed through pipes,
+//! results in completion order, a `map` in submission order, and workers that
+//! crash, hang or get killed, detected, replaced and retried.
+//!
+//! `cargo run --example process_pool -- --mode crash`
+
+use std::hint::black_box;
+use std::process;
+use std::sync::atomic::Ordering;
+use std::thread;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use concurrency_book::cli::{self, Summary, TaskArgs};
+use concurrency_book::procpool::{self, Event, Options, Outcome, ProcessPool};
+use concurrency_book::timeline::{self, Ideal};
+use serde::{Deserialize, Serialize};
+
+/// Run tasks on a pool of worker processes and survive the workers' crashes.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    run: TaskArgs,
+    /// Worker processes in the pool
+    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
+    workers: usize,
+    /// A task running longer than this is killed, in seconds (default: twice --seconds, plus 0.5)
+    #[arg(long, value_parser = cli::parse_seconds, allow_hyphen_values = true)]
+    task_timeout: Option<Duration>,
+    /// Run only this mode (default: all, in the order listed)
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+    /// Internal: be a worker process
+    #[arg(long, hide = true)]
+    pool_worker: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Mode {
+    /// Results as tasks finish (as_completed)
+    Completion,
+    /// Results in submission order (map)
+    Map,
+    /// Workers that panic, abort, are killed or hang
+    Crash,
+}
+
+// ANCHOR: job
+/// One task for a worker process: work for `seconds`, then maybe misbehave.
+#[derive(Serialize, Deserialize)]
+struct Job {
+    seconds: f64,
+    /// "none", or how to die: "panic", "abort", "sigkill", "hang"
+    fault: String,
+    /// Misbehave on the first attempt only (true) or on every attempt
+    only_once: bool,
+}
+
+/// The worker process: busy for `seconds` (CPU work), then answer.
+fn work(task: usize, attempt: u32, job: Job) -> String {
+    let until = std::time::Instant::now() + Duration::from_secs_f64(job.seconds);
+    let mut spins = 0u64;
+    while std::time::Instant::now() < until {
+        spins = black_box(spins + 1);
+    }
+    if job.fault != "none" && (attempt == 1 || !job.only_once) {
+        match job.fault.as_str() {
+            "panic" => panic!("task {task} hit a bug"),
+            "abort" => process::abort(),
+            #[cfg(unix)]
+            "sigkill" => drop(nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL)),
+            "hang" => thread::sleep(Duration::from_secs(3600)),
+            _ => {}
+        }
+    }
+    format!(
+        "task {task} done by pid {} (attempt {attempt})",
+        process::id()
+    )
+}
+// ANCHOR_END: job
+
+fn jobs(mode: Mode, tasks: usize, seconds: Duration) -> Vec<Job> {
+    let durations = concurrency_book::decreasing_durations(tasks, seconds);
+    let faults = [
+        ("none", true),
+        ("panic", true),
+        ("sigkill", true),
+        ("abort", false),
+        ("hang", false),
+    ];
+    (0..tasks)
+        .map(|task| {
+            let (fault, only_once) = match mode {
+                Mode::Crash => faults[task % faults.len()],
+                _ => ("none", true),
+            };
+            Job {
+                seconds: durations[task].as_secs_f64(),
+                fault: fault.into(),
+                only_once,
+            }
+        })
+        .collect()
+}
+
+// ANCHOR: run
+fn run_pool(pool: &mut ProcessPool, jobs: Vec<Job>, mode: Mode) -> Vec<(usize, Outcome<String>)> {
+    let report = |event: &Event| match event {
+        Event::WorkerDied {
+            task,
+            pid,
+            how,
+            retry,
+        } => {
+            let next = if *retry { "retrying" } else { "giving up" };
+            println!("  worker pid {pid} died running task {task}: {how}; {next}");
+        }
+        Event::WorkerStarted { pid } => println!("  started worker pid {pid} in its place"),
+    };
+    let mut outcomes = match pool.run(jobs, report) {
+        Ok(outcomes) => outcomes,
+        Err(error) => {
+            eprintln!("error: {error}");
+            process::exit(if error.kind() == std::io::ErrorKind::Interrupted {
+                130
+            } else {
+                1
+            });
+        }
+    };
+    if mode == Mode::Map {
+        outcomes.sort_by_key(|(task, _)| *task); // map: submission order
+    }
+    outcomes
+}
+// ANCHOR_END: run
+
+fn main() {
+    let args: Args = cli::parse_with_defaults(&[("tasks", "6"), ("seconds", "0.3")]);
+    if args.pool_worker {
+        if let Err(error) = procpool::serve(work) {
+            eprintln!("worker: {error}");
+            process::exit(1);
+        }
+        return;
+    }
+    let options = Options {
+        workers: args.workers,
+        task_timeout: (args.task_timeout)
+            .unwrap_or(args.run.seconds * 2 + Duration::from_millis(500)),
+        worker_args: vec!["--pool-worker".into()],
+    };
+    let mut pool = match ProcessPool::start(options) {
+        Ok(pool) => pool,
+        Err(error) => {
+            eprintln!("error: cannot start the worker processes: {error}");
+            process::exit(1);
+        }
+    };
+    // Ctrl-C stops the pool, which kills and reaps its workers before we exit.
+    let stop = pool.stop_flag();
+    ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)).expect("one Ctrl-C handler");
+
+    let mut summaries = Vec::new();
+    for mode in cli::modes(args.mode) {
+        let name = cli::mode_name(&mode);
+        println!(
+            "== {name} ({} worker processes: {:?}) ==",
+            args.workers,
+            pool.pids()
+        );
+        let jobs = jobs(mode, args.run.tasks, args.run.seconds);
+        let (outcomes, timeline) =
+            timeline::record(Ideal::LongestTask, || run_pool(&mut pool, jobs, mode));
+        for (task, outcome) in &outcomes {
+            match outcome {
+                Outcome::Done(message) => println!("{message}"),
+                Outcome::Failed(deaths) => {
+                    println!("task {task} failed: {}", deaths.join("; then "))
+                }
+            }
+        }
+        println!("{timeline}");
+        let order: Vec<usize> = outcomes.iter().map(|(task, _)| *task).collect();
+        let failed = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
+            .count();
+        summaries.push(
+            Summary::from_timeline(
+                "process_pool",
+                name,
+                args.run.tasks,
+                args.workers,
+                &timeline,
+            )
+            .with("order", order)
+            .with("failed", failed)
+            .with("ok", outcomes.len() - failed),
+        );
+    }
+    if let Err(error) = pool.shutdown(Duration::from_secs(5)) {
+        eprintln!("error: shutting the pool down: {error}");
+        process::exit(1);
+    }
+    cli::print_json(&summaries, args.run.json);
+}

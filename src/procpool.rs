@@ -1,0 +1,336 @@
+//! A pool of worker processes fed through pipes, for "Process pools": what
+//! Python's `ProcessPoolExecutor` does, with the failures made visible.
+//!
+//! Each worker is this program run again in a worker mode ([`serve`]): it
+//! reads jobs from its stdin and writes answers to its stdout, one framed JSON
+//! message each ([`crate::ipc`]). The parent keeps one reader thread per worker
+//! and hands out jobs as workers become free, so results come back in
+//! completion order. A worker that dies (a panic, an abort, a signal) or that
+//! overruns the task timeout is reported with how it ended, replaced by a new
+//! process, and its task retried once. Every child is reaped on every path.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, BufReader, BufWriter};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam::channel::{self, Receiver, Sender};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wire::{Answer, Envelope};
+
+use crate::timeline::{self, SpanGuard};
+use crate::{ipc, worker};
+
+/// How many times a task runs at most: once, and one retry after a crash.
+pub const ATTEMPTS: u32 = 2;
+
+/// The outcome of one task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome<R> {
+    Done(R),
+    /// Every attempt's worker died; the texts say how each one ended.
+    Failed(Vec<String>),
+}
+
+/// What the pool reports while it runs (printed by the example).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A worker process died with its task; `retry` says whether it runs again.
+    WorkerDied {
+        task: usize,
+        pid: u32,
+        how: String,
+        retry: bool,
+    },
+    /// A replacement worker process started.
+    WorkerStarted { pid: u32 },
+}
+
+/// The pool's options.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub workers: usize,
+    /// A task running longer than this has its worker killed.
+    pub task_timeout: Duration,
+    /// Arguments that start this program in worker mode.
+    pub worker_args: Vec<String>,
+}
+
+struct Process {
+    child: Child,
+    to_worker: BufWriter<ChildStdin>,
+    /// The task it runs now, its attempt, when it started, and its timeline span.
+    busy: Option<(usize, u32, Instant, SpanGuard)>,
+}
+
+/// Messages from the reader threads to the dispatcher.
+enum FromReader {
+    Answer { slot: usize, bytes: Vec<u8> },
+    Closed { slot: usize, error: Option<String> },
+}
+
+/// The process pool. Dropping it kills and reaps every worker.
+pub struct ProcessPool {
+    options: Options,
+    slots: Vec<Option<Process>>,
+    from_readers: (Sender<FromReader>, Receiver<FromReader>),
+    stop: Arc<AtomicBool>,
+}
+
+impl ProcessPool {
+    /// Starts `options.workers` worker processes.
+    pub fn start(options: Options) -> io::Result<ProcessPool> {
+        assert!(options.workers > 0, "a pool needs at least one worker");
+        let mut pool = ProcessPool {
+            slots: (0..options.workers).map(|_| None).collect(),
+            options,
+            from_readers: channel::unbounded(),
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        for slot in 0..pool.slots.len() {
+            pool.spawn(slot)?;
+        }
+        Ok(pool)
+    }
+
+    /// A flag that makes [`ProcessPool::run`] stop early (set it from a Ctrl-C handler).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stop)
+    }
+
+    /// The worker processes' ids, in slot order.
+    pub fn pids(&self) -> Vec<u32> {
+        self.slots.iter().flatten().map(|p| p.child.id()).collect()
+    }
+
+    fn spawn(&mut self, slot: usize) -> io::Result<u32> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .args(&self.options.worker_args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let to_worker = BufWriter::new(child.stdin.take().expect("stdin was piped"));
+        let mut from_worker = BufReader::new(child.stdout.take().expect("stdout was piped"));
+        let sender = self.from_readers.0.clone();
+        thread::spawn(move || {
+            loop {
+                match ipc::read_message(&mut from_worker) {
+                    Ok(Some(bytes)) => {
+                        if sender.send(FromReader::Answer { slot, bytes }).is_err() {
+                            return; // the pool is gone
+                        }
+                    }
+                    Ok(None) => return drop(sender.send(FromReader::Closed { slot, error: None })),
+                    Err(e) => {
+                        let error = Some(e.to_string());
+                        return drop(sender.send(FromReader::Closed { slot, error }));
+                    }
+                }
+            }
+        });
+        let pid = child.id();
+        self.slots[slot] = Some(Process {
+            child,
+            to_worker,
+            busy: None,
+        });
+        Ok(pid)
+    }
+
+    /// Runs every job and returns `(task, outcome)` pairs in completion order.
+    /// `on_event` hears about deaths and replacements as they happen.
+    /// Returns an `Interrupted` error if the stop flag was set.
+    pub fn run<J, R>(
+        &mut self,
+        jobs: Vec<J>,
+        mut on_event: impl FnMut(&Event),
+    ) -> io::Result<Vec<(usize, Outcome<R>)>>
+    where
+        J: Serialize,
+        R: DeserializeOwned,
+    {
+        let total = jobs.len();
+        let mut queue: VecDeque<(usize, u32)> = (0..total).map(|task| (task, 1)).collect();
+        let mut deaths: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut finished = Vec::new();
+        while finished.len() < total {
+            if self.stop.load(Ordering::SeqCst) {
+                self.kill_all();
+                return Err(io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    "stopped by the user",
+                ));
+            }
+            // Hand out work to every idle worker.
+            for slot in 0..self.slots.len() {
+                let idle = matches!(&self.slots[slot], Some(p) if p.busy.is_none());
+                if idle && let Some((task, attempt)) = queue.pop_front() {
+                    self.dispatch(slot, task, attempt, &jobs[task]);
+                }
+            }
+            match self.from_readers.1.recv_timeout(Duration::from_millis(20)) {
+                Ok(FromReader::Answer { slot, bytes }) => {
+                    let Some(process) = self.slots[slot].as_mut() else {
+                        continue;
+                    };
+                    let Some((task, ..)) = process.busy.take() else {
+                        continue;
+                    };
+                    let answer: Answer<R> = serde_json::from_slice(&bytes)
+                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                    debug_assert_eq!(answer.task, task);
+                    finished.push((task, Outcome::Done(answer.result)));
+                }
+                Ok(FromReader::Closed { slot, error }) => {
+                    let how = error.map(|e| format!(" ({e})")).unwrap_or_default();
+                    self.bury(
+                        slot,
+                        &how,
+                        &mut queue,
+                        &mut deaths,
+                        &mut finished,
+                        &mut on_event,
+                    )?;
+                }
+                Err(_) => {} // no news: check the clocks below
+            }
+            // A worker past the task timeout is killed; its reader then reports it closed.
+            for process in self.slots.iter_mut().flatten() {
+                if let Some((_, _, started, _)) = &process.busy
+                    && started.elapsed() > self.options.task_timeout
+                {
+                    let _ = process.child.kill();
+                }
+            }
+        }
+        Ok(finished)
+    }
+
+    fn dispatch<J: Serialize>(&mut self, slot: usize, task: usize, attempt: u32, job: &J) {
+        let process = self.slots[slot]
+            .as_mut()
+            .expect("dispatch to a live worker");
+        let span = timeline::labelled_task_span(task, format!("pid {}", process.child.id()));
+        process.busy = Some((task, attempt, Instant::now(), span));
+        // A failed write means the worker is already dead; its reader will say so.
+        let _ = ipc::send(&mut process.to_worker, &Envelope { task, attempt, job });
+    }
+
+    /// A worker's pipe closed: reap it, report it, retry or fail its task, replace it.
+    fn bury<R>(
+        &mut self,
+        slot: usize,
+        how_pipe_ended: &str,
+        queue: &mut VecDeque<(usize, u32)>,
+        deaths: &mut HashMap<usize, Vec<String>>,
+        finished: &mut Vec<(usize, Outcome<R>)>,
+        on_event: &mut impl FnMut(&Event),
+    ) -> io::Result<()> {
+        let Some(mut process) = self.slots[slot].take() else {
+            return Ok(());
+        };
+        let pid = process.child.id();
+        let overran = matches!(&process.busy, Some((_, _, started, _)) if started.elapsed() > self.options.task_timeout);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let status = worker::wait_until(&mut process.child, deadline);
+        let mut how = status.map_or_else(|e| e.to_string(), worker::describe);
+        if overran {
+            how = format!(
+                "{how}, after overrunning the {:?} task timeout",
+                self.options.task_timeout
+            );
+        }
+        how.push_str(how_pipe_ended);
+        if let Some((task, attempt, _, span)) = process.busy.take() {
+            drop(span);
+            let retry = attempt < ATTEMPTS;
+            on_event(&Event::WorkerDied {
+                task,
+                pid,
+                how: how.clone(),
+                retry,
+            });
+            deaths.entry(task).or_default().push(how);
+            if retry {
+                queue.push_front((task, attempt + 1));
+            } else {
+                finished.push((
+                    task,
+                    Outcome::Failed(deaths.remove(&task).unwrap_or_default()),
+                ));
+            }
+        }
+        if !self.stop.load(Ordering::SeqCst) {
+            let pid = self.spawn(slot)?;
+            on_event(&Event::WorkerStarted { pid });
+        }
+        Ok(())
+    }
+
+    /// Closes every worker's input, so they exit, and waits for them (bounded).
+    pub fn shutdown(mut self, timeout: Duration) -> io::Result<()> {
+        let deadline = Instant::now() + timeout;
+        let mut first_error = None;
+        for slot in &mut self.slots {
+            if let Some(mut process) = slot.take() {
+                drop(process.to_worker); // end of input: the worker's loop ends
+                if let Err(error) = worker::wait_until(&mut process.child, deadline) {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    fn kill_all(&mut self) {
+        for mut process in self.slots.iter_mut().filter_map(Option::take) {
+            let _ = process.child.kill();
+            let _ = process.child.wait(); // reaped: no zombie left behind
+        }
+    }
+}
+
+impl Drop for ProcessPool {
+    fn drop(&mut self) {
+        self.kill_all();
+    }
+}
+
+/// The worker side: answer jobs from stdin on stdout until stdin ends.
+/// `work` gets the task number, the attempt (1 or 2) and the job.
+pub fn serve<J, R>(mut work: impl FnMut(usize, u32, J) -> R) -> io::Result<()>
+where
+    J: DeserializeOwned,
+    R: Serialize,
+{
+    let mut input = BufReader::new(io::stdin().lock());
+    let mut output = BufWriter::new(io::stdout().lock());
+    while let Some(Envelope { task, attempt, job }) = ipc::receive(&mut input)? {
+        let result = work(task, attempt, job);
+        ipc::send(&mut output, &Answer { task, result })?;
+    }
+    Ok(())
+}
+
+/// The messages on the pipes.
+mod wire {
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize)]
+    pub struct Envelope<J> {
+        pub task: usize,
+        pub attempt: u32,
+        pub job: J,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    pub struct Answer<R> {
+        pub task: usize,
+        pub result: R,
+    }
+}
