@@ -1,0 +1,241 @@
+//! Part II, processes: processes, process_pool, fork_vs_spawn,
+//! pipes_and_queues, shared_memory. Exit statuses, crash detection and retry,
+//! copy-on-write, message integrity, shared counters; never speed.
+//! (Reaping is checked in tests/reaping.rs, which runs alone.)
+
+#![cfg(unix)]
+
+mod common;
+
+use common::{assert_rejected, run_example, stdout_of, summaries, summary};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn texts(value: &Value) -> Vec<String> {
+    serde_json::from_value(value.clone()).unwrap()
+}
+
+#[test]
+fn processes_send_jobs_and_read_answers_through_pipes() {
+    let s = summary(
+        "processes",
+        &["--mode", "pipes", "--tasks", "3", "--seconds", "0.1"],
+    );
+    assert_eq!(s["answers"], 3, "{s}");
+    assert_eq!(
+        s["max_overlap"], 3,
+        "the children ran at the same time: {s}"
+    );
+    for status in texts(&s["statuses"]) {
+        assert!(status.ends_with("exit code 0 (success)"), "{status}");
+    }
+}
+
+#[test]
+fn processes_report_how_each_child_ended() {
+    let s = summary("processes", &["--mode", "exit-status", "--seconds", "0.05"]);
+    let statuses = texts(&s["statuses"]);
+    let expected = [
+        "exit code 0 (success)",
+        "exit code 3, no answer",
+        "exit code 101 (a Rust panic), no answer",
+        "killed by SIGABRT",
+        "killed by SIGKILL, no answer",
+    ];
+    for (status, wanted) in statuses.iter().zip(expected) {
+        assert!(status.contains(wanted), "{status} should say {wanted}");
+    }
+    assert_eq!(s["answers"], 1, "only the child that succeeded answered");
+}
+
+#[test]
+fn the_process_pool_returns_completion_order_and_map_order() {
+    let args = ["--tasks", "4", "--workers", "2", "--seconds", "0.2"];
+    let all = summaries(
+        "process_pool",
+        &[&args[..], &["--mode", "completion"]].concat(),
+        1,
+    );
+    let mut completion: Vec<u64> = serde_json::from_value(all[0]["order"].clone()).unwrap();
+    assert_eq!(all[0]["ok"], 4);
+    // Tasks 0 and 1 start first; 1 is shorter, so it finishes before 0.
+    assert_eq!(&completion[..2], &[1, 0], "{}", all[0]);
+    completion.sort();
+    assert_eq!(completion, vec![0, 1, 2, 3]);
+
+    let map = summary("process_pool", &[&args[..], &["--mode", "map"]].concat());
+    assert_eq!(map["order"], json!([0, 1, 2, 3]), "{map}");
+    assert_eq!(map["max_overlap"], 2, "two worker processes: {map}");
+}
+
+#[test]
+fn crashed_and_hung_workers_are_replaced_and_their_tasks_retried_once() {
+    let output = run_example(
+        "process_pool",
+        &[
+            "--mode",
+            "crash",
+            "--tasks",
+            "5",
+            "--workers",
+            "2",
+            "--seconds",
+            "0.05",
+            "--task-timeout",
+            "0.5",
+            "--json",
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = String::from_utf8(output.stdout).unwrap();
+    // Task 1 panics once, task 2 is killed once: both succeed on the retry.
+    assert!(
+        out.contains("task 1 done by pid") && out.contains("(attempt 2)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("died running task 1: exit code 101 (a Rust panic); retrying"),
+        "{out}"
+    );
+    assert!(
+        out.contains("died running task 2: killed by SIGKILL; retrying"),
+        "{out}"
+    );
+    // Task 3 aborts every time, task 4 hangs every time: both fail after two attempts.
+    assert!(
+        out.contains("task 3 failed: killed by SIGABRT; then killed by SIGABRT"),
+        "{out}"
+    );
+    assert!(
+        out.contains("died running task 4: killed by SIGKILL, after overrunning"),
+        "{out}"
+    );
+    assert!(out.contains("giving up"), "{out}");
+    assert_eq!(
+        out.matches("started worker pid").count(),
+        6,
+        "one replacement per death:\n{out}"
+    );
+    let s: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (s["ok"].clone(), s["failed"].clone()),
+        (json!(3), json!(2)),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_forked_child_writes_through_a_pipe_and_has_its_own_copy_of_memory() {
+    let fork = summary("fork_vs_spawn", &["--mode", "fork"]);
+    assert_eq!(fork["child_said"], "hello from the child");
+    assert_eq!(fork["exited_ok"], true);
+    let cow = summary("fork_vs_spawn", &["--mode", "copy-on-write"]);
+    assert_eq!(
+        (
+            cow["child_saw"].clone(),
+            cow["child_set"].clone(),
+            cow["parent_has"].clone()
+        ),
+        (json!(100), json!(999), json!(100)),
+        "{cow}"
+    );
+}
+
+#[test]
+fn a_lock_held_by_another_thread_at_fork_stays_locked_in_the_child() {
+    let s = summary("fork_vs_spawn", &["--mode", "lock-hazard"]);
+    assert_eq!(s["child_found_lock_held"], true, "{s}");
+}
+
+#[test]
+fn start_cost_times_every_method() {
+    let s = summary("fork_vs_spawn", &["--mode", "start-cost", "--tasks", "3"]);
+    let table = s["per_start_us"].as_object().expect("a table of costs");
+    for method in [
+        "thread spawn+join",
+        "fork+wait",
+        "fork+exec+wait",
+        "posix_spawn+wait",
+        "Command::status",
+    ] {
+        assert!(table[method].as_f64().unwrap() > 0.0, "{method}: {s}");
+    }
+}
+
+#[test]
+fn every_message_arrives_once_in_order_through_channels_and_a_pipe() {
+    for s in summaries("pipes_and_queues", &["--tasks", "5000"], 3) {
+        assert_eq!(s["received"], 5000, "{s}");
+        assert_eq!(s["intact"], true, "{s}");
+    }
+}
+
+#[test]
+fn a_producer_dying_mid_message_is_a_clear_error_not_a_hang() {
+    let output = run_example(
+        "pipes_and_queues",
+        &["--mode", "pipe", "--tasks", "1000", "--die-at", "100"],
+        Duration::from_secs(30),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("after 100 messages"), "{stderr}");
+    assert!(
+        stderr.contains("the pipe closed in the middle of a message"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("exit code 3"), "{stderr}");
+}
+
+#[test]
+fn shared_counters_add_up_with_atomics_and_lose_updates_without() {
+    let all = summaries(
+        "shared_memory",
+        &["--workers", "4", "--increments", "2e5"],
+        3,
+    );
+    for s in &all[..2] {
+        assert_eq!(s["counter"], 800_000, "{s}");
+        assert_eq!(
+            s["slots_total"], 800_000,
+            "every worker wrote its slot: {s}"
+        );
+    }
+    let racy = &all[2];
+    assert_eq!(racy["slots_total"], 800_000, "{racy}");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores > 1 {
+        assert!(
+            racy["lost"].as_u64().unwrap() > 0,
+            "load-then-store loses updates: {racy}"
+        );
+    }
+}
+
+#[test]
+fn process_examples_reject_bad_flags() {
+    assert_rejected("process_pool", &["--workers", "0"], "--workers");
+    assert_rejected("process_pool", &["--task-timeout", "-1"], "--task-timeout");
+    assert_rejected("processes", &["--tasks", "none"], "--tasks");
+    assert_rejected("fork_vs_spawn", &["--tasks", "0"], "--tasks");
+    assert_rejected("pipes_and_queues", &["--mode", "carrier-pigeon"], "--mode");
+    assert_rejected("shared_memory", &["--workers", "65"], "--workers");
+    assert_rejected("shared_memory", &["--increments", "0"], "--increments");
+}
+
+#[test]
+fn examples_print_a_table_people_can_read() {
+    let out = stdout_of(
+        "shared_memory",
+        &["--mode", "threads", "--increments", "1000"],
+    );
+    assert!(
+        out.contains("4 workers x 1000 increments = 4000 expected"),
+        "{out}"
+    );
+}

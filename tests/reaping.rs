@@ -1,0 +1,112 @@
+//! No example leaves a process behind: not a zombie, not a running orphan.
+//!
+//! This test makes itself a *child subreaper* (Linux's `PR_SET_CHILD_SUBREAPER`):
+//! every process an example starts and fails to reap is handed to this test
+//! process when the example exits, instead of to init. After each run, any
+//! process whose parent is this test is a leak. One test, run alone, so that
+//! nothing else in this process starts children meanwhile.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::fs;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{example_binary, run_example};
+
+/// Processes whose parent is this process, with their state letter.
+fn our_children() -> Vec<(u32, char)> {
+    let me = std::process::id();
+    let mut children = Vec::new();
+    for entry in fs::read_dir("/proc").expect("/proc is readable").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "pid (comm) S ppid ...": the command may contain spaces, so split after ')'.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
+            continue;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
+        let ppid: u32 = fields.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        if ppid == me {
+            children.push((pid, state));
+        }
+    }
+    children
+}
+
+/// Asserts no process is left, giving orphans a moment to be handed to us.
+fn assert_nothing_left(after: &str) {
+    thread::sleep(Duration::from_millis(100));
+    let left = our_children();
+    // Reap what is there, so that one leak does not fail the next check too.
+    for &(pid, _) in &left {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    assert!(
+        left.is_empty(),
+        "{after} left processes behind (pid, state): {left:?}"
+    );
+}
+
+#[test]
+fn no_example_leaves_a_zombie_or_an_orphan() {
+    nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER");
+    assert_nothing_left("nothing yet");
+
+    let runs: [(&str, &[&str]); 8] = [
+        ("cpu_bound", &["--mode", "processes", "--n", "1000"]),
+        ("processes", &["--seconds", "0.05"]),
+        (
+            "process_pool",
+            &["--tasks", "5", "--seconds", "0.05", "--task-timeout", "0.5"],
+        ),
+        ("fork_vs_spawn", &["--tasks", "3"]),
+        ("pipes_and_queues", &["--tasks", "1000"]),
+        ("pipes_and_queues", &["--mode", "pipe", "--die-at", "10"]),
+        ("shared_memory", &["--increments", "1000"]),
+        ("processes", &["--mode", "exit-status", "--seconds", "0.05"]),
+    ];
+    for (name, args) in runs {
+        run_example(name, args, Duration::from_secs(60));
+        assert_nothing_left(&format!("{name} {args:?}"));
+    }
+
+    // Ctrl-C in the middle of a process pool's work: the pool kills and reaps
+    // its workers and the example exits with 130.
+    let mut pool = Command::new(example_binary("process_pool"))
+        .args(["--mode", "map", "--tasks", "4", "--seconds", "20"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example starts");
+    thread::sleep(Duration::from_millis(500)); // the workers are busy now
+    let workers: Vec<u32> = our_children().iter().map(|&(pid, _)| pid).collect();
+    assert_eq!(
+        workers,
+        vec![pool.id()],
+        "only the pool is our child; its workers are its own"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pool.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .expect("SIGINT sent");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = pool.try_wait().expect("waiting on the pool") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the pool did not stop on Ctrl-C");
+        thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130), "exit code after Ctrl-C");
+    assert_nothing_left("process_pool after Ctrl-C");
+}
