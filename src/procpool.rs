@@ -301,6 +301,7 @@ impl Drop for ProcessPool {
     }
 }
 
+// ANCHOR: serve
 /// The worker side: answer jobs from stdin on stdout until stdin ends.
 /// `work` gets the task number, the attempt (1 or 2) and the job.
 pub fn serve<J, R>(mut work: impl FnMut(usize, u32, J) -> R) -> io::Result<()>
@@ -316,6 +317,7 @@ where
     }
     Ok(())
 }
+// ANCHOR_END: serve
 
 /// The messages on the pipes.
 mod wire {
