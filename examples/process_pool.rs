@@ -105,7 +105,11 @@ fn jobs(mode: Mode, tasks: usize, seconds: Duration) -> Vec<Job> {
 }
 
 // ANCHOR: run
-fn run_pool(pool: &mut ProcessPool, jobs: Vec<Job>, mode: Mode) -> Vec<(usize, Outcome<String>)> {
+fn run_pool(
+    pool: &mut ProcessPool,
+    jobs: Vec<Job>,
+    mode: Mode,
+) -> std::io::Result<Vec<(usize, Outcome<String>)>> {
     let report = |event: &Event| match event {
         Event::WorkerDied {
             task,
@@ -118,21 +122,11 @@ fn run_pool(pool: &mut ProcessPool, jobs: Vec<Job>, mode: Mode) -> Vec<(usize, O
         }
         Event::WorkerStarted { pid } => println!("  started worker pid {pid} in its place"),
     };
-    let mut outcomes = match pool.run(jobs, report) {
-        Ok(outcomes) => outcomes,
-        Err(error) => {
-            eprintln!("error: {error}");
-            process::exit(if error.kind() == std::io::ErrorKind::Interrupted {
-                130
-            } else {
-                1
-            });
-        }
-    };
+    let mut outcomes = pool.run(jobs, report)?;
     if mode == Mode::Map {
         outcomes.sort_by_key(|(task, _)| *task); // map: submission order
     }
-    outcomes
+    Ok(outcomes)
 }
 // ANCHOR_END: run
 
@@ -173,6 +167,15 @@ fn main() {
         let jobs = jobs(mode, args.run.tasks, args.run.seconds);
         let (outcomes, timeline) =
             timeline::record(Ideal::LongestTask, || run_pool(&mut pool, jobs, mode));
+        let outcomes = match outcomes {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                drop(pool); // kills and reaps the workers: process::exit runs no destructors
+                eprintln!("error: {error}");
+                let interrupted = error.kind() == std::io::ErrorKind::Interrupted;
+                process::exit(if interrupted { 130 } else { 1 });
+            }
+        };
         for (task, outcome) in &outcomes {
             match outcome {
                 Outcome::Done(message) => println!("{message}"),
