@@ -4,10 +4,13 @@
 //! else they need (flag parsing, the `--json` summary, the timeline chart) lives
 //! here so that each example stays short.
 
+pub mod blur;
 pub mod cli;
+pub mod images;
 pub mod ipc;
 pub mod pool;
 pub mod procpool;
+pub mod testimages;
 pub mod timeline;
 pub mod worker;
 
