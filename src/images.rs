@@ -107,8 +107,9 @@ pub fn process_photo(
         input: input.to_path_buf(),
         reason,
     };
-    let photo = ImageReader::open(input)
-        .map_err(|e| fail(format!("cannot open: {e}")))?
+    let bytes = std::fs::read(input).map_err(|e| fail(format!("cannot open: {e}")))?;
+    check_complete(&bytes).map_err(|e| fail(format!("not a readable image: {e}")))?;
+    let photo = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| fail(format!("cannot read: {e}")))?
         .decode()
@@ -132,6 +133,17 @@ pub fn process_photo(
     })
 }
 // ANCHOR_END: process_photo
+
+/// A JPEG must end with its end-of-image marker (0xFF 0xD9, maybe followed by
+/// padding). The decoder would quietly fill a cut-off file with grey.
+fn check_complete(bytes: &[u8]) -> Result<(), String> {
+    let is_jpeg = bytes.starts_with(&[0xFF, 0xD8]);
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    if is_jpeg && !bytes[..end].ends_with(&[0xFF, 0xD9]) {
+        return Err("a truncated JPEG (no end-of-image marker)".into());
+    }
+    Ok(())
+}
 
 /// The images in a folder (by extension), sorted by name.
 pub fn images_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
