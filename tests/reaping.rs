@@ -61,7 +61,7 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
     nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER");
     assert_nothing_left("nothing yet");
 
-    let runs: [(&str, &[&str]); 8] = [
+    let runs: [(&str, &[&str]); 9] = [
         ("cpu_bound", &["--mode", "processes", "--n", "1000"]),
         ("processes", &["--seconds", "0.05"]),
         (
@@ -73,6 +73,19 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
         ("pipes_and_queues", &["--mode", "pipe", "--die-at", "10"]),
         ("shared_memory", &["--increments", "1000"]),
         ("processes", &["--mode", "exit-status", "--seconds", "0.05"]),
+        (
+            "process_images",
+            &[
+                "--mode",
+                "processes",
+                "--tasks",
+                "3",
+                "--size",
+                "300x200",
+                "--out",
+                "target/test-scratch/reaping",
+            ],
+        ),
     ];
     for (name, args) in runs {
         run_example(name, args, Duration::from_secs(60));
