@@ -50,10 +50,17 @@ const MAX_WORKERS: usize = 64;
 struct Shared {
     counter: AtomicU64,
     slots: [AtomicU64; MAX_WORKERS],
+    /// Workers that have started: they wait for each other, so they overlap.
+    ready: AtomicU64,
 }
 
 /// One worker's share: `increments` additions to the counter, and its own slot.
-fn work(shared: &Shared, worker: usize, increments: u64, atomic: bool) {
+fn work(shared: &Shared, worker: usize, workers: usize, increments: u64, atomic: bool) {
+    shared.ready.fetch_add(1, Ordering::SeqCst);
+    let give_up = Instant::now() + Duration::from_secs(5);
+    while shared.ready.load(Ordering::SeqCst) < workers as u64 && Instant::now() < give_up {
+        std::hint::spin_loop(); // a start line: all begin at once
+    }
     for _ in 0..increments {
         if atomic {
             shared.counter.fetch_add(1, Ordering::Relaxed); // one indivisible step
@@ -72,11 +79,12 @@ fn with_threads(workers: usize, increments: u64) -> (u64, u64) {
     let shared = Arc::new(Shared {
         counter: AtomicU64::new(0),
         slots: std::array::from_fn(|_| AtomicU64::new(0)),
+        ready: AtomicU64::new(0),
     });
     let handles: Vec<_> = (0..workers)
         .map(|worker| {
             let shared = Arc::clone(&shared);
-            thread::spawn(move || work(&shared, worker, increments, true))
+            thread::spawn(move || work(&shared, worker, workers, increments, true))
         })
         .collect();
     for handle in handles {
@@ -102,11 +110,12 @@ fn with_processes(workers: usize, increments: u64, atomic: bool) -> std::io::Res
 
     let mut children = Vec::new();
     for worker in 0..workers {
-        // SAFETY: the child only does atomic operations on the shared mapping
-        // and leaves with _exit(2): nothing that takes a lock or allocates.
+        // SAFETY: the child only does atomic operations on the shared mapping,
+        // reads the clock, and leaves with _exit(2): nothing that takes a lock
+        // or allocates.
         match unsafe { fork() }? {
             ForkResult::Child => {
-                work(shared, worker, increments, atomic);
+                work(shared, worker, workers, increments, atomic);
                 unsafe { libc::_exit(0) } // SAFETY: see exit_child in fork_vs_spawn
             }
             ForkResult::Parent { child } => children.push(child),
