@@ -6,7 +6,9 @@
 
 pub mod blur;
 pub mod cli;
+pub mod download;
 pub mod images;
+pub mod imageserver;
 pub mod ipc;
 pub mod pool;
 pub mod procpool;

@@ -1,0 +1,518 @@
+//! The robust downloader of "Real-world I/O: downloading images": timeouts,
+//! retries with backoff and jitter, size checks, safe file names, and files
+//! that appear only when complete. A blocking version (for threads) and an
+//! async one (for tokio) share the same rules.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+
+/// The rules every download follows.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// How long connecting may take
+    pub connect_timeout: Duration,
+    /// How long one attempt may take, from connecting to the last byte
+    pub timeout: Duration,
+    /// Attempts after the first one, for errors worth retrying
+    pub retries: u32,
+    /// The first retry waits about this long; each next one twice as long
+    pub backoff: Duration,
+    /// Larger downloads are refused
+    pub max_bytes: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            connect_timeout: Duration::from_secs(2),
+            timeout: Duration::from_secs(10),
+            retries: 3,
+            backoff: Duration::from_millis(100),
+            max_bytes: 20 << 20,
+        }
+    }
+}
+
+/// Why a download failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The server answered with this status (4xx are not retried)
+    Status(u16),
+    /// The server sent nothing, or stopped sending, for too long
+    Timeout,
+    /// Connecting failed, or the connection broke
+    Connection(String),
+    /// Fewer bytes arrived than the `Content-Length` promised
+    Truncated { expected: u64, received: u64 },
+    /// More than the size limit
+    TooLarge { limit: u64 },
+    /// The bytes are not a JPEG, PNG, GIF or WebP image
+    NotAnImage,
+    /// Writing the file failed
+    Io(String),
+    /// Ctrl-C: stopped before the end
+    Interrupted,
+}
+
+impl Failure {
+    /// Worth another attempt: the server or the network may do better next time.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Failure::Status(code) => *code >= 500 || *code == 429,
+            Failure::Timeout | Failure::Connection(_) | Failure::Truncated { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Status(code) => write!(f, "the server answered HTTP {code}"),
+            Failure::Timeout => write!(f, "timed out"),
+            Failure::Connection(why) => write!(f, "connection failed: {why}"),
+            Failure::Truncated { expected, received } => {
+                write!(f, "cut short: {received} of {expected} bytes")
+            }
+            Failure::TooLarge { limit } => write!(f, "larger than the {limit}-byte limit"),
+            Failure::NotAnImage => write!(f, "not an image"),
+            Failure::Io(why) => write!(f, "cannot write the file: {why}"),
+            Failure::Interrupted => write!(f, "interrupted"),
+        }
+    }
+}
+
+/// A finished download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub attempts: u32,
+}
+
+/// One URL's outcome, with the attempts made.
+pub type Outcome = Result<Downloaded, (Failure, u32)>;
+
+// ANCHOR: names
+/// A safe file name from a URL's last path segment: decoded, with no path
+/// separators, no leading dots, only plain characters; `download` if empty.
+pub fn file_name(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let path = path.split_once("://").map_or(path, |(_, rest)| {
+        rest.split_once('/').map_or("", |(_, p)| p)
+    });
+    let decoded = percent_decode(path.rsplit('/').next().unwrap_or(""));
+    let last = decoded.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = last
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let clean = clean
+        .trim_start_matches('.')
+        .chars()
+        .take(100)
+        .collect::<String>();
+    if clean.is_empty() {
+        "download".into()
+    } else {
+        clean
+    }
+}
+
+/// The target path for each URL inside `out`: safe names, made unique.
+pub fn plan(urls: &[String], out: &Path) -> Vec<PathBuf> {
+    let mut taken = HashSet::new();
+    urls.iter()
+        .map(|url| {
+            let name = file_name(url);
+            let (stem, extension) = match name.rsplit_once('.') {
+                Some((stem, ext)) if !stem.is_empty() => (stem.to_string(), format!(".{ext}")),
+                _ => (name.clone(), String::new()),
+            };
+            let mut candidate = name;
+            let mut n = 1;
+            while !taken.insert(candidate.to_ascii_lowercase()) {
+                n += 1;
+                candidate = format!("{stem}-{n}{extension}");
+            }
+            out.join(candidate)
+        })
+        .collect()
+}
+// ANCHOR_END: names
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Does this start like an image file?
+pub fn looks_like_image(start: &[u8]) -> bool {
+    start.starts_with(&[0xFF, 0xD8, 0xFF])
+        || start.starts_with(b"\x89PNG")
+        || start.starts_with(b"GIF8")
+        || (start.starts_with(b"RIFF") && start.get(8..12) == Some(b"WEBP"))
+}
+
+/// Backoff before retry `attempt` (1, 2, ...): doubling, with up to 50% random
+/// jitter so that many clients do not retry in lockstep.
+pub fn backoff(policy: &Policy, attempt: u32) -> Duration {
+    let base = policy.backoff * 2u32.saturating_pow(attempt.saturating_sub(1));
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    base + base.mul_f64((random % 1000) as f64 / 2000.0)
+}
+
+/// The temporary file a download goes into before it is complete.
+fn temporary(target: &Path) -> PathBuf {
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    target.with_file_name(format!(".{name}.{}.part", std::process::id()))
+}
+
+/// Checks what arrived and moves it into place, or removes it.
+fn finish(
+    temp: &Path,
+    target: &Path,
+    received: u64,
+    expected: Option<u64>,
+    start: &[u8],
+) -> Result<(), Failure> {
+    let check = || {
+        if let Some(expected) = expected
+            && received < expected
+        {
+            return Err(Failure::Truncated { expected, received });
+        }
+        if !looks_like_image(start) {
+            return Err(Failure::NotAnImage);
+        }
+        std::fs::rename(temp, target).map_err(|e| Failure::Io(e.to_string()))
+    };
+    let result = check();
+    if result.is_err() {
+        let _ = std::fs::remove_file(temp);
+    }
+    result
+}
+
+fn classify(error: &reqwest::Error) -> Failure {
+    if error.is_timeout() {
+        Failure::Timeout
+    } else if let Some(status) = error.status() {
+        Failure::Status(status.as_u16())
+    } else {
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(inner) = source {
+            text = format!("{text}: {inner}");
+            source = inner.source();
+        }
+        Failure::Connection(text)
+    }
+}
+
+/// A blocking client set up with the policy's timeouts. Make one and share it:
+/// each blocking client runs its own background runtime thread.
+pub fn blocking_client(policy: &Policy) -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .connect_timeout(policy.connect_timeout)
+        .timeout(policy.timeout)
+        .no_proxy()
+        .build()
+        .expect("a client with plain settings builds")
+}
+
+/// An async client with the policy's timeouts (the async client has none unless set).
+pub fn async_client(policy: &Policy) -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(policy.connect_timeout)
+        .read_timeout(policy.timeout)
+        .timeout(policy.timeout)
+        .no_proxy()
+        .build()
+        .expect("a client with plain settings builds")
+}
+
+// ANCHOR: blocking
+/// Downloads `url` to `target`, retrying transient failures.
+pub fn download(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    target: &Path,
+    policy: &Policy,
+    stop: &AtomicBool,
+) -> Outcome {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match attempt_blocking(client, url, target, policy, stop) {
+            Ok(bytes) => {
+                return Ok(Downloaded {
+                    path: target.to_path_buf(),
+                    bytes,
+                    attempts: attempt,
+                });
+            }
+            Err(failure)
+                if failure.is_transient()
+                    && attempt <= policy.retries
+                    && !stop.load(Ordering::SeqCst) =>
+            {
+                std::thread::sleep(backoff(policy, attempt));
+            }
+            Err(failure) => return Err((failure, attempt)),
+        }
+    }
+}
+
+fn attempt_blocking(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    target: &Path,
+    policy: &Policy,
+    stop: &AtomicBool,
+) -> Result<u64, Failure> {
+    let mut response = client.get(url).send().map_err(|e| classify(&e))?;
+    if !response.status().is_success() {
+        return Err(Failure::Status(response.status().as_u16()));
+    }
+    let expected = response.content_length();
+    if expected.is_some_and(|n| n > policy.max_bytes) {
+        return Err(Failure::TooLarge {
+            limit: policy.max_bytes,
+        });
+    }
+    let temp = temporary(target);
+    let mut file = std::fs::File::create(&temp).map_err(|e| Failure::Io(e.to_string()))?;
+    let (mut received, mut start, mut buffer) = (0u64, Vec::new(), vec![0u8; 64 * 1024]);
+    let read = loop {
+        if stop.load(Ordering::SeqCst) {
+            break Err(Failure::Interrupted);
+        }
+        let n = match std::io::Read::read(&mut response, &mut buffer) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(e) => break Err(io_failure(e)),
+        };
+        received += n as u64;
+        if received > policy.max_bytes {
+            break Err(Failure::TooLarge {
+                limit: policy.max_bytes,
+            });
+        }
+        if start.len() < 16 {
+            start.extend_from_slice(&buffer[..n.min(16)]);
+        }
+        if let Err(e) = file.write_all(&buffer[..n]) {
+            break Err(Failure::Io(e.to_string()));
+        }
+    };
+    drop(file);
+    match read {
+        Ok(()) => finish(&temp, target, received, expected, &start).map(|()| received),
+        Err(failure) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(failure)
+        }
+    }
+}
+// ANCHOR_END: blocking
+
+fn io_failure(error: std::io::Error) -> Failure {
+    let timed_out = error.kind() == std::io::ErrorKind::TimedOut
+        || error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<reqwest::Error>())
+            .is_some_and(|e| e.is_timeout());
+    if timed_out {
+        Failure::Timeout
+    } else {
+        Failure::Connection(error.to_string())
+    }
+}
+
+// ANCHOR: async
+/// The async twin of [`download`]: the same rules, awaiting instead of blocking.
+pub async fn download_async(
+    client: &reqwest::Client,
+    url: &str,
+    target: &Path,
+    policy: &Policy,
+    stop: &AtomicBool,
+) -> Outcome {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match attempt_async(client, url, target, policy, stop).await {
+            Ok(bytes) => {
+                return Ok(Downloaded {
+                    path: target.to_path_buf(),
+                    bytes,
+                    attempts: attempt,
+                });
+            }
+            Err(failure)
+                if failure.is_transient()
+                    && attempt <= policy.retries
+                    && !stop.load(Ordering::SeqCst) =>
+            {
+                tokio::time::sleep(backoff(policy, attempt)).await; // not thread::sleep!
+            }
+            Err(failure) => return Err((failure, attempt)),
+        }
+    }
+}
+
+async fn attempt_async(
+    client: &reqwest::Client,
+    url: &str,
+    target: &Path,
+    policy: &Policy,
+    stop: &AtomicBool,
+) -> Result<u64, Failure> {
+    let mut response = client.get(url).send().await.map_err(|e| classify(&e))?;
+    if !response.status().is_success() {
+        return Err(Failure::Status(response.status().as_u16()));
+    }
+    let expected = response.content_length();
+    if expected.is_some_and(|n| n > policy.max_bytes) {
+        return Err(Failure::TooLarge {
+            limit: policy.max_bytes,
+        });
+    }
+    let temp = temporary(target);
+    let mut file = tokio::fs::File::create(&temp)
+        .await
+        .map_err(|e| Failure::Io(e.to_string()))?;
+    let (mut received, mut start) = (0u64, Vec::new());
+    let read = loop {
+        if stop.load(Ordering::SeqCst) {
+            break Err(Failure::Interrupted);
+        }
+        let chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(classify(&e)),
+        };
+        received += chunk.len() as u64;
+        if received > policy.max_bytes {
+            break Err(Failure::TooLarge {
+                limit: policy.max_bytes,
+            });
+        }
+        if start.len() < 16 {
+            start.extend_from_slice(&chunk[..chunk.len().min(16)]);
+        }
+        if let Err(e) = file.write_all(&chunk).await {
+            break Err(Failure::Io(e.to_string()));
+        }
+    };
+    let _ = file.flush().await;
+    drop(file);
+    match read {
+        Ok(()) => finish(&temp, target, received, expected, &start).map(|()| received),
+        Err(failure) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(failure)
+        }
+    }
+}
+// ANCHOR_END: async
+
+/// Seconds since `started`, rounded for printing.
+pub fn since(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_cannot_escape_the_folder() {
+        assert_eq!(file_name("http://h/photos/photo-01.jpg"), "photo-01.jpg");
+        assert_eq!(file_name("http://h/a/..%2F..%2Fetc%2Fpasswd"), "passwd");
+        assert_eq!(file_name("http://h/%2Fetc%2Fshadow"), "shadow");
+        assert_eq!(file_name("http://h/..\\..\\boot.ini"), "boot.ini");
+        assert_eq!(file_name("http://h/.."), "download");
+        assert_eq!(file_name("http://h/"), "download");
+        assert_eq!(file_name("http://h"), "download");
+        assert_eq!(file_name("http://h/.hidden"), "hidden");
+        assert_eq!(file_name("http://h/a b.jpg?size=large#top"), "a_b.jpg");
+    }
+
+    #[test]
+    fn planned_names_are_unique() {
+        let urls: Vec<String> = [
+            "http://a/x.jpg",
+            "http://b/x.jpg",
+            "http://c/X.JPG",
+            "http://d/",
+        ]
+        .map(String::from)
+        .to_vec();
+        let names: Vec<String> = plan(&urls, Path::new("out"))
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["x.jpg", "x-2.jpg", "X-3.JPG", "download"]);
+        assert!(
+            plan(&urls, Path::new("out"))
+                .iter()
+                .all(|p| p.parent() == Some(Path::new("out")))
+        );
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        assert!(Failure::Status(503).is_transient());
+        assert!(Failure::Timeout.is_transient());
+        assert!(!Failure::Status(404).is_transient());
+        assert!(!Failure::NotAnImage.is_transient());
+        assert!(!Failure::TooLarge { limit: 1 }.is_transient());
+    }
+
+    #[test]
+    fn backoff_doubles_with_at_most_half_again_of_jitter() {
+        let policy = Policy {
+            backoff: Duration::from_millis(100),
+            ..Policy::default()
+        };
+        for attempt in 1..=4 {
+            let base = Duration::from_millis(100 * 2u64.pow(attempt - 1));
+            let wait = backoff(&policy, attempt);
+            assert!(
+                wait >= base && wait <= base.mul_f64(1.5),
+                "attempt {attempt}: {wait:?}"
+            );
+        }
+    }
+}

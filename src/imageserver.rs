@@ -1,0 +1,444 @@
+//! A loopback image server for "Real-world I/O: downloading images": serves
+//! the generated test photos with a per-request latency, and misbehaves on
+//! request, byte by byte, so that every failure a downloader must survive can
+//! be tested offline.
+//!
+//! It binds 127.0.0.1 on a free port, runs on its own small tokio runtime in a
+//! background thread, and stops when dropped. HTTP here is deliberately tiny
+//! (one `GET` per connection, then `Connection: close`): the faults need
+//! control over every byte that a full HTTP server would take away.
+//!
+//! Paths: `/photos/photo-01.jpg` serves a photo; `/fault/KIND/NAME` serves
+//! photo 1 with the fault `KIND` (see [`Fault`]).
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+use crate::testimages;
+
+/// The ways a request can go wrong, chosen by the path `/fault/KIND/NAME`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// `404 Not Found`
+    NotFound,
+    /// `500 Internal Server Error`, every time
+    ServerError,
+    /// `503 Service Unavailable` the first two times, then the photo
+    Flaky,
+    /// The request is read, and no response ever comes
+    NoHeaders,
+    /// Headers and half the body, then nothing
+    StallBody,
+    /// A body shorter than its `Content-Length`, then the connection closes
+    ShortBody,
+    /// A `Content-Length` of 64 MiB, larger than any photo
+    TooLarge,
+    /// `200 OK` with an HTML page instead of an image
+    NotAnImage,
+    /// The connection is reset (TCP RST) instead of answered
+    Reset,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 9] = [
+        Fault::NotFound,
+        Fault::ServerError,
+        Fault::Flaky,
+        Fault::NoHeaders,
+        Fault::StallBody,
+        Fault::ShortBody,
+        Fault::TooLarge,
+        Fault::NotAnImage,
+        Fault::Reset,
+    ];
+
+    /// The `KIND` in `/fault/KIND/NAME`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Fault::NotFound => "404",
+            Fault::ServerError => "500",
+            Fault::Flaky => "flaky",
+            Fault::NoHeaders => "no-headers",
+            Fault::StallBody => "stall-body",
+            Fault::ShortBody => "short-body",
+            Fault::TooLarge => "too-large",
+            Fault::NotAnImage => "not-an-image",
+            Fault::Reset => "reset",
+        }
+    }
+
+    fn from_kind(kind: &str) -> Option<Fault> {
+        Fault::ALL.into_iter().find(|f| f.kind() == kind)
+    }
+}
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// How many photos it serves
+    pub photos: usize,
+    /// Their size (the generated JPEGs are about 0.3 to 1 MB at 1600x1200)
+    pub size: (u32, u32),
+    /// Wait this long before answering each request (a slow, distant server)
+    pub latency: Duration,
+    /// Bytes per second per response, if capped
+    pub bandwidth: Option<u64>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            photos: 15,
+            size: (1600, 1200),
+            latency: Duration::from_millis(300),
+            bandwidth: None,
+        }
+    }
+}
+
+struct State {
+    photos: Vec<(String, Vec<u8>)>,
+    config: ServerConfig,
+    /// Requests seen per path, for the flaky fault.
+    seen: Mutex<HashMap<String, u32>>,
+    requests: AtomicUsize,
+}
+
+/// A running server; dropping it stops it.
+pub struct ImageServer {
+    addr: SocketAddr,
+    state: Arc<State>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ImageServer {
+    /// Generates (or reuses) the photos and starts serving them on 127.0.0.1.
+    pub fn start(config: ServerConfig) -> io::Result<ImageServer> {
+        let (width, height) = config.size;
+        let photos = testimages::ensure(config.photos, width, height)?
+            .iter()
+            .map(|path| {
+                let name = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                std::fs::read(path).map(|bytes| (name, bytes))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        let state = Arc::new(State {
+            photos,
+            config,
+            seen: Mutex::default(),
+            requests: AtomicUsize::new(0),
+        });
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?; // loopback only
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("imageserver")
+            .enable_all()
+            .build()?;
+        let serving = Arc::clone(&state);
+        let thread = thread::Builder::new()
+            .name("imageserver".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = accept_loop(listener, serving) => {}
+                        _ = stopped => {}
+                    }
+                });
+                // Stalled connections are dropped here instead of waited for.
+                runtime.shutdown_timeout(Duration::from_millis(200));
+            })?;
+        Ok(ImageServer {
+            addr,
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URLs of every photo it serves.
+    pub fn photo_urls(&self) -> Vec<String> {
+        (self.state.photos.iter())
+            .map(|(name, _)| format!("http://{}/photos/{name}", self.addr))
+            .collect()
+    }
+
+    /// The URL of photo 1 served with `fault`, under the file name `name`.
+    pub fn fault_url(&self, fault: Fault, name: &str) -> String {
+        format!("http://{}/fault/{}/{name}", self.addr, fault.kind())
+    }
+
+    /// How many requests it has received.
+    pub fn requests(&self) -> usize {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+
+    /// The bytes of photo `index` (0-based), to compare downloads with.
+    pub fn photo_bytes(&self, index: usize) -> &[u8] {
+        &self.state.photos[index].1
+    }
+}
+
+impl Drop for ImageServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join(); // bounded: the runtime's shutdown has a timeout
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let _ = serve(stream, state).await;
+        });
+    }
+}
+
+/// Reads the request head (bounded in size and time) and returns its path.
+async fn read_path(stream: &mut TcpStream) -> io::Result<String> {
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 1024];
+    let read = async {
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+            let n = stream.read(&mut buffer).await?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&buffer[..n]);
+        }
+        Ok::<_, io::Error>(())
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .map_err(|_| io::ErrorKind::TimedOut)??;
+    let text = String::from_utf8_lossy(&head);
+    let mut words = text.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some("GET"), Some(path)) => Ok(path.to_string()),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a GET request",
+        )),
+    }
+}
+
+async fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    kind: &str,
+    length: usize,
+    body: &[u8],
+    bandwidth: Option<u64>,
+) -> io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await?;
+    match bandwidth {
+        None => stream.write_all(body).await?,
+        Some(rate) => {
+            let chunk = (rate / 20).max(1024) as usize; // 20 chunks per second
+            for piece in body.chunks(chunk) {
+                stream.write_all(piece).await?;
+                tokio::time::sleep(Duration::from_secs_f64(piece.len() as f64 / rate as f64)).await;
+            }
+        }
+    }
+    stream.flush().await
+}
+
+async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
+    let path = read_path(&mut stream).await?;
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    tokio::time::sleep(state.config.latency).await;
+    let bandwidth = state.config.bandwidth;
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (fault, name) = match parts.as_slice() {
+        ["photos", name] => (None, *name),
+        ["fault", kind, name] => match Fault::from_kind(kind) {
+            Some(fault) => (Some(fault), *name),
+            None => {
+                return respond(
+                    &mut stream,
+                    "404 Not Found",
+                    "text/plain",
+                    9,
+                    b"not found",
+                    None,
+                )
+                .await;
+            }
+        },
+        _ => {
+            return respond(
+                &mut stream,
+                "404 Not Found",
+                "text/plain",
+                9,
+                b"not found",
+                None,
+            )
+            .await;
+        }
+    };
+    let photo = match fault {
+        None => state
+            .photos
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, bytes)| bytes.as_slice()),
+        Some(_) => state.photos.first().map(|(_, bytes)| bytes.as_slice()),
+    };
+    let Some(photo) = photo else {
+        return respond(
+            &mut stream,
+            "404 Not Found",
+            "text/plain",
+            9,
+            b"not found",
+            None,
+        )
+        .await;
+    };
+    let forever = Duration::from_secs(3600); // until the server stops
+    match fault {
+        None => {
+            respond(
+                &mut stream,
+                "200 OK",
+                "image/jpeg",
+                photo.len(),
+                photo,
+                bandwidth,
+            )
+            .await
+        }
+        Some(Fault::NotFound) => {
+            respond(
+                &mut stream,
+                "404 Not Found",
+                "text/plain",
+                9,
+                b"not found",
+                None,
+            )
+            .await
+        }
+        Some(Fault::ServerError) => {
+            respond(
+                &mut stream,
+                "500 Internal Server Error",
+                "text/plain",
+                5,
+                b"oops!",
+                None,
+            )
+            .await
+        }
+        Some(Fault::Flaky) => {
+            let attempt = {
+                let mut seen = state.seen.lock().unwrap_or_else(|e| e.into_inner());
+                let count = seen.entry(path.clone()).or_insert(0);
+                *count += 1;
+                *count
+            };
+            if attempt <= 2 {
+                respond(
+                    &mut stream,
+                    "503 Service Unavailable",
+                    "text/plain",
+                    4,
+                    b"busy",
+                    None,
+                )
+                .await
+            } else {
+                respond(
+                    &mut stream,
+                    "200 OK",
+                    "image/jpeg",
+                    photo.len(),
+                    photo,
+                    bandwidth,
+                )
+                .await
+            }
+        }
+        Some(Fault::NoHeaders) => {
+            tokio::time::sleep(forever).await;
+            Ok(())
+        }
+        Some(Fault::StallBody) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n",
+                photo.len()
+            );
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(&photo[..photo.len() / 2]).await?;
+            stream.flush().await?;
+            tokio::time::sleep(forever).await;
+            Ok(())
+        }
+        Some(Fault::ShortBody) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                photo.len()
+            );
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(&photo[..photo.len() / 2]).await?;
+            stream.shutdown().await
+        }
+        Some(Fault::TooLarge) => {
+            let claimed = 64 << 20;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: {claimed}\r\nConnection: close\r\n\r\n"
+            );
+            stream.write_all(head.as_bytes()).await?;
+            let zeros = vec![0u8; 64 * 1024];
+            for _ in 0..(claimed / zeros.len()) {
+                stream.write_all(&zeros).await?; // ends when the client hangs up
+            }
+            Ok(())
+        }
+        Some(Fault::NotAnImage) => {
+            let page = b"<html><body>Please log in to see this photo.</body></html>";
+            respond(&mut stream, "200 OK", "text/html", page.len(), page, None).await
+        }
+        Some(Fault::Reset) => {
+            stream.set_zero_linger()?; // close() now sends RST
+            drop(stream);
+            Ok(())
+        }
+    }
+}
