@@ -8,8 +8,9 @@
 //! (one `GET` per connection, then `Connection: close`): the faults need
 //! control over every byte that a full HTTP server would take away.
 //!
-//! Paths: `/photos/photo-01.jpg` serves a photo; `/fault/KIND/NAME` serves
-//! photo 1 with the fault `KIND` (see [`Fault`]).
+//! Paths: `/photos/photo-01.jpg` serves a photo; `/as/ANY-NAME` serves photo 1
+//! under any name (to test file naming); `/fault/KIND/NAME` serves photo 1
+//! with the fault `KIND` (see [`Fault`]).
 
 use std::collections::HashMap;
 use std::io;
@@ -286,6 +287,7 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (fault, name) = match parts.as_slice() {
         ["photos", name] => (None, *name),
+        ["as", _] => (None, state.photos.first().map_or("", |(n, _)| n.as_str())),
         ["fault", kind, name] => match Fault::from_kind(kind) {
             Some(fault) => (Some(fault), *name),
             None => {

@@ -1,0 +1,350 @@
+//! The notes' real-world I/O job: download 15 photos, one after another, on
+//! one thread per photo, on a bounded pool, and with async tasks. By default
+//! the photos come from a server on 127.0.0.1 that this program starts, with
+//! 300 ms of latency per request, so it runs offline and the same every time.
+//!
+//! `cargo run --example download_images -- --mode pool --workers 4`
+//! `cargo run --example download_images -- --urls-file my-urls.txt --out photos`
+
+use std::path::{Path, PathBuf};
+use std::process;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use concurrency_book::cli::{self, Summary};
+use concurrency_book::download::{self, Outcome, Policy};
+use concurrency_book::imageserver::{Fault, ImageServer, ServerConfig};
+use concurrency_book::timeline::{self, Ideal};
+use crossbeam::channel;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Download a list of images, robustly, in the mode of your choice.
+#[derive(Parser)]
+struct Args {
+    /// Download the URLs in this file, one per line (default: the embedded server's photos)
+    #[arg(long)]
+    urls_file: Option<PathBuf>,
+    /// Save here (in a folder per mode when running all of them)
+    #[arg(long, default_value = "target/downloads")]
+    out: PathBuf,
+    /// Downloads at once, for pool and async
+    #[arg(long, value_parser = cli::parse_count, default_value = "8", allow_hyphen_values = true)]
+    workers: usize,
+    /// How many photos the embedded server serves
+    #[arg(long, value_parser = cli::parse_count, default_value = "15", allow_hyphen_values = true)]
+    tasks: usize,
+    /// The embedded server's latency per request, in seconds
+    #[arg(long, value_parser = cli::parse_seconds, default_value = "0.3", allow_hyphen_values = true)]
+    seconds: Duration,
+    /// The embedded server's bandwidth per response, in bytes per second (default: unlimited)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    bandwidth: Option<u64>,
+    /// Also ask the embedded server for one URL of each fault it can play
+    #[arg(long)]
+    faults: bool,
+    /// How long one attempt may take, in seconds
+    #[arg(long, value_parser = cli::parse_seconds, default_value = "10", allow_hyphen_values = true)]
+    timeout: Duration,
+    /// Retries after a transient failure (5xx, timeout, broken connection)
+    #[arg(long, default_value = "3")]
+    retries: u32,
+    /// Run only this mode (default: all, in the order listed)
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+    /// Print one JSON summary line per mode, after everything else
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    /// One download after another
+    Seq,
+    /// One thread per URL
+    Threads,
+    /// --workers threads taking URLs from one queue
+    Pool,
+    /// tokio tasks, at most --workers at once
+    Async,
+}
+
+/// Set by Ctrl-C: downloads stop, delete their partial files, and we exit.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Every URL with where it goes.
+struct Job {
+    url: String,
+    target: PathBuf,
+}
+
+/// Reports each finished download: on the progress bar, or as a plain line.
+struct Progress(ProgressBar);
+
+impl Progress {
+    fn done(&self, job: &Job, outcome: &Outcome) {
+        let line = match outcome {
+            Ok(d) => format!(
+                "ok     {} ({} bytes, attempt {})",
+                job.target.display(),
+                d.bytes,
+                d.attempts
+            ),
+            Err((failure, attempts)) => {
+                format!("failed {}: {failure} (after {attempts} attempts)", job.url)
+            }
+        };
+        if self.0.is_hidden() {
+            println!("{line}")
+        } else {
+            self.0.println(line)
+        }
+        self.0.inc(1);
+    }
+}
+
+// ANCHOR: seq
+fn seq(
+    jobs: &[Job],
+    client: &reqwest::blocking::Client,
+    policy: &Policy,
+    progress: &Progress,
+) -> Vec<Outcome> {
+    (jobs.iter().enumerate())
+        .map(|(task, job)| {
+            let _span = timeline::task_span(task);
+            let outcome = download::download(client, &job.url, &job.target, policy, &STOP);
+            progress.done(job, &outcome);
+            outcome
+        })
+        .collect()
+}
+// ANCHOR_END: seq
+
+// ANCHOR: threads
+fn threads(
+    jobs: &[Job],
+    client: &reqwest::blocking::Client,
+    policy: &Policy,
+    progress: &Progress,
+) -> Vec<Outcome> {
+    thread::scope(|scope| {
+        let handles: Vec<_> = (jobs.iter().enumerate())
+            .map(|(task, job)| {
+                scope.spawn(move || {
+                    let _span = timeline::task_span(task);
+                    let outcome = download::download(client, &job.url, &job.target, policy, &STOP);
+                    progress.done(job, &outcome);
+                    outcome
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("downloads return their errors"))
+            .collect()
+    })
+}
+// ANCHOR_END: threads
+
+// ANCHOR: pool
+fn pool(
+    jobs: &[Job],
+    workers: usize,
+    client: &reqwest::blocking::Client,
+    policy: &Policy,
+    progress: &Progress,
+) -> Vec<Outcome> {
+    let (queue_in, queue) = channel::unbounded();
+    jobs.iter()
+        .enumerate()
+        .for_each(|job| queue_in.send(job).expect("the queue is open"));
+    drop(queue_in);
+    let outcomes = Mutex::new(vec![None; jobs.len()]);
+    thread::scope(|scope| {
+        for _ in 0..workers {
+            let (queue, outcomes) = (queue.clone(), &outcomes);
+            scope.spawn(move || {
+                for (task, job) in queue {
+                    let _span = timeline::task_span(task);
+                    let outcome = download::download(client, &job.url, &job.target, policy, &STOP);
+                    progress.done(job, &outcome);
+                    outcomes.lock().unwrap()[task] = Some(outcome);
+                }
+            });
+        }
+    });
+    let outcomes = outcomes.into_inner().unwrap();
+    outcomes
+        .into_iter()
+        .map(|o| o.expect("every job ran"))
+        .collect()
+}
+// ANCHOR_END: pool
+
+// ANCHOR: async
+fn with_tokio(jobs: &[Job], limit: usize, policy: &Policy, progress: &Progress) -> Vec<Outcome> {
+    let runtime = tokio::runtime::Runtime::new().expect("the OS starts tokio's threads");
+    runtime.block_on(async {
+        let client = download::async_client(policy); // one client, shared by all tasks
+        let permits = Arc::new(tokio::sync::Semaphore::new(limit));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (task, job) in jobs.iter().enumerate() {
+            let (client, permits, policy) = (client.clone(), Arc::clone(&permits), *policy);
+            let (url, target) = (job.url.clone(), job.target.clone());
+            tasks.spawn(async move {
+                let _permit = permits.acquire().await.expect("the semaphore stays open");
+                let _span = timeline::task_span(task);
+                (
+                    task,
+                    download::download_async(&client, &url, &target, &policy, &STOP).await,
+                )
+            });
+        }
+        let mut outcomes = vec![None; jobs.len()];
+        while let Some(joined) = tasks.join_next().await {
+            let (task, outcome) = joined.expect("download tasks do not panic");
+            progress.done(&jobs[task], &outcome);
+            outcomes[task] = Some(outcome);
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.expect("every task reported"))
+            .collect()
+    })
+}
+// ANCHOR_END: async
+
+fn read_urls(file: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(file)
+        .unwrap_or_else(|e| fail(&format!("--urls-file {}: {e}", file.display())));
+    let urls: Vec<String> = (text.lines())
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(String::from)
+        .collect();
+    for url in &urls {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            fail(&format!(
+                "--urls-file {}: `{url}` is not an http(s) URL",
+                file.display()
+            ));
+        }
+    }
+    urls
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    process::exit(1);
+}
+
+fn main() {
+    let args: Args = cli::parse_with_defaults(&[]);
+    ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)).expect("one Ctrl-C handler");
+    let mut server = None;
+    let urls = match &args.urls_file {
+        Some(file) => read_urls(file),
+        None => {
+            let config = ServerConfig {
+                photos: args.tasks,
+                latency: args.seconds,
+                bandwidth: args.bandwidth,
+                ..ServerConfig::default()
+            };
+            let started = ImageServer::start(config)
+                .unwrap_or_else(|e| fail(&format!("the image server: {e}")));
+            let mut urls = started.photo_urls();
+            if args.faults {
+                urls.extend(
+                    Fault::ALL
+                        .map(|fault| started.fault_url(fault, &format!("{}.jpg", fault.kind()))),
+                );
+            }
+            println!(
+                "serving {} photos on http://{} with {:.2} s latency",
+                args.tasks,
+                started.addr(),
+                args.seconds.as_secs_f64()
+            );
+            server = Some(started);
+            urls
+        }
+    };
+    if urls.is_empty() {
+        fail("no URLs to download");
+    }
+    let policy = Policy {
+        timeout: args.timeout,
+        retries: args.retries,
+        ..Policy::default()
+    };
+    let client = download::blocking_client(&policy);
+    let modes = cli::modes(args.mode);
+    let mut summaries = Vec::new();
+    let mut any_failed = false;
+    for &mode in &modes {
+        let name = cli::mode_name(&mode);
+        let out = if modes.len() > 1 {
+            args.out.join(&name)
+        } else {
+            args.out.clone()
+        };
+        if let Err(e) = std::fs::create_dir_all(&out) {
+            fail(&format!("--out {}: {e}", out.display()));
+        }
+        let jobs: Vec<Job> = (urls.iter().zip(download::plan(&urls, &out)))
+            .map(|(url, target)| Job {
+                url: url.clone(),
+                target,
+            })
+            .collect();
+        let workers = match mode {
+            Mode::Seq => 1,
+            Mode::Threads => jobs.len(),
+            Mode::Pool | Mode::Async => args.workers,
+        };
+        println!(
+            "== {name} ({} URLs, {workers} at once) into {} ==",
+            jobs.len(),
+            out.display()
+        );
+        let bar = ProgressBar::new(jobs.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}")
+                .expect("a valid template"),
+        );
+        let progress = Progress(bar);
+        let (outcomes, timeline) = timeline::record(Ideal::LongestTask, || match mode {
+            Mode::Seq => seq(&jobs, &client, &policy, &progress),
+            Mode::Threads => threads(&jobs, &client, &policy, &progress),
+            Mode::Pool => pool(&jobs, args.workers, &client, &policy, &progress),
+            Mode::Async => with_tokio(&jobs, args.workers, &policy, &progress),
+        });
+        progress.0.finish_and_clear();
+        if STOP.load(Ordering::SeqCst) {
+            eprintln!("interrupted: complete files were kept, partial ones deleted");
+            process::exit(130);
+        }
+        let failed = outcomes.iter().filter(|o| o.is_err()).count();
+        let bytes: u64 = outcomes.iter().flatten().map(|d| d.bytes).sum();
+        any_failed |= failed > 0;
+        println!("{timeline}");
+        println!("{} ok, {failed} failed\n", outcomes.len() - failed);
+        summaries.push(
+            Summary::from_timeline("download_images", name, jobs.len(), workers, &timeline)
+                .with("ok", outcomes.len() - failed)
+                .with("failed", failed)
+                .with("bytes", bytes),
+        );
+    }
+    if let Some(server) = &server {
+        println!("the server answered {} requests", server.requests());
+    }
+    cli::print_json(&summaries, args.json);
+    if any_failed {
+        process::exit(1);
+    }
+}

@@ -1,0 +1,326 @@
+//! "Real-world I/O: downloading images": the downloader against the embedded
+//! server's faults, and the download_images example's modes, names, errors and
+//! Ctrl-C. Every wait is bounded; nothing asserts speed.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::AtomicBool;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{assert_rejected, example_binary, run_example, summaries};
+use concurrency_book::download::{self, Failure, Policy};
+use concurrency_book::imageserver::{Fault, ImageServer, ServerConfig};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/test-scratch")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn quick_server() -> ImageServer {
+    let config = ServerConfig {
+        photos: 3,
+        latency: Duration::from_millis(20),
+        ..ServerConfig::default()
+    };
+    ImageServer::start(config).expect("the server starts")
+}
+
+/// Short timeouts and backoff, so that faults are reached quickly.
+fn quick_policy() -> Policy {
+    Policy {
+        timeout: Duration::from_millis(600),
+        retries: 2,
+        backoff: Duration::from_millis(10),
+        ..Policy::default()
+    }
+}
+
+#[test]
+fn every_fault_gives_its_error_in_bounded_time_and_leaves_no_partial_file() {
+    let server = quick_server();
+    let out = scratch("faults");
+    let client = download::blocking_client(&quick_policy());
+    let never = AtomicBool::new(false);
+    for fault in Fault::ALL {
+        let target = out.join(format!("{}.jpg", fault.kind()));
+        let started = Instant::now();
+        let outcome = download::download(
+            &client,
+            &server.fault_url(fault, "x.jpg"),
+            &target,
+            &quick_policy(),
+            &never,
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{fault:?} took {:?}",
+            started.elapsed()
+        );
+        match (fault, &outcome) {
+            (Fault::Flaky, Ok(done)) => assert_eq!(done.attempts, 3, "two 503s, then the photo"),
+            (Fault::NotFound, Err((Failure::Status(404), 1))) => {}
+            (Fault::ServerError, Err((Failure::Status(500), 3))) => {}
+            (Fault::NoHeaders | Fault::StallBody, Err((Failure::Timeout, 3))) => {}
+            (Fault::ShortBody, Err((Failure::Connection(why) | Failure::Io(why), 3))) => {
+                assert!(why.contains("body"), "{why}")
+            }
+            (Fault::ShortBody, Err((Failure::Truncated { .. }, 3))) => {}
+            (Fault::TooLarge, Err((Failure::TooLarge { .. }, 1))) => {}
+            (Fault::NotAnImage, Err((Failure::NotAnImage, 1))) => {}
+            (Fault::Reset, Err((Failure::Connection(why), 3))) => {
+                assert!(why.contains("reset"), "{why}")
+            }
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!(
+        names(&out),
+        vec!["flaky.jpg"],
+        "only the one complete download is there"
+    );
+    assert_eq!(
+        fs::read(out.join("flaky.jpg")).unwrap(),
+        server.photo_bytes(0),
+        "and it is intact"
+    );
+}
+
+#[test]
+fn the_async_downloader_follows_the_same_rules() {
+    let server = quick_server();
+    let out = scratch("faults-async");
+    let policy = quick_policy();
+    let never = AtomicBool::new(false);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = download::async_client(&policy);
+        let flaky = download::download_async(
+            &client,
+            &server.fault_url(Fault::Flaky, "f.jpg"),
+            &out.join("f.jpg"),
+            &policy,
+            &never,
+        )
+        .await;
+        assert_eq!(flaky.map(|d| d.attempts), Ok(3));
+        let stalled = download::download_async(
+            &client,
+            &server.fault_url(Fault::StallBody, "s.jpg"),
+            &out.join("s.jpg"),
+            &policy,
+            &never,
+        )
+        .await;
+        assert_eq!(stalled.map_err(|(f, _)| f), Err(Failure::Timeout));
+        let html = download::download_async(
+            &client,
+            &server.fault_url(Fault::NotAnImage, "h.jpg"),
+            &out.join("h.jpg"),
+            &policy,
+            &never,
+        )
+        .await;
+        assert_eq!(html.map(|d| d.attempts), Err((Failure::NotAnImage, 1)));
+    });
+    assert_eq!(names(&out), vec!["f.jpg"]);
+}
+
+#[test]
+fn concurrent_modes_overlap_their_downloads_and_seq_does_not() {
+    let out = scratch("modes");
+    let args = [
+        "--tasks",
+        "4",
+        "--seconds",
+        "0.2",
+        "--workers",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let all = summaries("download_images", &args, 4);
+    let overlap: Vec<u64> = all
+        .iter()
+        .map(|s| s["max_overlap"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        overlap,
+        vec![1, 4, 2, 2],
+        "seq, threads, pool of 2, async limited to 2"
+    );
+    for s in &all {
+        assert_eq!(s["ok"], 4, "{s}");
+        let mode = s["mode"].as_str().unwrap();
+        assert_eq!(names(&out.join(mode)).len(), 4, "{mode}");
+    }
+}
+
+#[test]
+fn hostile_urls_cannot_write_outside_the_output_folder() {
+    let server = quick_server();
+    let root = scratch("hostile");
+    let out = root.join("out");
+    let base = format!("http://{}/as", server.addr());
+    let urls = [
+        format!("{base}/..%2F..%2Fescaped.jpg"),
+        format!("{base}/%2Ftmp%2Fabsolute.jpg"),
+        format!("{base}/"),
+        format!("{base}/photo.jpg"),
+        format!("{base}/photo.jpg?again"),
+    ];
+    let list = root.join("urls.txt");
+    fs::write(&list, urls.join("\n")).unwrap();
+    let args = [
+        "--urls-file",
+        list.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--mode",
+        "pool",
+    ];
+    let output = run_example("download_images", &args, Duration::from_secs(60));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        names(&out),
+        vec![
+            "absolute.jpg",
+            "download",
+            "escaped.jpg",
+            "photo-2.jpg",
+            "photo.jpg"
+        ]
+    );
+    assert_eq!(
+        names(&root),
+        vec!["out", "urls.txt"],
+        "nothing was written beside --out"
+    );
+}
+
+#[test]
+fn failures_are_listed_and_make_the_exit_code_non_zero() {
+    let out = scratch("failures");
+    let args = [
+        "--faults",
+        "--mode",
+        "async",
+        "--tasks",
+        "1",
+        "--seconds",
+        "0.02",
+        "--timeout",
+        "0.5",
+        "--retries",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = run_example("download_images", &args, Duration::from_secs(60));
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("/fault/404/404.jpg: the server answered HTTP 404 (after 1 attempts)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("not-an-image.jpg: not an image"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 ok, 8 failed"), "{stdout}");
+}
+
+#[test]
+fn ctrl_c_mid_download_leaves_only_complete_files() {
+    let out = scratch("ctrl-c");
+    // 30 KB/s: each photo takes many seconds, so SIGINT arrives mid-body.
+    let mut child = Command::new(example_binary("download_images"))
+        .args([
+            "--mode",
+            "threads",
+            "--tasks",
+            "3",
+            "--seconds",
+            "0",
+            "--bandwidth",
+            "30000",
+        ])
+        .args(["--out", out.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // Wait until the downloads have started writing their temporary files.
+    while names(&out).iter().all(|n| !n.ends_with(".part")) {
+        assert!(Instant::now() < deadline, "no download started");
+        thread::sleep(Duration::from_millis(20));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the example did not stop on Ctrl-C"
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        names(&out).is_empty(),
+        "partial files left: {:?}",
+        names(&out)
+    );
+}
+
+#[test]
+fn bad_flags_and_inputs_are_clear_errors() {
+    assert_rejected("download_images", &["--workers", "0"], "--workers");
+    assert_rejected("download_images", &["--timeout", "soon"], "--timeout");
+    let output = run_example(
+        "download_images",
+        &["--urls-file", "/no/such/list.txt"],
+        Duration::from_secs(30),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--urls-file /no/such/list.txt"));
+    let list = scratch("bad-list").join("urls.txt");
+    fs::write(&list, "http://127.0.0.1:9/a.jpg\nftp://example.com/b.jpg\n").unwrap();
+    let output = run_example(
+        "download_images",
+        &["--urls-file", list.to_str().unwrap()],
+        Duration::from_secs(30),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("`ftp://example.com/b.jpg` is not an http(s) URL")
+    );
+}
