@@ -230,13 +230,7 @@ fn classify(error: &reqwest::Error) -> Failure {
     } else if let Some(status) = error.status() {
         Failure::Status(status.as_u16())
     } else {
-        let mut text = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(inner) = source {
-            text = format!("{text}: {inner}");
-            source = inner.source();
-        }
-        Failure::Connection(text)
+        Failure::Connection(error_chain(error))
     }
 }
 
@@ -356,8 +350,22 @@ fn io_failure(error: std::io::Error) -> Failure {
     if timed_out {
         Failure::Timeout
     } else {
-        Failure::Connection(error.to_string())
+        Failure::Connection(error_chain(&error))
     }
+}
+
+/// An error and its sources in one line, skipping what a message already says.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text = format!("{text}: {inner_text}");
+        }
+        source = inner.source();
+    }
+    text
 }
 
 // ANCHOR: async

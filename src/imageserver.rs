@@ -5,11 +5,12 @@
 //!
 //! It binds 127.0.0.1 on a free port, runs on its own small tokio runtime in a
 //! background thread, and stops when dropped. HTTP here is deliberately tiny
-//! (one `GET` per connection, then `Connection: close`): the faults need
+//! (`GET` only, no chunked bodies, keep-alive until a fault): the faults need
 //! control over every byte that a full HTTP server would take away.
 //!
 //! Paths: `/photos/photo-01.jpg` serves a photo; `/as/ANY-NAME` serves photo 1
-//! under any name (to test file naming); `/fault/KIND/NAME` serves photo 1
+//! under any name (to test file naming); `/tiny/NAME` its first kilobyte (for
+//! benches of many requests); `/fault/KIND/NAME` serves photo 1
 //! with the fault `KIND` (see [`Fault`]).
 
 use std::collections::HashMap;
@@ -143,23 +144,25 @@ impl ImageServer {
             seen: Mutex::default(),
             requests: AtomicUsize::new(0),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?; // loopback only
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("imageserver")
             .enable_all()
             .build()?;
+        // A long accept queue: the benches open thousands of connections at once,
+        // and the default of 128 would drop some, costing a 1 s SYN retry each.
+        let listener = runtime.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?; // loopback only
+            socket.listen(4096)
+        })?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel();
         let serving = Arc::clone(&state);
         let thread = thread::Builder::new()
             .name("imageserver".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let Ok(listener) = TcpListener::from_std(listener) else {
-                        return;
-                    };
                     tokio::select! {
                         _ = accept_loop(listener, serving) => {}
                         _ = stopped => {}
@@ -185,6 +188,11 @@ impl ImageServer {
         (self.state.photos.iter())
             .map(|(name, _)| format!("http://{}/photos/{name}", self.addr))
             .collect()
+    }
+
+    /// The URL of a 1 KB response, under the file name `name`.
+    pub fn tiny_url(&self, name: &str) -> String {
+        format!("http://{}/tiny/{name}", self.addr)
     }
 
     /// The URL of photo 1 served with `fault`, under the file name `name`.
@@ -262,9 +270,8 @@ async fn respond(
     body: &[u8],
     bandwidth: Option<u64>,
 ) -> io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
-    );
+    let head =
+        format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\n\r\n");
     stream.write_all(head.as_bytes()).await?;
     match bandwidth {
         None => stream.write_all(body).await?,
@@ -279,8 +286,19 @@ async fn respond(
     stream.flush().await
 }
 
+/// Answers requests on one connection until the client closes it, a fault
+/// ends it, or it stays idle for 10 s (HTTP/1.1 keeps connections open).
 async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
-    let path = read_path(&mut stream).await?;
+    while let Ok(path) = read_path(&mut stream).await {
+        if !answer(&mut stream, &state, path).await? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Answers one request; `Ok(false)` if the connection must not be reused.
+async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Result<bool> {
     state.requests.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(state.config.latency).await;
     let bandwidth = state.config.bandwidth;
@@ -288,30 +306,28 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
     let (fault, name) = match parts.as_slice() {
         ["photos", name] => (None, *name),
         ["as", _] => (None, state.photos.first().map_or("", |(n, _)| n.as_str())),
+        ["tiny", _] => {
+            // The first kilobyte of photo 1: for benches of many small requests.
+            let head = state
+                .photos
+                .first()
+                .map_or(&[][..], |(_, b)| &b[..b.len().min(1024)]);
+            return respond(stream, "200 OK", "image/jpeg", head.len(), head, None)
+                .await
+                .map(|()| true);
+        }
         ["fault", kind, name] => match Fault::from_kind(kind) {
             Some(fault) => (Some(fault), *name),
             None => {
-                return respond(
-                    &mut stream,
-                    "404 Not Found",
-                    "text/plain",
-                    9,
-                    b"not found",
-                    None,
-                )
-                .await;
+                return respond(stream, "404 Not Found", "text/plain", 9, b"not found", None)
+                    .await
+                    .map(|()| true);
             }
         },
         _ => {
-            return respond(
-                &mut stream,
-                "404 Not Found",
-                "text/plain",
-                9,
-                b"not found",
-                None,
-            )
-            .await;
+            return respond(stream, "404 Not Found", "text/plain", 9, b"not found", None)
+                .await
+                .map(|()| true);
         }
     };
     let photo = match fault {
@@ -323,51 +339,37 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
         Some(_) => state.photos.first().map(|(_, bytes)| bytes.as_slice()),
     };
     let Some(photo) = photo else {
-        return respond(
-            &mut stream,
-            "404 Not Found",
-            "text/plain",
-            9,
-            b"not found",
-            None,
-        )
-        .await;
+        return respond(stream, "404 Not Found", "text/plain", 9, b"not found", None)
+            .await
+            .map(|()| true);
     };
     let forever = Duration::from_secs(3600); // until the server stops
     match fault {
-        None => {
-            respond(
-                &mut stream,
-                "200 OK",
-                "image/jpeg",
-                photo.len(),
-                photo,
-                bandwidth,
-            )
-            .await
-        }
+        None => respond(
+            stream,
+            "200 OK",
+            "image/jpeg",
+            photo.len(),
+            photo,
+            bandwidth,
+        )
+        .await
+        .map(|()| true),
         Some(Fault::NotFound) => {
-            respond(
-                &mut stream,
-                "404 Not Found",
-                "text/plain",
-                9,
-                b"not found",
-                None,
-            )
-            .await
+            respond(stream, "404 Not Found", "text/plain", 9, b"not found", None)
+                .await
+                .map(|()| true)
         }
-        Some(Fault::ServerError) => {
-            respond(
-                &mut stream,
-                "500 Internal Server Error",
-                "text/plain",
-                5,
-                b"oops!",
-                None,
-            )
-            .await
-        }
+        Some(Fault::ServerError) => respond(
+            stream,
+            "500 Internal Server Error",
+            "text/plain",
+            5,
+            b"oops!",
+            None,
+        )
+        .await
+        .map(|()| true),
         Some(Fault::Flaky) => {
             let attempt = {
                 let mut seen = state.seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -377,7 +379,7 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
             };
             if attempt <= 2 {
                 respond(
-                    &mut stream,
+                    stream,
                     "503 Service Unavailable",
                     "text/plain",
                     4,
@@ -385,9 +387,10 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
                     None,
                 )
                 .await
+                .map(|()| true)
             } else {
                 respond(
-                    &mut stream,
+                    stream,
                     "200 OK",
                     "image/jpeg",
                     photo.len(),
@@ -395,11 +398,12 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
                     bandwidth,
                 )
                 .await
+                .map(|()| true)
             }
         }
         Some(Fault::NoHeaders) => {
             tokio::time::sleep(forever).await;
-            Ok(())
+            Ok(false)
         }
         Some(Fault::StallBody) => {
             let head = format!(
@@ -410,7 +414,7 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
             stream.write_all(&photo[..photo.len() / 2]).await?;
             stream.flush().await?;
             tokio::time::sleep(forever).await;
-            Ok(())
+            Ok(false)
         }
         Some(Fault::ShortBody) => {
             let head = format!(
@@ -419,7 +423,7 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
             );
             stream.write_all(head.as_bytes()).await?;
             stream.write_all(&photo[..photo.len() / 2]).await?;
-            stream.shutdown().await
+            stream.shutdown().await.map(|()| false)
         }
         Some(Fault::TooLarge) => {
             let claimed = 64 << 20;
@@ -431,16 +435,17 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
             for _ in 0..(claimed / zeros.len()) {
                 stream.write_all(&zeros).await?; // ends when the client hangs up
             }
-            Ok(())
+            Ok(false)
         }
         Some(Fault::NotAnImage) => {
             let page = b"<html><body>Please log in to see this photo.</body></html>";
-            respond(&mut stream, "200 OK", "text/html", page.len(), page, None).await
+            respond(stream, "200 OK", "text/html", page.len(), page, None)
+                .await
+                .map(|()| true)
         }
         Some(Fault::Reset) => {
-            stream.set_zero_linger()?; // close() now sends RST
-            drop(stream);
-            Ok(())
+            stream.set_zero_linger()?; // closing the connection now sends RST
+            Ok(false)
         }
     }
 }

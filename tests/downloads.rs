@@ -251,6 +251,7 @@ fn failures_are_listed_and_make_the_exit_code_non_zero() {
     assert!(stdout.contains("2 ok, 8 failed"), "{stdout}");
 }
 
+#[cfg(unix)]
 #[test]
 fn ctrl_c_mid_download_leaves_only_complete_files() {
     let out = scratch("ctrl-c");
