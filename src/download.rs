@@ -198,6 +198,26 @@ fn temporary(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.{}.part", std::process::id()))
 }
 
+/// Counts an arriving piece against the size limit and keeps the first bytes,
+/// which tell whether this is an image.
+fn count(
+    received: &mut u64,
+    start: &mut Vec<u8>,
+    piece: &[u8],
+    policy: &Policy,
+) -> Result<(), Failure> {
+    *received += piece.len() as u64;
+    if *received > policy.max_bytes {
+        return Err(Failure::TooLarge {
+            limit: policy.max_bytes,
+        });
+    }
+    if start.len() < 16 {
+        start.extend_from_slice(&piece[..piece.len().min(16)]);
+    }
+    Ok(())
+}
+
 /// Checks what arrived and moves it into place, or removes it.
 fn finish(
     temp: &Path,
@@ -317,14 +337,8 @@ fn attempt_blocking(
             Ok(n) => n,
             Err(e) => break Err(io_failure(e)),
         };
-        received += n as u64;
-        if received > policy.max_bytes {
-            break Err(Failure::TooLarge {
-                limit: policy.max_bytes,
-            });
-        }
-        if start.len() < 16 {
-            start.extend_from_slice(&buffer[..n.min(16)]);
+        if let Err(failure) = count(&mut received, &mut start, &buffer[..n], policy) {
+            break Err(failure);
         }
         if let Err(e) = file.write_all(&buffer[..n]) {
             break Err(Failure::Io(e.to_string()));
@@ -431,14 +445,8 @@ async fn attempt_async(
             Ok(None) => break Ok(()),
             Err(e) => break Err(classify(&e)),
         };
-        received += chunk.len() as u64;
-        if received > policy.max_bytes {
-            break Err(Failure::TooLarge {
-                limit: policy.max_bytes,
-            });
-        }
-        if start.len() < 16 {
-            start.extend_from_slice(&chunk[..chunk.len().min(16)]);
+        if let Err(failure) = count(&mut received, &mut start, &chunk, policy) {
+            break Err(failure);
         }
         if let Err(e) = file.write_all(&chunk).await {
             break Err(Failure::Io(e.to_string()));

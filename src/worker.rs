@@ -141,6 +141,29 @@ pub fn wait_until(child: &mut Child, deadline: Instant) -> io::Result<ExitStatus
     }
 }
 
+/// Waits for the forked child `pid` until `deadline`, then kills it; either
+/// way it is reaped. For children started with `fork`, which have no `Child`.
+#[cfg(unix)]
+pub fn wait_pid_until(
+    pid: nix::unistd::Pid,
+    deadline: Instant,
+) -> io::Result<nix::sys::wait::WaitStatus> {
+    use nix::sys::signal::{Signal, kill};
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    loop {
+        match waitpid(pid, Some(WaitPidFlag::WNOHANG))? {
+            WaitStatus::StillAlive if Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(1));
+            }
+            WaitStatus::StillAlive => {
+                kill(pid, Signal::SIGKILL)?;
+                return Ok(waitpid(pid, None)?);
+            }
+            status => return Ok(status),
+        }
+    }
+}
+
 /// How a process ended, in words: `exit code 3`, `killed by SIGKILL`, ...
 pub fn describe(status: ExitStatus) -> String {
     #[cfg(unix)]

@@ -5,34 +5,14 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{assert_rejected, example_binary, run_example, summaries};
+use common::{assert_rejected, example_binary, names, run_example, scratch, summaries};
 use concurrency_book::download::{self, Failure, Policy};
 use concurrency_book::imageserver::{Fault, ImageServer, ServerConfig};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/test-scratch")
-        .join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 fn quick_server() -> ImageServer {
     let config = ServerConfig {

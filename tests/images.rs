@@ -5,21 +5,11 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use common::{assert_rejected, run_example, summaries};
+use common::{assert_rejected, run_example, scratch, summaries};
 use concurrency_book::testimages;
-
-/// A fresh folder under target/ for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/test-scratch")
-        .join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// `count` small photos, 4:3 and 3:4, in `dir`.
 fn small_photos(dir: &Path, count: usize) {

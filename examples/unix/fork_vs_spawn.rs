@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::cli::{self, Summary};
+use concurrency_book::worker;
 use nix::spawn::{PosixSpawnAttr, PosixSpawnFileActions, posix_spawn};
-use nix::sys::signal::{Signal, kill};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, execv, fork, pipe, read, write};
 
 /// Fork a process, watch copy-on-write and a lock hazard, and time process starts.
@@ -48,21 +48,6 @@ fn exit_child(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// Waits for `pid` until `deadline`, then kills it; either way it is reaped.
-fn wait_bounded(pid: Pid, deadline: Instant) -> std::io::Result<WaitStatus> {
-    loop {
-        match waitpid(pid, Some(WaitPidFlag::WNOHANG))? {
-            WaitStatus::StillAlive if Instant::now() < deadline => {
-                thread::sleep(Duration::from_millis(1));
-            }
-            WaitStatus::StillAlive => {
-                kill(pid, Signal::SIGKILL)?;
-                return Ok(waitpid(pid, None)?);
-            }
-            status => return Ok(status),
-        }
-    }
-}
 
 /// Reads what the child wrote until it closed its end of the pipe.
 fn read_to_end(reader: OwnedFd) -> std::io::Result<Vec<u8>> {
@@ -91,7 +76,7 @@ fn fork_once() -> std::io::Result<(Pid, String, WaitStatus)> {
         ForkResult::Parent { child } => {
             drop(writer); // or read() would wait for our own copy of it
             let text = read_to_end(reader)?;
-            let status = wait_bounded(child, Instant::now() + Duration::from_secs(10))?;
+            let status = worker::wait_pid_until(child, Instant::now() + Duration::from_secs(10))?;
             Ok((child, String::from_utf8_lossy(&text).into_owned(), status))
         }
     }
@@ -117,7 +102,7 @@ fn copy_on_write() -> std::io::Result<(u64, u64, u64)> {
         ForkResult::Parent { child } => {
             drop(writer);
             let report = read_to_end(reader)?;
-            wait_bounded(child, Instant::now() + Duration::from_secs(10))?;
+            worker::wait_pid_until(child, Instant::now() + Duration::from_secs(10))?;
             let child_saw = u64::from_le_bytes(report[..8].try_into().unwrap_or_default());
             let child_set = u64::from_le_bytes(report[8..16].try_into().unwrap_or_default());
             Ok((child_saw, child_set, balance)) // the parent's balance is untouched
@@ -158,7 +143,7 @@ fn lock_hazard(patience: Duration) -> std::io::Result<(bool, WaitStatus)> {
         }
         ForkResult::Parent { child } => {
             release.wait(); // the parent's holder thread now unlocks, in the parent
-            let status = wait_bounded(child, Instant::now() + patience * 4 + Duration::from_secs(5))?;
+            let status = worker::wait_pid_until(child, Instant::now() + patience * 4 + Duration::from_secs(5))?;
             (matches!(status, WaitStatus::Exited(_, 1)), status)
         }
     };

@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::cli::{self, Summary};
+use concurrency_book::worker;
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
-use nix::sys::signal::{Signal, kill};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-use nix::unistd::{ForkResult, Pid, fork};
+use nix::unistd::{ForkResult, fork};
 
 /// Let several workers update one shared counter and array, and check the totals.
 #[derive(Parser)]
@@ -123,7 +122,7 @@ fn with_processes(workers: usize, increments: u64, atomic: bool) -> std::io::Res
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     for child in children {
-        wait_bounded(child, deadline)?;
+        worker::wait_pid_until(child, deadline)?;
     }
     let totals = (
         shared.counter.load(Ordering::Relaxed),
@@ -135,21 +134,6 @@ fn with_processes(workers: usize, increments: u64, atomic: bool) -> std::io::Res
 }
 // ANCHOR_END: processes
 
-/// Waits for `pid` until `deadline`, then kills it; either way it is reaped.
-fn wait_bounded(pid: Pid, deadline: Instant) -> std::io::Result<WaitStatus> {
-    loop {
-        match waitpid(pid, Some(WaitPidFlag::WNOHANG))? {
-            WaitStatus::StillAlive if Instant::now() < deadline => {
-                thread::sleep(Duration::from_millis(1));
-            }
-            WaitStatus::StillAlive => {
-                kill(pid, Signal::SIGKILL)?;
-                return Ok(waitpid(pid, None)?);
-            }
-            status => return Ok(status),
-        }
-    }
-}
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
