@@ -137,10 +137,20 @@ impl Backend {
                         settings: *settings,
                     })
                     .collect();
-                let mut outcomes = pool.run(jobs, |_| {}).unwrap_or_else(|error| {
-                    eprintln!("error: the worker processes: {error}");
-                    process::exit(1);
-                });
+                let mut outcomes = match pool.run(jobs, |_| {}) {
+                    Ok(outcomes) => outcomes,
+                    Err(error) => {
+                        // Every photo fails; dropping the pool later reaps the workers.
+                        let reason = format!("the worker processes failed: {error}");
+                        let failed = |input: &PathBuf| {
+                            Err(Failed {
+                                input: input.clone(),
+                                reason: reason.clone(),
+                            })
+                        };
+                        return inputs.iter().map(failed).collect();
+                    }
+                };
                 outcomes.sort_by_key(|(task, _)| *task); // submission order, like map
                 (outcomes.into_iter())
                     .map(|(task, outcome)| match outcome {
