@@ -297,6 +297,16 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
     Ok(())
 }
 
+/// Sends headers that promise `claimed` bytes of JPEG, then only `part` of them.
+async fn promise(stream: &mut TcpStream, claimed: usize, part: &[u8]) -> io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: {claimed}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(part).await?;
+    stream.flush().await
+}
+
 /// Answers one request; `Ok(false)` if the connection must not be reused.
 async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Result<bool> {
     state.requests.fetch_add(1, Ordering::SeqCst);
@@ -406,31 +416,17 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
             Ok(false)
         }
         Some(Fault::StallBody) => {
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n",
-                photo.len()
-            );
-            stream.write_all(head.as_bytes()).await?;
-            stream.write_all(&photo[..photo.len() / 2]).await?;
-            stream.flush().await?;
+            promise(stream, photo.len(), &photo[..photo.len() / 2]).await?;
             tokio::time::sleep(forever).await;
             Ok(false)
         }
         Some(Fault::ShortBody) => {
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                photo.len()
-            );
-            stream.write_all(head.as_bytes()).await?;
-            stream.write_all(&photo[..photo.len() / 2]).await?;
+            promise(stream, photo.len(), &photo[..photo.len() / 2]).await?;
             stream.shutdown().await.map(|()| false)
         }
         Some(Fault::TooLarge) => {
             let claimed = 64 << 20;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: {claimed}\r\nConnection: close\r\n\r\n"
-            );
-            stream.write_all(head.as_bytes()).await?;
+            promise(stream, claimed, &[]).await?;
             let zeros = vec![0u8; 64 * 1024];
             for _ in 0..(claimed / zeros.len()) {
                 stream.write_all(&zeros).await?; // ends when the client hangs up
