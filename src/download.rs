@@ -192,6 +192,36 @@ pub fn backoff(policy: &Policy, attempt: u32) -> Duration {
     base + base.mul_f64((random % 1000) as f64 / 2000.0)
 }
 
+/// After failed attempt number `attempt`: how long to wait before the next
+/// one, or `None` to give up (not transient, out of retries, or Ctrl-C).
+fn next_try(
+    failure: &Failure,
+    attempt: u32,
+    policy: &Policy,
+    stop: &AtomicBool,
+) -> Option<Duration> {
+    let again = failure.is_transient() && attempt <= policy.retries && !stop.load(Ordering::SeqCst);
+    again.then(|| backoff(policy, attempt))
+}
+
+/// Checks a response before reading its body: a success status, and an
+/// announced length (if any) within the limit, which it returns.
+fn check_head(
+    status: reqwest::StatusCode,
+    length: Option<u64>,
+    policy: &Policy,
+) -> Result<Option<u64>, Failure> {
+    if !status.is_success() {
+        return Err(Failure::Status(status.as_u16()));
+    }
+    if length.is_some_and(|n| n > policy.max_bytes) {
+        return Err(Failure::TooLarge {
+            limit: policy.max_bytes,
+        });
+    }
+    Ok(length)
+}
+
 /// The temporary file a download goes into before it is complete.
 fn temporary(target: &Path) -> PathBuf {
     let name = target.file_name().unwrap_or_default().to_string_lossy();
@@ -296,14 +326,10 @@ pub fn download(
                     attempts: attempt,
                 });
             }
-            Err(failure)
-                if failure.is_transient()
-                    && attempt <= policy.retries
-                    && !stop.load(Ordering::SeqCst) =>
-            {
-                std::thread::sleep(backoff(policy, attempt));
-            }
-            Err(failure) => return Err((failure, attempt)),
+            Err(failure) => match next_try(&failure, attempt, policy, stop) {
+                Some(wait) => std::thread::sleep(wait),
+                None => return Err((failure, attempt)),
+            },
         }
     }
 }
@@ -316,15 +342,7 @@ fn attempt_blocking(
     stop: &AtomicBool,
 ) -> Result<u64, Failure> {
     let mut response = client.get(url).send().map_err(|e| classify(&e))?;
-    if !response.status().is_success() {
-        return Err(Failure::Status(response.status().as_u16()));
-    }
-    let expected = response.content_length();
-    if expected.is_some_and(|n| n > policy.max_bytes) {
-        return Err(Failure::TooLarge {
-            limit: policy.max_bytes,
-        });
-    }
+    let expected = check_head(response.status(), response.content_length(), policy)?;
     let temp = temporary(target);
     let mut file = std::fs::File::create(&temp).map_err(|e| Failure::Io(e.to_string()))?;
     let (mut received, mut start, mut buffer) = (0u64, Vec::new(), vec![0u8; 64 * 1024]);
@@ -402,14 +420,10 @@ pub async fn download_async(
                     attempts: attempt,
                 });
             }
-            Err(failure)
-                if failure.is_transient()
-                    && attempt <= policy.retries
-                    && !stop.load(Ordering::SeqCst) =>
-            {
-                tokio::time::sleep(backoff(policy, attempt)).await; // not thread::sleep!
-            }
-            Err(failure) => return Err((failure, attempt)),
+            Err(failure) => match next_try(&failure, attempt, policy, stop) {
+                Some(wait) => tokio::time::sleep(wait).await, // not thread::sleep!
+                None => return Err((failure, attempt)),
+            },
         }
     }
 }
@@ -422,15 +436,7 @@ async fn attempt_async(
     stop: &AtomicBool,
 ) -> Result<u64, Failure> {
     let mut response = client.get(url).send().await.map_err(|e| classify(&e))?;
-    if !response.status().is_success() {
-        return Err(Failure::Status(response.status().as_u16()));
-    }
-    let expected = response.content_length();
-    if expected.is_some_and(|n| n > policy.max_bytes) {
-        return Err(Failure::TooLarge {
-            limit: policy.max_bytes,
-        });
-    }
+    let expected = check_head(response.status(), response.content_length(), policy)?;
     let temp = temporary(target);
     let mut file = tokio::fs::File::create(&temp)
         .await
