@@ -18,6 +18,9 @@
 //!   one producer and four producers.
 
 use std::hint::black_box;
+
+mod common;
+use common::compute;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -69,16 +72,6 @@ fn round_trip(c: &mut Criterion) {
         b.iter(|| thread::spawn(|| black_box(1)).join().unwrap());
     });
     group.finish();
-}
-
-/// The example's `compute(n)`.
-fn compute(n: u64) -> u128 {
-    let mut count: u128 = 0;
-    for i in 0..n {
-        let i = black_box(i) as u128;
-        count += i * i;
-    }
-    count
 }
 
 /// `compute` without `black_box` inside the loop: the optimizer replaces the

@@ -15,7 +15,11 @@
 //! Unix only, like the examples it backs.
 
 #[cfg(unix)]
+mod common;
+
+#[cfg(unix)]
 mod unix {
+    use super::common::compute;
     use std::ffi::CString;
     use std::hint::black_box;
     use std::io::{self, BufReader, BufWriter, Write};
@@ -133,16 +137,6 @@ mod unix {
             });
         });
         group.finish();
-    }
-
-    /// The example's `compute(n)`.
-    fn compute(n: u64) -> u128 {
-        let mut count: u128 = 0;
-        for i in 0..n {
-            let i = black_box(i) as u128;
-            count += i * i;
-        }
-        count
     }
 
     const N: u64 = 20_000_000;
