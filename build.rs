@@ -15,6 +15,14 @@ fn main() {
     let book_src = manifest_dir.join("src");
     println!("cargo::rerun-if-changed=src");
 
+    // The `loom` feature sets `cfg(loom)`, the name loom's docs and the Rust
+    // ecosystem use. A feature rather than RUSTFLAGS="--cfg loom": RUSTFLAGS
+    // would rebuild every dependency, this rebuilds only this package.
+    println!("cargo::rustc-check-cfg=cfg(loom)");
+    if env::var_os("CARGO_FEATURE_LOOM").is_some() {
+        println!("cargo::rustc-cfg=loom");
+    }
+
     let mut chapters = Vec::new();
     collect_chapters(&book_src, &mut chapters);
     chapters.sort();

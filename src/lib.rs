@@ -6,12 +6,15 @@
 
 pub mod blur;
 pub mod cli;
+pub mod counter;
 pub mod download;
 pub mod images;
 pub mod imageserver;
 pub mod ipc;
 pub mod pool;
 pub mod procpool;
+pub mod queue;
+pub mod sync;
 pub mod testimages;
 pub mod timeline;
 pub mod worker;

@@ -1,7 +1,8 @@
 //! A tiny thread pool with futures, for "Thread pools and futures": how Python's
 //! `ThreadPoolExecutor` works inside, in about a hundred lines.
 //!
-//! A pool is a channel of jobs and a few worker threads that take jobs from it.
+//! A pool is a queue of jobs (`src/queue.rs`) and a few worker threads that take
+//! jobs from it.
 //! [`Pool::submit`] wraps the closure in a job and returns a [`Task`], which is
 //! the future: a slot the worker fills in, guarded by a `Mutex` and a `Condvar`.
 //!
@@ -11,11 +12,10 @@
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam::channel::{self, Receiver, Sender};
+use crate::queue::JobQueue;
+use crate::sync::{self, Arc, Condvar, Mutex, MutexGuard, thread};
 
 /// Why a [`Task`] has no value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,7 @@ struct Slot<T> {
 impl<T> Slot<T> {
     fn lock(&self) -> MutexGuard<'_, TaskState<T>> {
         // Tasks run outside the lock, so a poisoned lock still holds a valid state.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        sync::lock(&self.state)
     }
 
     /// Marks a pending task running; false if it was cancelled meanwhile.
@@ -87,7 +87,7 @@ trait Cancel: Send + Sync {
     fn is_finished(&self) -> bool;
 }
 
-impl<T: Send> Cancel for Slot<T> {
+impl<T: Send> Cancel for Arc<Slot<T>> {
     fn cancel(&self) -> bool {
         let mut state = self.lock();
         let pending = matches!(*state, TaskState::Pending);
@@ -113,13 +113,9 @@ impl<T: Clone> Task<T> {
     /// Waits at most `timeout` for the result. A timeout leaves the task running.
     pub fn result(&self, timeout: Duration) -> Result<T, TaskError> {
         let state = self.slot.lock();
-        let (state, _) = self
-            .slot
-            .changed
-            .wait_timeout_while(state, timeout, |state| {
-                !matches!(state, TaskState::Finished(_))
-            })
-            .unwrap_or_else(PoisonError::into_inner);
+        let (state, _) = sync::wait_timeout_while(&self.slot.changed, state, timeout, |state| {
+            !matches!(state, TaskState::Finished(_))
+        });
         match &*state {
             TaskState::Finished(result) => result.clone(),
             _ => Err(TaskError::Timeout),
@@ -147,12 +143,20 @@ impl<T: Send> Task<T> {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// A fixed number of worker threads taking jobs from one channel.
+/// A fixed number of worker threads taking jobs from one queue.
 pub struct Pool {
-    jobs: Option<Sender<Job>>,
-    workers: Vec<JoinHandle<()>>,
-    exited: Receiver<()>,
-    submitted: Mutex<Vec<Arc<dyn Cancel>>>,
+    shared: Arc<Shared>,
+    workers: Vec<thread::JoinHandle<()>>,
+    submitted: Mutex<Vec<Box<dyn Cancel>>>,
+    shut_down: bool,
+}
+
+/// What the pool and its workers share.
+struct Shared {
+    queue: JobQueue<Job>,
+    /// Workers still in their loop; [`Pool::shutdown`] waits for zero.
+    running: Mutex<usize>,
+    worker_left: Condvar,
 }
 
 /// What [`Pool::shutdown`] does with tasks no worker has started.
@@ -181,29 +185,32 @@ impl Pool {
     /// Starts `workers` threads named `pool-1`, `pool-2`, ...
     pub fn new(workers: usize) -> Pool {
         assert!(workers > 0, "a pool needs at least one worker");
-        let (jobs, queue) = channel::unbounded::<Job>();
-        let (exit_signal, exited) = channel::unbounded();
+        let shared = Arc::new(Shared {
+            queue: JobQueue::default(),
+            running: Mutex::new(workers),
+            worker_left: Condvar::new(),
+        });
         let workers = (1..=workers)
             .map(|number| {
-                let queue = queue.clone();
-                let exit_signal = exit_signal.clone();
+                let shared = Arc::clone(&shared);
                 thread::Builder::new()
                     .name(format!("pool-{number}"))
                     .spawn(move || {
-                        // Ends when the pool drops its sender and the queue is empty.
-                        for job in queue {
+                        // Ends once the queue is closed and empty.
+                        while let Some(job) = shared.queue.pop() {
                             job();
                         }
-                        let _ = exit_signal.send(());
+                        *sync::lock(&shared.running) -= 1;
+                        shared.worker_left.notify_all();
                     })
                     .expect("the OS starts a worker thread")
             })
             .collect();
         Pool {
-            jobs: Some(jobs),
+            shared,
             workers,
-            exited,
-            submitted: Mutex::default(),
+            submitted: Mutex::new(Vec::new()),
+            shut_down: false,
         }
     }
 
@@ -231,12 +238,9 @@ impl Pool {
             };
             job_slot.finish(result);
         });
-        self.remember(slot.clone());
-        let sender = self
-            .jobs
-            .as_ref()
-            .expect("only shutdown() closes the queue");
-        sender.send(job).expect("workers live as long as the pool");
+        self.remember(Box::new(Arc::clone(&slot)));
+        let queued = self.shared.queue.push(job).is_ok();
+        assert!(queued, "only shutdown() and drop close the queue");
         Task { slot }
     }
 }
@@ -256,21 +260,15 @@ impl Pool {
         self.try_submit(move || Ok::<T, std::convert::Infallible>(work()))
     }
 
-    fn remember(&self, slot: Arc<dyn Cancel>) {
-        let mut submitted = self
-            .submitted
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+    fn remember(&self, slot: Box<dyn Cancel>) {
+        let mut submitted = sync::lock(&self.submitted);
         submitted.retain(|task| !task.is_finished()); // keep the list short
         submitted.push(slot);
     }
 
     /// Cancels every task no worker has started; returns how many.
     pub fn cancel_pending(&self) -> usize {
-        let submitted = self
-            .submitted
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let submitted = sync::lock(&self.submitted);
         submitted.iter().filter(|task| task.cancel()).count()
     }
 
@@ -279,15 +277,15 @@ impl Pool {
         if pending == Shutdown::CancelPending {
             self.cancel_pending();
         }
-        drop(self.jobs.take()); // workers leave their loop once the queue is empty
-        let deadline = Instant::now() + timeout;
-        let mut running = self.workers.len();
-        while running > 0 && self.exited.recv_deadline(deadline).is_ok() {
-            running -= 1;
+        self.shut_down = true;
+        self.shared.queue.close(); // workers leave their loop once it is empty
+        let running = sync::lock(&self.shared.running);
+        let (running, _) =
+            sync::wait_timeout_while(&self.shared.worker_left, running, timeout, |n| *n > 0);
+        if *running > 0 {
+            return Err(StillRunning(*running)); // their threads are left to finish alone
         }
-        if running > 0 {
-            return Err(StillRunning(running)); // their threads are left to finish alone
-        }
+        drop(running);
         for worker in self.workers.drain(..) {
             worker.join().expect("workers catch task panics");
         }
@@ -299,15 +297,17 @@ impl Drop for Pool {
     /// Dropping a pool cancels what has not started and does not wait: running
     /// tasks finish on their own threads. Call [`Pool::shutdown`] to wait.
     fn drop(&mut self) {
-        if self.jobs.is_some() {
+        if !self.shut_down {
             self.cancel_pending();
+            self.shared.queue.close();
         }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crossbeam::channel;
     use std::sync::Barrier;
 
     const LONG: Duration = Duration::from_secs(10);

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::cli::{self, Summary};
+use concurrency_book::counter;
 use concurrency_book::worker;
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
 use nix::unistd::{ForkResult, fork};
@@ -62,11 +63,9 @@ fn work(shared: &Shared, worker: usize, workers: usize, increments: u64, atomic:
     }
     for _ in 0..increments {
         if atomic {
-            shared.counter.fetch_add(1, Ordering::Relaxed); // one indivisible step
+            counter::add_one(&shared.counter); // one indivisible step
         } else {
-            // Two steps: another worker can store in between, and one add is lost.
-            let seen = shared.counter.load(Ordering::Relaxed);
-            shared.counter.store(seen + 1, Ordering::Relaxed);
+            counter::add_one_racy(&shared.counter); // a load, then a store: adds get lost
         }
     }
     shared.slots[worker].store(increments, Ordering::Relaxed);

@@ -1,0 +1,203 @@
+//! Model checks of the book's own concurrency code, for "Testing concurrent code".
+//!
+//! `loom::model` runs each closure again and again, once for every way its
+//! threads can interleave at each lock, atomic access and wake-up (up to a
+//! preemption bound), so a bug that a stress test meets once in a million runs
+//! shows up on the first `cargo test`. Run with:
+//!
+//! ```text
+//! cargo test --features loom --test loom
+//! ```
+//!
+//! The feature makes `concurrency_book::sync` hand out loom's types instead of
+//! std's (see `src/sync.rs`). Without it this file compiles to nothing.
+#![cfg(loom)]
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+
+use concurrency_book::counter;
+use concurrency_book::pool::{Pool, Shutdown, TaskError};
+use concurrency_book::queue::JobQueue;
+use concurrency_book::sync::{Arc, AtomicBool, AtomicU64, Ordering, thread};
+
+/// loom does not model time: every timed wait here lasts until it is notified.
+const WAIT: Duration = Duration::from_secs(60);
+
+// ANCHOR: check
+/// Runs `model` under every interleaving loom explores, with at most
+/// `preemptions` forced switches between threads in one run (loom's bound:
+/// most bugs need very few, and the number of runs grows fast with it).
+/// Returns how many interleavings loom ran.
+fn check(preemptions: usize, model: impl Fn() + Sync + Send + 'static) -> usize {
+    // std's Arc and atomic: this count lives outside the model, across its runs.
+    let runs = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&runs);
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(preemptions);
+    builder.check(move || {
+        counted.fetch_add(1, Relaxed);
+        model();
+    });
+    runs.load(Relaxed)
+}
+// ANCHOR_END: check
+
+/// Like [`check`], for a model that must fail: returns the panic message and
+/// how many interleavings loom ran before it found the failing one.
+fn find_failure(preemptions: usize, model: impl Fn() + Sync + Send + 'static) -> (String, usize) {
+    // std's Arc and atomic: this count lives outside the model, across its runs.
+    let runs = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&runs);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(preemptions);
+        builder.check(move || {
+            counted.fetch_add(1, Relaxed);
+            model();
+        });
+    }));
+    let payload = outcome.expect_err("loom should have found a failing interleaving");
+    let runs = runs.load(Relaxed);
+    let message = concurrency_book::panic_message(&*payload);
+    println!("loom found it on interleaving {runs}: {message}");
+    (message, runs)
+}
+
+// ANCHOR: counter
+#[test]
+fn an_atomic_add_never_loses_an_update() {
+    let runs = check(3, || {
+        let count = Arc::new(AtomicU64::new(0));
+        let other = thread::spawn({
+            let count = Arc::clone(&count);
+            move || counter::add_one(&count)
+        });
+        counter::add_one(&count);
+        other.join().unwrap();
+        assert_eq!(count.load(Ordering::Relaxed), 2);
+    });
+    println!("{runs} interleavings, all correct");
+}
+
+#[test]
+fn loom_finds_the_lost_update_of_a_load_then_store() {
+    let (message, _runs) = find_failure(3, || {
+        let count = Arc::new(AtomicU64::new(0));
+        let other = thread::spawn({
+            let count = Arc::clone(&count);
+            move || counter::add_one_racy(&count)
+        });
+        counter::add_one_racy(&count);
+        other.join().unwrap();
+        assert_eq!(count.load(Ordering::Relaxed), 2, "an update was lost");
+    });
+    assert!(message.contains("an update was lost"), "{message}");
+}
+// ANCHOR_END: counter
+
+// ANCHOR: queue
+/// Two workers take one job each while the main thread pushes two.
+fn two_workers_two_jobs(pop: fn(&JobQueue<u32>) -> Option<u32>) {
+    let queue = Arc::new(JobQueue::default());
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || pop(&queue))
+        })
+        .collect();
+    queue.push(1).unwrap();
+    queue.push(2).unwrap();
+    let mut got: Vec<u32> = workers
+        .into_iter()
+        .map(|w| w.join().unwrap().expect("each worker gets a job"))
+        .collect();
+    got.sort();
+    assert_eq!(got, [1, 2]);
+}
+
+#[test]
+fn waiting_in_a_loop_gives_every_worker_its_job() {
+    let runs = check(2, || two_workers_two_jobs(JobQueue::pop));
+    println!("{runs} interleavings, all correct");
+}
+
+#[test]
+fn loom_finds_the_wait_checked_with_if() {
+    let (message, _runs) = find_failure(2, || two_workers_two_jobs(JobQueue::pop_with_if));
+    assert!(
+        message.contains("a job is queued after the wake-up"),
+        "{message}"
+    );
+}
+// ANCHOR_END: queue
+
+// ANCHOR: pool
+#[test]
+fn every_task_runs_once_and_delivers_its_result() {
+    let runs = check(2, || {
+        let pool = Pool::new(2);
+        let ran = Arc::new(AtomicU64::new(0));
+        let tasks: Vec<_> = (0..2)
+            .map(|i| {
+                let ran = Arc::clone(&ran);
+                pool.submit(move || {
+                    ran.fetch_add(1, Ordering::Relaxed);
+                    i * 10
+                })
+            })
+            .collect();
+        // No lost wake-up: a missed notify would leave `result` asleep, and
+        // loom reports a model in which every thread sleeps as a deadlock.
+        assert_eq!(tasks[0].result(WAIT), Ok(0));
+        assert_eq!(tasks[1].result(WAIT), Ok(10));
+        pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
+        assert_eq!(ran.load(Ordering::Relaxed), 2, "each task ran exactly once");
+    });
+    println!("{runs} interleavings, all correct");
+}
+
+#[test]
+fn a_task_is_either_cancelled_or_run_never_both() {
+    let runs = check(3, || {
+        let pool = Pool::new(1);
+        let ran = Arc::new(AtomicBool::new(false));
+        let task = pool.submit({
+            let ran = Arc::clone(&ran);
+            move || ran.store(true, Ordering::Relaxed)
+        });
+        let cancelled = task.cancel(); // races with the worker starting it
+        pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
+        let ran = ran.load(Ordering::Relaxed);
+        if cancelled {
+            assert_eq!(task.result(WAIT), Err(TaskError::Cancelled));
+            assert!(!ran, "a cancelled task must not run");
+        } else {
+            assert_eq!(task.result(WAIT), Ok(()));
+            assert!(ran);
+        }
+    });
+    println!("{runs} interleavings, all correct");
+}
+
+#[test]
+fn shutdown_cancels_or_finishes_every_task_and_stops_every_worker() {
+    let runs = check(2, || {
+        let pool = Pool::new(1);
+        let first = pool.submit(|| 1);
+        let second = pool.submit(|| 2);
+        // Returns only once the worker has left its loop: a worker that
+        // missed the close would sleep forever, and loom would say so.
+        pool.shutdown(Shutdown::CancelPending, WAIT).unwrap();
+        for (task, value) in [(first, 1), (second, 2)] {
+            let outcome = task.result(WAIT);
+            assert!(
+                outcome == Ok(value) || outcome == Err(TaskError::Cancelled),
+                "{outcome:?}"
+            );
+        }
+    });
+    println!("{runs} interleavings, all correct");
+}
+// ANCHOR_END: pool
