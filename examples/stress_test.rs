@@ -108,9 +108,13 @@ fn main() {
         }
     }));
 
+    let sleeps = match args.jitter_us {
+        0 => "no sleeps".to_string(),
+        us => format!("sleeps of 0-{us} us"),
+    };
     println!(
-        "{} threads per round, up to {} rounds or {:?} per mode, sleeps of 0-{} us",
-        args.workers, args.rounds, args.seconds, args.jitter_us
+        "{} threads per round, up to {} rounds or {:?} per mode, {sleeps}",
+        args.workers, args.rounds, args.seconds
     );
     println!("mode        rounds   failures   first failure   elapsed");
     let mut summaries = Vec::new();

@@ -36,7 +36,7 @@ pub struct BookServer {
 impl BookServer {
     /// Builds the book at `root` into `out`, then serves `out` on 127.0.0.1:`port`
     /// (0 picks a free port) and rebuilds whenever a file under `src/`,
-    /// `examples/` or `book.toml` changes.
+    /// `examples/`, `tests/` or `book.toml` changes.
     pub fn start(root: &Path, out: &Path, port: u16) -> Result<BookServer> {
         let html_dir = build_book(root, Some(out))?.html_dir;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
@@ -96,6 +96,7 @@ fn fingerprint(root: &Path) -> (Option<SystemTime>, usize) {
     let mut pending = vec![
         root.join("src"),
         root.join("examples"),
+        root.join("tests"), // the testing chapter quotes tests/loom.rs
         root.join("book.toml"),
     ];
     while let Some(path) = pending.pop() {
