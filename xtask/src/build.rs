@@ -39,7 +39,22 @@ pub fn build_book(root: &Path, dest: Option<&Path>) -> Result<Built> {
     if !messages.trim().is_empty() {
         bail!("mdBook logged problems while building the book:\n{messages}");
     }
+    remove_library_sources(&html_dir)?;
     Ok(Built { html_dir })
+}
+
+/// mdBook copies every file of its source folder into the HTML, and the book's
+/// source folder is also the library's (`src/*.rs`). Readers get those files
+/// quoted in the chapters; the raw copies are not published.
+fn remove_library_sources(html_dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(html_dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// A `tracing` writer that keeps everything in memory.

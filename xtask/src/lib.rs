@@ -3,8 +3,11 @@
 //! - [`build`]: runs mdBook as a library and fails on any warning or error it logs
 //!   (mdBook itself only logs a missing include and still returns `Ok`).
 //! - [`checks`]: the guards `cargo test` runs on the book's sources and output.
+//! - [`browser`]: the browser test, every page opened in headless Chromium.
 //! - [`serve`]: a small loopback server that rebuilds on change and reloads the page.
 
+#[cfg(unix)]
+pub mod browser;
 pub mod build;
 pub mod checks;
 pub mod serve;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
+use xtask::browser;
 use xtask::build::build_book;
 use xtask::checks::{check_links, check_sources};
 use xtask::repo_root;
@@ -33,6 +34,22 @@ enum Command {
     },
     /// Run the book's guards (SUMMARY, includes, playground markers, links) without serving.
     Check,
+    /// Build the book, then open every page in headless Chromium and check what a
+    /// reader would see (needs Debian's chromium and chromium-driver).
+    BrowserTest {
+        /// The Chromium binary.
+        #[arg(long, default_value = "/usr/bin/chromium")]
+        chromium: PathBuf,
+        /// The chromedriver binary.
+        #[arg(long, default_value = "/usr/bin/chromedriver")]
+        chromedriver: PathBuf,
+        /// Build and test the book from this folder instead of the repository.
+        #[arg(long)]
+        book: Option<PathBuf>,
+        /// Where to write one screenshot per page (default: target/browser-test).
+        #[arg(long)]
+        screenshots: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,6 +67,19 @@ fn run(cli: Cli) -> Result<()> {
     let (serve, port, out) = match cli.command {
         Command::Book { serve, port, out } => (serve, port, out),
         Command::Check => (false, 0, None),
+        Command::BrowserTest {
+            chromium,
+            chromedriver,
+            book,
+            screenshots,
+        } => {
+            let options = browser::Options {
+                chromium,
+                chromedriver,
+                screenshots: screenshots.unwrap_or_else(|| root.join("target/browser-test")),
+            };
+            return browser_test(&book.unwrap_or(root.clone()), &root, &options);
+        }
     };
     let out = out.unwrap_or_else(|| root.join("target/book"));
 
@@ -80,6 +110,33 @@ fn run(cli: Cli) -> Result<()> {
     println!(
         "The book is in {}",
         built.html_dir.join("index.html").display()
+    );
+    Ok(())
+}
+
+/// `cargo xtask browser-test`: the book at `book` built into target/, then opened page by page.
+fn browser_test(
+    book: &std::path::Path,
+    root: &std::path::Path,
+    options: &browser::Options,
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    let out = root.join("target/browser-test/book");
+    let built = build_book(book, Some(&out))?;
+    let pages = browser::summary_pages(&book.join("src"))?;
+    println!("opening {} pages in headless Chromium", pages.len());
+    let problems = browser::run(&built.html_dir, &pages, options)?;
+    for problem in &problems {
+        eprintln!("{problem}");
+    }
+    if !problems.is_empty() {
+        bail!("the browser test found {} problem(s)", problems.len());
+    }
+    println!(
+        "{} pages, search, the 404 page and the print view passed in {:.1} s; screenshots in {}",
+        pages.len(),
+        started.elapsed().as_secs_f64(),
+        options.screenshots.display()
     );
     Ok(())
 }

@@ -53,13 +53,34 @@ impl BookServer {
         };
         let acceptor = {
             let (generation, stop) = (generation.clone(), stop.clone());
-            thread::spawn(move || accept(listener, &html_dir, &generation, &stop))
+            thread::spawn(move || accept(listener, &html_dir, Some(&generation), &stop))
         };
         Ok(BookServer {
             addr,
             generation,
             stop,
             threads: vec![watcher, acceptor],
+        })
+    }
+
+    /// Serves the already built `html_dir` on 127.0.0.1 as a static host would:
+    /// no rebuilds, no reload script, and `404.html` (status 404) for a missing page.
+    pub fn serve_built(html_dir: &Path) -> Result<BookServer> {
+        let listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot listen on 127.0.0.1")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let generation = Arc::new(AtomicU64::new(1));
+        let stop = Arc::new(AtomicBool::new(false));
+        let acceptor = {
+            let (html_dir, stop) = (html_dir.to_path_buf(), stop.clone());
+            thread::spawn(move || accept(listener, &html_dir, None, &stop))
+        };
+        Ok(BookServer {
+            addr,
+            generation,
+            stop,
+            threads: vec![acceptor],
         })
     }
 
@@ -136,13 +157,19 @@ fn watch_and_rebuild(root: &Path, out: &Path, generation: &AtomicU64, stop: &Ato
     }
 }
 
-fn accept(listener: TcpListener, html_dir: &Path, generation: &AtomicU64, stop: &AtomicBool) {
+/// Serves `html_dir`; with a `generation`, pages get the live-reload script.
+fn accept(
+    listener: TcpListener,
+    html_dir: &Path,
+    generation: Option<&AtomicU64>,
+    stop: &AtomicBool,
+) {
     while !stop.load(Ordering::SeqCst) {
         match listener.accept() {
             Ok((stream, _)) => {
                 // One short request per connection; a slow client only holds its own thread.
                 let html_dir = html_dir.to_path_buf();
-                let current = generation.load(Ordering::SeqCst);
+                let current = generation.map(|g| g.load(Ordering::SeqCst));
                 thread::spawn(move || {
                     let _ = respond(stream, &html_dir, current);
                 });
@@ -155,7 +182,7 @@ fn accept(listener: TcpListener, html_dir: &Path, generation: &AtomicU64, stop: 
     }
 }
 
-fn respond(mut stream: TcpStream, html_dir: &Path, generation: u64) -> io::Result<()> {
+fn respond(mut stream: TcpStream, html_dir: &Path, generation: Option<u64>) -> io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut request_line = String::new();
@@ -163,7 +190,7 @@ fn respond(mut stream: TcpStream, html_dir: &Path, generation: u64) -> io::Resul
     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
     let path = path.split(['?', '#']).next().unwrap_or("/");
 
-    if path == RELOAD_PATH {
+    if let (RELOAD_PATH, Some(generation)) = (path, generation) {
         return send(
             &mut stream,
             "200 OK",
@@ -171,14 +198,20 @@ fn respond(mut stream: TcpStream, html_dir: &Path, generation: u64) -> io::Resul
             generation.to_string().as_bytes(),
         );
     }
-    let Some(file) = file_for(html_dir, path) else {
-        return send(&mut stream, "404 Not Found", "text/plain", b"not found");
-    };
-    let Ok(mut body) = fs::read(&file) else {
-        return send(&mut stream, "404 Not Found", "text/plain", b"not found");
+    let found = file_for(html_dir, path).and_then(|file| Some((fs::read(&file).ok()?, file)));
+    let (status, mut body, file) = match found {
+        Some((body, file)) => ("200 OK", body, file),
+        None => {
+            // Like a static host: the book's own 404 page, if it has one.
+            let page = html_dir.join("404.html");
+            match fs::read(&page) {
+                Ok(body) => ("404 Not Found", body, page),
+                Err(_) => return send(&mut stream, "404 Not Found", "text/plain", b"not found"),
+            }
+        }
     };
     let content_type = content_type(&file);
-    if content_type.starts_with("text/html") {
+    if generation.is_some() && content_type.starts_with("text/html") {
         let html = String::from_utf8_lossy(&body);
         let html = match html.rfind("</body>") {
             Some(at) => format!("{}{RELOAD_SCRIPT}{}", &html[..at], &html[at..]),
@@ -186,7 +219,7 @@ fn respond(mut stream: TcpStream, html_dir: &Path, generation: u64) -> io::Resul
         };
         body = html.into_bytes();
     }
-    send(&mut stream, "200 OK", content_type, &body)
+    send(&mut stream, status, content_type, &body)
 }
 
 /// The file a URL path names inside `html_dir`; `None` for anything that would leave it.
@@ -214,6 +247,9 @@ fn content_type(file: &Path) -> &'static str {
         "json" => "application/json",
         "svg" => "image/svg+xml",
         "png" => "image/png",
+        "ico" => "image/x-icon",
+        "ttf" => "font/ttf",
+        "eot" => "application/vnd.ms-fontobject",
         "woff" => "font/woff",
         "woff2" => "font/woff2",
         "txt" | "rs" | "md" => "text/plain; charset=utf-8",

@@ -1,0 +1,510 @@
+//! `cargo xtask browser-test`: opens every page of the built book in headless
+//! Chromium, driven over WebDriver (chromedriver) with fantoccini, the way a
+//! reader's browser would load it, and reports what a reader would notice.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them).
+//! The book is served on 127.0.0.1 only; the browser runs with its background
+//! networking off, so it reaches nothing else. The WebDriver session is ended
+//! on every path, then the driver's whole process group is killed, so no
+//! browser outlives the test.
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use std::{fs, thread};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder};
+use mdbook_summary::{SummaryItem, parse_summary};
+use serde_json::{Value, json};
+
+use crate::serve::BookServer;
+
+/// Where the browser and its driver are, and where screenshots go.
+pub struct Options {
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+    pub screenshots: PathBuf,
+}
+
+/// One page of SUMMARY.md: its title and its HTML file, relative to the book.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub title: String,
+    pub html: String,
+}
+
+/// Every chapter of `src/SUMMARY.md`, in reading order.
+pub fn summary_pages(src: &Path) -> Result<Vec<Page>> {
+    let path = src.join("SUMMARY.md");
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let summary = parse_summary(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut pages = Vec::new();
+    fn walk(items: &[SummaryItem], pages: &mut Vec<Page>) {
+        for item in items {
+            if let SummaryItem::Link(link) = item {
+                if let Some(location) = &link.location {
+                    let html = location.with_extension("html");
+                    pages.push(Page {
+                        title: link.name.clone(),
+                        html: html.to_string_lossy().replace('\\', "/"),
+                    });
+                }
+                walk(&link.nested_items, pages);
+            }
+        }
+    }
+    walk(&summary.prefix_chapters, &mut pages);
+    walk(&summary.numbered_chapters, &mut pages);
+    walk(&summary.suffix_chapters, &mut pages);
+    Ok(pages)
+}
+
+/// Runs every check on the book built in `html_dir`; returns what failed.
+pub fn run(html_dir: &Path, pages: &[Page], options: &Options) -> Result<Vec<String>> {
+    for (what, path) in [
+        ("chromium", &options.chromium),
+        ("chromedriver", &options.chromedriver),
+    ] {
+        if !path.is_file() {
+            bail!(
+                "{what} not found at {} (on Debian: apt-get install chromium chromium-driver)",
+                path.display()
+            );
+        }
+    }
+    fs::create_dir_all(&options.screenshots)
+        .with_context(|| format!("cannot create {}", options.screenshots.display()))?;
+    let server = BookServer::serve_built(html_dir)?;
+    let base = format!("http://{}/", server.addr());
+    let profile = tempfile_dir("browser-profile")?;
+    let mut driver = Driver::start(&options.chromedriver)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(async {
+        let client = connect(driver.port, &options.chromium, &profile).await?;
+        // Whatever the checks do, the session (and with it the browser) ends.
+        let checked = check_book(&client, &base, pages, &options.screenshots).await;
+        let closed = client.close().await;
+        let problems = checked?;
+        closed.context("ending the WebDriver session")?;
+        Ok::<_, anyhow::Error>(problems)
+    });
+    driver.stop();
+    let mut problems = outcome?;
+    // The browser must be gone: any process still naming our profile is a leak.
+    let profile_arg = profile.to_string_lossy().into_owned();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut left = processes_mentioning(&profile_arg);
+    while !left.is_empty() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(100));
+        left = processes_mentioning(&profile_arg);
+    }
+    if !left.is_empty() {
+        problems.push(format!("browser processes left running: {left:?}"));
+    }
+    let _ = fs::remove_dir_all(&profile);
+    Ok(problems)
+}
+
+/// Process ids whose command line contains `text` (Linux /proc; elsewhere none).
+fn processes_mentioning(text: &str) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            let is_zombie_free = fs::read_to_string(entry.path().join("stat"))
+                .map(|stat| !stat.contains(") Z "))
+                .unwrap_or(false);
+            (cmdline.contains(text) && is_zombie_free).then_some(pid)
+        })
+        .collect()
+}
+
+/// chromedriver in a process group of its own, so that stopping it also stops
+/// any browser it started.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(chromedriver: &Path) -> Result<Driver> {
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+            .local_addr()?
+            .port();
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("cannot start {}", chromedriver.display()))?;
+        let mut driver = Driver { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+            if Instant::now() > deadline {
+                driver.stop();
+                bail!("chromedriver did not listen on 127.0.0.1:{port} within 20 s");
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Ok(driver)
+    }
+
+    /// Kills the driver's process group (the driver and any browser left) and reaps the driver.
+    fn stop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.stop();
+        }
+    }
+}
+
+fn tempfile_dir(name: &str) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+async fn connect(port: u16, chromium: &Path, profile: &Path) -> Result<Client> {
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:loggingPrefs": { "browser": "ALL" },
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--window-size=1280,900", format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let Value::Object(capabilities) = capabilities else {
+        unreachable!("a JSON object")
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .context("cannot start a Chromium session through chromedriver")
+}
+
+/// chromedriver's log endpoint: what the page printed to its console, errors,
+/// and requests that failed. Reading it empties it.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
+    }
+}
+
+async fn severe_log_entries(client: &Client) -> Result<Vec<String>> {
+    let entries = client
+        .issue_cmd(BrowserLog)
+        .await
+        .context("reading the browser log")?;
+    let messages: Vec<String> = entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    Ok(without_offline_playground(messages))
+}
+
+/// A page with a runnable block asks play.rust-lang.org for its crate list.
+/// With no internet (CI, or this test's browser, which reaches only 127.0.0.1)
+/// that request fails, and mdBook's `fetch_with_timeout` rejects uncaught (the
+/// first `fetch` in book.js). Those two entries, and only while the playground
+/// request itself failed on the same page, are expected here; any other
+/// failed request or script error is a problem.
+fn without_offline_playground(messages: Vec<String>) -> Vec<String> {
+    let playground_failed = messages.iter().any(|m| {
+        m.starts_with("https://play.rust-lang.org/") && m.contains("Failed to load resource")
+    });
+    messages
+        .into_iter()
+        .filter(|m| {
+            let playground_request = m.starts_with("https://play.rust-lang.org/");
+            let its_rejection =
+                m.contains("/book-") && m.ends_with("Uncaught TypeError: Failed to fetch");
+            !(playground_failed && (playground_request || its_rejection))
+        })
+        .collect()
+}
+
+/// What one page looks like from inside the browser.
+const INSPECT_PAGE: &str = r#"
+const code = (el) => el.closest('pre') ? el.textContent : '';
+return {
+  sidebar: Array.from(document.querySelectorAll('mdbook-sidebar-scrollbox a[href]'))
+    .map(a => a.getAttribute('href').replace(/^\.\//, '')),
+  rustBlocks: document.querySelectorAll('pre code.language-rust').length,
+  unhighlighted: Array.from(document.querySelectorAll('pre code.language-rust'))
+    .filter(c => !c.classList.contains('hljs') || c.querySelector('[class^="hljs-"]') === null)
+    .length,
+  runnable: Array.from(document.querySelectorAll('pre .play-button'))
+    .map(b => b.closest('pre').querySelector('code').textContent),
+  images: Array.from(document.images).map(i => ({src: i.getAttribute('src'), width: i.naturalWidth,
+    shown: i.getBoundingClientRect().width})),
+  failedResources: performance.getEntriesByType('resource')
+    .filter(r => r.responseStatus >= 400).map(r => r.name + ' (' + r.responseStatus + ')'),
+  title: document.title,
+};
+"#;
+
+async fn check_book(
+    client: &Client,
+    base: &str,
+    pages: &[Page],
+    screenshots: &Path,
+) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for (number, page) in pages.iter().enumerate() {
+        let url = format!("{base}{}", page.html);
+        client
+            .goto(&url)
+            .await
+            .with_context(|| format!("opening {url}"))?;
+        wait_until(
+            client,
+            "return document.readyState === 'complete' && \
+            document.querySelector('mdbook-sidebar-scrollbox a') !== null",
+        )
+        .await;
+        let seen = client.execute(INSPECT_PAGE, vec![]).await?;
+        let mut fail = |what: String| problems.push(format!("{}: {what}", page.html));
+        for message in severe_log_entries(client).await? {
+            fail(format!("browser log: {message}"));
+        }
+        for resource in seen["failedResources"].as_array().into_iter().flatten() {
+            fail(format!("failed request: {resource}"));
+        }
+        let sidebar: Vec<&str> = seen["sidebar"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for chapter in pages {
+            if !sidebar.contains(&chapter.html.as_str()) {
+                fail(format!(
+                    "the sidebar does not list {} ({})",
+                    chapter.html, chapter.title
+                ));
+            }
+        }
+        if let Some(n) = seen["unhighlighted"].as_u64().filter(|&n| n > 0) {
+            fail(format!(
+                "{n} Rust code block(s) without syntax highlighting"
+            ));
+        }
+        for code in seen["runnable"].as_array().into_iter().flatten() {
+            let code = code.as_str().unwrap_or_default();
+            if code.contains("concurrency_book") || code.contains("{{#") {
+                let first = code.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+                fail(format!(
+                    "a Run button on a block that cannot run on the playground: {first}"
+                ));
+            }
+        }
+        for image in seen["images"].as_array().into_iter().flatten() {
+            if image["width"].as_f64() == Some(0.0) || image["shown"].as_f64() == Some(0.0) {
+                fail(format!(
+                    "figure {} has no size (missing or broken)",
+                    image["src"]
+                ));
+            }
+        }
+        let shot = screenshots.join(format!("{number:02}-{}.png", page.html.replace('/', "_")));
+        fs::write(&shot, client.screenshot().await?)
+            .with_context(|| format!("cannot write {}", shot.display()))?;
+    }
+    problems
+        .extend(check_search(client, base, "rayon", &["cpu-bound.html", "pool-map.html"]).await?);
+    problems.extend(check_search(client, base, "fork", &["fork-vs-spawn.html"]).await?);
+    problems.extend(check_not_found_page(client, base).await?);
+    problems.extend(check_print_view(client, base, pages).await?);
+    Ok(problems)
+}
+
+/// Polls `condition` (a script returning a boolean) for up to 10 s.
+async fn wait_until(client: &Client, condition: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Value::Bool(true)) = client.execute(condition, vec![]).await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Types `word` into the search box and checks that the results link to each of `expected`.
+async fn check_search(
+    client: &Client,
+    base: &str,
+    word: &str,
+    expected: &[&str],
+) -> Result<Vec<String>> {
+    client.goto(&format!("{base}index.html")).await?;
+    wait_until(client, "return document.readyState === 'complete'").await;
+    client
+        .find(fantoccini::Locator::Id("mdbook-search-toggle"))
+        .await
+        .context("the search button")?
+        .click()
+        .await?;
+    let searchbar = client
+        .find(fantoccini::Locator::Id("mdbook-searchbar"))
+        .await?;
+    searchbar.send_keys(word).await?;
+    let has_results = wait_until(
+        client,
+        "return document.querySelectorAll('#mdbook-searchresults a').length > 0",
+    )
+    .await;
+    let mut problems = Vec::new();
+    if !has_results {
+        problems.push(format!("search for {word:?}: no results"));
+        return Ok(problems);
+    }
+    let links = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#mdbook-searchresults a'))\
+             .map(a => a.getAttribute('href'))",
+            vec![],
+        )
+        .await?;
+    let links: Vec<&str> = links
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for page in expected {
+        if !links.iter().any(|link| link.starts_with(page)) {
+            problems.push(format!(
+                "search for {word:?}: no result links to {page} (got {links:?})"
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// A missing page deep in the site gets the book's 404 page, styled and with its sidebar.
+async fn check_not_found_page(client: &Client, base: &str) -> Result<Vec<String>> {
+    client.goto(&format!("{base}no/such/chapter.html")).await?;
+    let styled = wait_until(
+        client,
+        "return document.readyState === 'complete' && \
+         Array.from(document.styleSheets).some(s => s.href && s.href.includes('general')) && \
+         document.querySelector('mdbook-sidebar-scrollbox a') !== null",
+    )
+    .await;
+    let mut problems: Vec<String> = severe_log_entries(client)
+        .await?
+        .into_iter()
+        .filter(|m| !m.contains("no/such/chapter.html")) // the 404 itself is expected
+        .map(|m| format!("404 page: browser log: {m}"))
+        .collect();
+    if !styled {
+        problems.push(
+            "404 page: a missing nested page is not shown with the book's style and sidebar".into(),
+        );
+    }
+    Ok(problems)
+}
+
+/// The print view holds every chapter.
+async fn check_print_view(client: &Client, base: &str, pages: &[Page]) -> Result<Vec<String>> {
+    client.goto(&format!("{base}print.html")).await?;
+    wait_until(client, "return document.readyState === 'complete'").await;
+    let headings = client
+        .execute(
+            "return Array.from(document.querySelectorAll('main h1')).map(h => h.textContent.trim())",
+            vec![],
+        )
+        .await?;
+    let headings: Vec<&str> = headings
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut problems: Vec<String> = severe_log_entries(client)
+        .await?
+        .into_iter()
+        .map(|m| format!("print.html: browser log: {m}"))
+        .collect();
+    for page in pages {
+        if !headings.iter().any(|h| h.eq_ignore_ascii_case(&page.title)) {
+            problems.push(format!("print.html: no chapter headed {:?}", page.title));
+        }
+    }
+    Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REQUEST: &str = "https://play.rust-lang.org/meta/crates - Failed to load resource: net::ERR_NAME_NOT_RESOLVED";
+    const REJECTION: &str =
+        "http://127.0.0.1:42305/book-609e4cb8.js 39:12 Uncaught TypeError: Failed to fetch";
+
+    #[test]
+    fn only_the_offline_playground_request_and_its_rejection_are_expected() {
+        let kept = without_offline_playground(vec![REQUEST.into(), REJECTION.into()]);
+        assert!(kept.is_empty(), "{kept:?}");
+        let other = "http://127.0.0.1:1/figure.svg - Failed to load resource: 404 (Not Found)";
+        let kept = without_offline_playground(vec![REQUEST.into(), other.into()]);
+        assert_eq!(kept, [other]);
+        // Without the failed playground request, a failed fetch is a problem.
+        let kept = without_offline_playground(vec![REJECTION.into()]);
+        assert_eq!(kept, [REJECTION]);
+    }
+}
