@@ -371,6 +371,18 @@ async fn check_book(
     Ok(problems)
 }
 
+/// The strings a script returns as an array.
+async fn strings(client: &Client, script: &str) -> Result<Vec<String>> {
+    let value = client.execute(script, vec![]).await?;
+    Ok(value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect())
+}
+
 /// Polls `condition` (a script returning a boolean) for up to 10 s.
 async fn wait_until(client: &Client, condition: &str) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -412,19 +424,12 @@ async fn check_search(
         problems.push(format!("search for {word:?}: no results"));
         return Ok(problems);
     }
-    let links = client
-        .execute(
-            "return Array.from(document.querySelectorAll('#mdbook-searchresults a'))\
-             .map(a => a.getAttribute('href'))",
-            vec![],
-        )
-        .await?;
-    let links: Vec<&str> = links
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let links = strings(
+        client,
+        "return Array.from(document.querySelectorAll('#mdbook-searchresults a'))\
+         .map(a => a.getAttribute('href'))",
+    )
+    .await?;
     for page in expected {
         if !links.iter().any(|link| link.starts_with(page)) {
             problems.push(format!(
@@ -463,18 +468,11 @@ async fn check_not_found_page(client: &Client, base: &str) -> Result<Vec<String>
 async fn check_print_view(client: &Client, base: &str, pages: &[Page]) -> Result<Vec<String>> {
     client.goto(&format!("{base}print.html")).await?;
     wait_until(client, "return document.readyState === 'complete'").await;
-    let headings = client
-        .execute(
-            "return Array.from(document.querySelectorAll('main h1')).map(h => h.textContent.trim())",
-            vec![],
-        )
-        .await?;
-    let headings: Vec<&str> = headings
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let headings = strings(
+        client,
+        "return Array.from(document.querySelectorAll('main h1')).map(h => h.textContent.trim())",
+    )
+    .await?;
     let mut problems: Vec<String> = severe_log_entries(client)
         .await?
         .into_iter()
