@@ -14,6 +14,7 @@
 #![cfg(loom)]
 
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc as StdArc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
@@ -29,35 +30,35 @@ const WAIT: Duration = Duration::from_secs(60);
 /// Runs `model` under every interleaving loom explores, with at most
 /// `preemptions` forced switches between threads in one run (loom's bound:
 /// most bugs need very few, and the number of runs grows fast with it).
-/// Returns how many interleavings loom ran.
-fn check(preemptions: usize, model: impl Fn() + Sync + Send + 'static) -> usize {
-    // std's Arc and atomic: this count lives outside the model, across its runs.
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counted = std::sync::Arc::clone(&runs);
+/// `runs` counts the interleavings tried, up to and including a failing one.
+fn explore(
+    preemptions: usize,
+    runs: &StdArc<AtomicUsize>,
+    model: impl Fn() + Sync + Send + 'static,
+) {
+    let counted = StdArc::clone(runs);
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(preemptions);
     builder.check(move || {
         counted.fetch_add(1, Relaxed);
         model();
     });
+}
+
+/// A model that must pass: returns how many interleavings loom ran.
+fn check(preemptions: usize, model: impl Fn() + Sync + Send + 'static) -> usize {
+    // std's Arc and atomic: the count lives outside the model, across its runs.
+    let runs = StdArc::new(AtomicUsize::new(0));
+    explore(preemptions, &runs, model);
     runs.load(Relaxed)
 }
 // ANCHOR_END: check
 
-/// Like [`check`], for a model that must fail: returns the panic message and
-/// how many interleavings loom ran before it found the failing one.
+/// A model that must fail: returns the panic message and how many
+/// interleavings loom ran before it found the failing one.
 fn find_failure(preemptions: usize, model: impl Fn() + Sync + Send + 'static) -> (String, usize) {
-    // std's Arc and atomic: this count lives outside the model, across its runs.
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counted = std::sync::Arc::clone(&runs);
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut builder = loom::model::Builder::new();
-        builder.preemption_bound = Some(preemptions);
-        builder.check(move || {
-            counted.fetch_add(1, Relaxed);
-            model();
-        });
-    }));
+    let runs = StdArc::new(AtomicUsize::new(0));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| explore(preemptions, &runs, model)));
     let payload = outcome.expect_err("loom should have found a failing interleaving");
     let runs = runs.load(Relaxed);
     let message = concurrency_book::panic_message(&*payload);
@@ -66,33 +67,27 @@ fn find_failure(preemptions: usize, model: impl Fn() + Sync + Send + 'static) ->
 }
 
 // ANCHOR: counter
+/// Two threads add one each to a shared counter, with `add_one`.
+fn two_threads_add_one(add_one: fn(&AtomicU64)) {
+    let count = Arc::new(AtomicU64::new(0));
+    let other = thread::spawn({
+        let count = Arc::clone(&count);
+        move || add_one(&count)
+    });
+    add_one(&count);
+    other.join().unwrap();
+    assert_eq!(count.load(Ordering::Relaxed), 2, "an update was lost");
+}
+
 #[test]
 fn an_atomic_add_never_loses_an_update() {
-    let runs = check(3, || {
-        let count = Arc::new(AtomicU64::new(0));
-        let other = thread::spawn({
-            let count = Arc::clone(&count);
-            move || counter::add_one(&count)
-        });
-        counter::add_one(&count);
-        other.join().unwrap();
-        assert_eq!(count.load(Ordering::Relaxed), 2);
-    });
+    let runs = check(3, || two_threads_add_one(counter::add_one));
     println!("{runs} interleavings, all correct");
 }
 
 #[test]
 fn loom_finds_the_lost_update_of_a_load_then_store() {
-    let (message, _runs) = find_failure(3, || {
-        let count = Arc::new(AtomicU64::new(0));
-        let other = thread::spawn({
-            let count = Arc::clone(&count);
-            move || counter::add_one_racy(&count)
-        });
-        counter::add_one_racy(&count);
-        other.join().unwrap();
-        assert_eq!(count.load(Ordering::Relaxed), 2, "an update was lost");
-    });
+    let (message, _runs) = find_failure(3, || two_threads_add_one(counter::add_one_racy));
     assert!(message.contains("an update was lost"), "{message}");
 }
 // ANCHOR_END: counter
