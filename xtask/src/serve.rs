@@ -39,42 +39,36 @@ impl BookServer {
     /// `examples/`, `tests/` or `book.toml` changes.
     pub fn start(root: &Path, out: &Path, port: u16) -> Result<BookServer> {
         let html_dir = build_book(root, Some(out))?.html_dir;
+        let mut server = BookServer::listen(&html_dir, port, true)?;
+        let watcher = {
+            let (root, out) = (root.to_path_buf(), out.to_path_buf());
+            let (generation, stop) = (server.generation.clone(), server.stop.clone());
+            thread::spawn(move || watch_and_rebuild(&root, &out, &generation, &stop))
+        };
+        server.threads.push(watcher);
+        Ok(server)
+    }
+
+    /// Serves the already built `html_dir` on 127.0.0.1 as a static host would:
+    /// no rebuilds, no reload script, and `404.html` (status 404) for a missing page.
+    pub fn serve_built(html_dir: &Path) -> Result<BookServer> {
+        BookServer::listen(html_dir, 0, false)
+    }
+
+    /// Binds 127.0.0.1:`port` and starts the thread that answers requests for
+    /// `html_dir`; with `live_reload`, pages get the reload script.
+    fn listen(html_dir: &Path, port: u16, live_reload: bool) -> Result<BookServer> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
             .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let generation = Arc::new(AtomicU64::new(1));
         let stop = Arc::new(AtomicBool::new(false));
-
-        let watcher = {
-            let (root, out) = (root.to_path_buf(), out.to_path_buf());
-            let (generation, stop) = (generation.clone(), stop.clone());
-            thread::spawn(move || watch_and_rebuild(&root, &out, &generation, &stop))
-        };
         let acceptor = {
-            let (generation, stop) = (generation.clone(), stop.clone());
-            thread::spawn(move || accept(listener, &html_dir, Some(&generation), &stop))
-        };
-        Ok(BookServer {
-            addr,
-            generation,
-            stop,
-            threads: vec![watcher, acceptor],
-        })
-    }
-
-    /// Serves the already built `html_dir` on 127.0.0.1 as a static host would:
-    /// no rebuilds, no reload script, and `404.html` (status 404) for a missing page.
-    pub fn serve_built(html_dir: &Path) -> Result<BookServer> {
-        let listener =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot listen on 127.0.0.1")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let generation = Arc::new(AtomicU64::new(1));
-        let stop = Arc::new(AtomicBool::new(false));
-        let acceptor = {
-            let (html_dir, stop) = (html_dir.to_path_buf(), stop.clone());
-            thread::spawn(move || accept(listener, &html_dir, None, &stop))
+            let html_dir = html_dir.to_path_buf();
+            let generation = live_reload.then(|| generation.clone());
+            let stop = stop.clone();
+            thread::spawn(move || accept(listener, &html_dir, generation.as_deref(), &stop))
         };
         Ok(BookServer {
             addr,
