@@ -21,6 +21,7 @@ use fantoccini::{Client, ClientBuilder};
 use mdbook_summary::{SummaryItem, parse_summary};
 use serde_json::{Value, json};
 
+use crate::checks;
 use crate::serve::BookServer;
 
 /// Where the browser and its driver are, and where screenshots go.
@@ -65,7 +66,14 @@ pub fn summary_pages(src: &Path) -> Result<Vec<Page>> {
 }
 
 /// Runs every check on the book built in `html_dir`; returns what failed.
-pub fn run(html_dir: &Path, pages: &[Page], options: &Options) -> Result<Vec<String>> {
+/// `crates` are the crates the playground does not have (see
+/// [`checks::non_std_crates`]): a Run button on code that uses one is a problem.
+pub fn run(
+    html_dir: &Path,
+    pages: &[Page],
+    crates: &[String],
+    options: &Options,
+) -> Result<Vec<String>> {
     for (what, path) in [
         ("chromium", &options.chromium),
         ("chromedriver", &options.chromedriver),
@@ -81,15 +89,19 @@ pub fn run(html_dir: &Path, pages: &[Page], options: &Options) -> Result<Vec<Str
         .with_context(|| format!("cannot create {}", options.screenshots.display()))?;
     let server = BookServer::serve_built(html_dir)?;
     let base = format!("http://{}/", server.addr());
-    let profile = tempfile_dir("browser-profile")?;
+    let profile = tempfile::Builder::new()
+        .prefix("browser-profile-")
+        .tempdir()
+        .context("cannot create a browser profile folder")?;
+    let profile = profile.path();
     let mut driver = Driver::start(&options.chromedriver)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let outcome = runtime.block_on(async {
-        let client = connect(driver.port, &options.chromium, &profile).await?;
+        let client = connect(driver.port, &options.chromium, profile).await?;
         // Whatever the checks do, the session (and with it the browser) ends.
-        let checked = check_book(&client, &base, pages, &options.screenshots).await;
+        let checked = check_book(&client, &base, pages, crates, &options.screenshots).await;
         let closed = client.close().await;
         let problems = checked?;
         closed.context("ending the WebDriver session")?;
@@ -108,7 +120,6 @@ pub fn run(html_dir: &Path, pages: &[Page], options: &Options) -> Result<Vec<Str
     if !left.is_empty() {
         problems.push(format!("browser processes left running: {left:?}"));
     }
-    let _ = fs::remove_dir_all(&profile);
     Ok(problems)
 }
 
@@ -181,13 +192,6 @@ impl Drop for Driver {
             self.stop();
         }
     }
-}
-
-fn tempfile_dir(name: &str) -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
 
 async fn connect(port: u16, chromium: &Path, profile: &Path) -> Result<Client> {
@@ -278,7 +282,6 @@ fn without_offline_playground(messages: Vec<String>) -> Vec<String> {
 
 /// What one page looks like from inside the browser.
 const INSPECT_PAGE: &str = r#"
-const code = (el) => el.closest('pre') ? el.textContent : '';
 return {
   sidebar: Array.from(document.querySelectorAll('mdbook-sidebar-scrollbox a[href]'))
     .map(a => a.getAttribute('href').replace(/^\.\//, '')),
@@ -292,7 +295,6 @@ return {
     shown: i.getBoundingClientRect().width})),
   failedResources: performance.getEntriesByType('resource')
     .filter(r => r.responseStatus >= 400).map(r => r.name + ' (' + r.responseStatus + ')'),
-  title: document.title,
 };
 "#;
 
@@ -300,6 +302,7 @@ async fn check_book(
     client: &Client,
     base: &str,
     pages: &[Page],
+    crates: &[String],
     screenshots: &Path,
 ) -> Result<Vec<String>> {
     let mut problems = Vec::new();
@@ -323,12 +326,7 @@ async fn check_book(
         for resource in seen["failedResources"].as_array().into_iter().flatten() {
             fail(format!("failed request: {resource}"));
         }
-        let sidebar: Vec<&str> = seen["sidebar"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let sidebar = string_array(&seen["sidebar"]);
         for chapter in pages {
             if !sidebar.contains(&chapter.html.as_str()) {
                 fail(format!(
@@ -342,9 +340,9 @@ async fn check_book(
                 "{n} Rust code block(s) without syntax highlighting"
             ));
         }
-        for code in seen["runnable"].as_array().into_iter().flatten() {
-            let code = code.as_str().unwrap_or_default();
-            if code.contains("concurrency_book") || code.contains("{{#") {
+        for code in string_array(&seen["runnable"]) {
+            let unexpanded_include = code.contains("{{#");
+            if unexpanded_include || crates.iter().any(|name| checks::uses_crate(code, name)) {
                 let first = code.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
                 fail(format!(
                     "a Run button on a block that cannot run on the playground: {first}"
@@ -371,14 +369,21 @@ async fn check_book(
     Ok(problems)
 }
 
-/// The strings a script returns as an array.
-async fn strings(client: &Client, script: &str) -> Result<Vec<String>> {
-    let value = client.execute(script, vec![]).await?;
-    Ok(value
+/// The strings in a JSON array (none if it is not one).
+fn string_array(value: &Value) -> Vec<&str> {
+    value
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
+        .collect()
+}
+
+/// The strings a script returns as an array.
+async fn strings(client: &Client, script: &str) -> Result<Vec<String>> {
+    let value = client.execute(script, vec![]).await?;
+    Ok(string_array(&value)
+        .into_iter()
         .map(str::to_string)
         .collect())
 }

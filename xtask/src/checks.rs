@@ -324,7 +324,7 @@ fn check_playground(chapter: &Path, text: &str, crates: &[String]) -> Vec<Proble
 }
 
 /// `name::` at a word boundary, or `extern crate name`.
-fn uses_crate(code: &str, name: &str) -> bool {
+pub fn uses_crate(code: &str, name: &str) -> bool {
     let path = format!("{name}::");
     code.match_indices(&path).any(|(at, _)| {
         !code[..at]

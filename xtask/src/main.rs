@@ -124,8 +124,9 @@ fn browser_test(
     let out = root.join("target/browser-test/book");
     let built = build_book(book, Some(&out))?;
     let pages = browser::summary_pages(&book.join("src"))?;
+    let crates = xtask::checks::non_std_crates(book)?;
     println!("opening {} pages in headless Chromium", pages.len());
-    let problems = browser::run(&built.html_dir, &pages, options)?;
+    let problems = browser::run(&built.html_dir, &pages, &crates, options)?;
     for problem in &problems {
         eprintln!("{problem}");
     }
