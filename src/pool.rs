@@ -1,5 +1,5 @@
 //! A tiny thread pool with futures, for "Thread pools and futures": how Python's
-//! `ThreadPoolExecutor` works inside, in about a hundred lines.
+//! `ThreadPoolExecutor` works inside, in about two hundred lines of code.
 //!
 //! A pool is a queue of jobs (`src/queue.rs`) and a few worker threads that take
 //! jobs from it.
