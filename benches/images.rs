@@ -5,16 +5,20 @@
 //! - `blur/*`: one 3000x2000 photo, sigma 15: the `image` crate's `blur` (an
 //!   exact Gaussian kernel) and `fast_blur`, and the book's box blur on one
 //!   thread and on all of them.
-//! - `pipeline/one_photo`: decode, blur, shrink to fit 1200x1200, encode one
-//!   3000x2000 photo on one thread: the figure compared with Pillow's.
+//! - `pipeline/{exact,fast}`: decode, blur, shrink to fit 1200x1200, encode
+//!   and write one 3000x2000 photo on one thread: the figures compared with
+//!   Pillow's.
+//! - `stages/{exact,fast}/*`: each stage of those two pipelines on its own,
+//!   for "Where the time goes".
 //! - `modes/*`: 15 photos of 1500x1000 (a quarter of the example's size, so
-//!   that the bench takes minutes, not tens of minutes) in each mode.
+//!   that the bench takes minutes, not tens of minutes) in each mode, exact;
+//!   `modes/rayon_fast` is rayon with the fast pipeline.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use concurrency_book::images::{self, Blur, Settings};
+use concurrency_book::images::{self, Blur, Quality, Settings};
 use concurrency_book::procpool::{self, Options, ProcessPool};
 use concurrency_book::testimages;
 use criterion::{Criterion, criterion_group};
@@ -45,20 +49,85 @@ fn out_dir(name: &str) -> PathBuf {
     dir
 }
 
+const EXACT: Settings = Settings {
+    sigma: 15.0,
+    fit: 1200,
+    jpeg_quality: 85,
+    blur: Blur::Boxes,
+    quality: Quality::Exact,
+};
+
+const FAST: Settings = Settings {
+    quality: Quality::Fast,
+    ..EXACT
+};
+
 fn pipeline(c: &mut Criterion) {
     let inputs = testimages::ensure(1, 3000, 2000).unwrap();
     let out = out_dir("pipeline");
     let mut group = c.benchmark_group("pipeline");
     group.sample_size(10);
-    group.bench_function("one_photo", |b| {
-        b.iter(|| images::process_photo(&inputs[0], &out, &Settings::default()).unwrap());
+    for (name, settings) in [("exact", EXACT), ("fast", FAST)] {
+        group.bench_function(name, |b| {
+            b.iter(|| images::process_photo(&inputs[0], &out, &settings).unwrap());
+        });
+    }
+    group.finish();
+}
+
+/// Each stage of one 3000x2000 photo, exact and fast, on one thread.
+fn stages(c: &mut Criterion) {
+    let input = &testimages::ensure(1, 3000, 2000).unwrap()[0];
+    let bytes = std::fs::read(input).unwrap();
+    let mut group = c.benchmark_group("stages");
+    group.sample_size(20);
+
+    let full = images::decode_full(&bytes).unwrap();
+    let blurred = images::blur_image(&full, 15.0, Blur::Boxes);
+    let (width, height) = images::fit_within(3000, 2000, 1200);
+    let small = image::imageops::thumbnail(&blurred, width, height);
+    group.bench_function("exact/decode", |b| {
+        b.iter(|| images::decode_full(black_box(&bytes)).unwrap())
+    });
+    group.bench_function("exact/blur", |b| {
+        b.iter(|| images::blur_image(black_box(&full), 15.0, Blur::Boxes))
+    });
+    group.bench_function("exact/resize", |b| {
+        b.iter(|| image::imageops::thumbnail(black_box(&blurred), width, height))
+    });
+    group.bench_function("exact/encode", |b| {
+        b.iter(|| testimages::encode_jpeg(black_box(&small), 85).unwrap())
+    });
+
+    let (scaled, _) = images::decode_scaled(&bytes, 1200).unwrap();
+    let shrunk = images::resize(&scaled, width, height).unwrap();
+    let sigma = 15.0 * width as f32 / 3000.0;
+    let fast_blurred = images::blur_image(&shrunk, sigma, Blur::Boxes);
+    group.bench_function("fast/decode", |b| {
+        b.iter(|| images::decode_scaled(black_box(&bytes), 1200).unwrap())
+    });
+    group.bench_function("fast/resize", |b| {
+        b.iter(|| images::resize(black_box(&scaled), width, height).unwrap())
+    });
+    group.bench_function("fast/blur", |b| {
+        b.iter(|| images::blur_image(black_box(&shrunk), sigma, Blur::Boxes))
+    });
+    group.bench_function("fast/encode", |b| {
+        b.iter(|| images::encode_fast(black_box(&fast_blurred), 85).unwrap())
+    });
+
+    // Both write about the same number of bytes the same way.
+    let jpeg = images::encode_fast(&fast_blurred, 85).unwrap();
+    let target = out_dir("stages").join("photo.jpg");
+    group.bench_function("write", |b| {
+        b.iter(|| testimages::write_atomically(&target, black_box(&jpeg)).unwrap())
     });
     group.finish();
 }
 
 fn modes(c: &mut Criterion) {
     let inputs = testimages::ensure(15, 1500, 1000).unwrap();
-    let settings = Settings::default();
+    let settings = EXACT;
     let out = out_dir("modes");
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut group = c.benchmark_group("modes");
@@ -112,6 +181,15 @@ fn modes(c: &mut Criterion) {
         blur: Blur::BoxesParallel,
         ..settings
     };
+    group.bench_function("rayon_fast", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                inputs
+                    .par_iter()
+                    .for_each(|p| drop(images::process_photo(p, &out, &FAST).unwrap()))
+            })
+        });
+    });
     group.bench_function("rayon_inner", |b| {
         b.iter(|| {
             pool.install(|| {
@@ -124,7 +202,7 @@ fn modes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, blur, pipeline, modes);
+criterion_group!(benches, blur, pipeline, stages, modes);
 
 const WORKER_FLAG: &str = "--bench-image-worker";
 
@@ -132,7 +210,7 @@ const WORKER_FLAG: &str = "--bench-image-worker";
 fn main() {
     if std::env::args().nth(1).as_deref() == Some(WORKER_FLAG) {
         let work = |_, _, (input, out): (PathBuf, PathBuf)| {
-            images::process_photo(&input, &out, &Settings::default()).is_ok()
+            images::process_photo(&input, &out, &EXACT).is_ok()
         };
         procpool::serve(work).unwrap();
         return;

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::cli::{self, Summary};
-use concurrency_book::images::{self, Blur, Failed, Processed, Settings};
+use concurrency_book::images::{self, Blur, Failed, Processed, Quality, Settings};
 use concurrency_book::procpool::{self, Options, Outcome, ProcessPool};
 use concurrency_book::testimages;
 use concurrency_book::timeline::{self, Ideal};
@@ -39,6 +39,9 @@ struct Args {
     /// Gaussian blur sigma
     #[arg(long, default_value = "15")]
     sigma: f32,
+    /// fast: decode at a reduced scale, shrink, then blur; exact: the notes' full-size pipeline
+    #[arg(long, value_enum, default_value = "fast")]
+    quality: Quality,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
     mode: Option<Mode>,
@@ -237,6 +240,7 @@ fn main() {
     let workers = args.workers.unwrap_or(cores);
     let settings = Settings {
         sigma: args.sigma,
+        quality: args.quality,
         ..Settings::default()
     };
     let mut summaries = Vec::new();
@@ -286,6 +290,7 @@ fn main() {
             _ => workers,
         };
         let mut summary = Summary::new("process_images", name, inputs.len(), used, elapsed)
+            .with("quality", cli::mode_name(&args.quality))
             .with("images_per_s", (per_second * 100.0).round() / 100.0)
             .with("failed", failed.len())
             .with("max_overlap", timeline.max_overlap());

@@ -24,6 +24,15 @@ pub enum Blur {
     ImageFastBlur,
 }
 
+/// How much work to do per photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Quality {
+    /// Every pixel decoded, blurred at full size, then shrunk: the notes' pipeline
+    Exact,
+    /// Decoded at a reduced scale, shrunk first, the small image blurred
+    Fast,
+}
+
 /// What to do to each photo.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Settings {
@@ -32,8 +41,9 @@ pub struct Settings {
     /// The output fits in a `fit` x `fit` box, aspect ratio kept
     pub fit: u32,
     /// JPEG quality of the output
-    pub quality: u8,
+    pub jpeg_quality: u8,
     pub blur: Blur,
+    pub quality: Quality,
 }
 
 impl Default for Settings {
@@ -41,9 +51,33 @@ impl Default for Settings {
         Settings {
             sigma: 15.0,
             fit: 1200,
-            quality: 85,
+            jpeg_quality: 85,
             blur: Blur::Boxes,
+            quality: Quality::Fast,
         }
+    }
+}
+
+/// Seconds spent in each stage of one photo.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct Stages {
+    pub decode: f64,
+    pub blur: f64,
+    pub resize: f64,
+    pub encode: f64,
+    pub write: f64,
+}
+
+impl Stages {
+    pub const NAMES: [&str; 5] = ["decode", "blur", "resize", "encode", "write"];
+
+    /// The stages in the order of [`Stages::NAMES`].
+    pub fn seconds(&self) -> [f64; 5] {
+        [self.decode, self.blur, self.resize, self.encode, self.write]
+    }
+
+    pub fn total(&self) -> f64 {
+        self.seconds().iter().sum()
     }
 }
 
@@ -53,7 +87,10 @@ pub struct Processed {
     pub output: PathBuf,
     pub width: u32,
     pub height: u32,
+    /// The size the decoder produced (smaller than the photo in fast mode)
+    pub decoded: (u32, u32),
     pub seconds: f64,
+    pub stages: Stages,
 }
 
 /// A photo that could not be processed, and why.
@@ -108,31 +145,218 @@ pub fn process_photo(
         reason,
     };
     let bytes = std::fs::read(input).map_err(|e| fail(format!("cannot open: {e}")))?;
-    check_complete(&bytes).map_err(|e| fail(format!("not a readable image: {e}")))?;
-    let photo = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| fail(format!("cannot read: {e}")))?
-        .decode()
-        .map_err(|e| fail(format!("not a readable image: {e}")))?
-        .into_rgb8();
-    let blurred = blur_image(&photo, settings.sigma, settings.blur);
-    let (width, height) = fit_within(photo.width(), photo.height(), settings.fit);
-    let small = imageops::thumbnail(&blurred, width, height);
-    let jpeg = testimages::encode_jpeg(&small, settings.quality)
-        .map_err(|e| fail(format!("cannot encode: {e}")))?;
+    let rendered = render(&bytes, settings).map_err(fail)?;
+    let write_started = Instant::now();
     let name = input.file_stem().unwrap_or_default().to_string_lossy();
     let output = out_dir.join(format!("{name}.jpg"));
-    testimages::write_atomically(&output, &jpeg)
+    testimages::write_atomically(&output, &rendered.jpeg)
         .map_err(|e| fail(format!("cannot write {}: {e}", output.display())))?;
-    let seconds = started.elapsed().as_secs_f64();
+    let stages = Stages {
+        write: write_started.elapsed().as_secs_f64(),
+        ..rendered.stages
+    };
     Ok(Processed {
         output,
-        width,
-        height,
-        seconds,
+        width: rendered.width,
+        height: rendered.height,
+        decoded: rendered.decoded,
+        seconds: started.elapsed().as_secs_f64(),
+        stages,
     })
 }
 // ANCHOR_END: process_photo
+
+/// One photo processed in memory: the output JPEG and where the time went.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub decoded: (u32, u32),
+    /// Every stage but `write`
+    pub stages: Stages,
+}
+
+/// Decodes, blurs, shrinks and encodes one photo (the bytes of its file),
+/// timing each stage. The error says what was wrong with the input.
+pub fn render(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
+    check_complete(bytes).map_err(|e| format!("not a readable image: {e}"))?;
+    match settings.quality {
+        Quality::Exact => render_exact(bytes, settings),
+        Quality::Fast => render_fast(bytes, settings),
+    }
+}
+
+/// Times consecutive stages.
+struct Laps(Instant);
+
+impl Laps {
+    fn start() -> Laps {
+        Laps(Instant::now())
+    }
+
+    /// Seconds since the previous lap (or the start).
+    fn lap(&mut self) -> f64 {
+        let now = Instant::now();
+        let seconds = (now - self.0).as_secs_f64();
+        self.0 = now;
+        seconds
+    }
+}
+
+// ANCHOR: render_exact
+fn render_exact(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
+    let mut laps = Laps::start();
+    let photo = decode_full(bytes)?;
+    let decode = laps.lap();
+    let blurred = blur_image(&photo, settings.sigma, settings.blur);
+    let blur = laps.lap();
+    let (width, height) = fit_within(photo.width(), photo.height(), settings.fit);
+    let small = imageops::thumbnail(&blurred, width, height);
+    let resize = laps.lap();
+    let jpeg = testimages::encode_jpeg(&small, settings.jpeg_quality)
+        .map_err(|e| format!("cannot encode: {e}"))?;
+    let encode = laps.lap();
+    // ANCHOR_END: render_exact
+    Ok(Rendered {
+        jpeg,
+        width,
+        height,
+        decoded: photo.dimensions(),
+        stages: Stages {
+            decode,
+            blur,
+            resize,
+            encode,
+            write: 0.0,
+        },
+    })
+}
+
+// ANCHOR: render_fast
+fn render_fast(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
+    let mut laps = Laps::start();
+    let (photo, (full_width, full_height)) = decode_scaled(bytes, settings.fit)?;
+    let decode = laps.lap();
+    let (width, height) = fit_within(full_width, full_height, settings.fit);
+    let small = resize(&photo, width, height)?;
+    let resize = laps.lap();
+    // Shrinking by `scale` shrinks the blur's width by `scale` too.
+    let scale = width as f32 / full_width as f32;
+    let blurred = blur_image(&small, settings.sigma * scale, settings.blur);
+    let blur = laps.lap();
+    let jpeg = encode_fast(&blurred, settings.jpeg_quality)?;
+    let encode = laps.lap();
+    // ANCHOR_END: render_fast
+    Ok(Rendered {
+        jpeg,
+        width,
+        height,
+        decoded: photo.dimensions(),
+        stages: Stages {
+            decode,
+            blur,
+            resize,
+            encode,
+            write: 0.0,
+        },
+    })
+}
+
+/// Every pixel, with the `image` crate (zune-jpeg for JPEGs).
+pub fn decode_full(bytes: &[u8]) -> Result<RgbImage, String> {
+    Ok(ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read: {e}"))?
+        .decode()
+        .map_err(|e| format!("not a readable image: {e}"))?
+        .into_rgb8())
+}
+
+// ANCHOR: dct_scale
+/// The smallest JPEG decoding scale, `eighths / 8` with `eighths` 1, 2, 4 or
+/// 8, whose image still covers `target`: libjpeg then skips the detail the
+/// output cannot show, inside the inverse DCT, instead of decoding it and
+/// throwing it away.
+pub fn dct_scale((width, height): (u32, u32), target: (u32, u32)) -> u8 {
+    let covers = |eighths: u32| {
+        (width * eighths).div_ceil(8) >= target.0 && (height * eighths).div_ceil(8) >= target.1
+    };
+    [1, 2, 4].into_iter().find(|&e| covers(e)).unwrap_or(8) as u8
+}
+// ANCHOR_END: dct_scale
+
+/// A JPEG at the smallest scale that still covers its `fit` output (other
+/// formats in full), and the photo's full size.
+pub fn decode_scaled(bytes: &[u8], fit: u32) -> Result<(RgbImage, (u32, u32)), String> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        let photo = decode_full(bytes)?;
+        let size = photo.dimensions();
+        return Ok((photo, size));
+    }
+    // libjpeg reports errors by unwinding out of the C code; mozjpeg's
+    // documented contract is to catch that here and turn it into an error.
+    let decoded = std::panic::catch_unwind(|| -> std::io::Result<_> {
+        let mut decoder = mozjpeg::Decompress::new_mem(bytes)?;
+        let full = (decoder.width() as u32, decoder.height() as u32);
+        decoder.scale(dct_scale(full, fit_within(full.0, full.1, fit)));
+        let mut started = decoder.rgb()?;
+        let (width, height) = (started.width() as u32, started.height() as u32);
+        let pixels: Vec<u8> = started.read_scanlines()?;
+        started.finish()?;
+        Ok((RgbImage::from_raw(width, height, pixels), full))
+    });
+    match decoded {
+        Ok(Ok((Some(photo), full))) => Ok((photo, full)),
+        Ok(Ok((None, _))) => Err("not a readable image: fewer pixels than its size".into()),
+        Ok(Err(error)) => Err(format!("not a readable image: {error}")),
+        Err(panic) => Err(format!(
+            "not a readable image: {}",
+            panic
+                .downcast_ref::<String>()
+                .map_or("libjpeg failed", String::as_str)
+        )),
+    }
+}
+
+/// Shrinks to exactly `width` x `height` with fast_image_resize's SIMD
+/// convolution (a bilinear filter widened to the scale, so no aliasing).
+pub fn resize(photo: &RgbImage, width: u32, height: u32) -> Result<RgbImage, String> {
+    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer, images};
+    if photo.dimensions() == (width, height) {
+        return Ok(photo.clone());
+    }
+    let source = images::ImageRef::new(
+        photo.width(),
+        photo.height(),
+        photo.as_raw(),
+        PixelType::U8x3,
+    )
+    .map_err(|e| format!("cannot resize: {e}"))?;
+    let mut target = images::Image::new(width, height, PixelType::U8x3);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    Resizer::new()
+        .resize(&source, &mut target, &options)
+        .map_err(|e| format!("cannot resize: {e}"))?;
+    RgbImage::from_raw(width, height, target.into_vec()).ok_or_else(|| "cannot resize".into())
+}
+
+/// Encodes with jpeg-encoder (AVX2 where the CPU has it).
+pub fn encode_fast(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
+    let side = |n: u32| {
+        u16::try_from(n).map_err(|_| format!("cannot encode: {n} pixels is too wide for JPEG"))
+    };
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, quality)
+        .encode(
+            image.as_raw(),
+            side(image.width())?,
+            side(image.height())?,
+            jpeg_encoder::ColorType::Rgb,
+        )
+        .map_err(|e| format!("cannot encode: {e}"))?;
+    Ok(jpeg)
+}
 
 /// A JPEG must end with its end-of-image marker (0xFF 0xD9, maybe followed by
 /// padding). The decoder would quietly fill a cut-off file with grey.
@@ -203,5 +427,57 @@ mod tests {
         assert_eq!(fit_within(4000, 1000, 1200), (1200, 300));
         assert_eq!(fit_within(640, 480, 1200), (640, 480));
         assert_eq!(fit_within(10_000, 1, 1200), (1200, 1));
+    }
+
+    #[test]
+    fn the_dct_scale_is_the_smallest_that_still_covers_the_output() {
+        assert_eq!(
+            dct_scale((3000, 2000), (1200, 800)),
+            4,
+            "1500x1000 covers it"
+        );
+        assert_eq!(dct_scale((2400, 1600), (1200, 800)), 4, "exactly 1200x800");
+        assert_eq!(
+            dct_scale((2399, 1600), (1200, 800)),
+            4,
+            "1199.5 rounds up to 1200"
+        );
+        assert_eq!(dct_scale((2398, 1600), (1200, 800)), 8, "1199 is one short");
+        assert_eq!(dct_scale((9600, 6400), (1200, 800)), 1);
+        assert_eq!(dct_scale((4800, 3200), (1200, 800)), 2);
+        assert_eq!(dct_scale((1600, 900), (1200, 675)), 8);
+        assert_eq!(
+            dct_scale((640, 480), (640, 480)),
+            8,
+            "never below the output"
+        );
+    }
+
+    #[test]
+    fn the_fast_pipeline_decodes_less_and_writes_the_same_size() {
+        let photo = testimages::photo_like(3000, 2000, 5);
+        let jpeg = testimages::encode_jpeg(&photo, 90).unwrap();
+        let exact = Settings {
+            quality: Quality::Exact,
+            ..Settings::default()
+        };
+        let fast = render(&jpeg, &Settings::default()).unwrap();
+        let full = render(&jpeg, &exact).unwrap();
+        assert_eq!(full.decoded, (3000, 2000));
+        assert_eq!(fast.decoded, (1500, 1000));
+        assert_eq!((fast.width, fast.height), (1200, 800));
+        assert_eq!((full.width, full.height), (1200, 800));
+        let decode = |bytes: &[u8]| image::load_from_memory(bytes).unwrap().into_rgb8();
+        let db = blur::psnr(decode(&fast.jpeg).as_raw(), decode(&full.jpeg).as_raw());
+        assert!(db >= 35.0, "{db:.1} dB");
+    }
+
+    #[test]
+    fn a_scrambled_jpeg_is_an_error_not_a_panic() {
+        let mut bytes = vec![0xFF, 0xD8];
+        bytes.extend((0..300u32).map(|i| (i * 37 % 251) as u8));
+        bytes.extend([0xFF, 0xD9]);
+        let error = render(&bytes, &Settings::default()).unwrap_err();
+        assert!(error.starts_with("not a readable image"), "{error}");
     }
 }

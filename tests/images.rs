@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{assert_rejected, run_example, scratch, summaries};
+use concurrency_book::blur::psnr;
 use concurrency_book::testimages;
 
 /// `count` small photos, 4:3 and 3:4, in `dir`.
@@ -37,11 +38,20 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn every_mode_writes_the_same_files() {
-    let input = scratch("modes-input");
+    for quality in ["fast", "exact"] {
+        every_mode_writes_the_same_files_in(quality);
+    }
+}
+
+fn every_mode_writes_the_same_files_in(quality: &str) {
+    let input = scratch(&format!("modes-input-{quality}"));
     small_photos(&input, 4);
+    // One photo large enough for the fast mode's reduced-scale decoding.
+    let big = testimages::encode_jpeg(&testimages::photo_like(2600, 1800, 7), 90).unwrap();
+    fs::write(input.join("large.jpg"), big).unwrap();
     let mut results = Vec::new();
     for mode in ["seq", "threads", "rayon", "processes", "rayon-inner"] {
-        let out = scratch(&format!("modes-{mode}"));
+        let out = scratch(&format!("modes-{mode}-{quality}"));
         let args = [
             "--input",
             input.to_str().unwrap(),
@@ -51,19 +61,65 @@ fn every_mode_writes_the_same_files() {
             mode,
             "--sigma",
             "4",
+            "--quality",
+            quality,
         ];
         let s = summaries("process_images", &args, 1).remove(0);
         assert_eq!(s["failed"], 0, "{s}");
-        assert_eq!(s["tasks"], 4, "{s}");
+        assert_eq!(s["tasks"], 5, "{s}");
+        assert_eq!(s["quality"], quality, "{s}");
         results.push((mode, files(&out)));
     }
     let (first_mode, first) = &results[0];
-    assert_eq!(first.len(), 4);
+    assert_eq!(first.len(), 5);
     for (mode, outputs) in &results[1..] {
         assert!(
             outputs == first,
-            "{mode} wrote different files than {first_mode}"
+            "{quality}: {mode} wrote different files than {first_mode}"
         );
+    }
+}
+
+/// Decoded RGB pixels of a JPEG file.
+fn pixels(path: &Path) -> image::RgbImage {
+    image::open(path).unwrap().into_rgb8()
+}
+
+#[test]
+fn the_fast_quality_stays_within_35_db_of_the_exact_one() {
+    let input = scratch("quality-input");
+    small_photos(&input, 2);
+    // 3000x2000 decodes at 1/2 and is then shrunk; 2400x1600 decodes at 1/2
+    // straight to the output size; the small photos decode in full.
+    for (name, (w, h), seed) in [("wide", (3000, 2000), 21), ("exact-half", (2400, 1600), 22)] {
+        let jpeg = testimages::encode_jpeg(&testimages::photo_like(w, h, seed), 90).unwrap();
+        fs::write(input.join(format!("{name}.jpg")), jpeg).unwrap();
+    }
+    let run = |quality: &str| {
+        let out = scratch(&format!("quality-{quality}"));
+        let args = [
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--mode",
+            "rayon",
+            "--quality",
+            quality,
+        ];
+        let s = summaries("process_images", &args, 1).remove(0);
+        assert_eq!(s["failed"], 0, "{s}");
+        out
+    };
+    let (exact, fast) = (run("exact"), run("fast"));
+    let names: Vec<String> = files(&exact).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names.len(), 4);
+    for name in &names {
+        let (a, b) = (pixels(&exact.join(name)), pixels(&fast.join(name)));
+        assert_eq!(a.dimensions(), b.dimensions(), "{name}");
+        assert_ne!(a, b, "{name}: the fast pipeline did not run");
+        let db = psnr(a.as_raw(), b.as_raw());
+        assert!(db >= 35.0, "{name}: fast is {db:.1} dB from exact");
     }
 }
 
@@ -101,10 +157,20 @@ fn bad_inputs_are_named_the_rest_is_processed_and_nothing_partial_is_left() {
         b"these are not the pixels you are looking for",
     )
     .unwrap();
+    // Starts and ends like a JPEG, so the fast decoder (libjpeg) gets it.
+    let mut scrambled = vec![0xFF, 0xD8];
+    scrambled.extend(good[2..].iter().rev().take(500).map(|b| b ^ 0x5A));
+    scrambled.extend([0xFF, 0xD9]);
+    fs::write(input.join("scrambled.jpg"), scrambled).unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink(input.join("gone.jpg"), input.join("missing.jpg")).unwrap();
-    let out = scratch("bad-out");
-    for mode in ["seq", "processes"] {
+    for (mode, quality) in [
+        ("seq", "fast"),
+        ("seq", "exact"),
+        ("processes", "fast"),
+        ("processes", "exact"),
+    ] {
+        let out = scratch(&format!("bad-out-{mode}-{quality}"));
         let args = [
             "--input",
             input.to_str().unwrap(),
@@ -112,7 +178,10 @@ fn bad_inputs_are_named_the_rest_is_processed_and_nothing_partial_is_left() {
             out.to_str().unwrap(),
             "--mode",
             mode,
+            "--quality",
+            quality,
         ];
+        let mode = format!("{mode} {quality}");
         let output = run_example("process_images", &args, Duration::from_secs(60));
         assert_eq!(
             output.status.code(),
@@ -128,6 +197,11 @@ fn bad_inputs_are_named_the_rest_is_processed_and_nothing_partial_is_left() {
             stderr.contains("notes.jpg: not a readable image"),
             "{mode}: {stderr}"
         );
+        assert!(
+            stderr.contains("scrambled.jpg: not a readable image"),
+            "{mode}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{mode}: {stderr}");
         #[cfg(unix)]
         assert!(
             stderr.contains("missing.jpg: cannot open"),
