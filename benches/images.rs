@@ -99,12 +99,12 @@ fn stages(c: &mut Criterion) {
         b.iter(|| testimages::encode_jpeg(black_box(&small), 85).unwrap())
     });
 
-    let (scaled, _) = images::decode_scaled(&bytes, 1200).unwrap();
+    let (scaled, _) = images::decode_scaled(&bytes, 1200, 15.0).unwrap();
     let shrunk = images::resize(&scaled, width, height).unwrap();
     let sigma = 15.0 * width as f32 / 3000.0;
     let fast_blurred = images::blur_image(&shrunk, sigma, Blur::Boxes);
     group.bench_function("fast/decode", |b| {
-        b.iter(|| images::decode_scaled(black_box(&bytes), 1200).unwrap())
+        b.iter(|| images::decode_scaled(black_box(&bytes), 1200, 15.0).unwrap())
     });
     group.bench_function("fast/resize", |b| {
         b.iter(|| images::resize(black_box(&scaled), width, height).unwrap())

@@ -31,7 +31,7 @@ struct Args {
     #[arg(long, value_parser = cli::parse_count, default_value = "15", allow_hyphen_values = true)]
     tasks: usize,
     /// Size of the generated photos, WIDTHxHEIGHT
-    #[arg(long, value_parser = parse_size, default_value = "3000x2000")]
+    #[arg(long, value_parser = cli::parse_size, default_value = "3000x2000")]
     size: (u32, u32),
     /// Threads or processes (default: one per core)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
@@ -65,17 +65,6 @@ enum Mode {
     Processes,
     /// One photo at a time, the blur parallel inside it
     RayonInner,
-}
-
-fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let (w, h) = text
-        .split_once('x')
-        .ok_or("expected WIDTHxHEIGHT, such as 3000x2000")?;
-    let side = |s: &str| match s.trim().parse::<u32>() {
-        Ok(n) if (1..=20_000).contains(&n) => Ok(n),
-        _ => Err(format!("`{s}` is not a side between 1 and 20000")),
-    };
-    Ok((side(w)?, side(h)?))
 }
 
 type Outcomes = Vec<Result<Processed, Failed>>;

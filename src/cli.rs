@@ -59,6 +59,18 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Parses an image size, `WIDTHxHEIGHT`, each side from 1 to 20000.
+pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once('x')
+        .ok_or("expected WIDTHxHEIGHT, such as 3000x2000")?;
+    let side = |s: &str| match s.trim().parse::<u32>() {
+        Ok(n) if (1..=20_000).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a side between 1 and 20000")),
+    };
+    Ok((side(w)?, side(h)?))
+}
+
 /// The flags every task-running example shares.
 ///
 /// The defaults here are the Python notes' (two tasks of one second); an

@@ -79,6 +79,15 @@ impl Stages {
     pub fn total(&self) -> f64 {
         self.seconds().iter().sum()
     }
+
+    /// Adds another photo's stages to these.
+    pub fn add(&mut self, other: &Stages) {
+        self.decode += other.decode;
+        self.blur += other.blur;
+        self.resize += other.resize;
+        self.encode += other.encode;
+        self.write += other.write;
+    }
 }
 
 /// One photo done.
@@ -236,15 +245,25 @@ fn render_exact(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
 // ANCHOR: render_fast
 fn render_fast(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
     let mut laps = Laps::start();
-    let (photo, (full_width, full_height)) = decode_scaled(bytes, settings.fit)?;
+    let (photo, (full_width, full_height)) = decode_scaled(bytes, settings.fit, settings.sigma)?;
     let decode = laps.lap();
     let (width, height) = fit_within(full_width, full_height, settings.fit);
-    let small = resize(&photo, width, height)?;
-    let resize = laps.lap();
-    // Shrinking by `scale` shrinks the blur's width by `scale` too.
-    let scale = width as f32 / full_width as f32;
-    let blurred = blur_image(&small, settings.sigma * scale, settings.blur);
-    let blur = laps.lap();
+    // Blur the smaller of the decoded and the output image, with the sigma
+    // scaled to match: shrinking an image by `scale` shrinks blurs by `scale`.
+    let sigma_at = |image_width: u32| settings.sigma * image_width as f32 / full_width as f32;
+    let (blurred, blur, resize) = if photo.width() <= width {
+        let blurred = blur_image(&photo, sigma_at(photo.width()), settings.blur);
+        let blur = laps.lap();
+        (resize(&blurred, width, height)?, blur, laps.lap())
+    } else {
+        let small = resize(&photo, width, height)?;
+        let resize = laps.lap();
+        (
+            blur_image(&small, sigma_at(width), settings.blur),
+            laps.lap(),
+            resize,
+        )
+    };
     let jpeg = encode_fast(&blurred, settings.jpeg_quality)?;
     let encode = laps.lap();
     // ANCHOR_END: render_fast
@@ -275,20 +294,27 @@ pub fn decode_full(bytes: &[u8]) -> Result<RgbImage, String> {
 
 // ANCHOR: dct_scale
 /// The smallest JPEG decoding scale, `eighths / 8` with `eighths` 1, 2, 4 or
-/// 8, whose image still covers `target`: libjpeg then skips the detail the
-/// output cannot show, inside the inverse DCT, instead of decoding it and
-/// throwing it away.
-pub fn dct_scale((width, height): (u32, u32), target: (u32, u32)) -> u8 {
+/// 8, that loses nothing the output shows. libjpeg then drops the detail
+/// inside its inverse DCT instead of decoding it and throwing it away.
+///
+/// One decoded pixel stands for `8 / eighths` pixels of the photo. That is
+/// fine when the decoded image still covers `target`, or when the blur is at
+/// least as wide: a Gaussian of standard deviation `sigma` keeps under 1% of
+/// any pattern whose period is `2 * sigma` or shorter.
+pub fn dct_scale((width, height): (u32, u32), target: (u32, u32), sigma: f32) -> u8 {
     let covers = |eighths: u32| {
         (width * eighths).div_ceil(8) >= target.0 && (height * eighths).div_ceil(8) >= target.1
     };
-    [1, 2, 4].into_iter().find(|&e| covers(e)).unwrap_or(8) as u8
+    let blurred_away = |eighths: u32| 8.0 / eighths as f32 <= sigma;
+    let fine_enough = |eighths: u32| covers(eighths) || blurred_away(eighths);
+    [1, 2, 4].into_iter().find(|&e| fine_enough(e)).unwrap_or(8) as u8
 }
 // ANCHOR_END: dct_scale
 
-/// A JPEG at the smallest scale that still covers its `fit` output (other
-/// formats in full), and the photo's full size.
-pub fn decode_scaled(bytes: &[u8], fit: u32) -> Result<(RgbImage, (u32, u32)), String> {
+/// A JPEG at the smallest scale that loses nothing its `fit` output blurred
+/// by `sigma` shows (see [`dct_scale`]; other formats in full), and the
+/// photo's full size.
+pub fn decode_scaled(bytes: &[u8], fit: u32, sigma: f32) -> Result<(RgbImage, (u32, u32)), String> {
     if !bytes.starts_with(&[0xFF, 0xD8]) {
         let photo = decode_full(bytes)?;
         let size = photo.dimensions();
@@ -299,7 +325,7 @@ pub fn decode_scaled(bytes: &[u8], fit: u32) -> Result<(RgbImage, (u32, u32)), S
     let decoded = std::panic::catch_unwind(|| -> std::io::Result<_> {
         let mut decoder = mozjpeg::Decompress::new_mem(bytes)?;
         let full = (decoder.width() as u32, decoder.height() as u32);
-        decoder.scale(dct_scale(full, fit_within(full.0, full.1, fit)));
+        decoder.scale(dct_scale(full, fit_within(full.0, full.1, fit), sigma));
         let mut started = decoder.rgb()?;
         let (width, height) = (started.width() as u32, started.height() as u32);
         let pixels: Vec<u8> = started.read_scanlines()?;
@@ -430,27 +456,24 @@ mod tests {
     }
 
     #[test]
-    fn the_dct_scale_is_the_smallest_that_still_covers_the_output() {
-        assert_eq!(
-            dct_scale((3000, 2000), (1200, 800)),
-            4,
-            "1500x1000 covers it"
-        );
-        assert_eq!(dct_scale((2400, 1600), (1200, 800)), 4, "exactly 1200x800");
-        assert_eq!(
-            dct_scale((2399, 1600), (1200, 800)),
-            4,
-            "1199.5 rounds up to 1200"
-        );
-        assert_eq!(dct_scale((2398, 1600), (1200, 800)), 8, "1199 is one short");
-        assert_eq!(dct_scale((9600, 6400), (1200, 800)), 1);
-        assert_eq!(dct_scale((4800, 3200), (1200, 800)), 2);
-        assert_eq!(dct_scale((1600, 900), (1200, 675)), 8);
-        assert_eq!(
-            dct_scale((640, 480), (640, 480)),
-            8,
-            "never below the output"
-        );
+    fn the_dct_scale_is_the_smallest_that_loses_nothing_the_output_shows() {
+        // Without a blur, the decoded image must cover the output.
+        let sharp = |full, target| dct_scale(full, target, 0.0);
+        assert_eq!(sharp((3000, 2000), (1200, 800)), 4, "1500x1000 covers it");
+        assert_eq!(sharp((2400, 1600), (1200, 800)), 4, "exactly 1200x800");
+        assert_eq!(sharp((2399, 1600), (1200, 800)), 4, "1199.5 rounds up");
+        assert_eq!(sharp((2398, 1600), (1200, 800)), 8, "1199 is one short");
+        assert_eq!(sharp((9600, 6400), (1200, 800)), 1);
+        assert_eq!(sharp((4800, 3200), (1200, 800)), 2);
+        assert_eq!(sharp((1600, 900), (1200, 675)), 8);
+        assert_eq!(sharp((640, 480), (640, 480)), 8, "never below the output");
+        // A blur at least as wide as a decoded pixel hides what it drops.
+        let blurred = |sigma| dct_scale((3000, 2000), (1200, 800), sigma);
+        assert_eq!(blurred(15.0), 1, "8 <= 15");
+        assert_eq!(blurred(7.9), 2, "4 <= 7.9 < 8");
+        assert_eq!(blurred(4.0), 2);
+        assert_eq!(blurred(3.9), 4, "covers it");
+        assert_eq!(dct_scale((640, 480), (640, 480), 2.0), 4);
     }
 
     #[test]
@@ -464,7 +487,7 @@ mod tests {
         let fast = render(&jpeg, &Settings::default()).unwrap();
         let full = render(&jpeg, &exact).unwrap();
         assert_eq!(full.decoded, (3000, 2000));
-        assert_eq!(fast.decoded, (1500, 1000));
+        assert_eq!(fast.decoded, (375, 250), "1/8: sigma 15 hides the rest");
         assert_eq!((fast.width, fast.height), (1200, 800));
         assert_eq!((full.width, full.height), (1200, 800));
         let decode = |bytes: &[u8]| image::load_from_memory(bytes).unwrap().into_rgb8();

@@ -89,14 +89,15 @@ fn pixels(path: &Path) -> image::RgbImage {
 fn the_fast_quality_stays_within_35_db_of_the_exact_one() {
     let input = scratch("quality-input");
     small_photos(&input, 2);
-    // 3000x2000 decodes at 1/2 and is then shrunk; 2400x1600 decodes at 1/2
-    // straight to the output size; the small photos decode in full.
+    // At sigma 15 everything decodes at 1/8, is blurred, then enlarged; at
+    // sigma 2, 3000x2000 decodes at 1/2 and is shrunk, 2400x1600 decodes at
+    // 1/2 straight to the output size.
     for (name, (w, h), seed) in [("wide", (3000, 2000), 21), ("exact-half", (2400, 1600), 22)] {
         let jpeg = testimages::encode_jpeg(&testimages::photo_like(w, h, seed), 90).unwrap();
         fs::write(input.join(format!("{name}.jpg")), jpeg).unwrap();
     }
-    let run = |quality: &str| {
-        let out = scratch(&format!("quality-{quality}"));
+    let run = |quality: &str, sigma: &str| {
+        let out = scratch(&format!("quality-{quality}-{sigma}"));
         let args = [
             "--input",
             input.to_str().unwrap(),
@@ -106,20 +107,27 @@ fn the_fast_quality_stays_within_35_db_of_the_exact_one() {
             "rayon",
             "--quality",
             quality,
+            "--sigma",
+            sigma,
         ];
         let s = summaries("process_images", &args, 1).remove(0);
         assert_eq!(s["failed"], 0, "{s}");
         out
     };
-    let (exact, fast) = (run("exact"), run("fast"));
-    let names: Vec<String> = files(&exact).into_iter().map(|(name, _)| name).collect();
-    assert_eq!(names.len(), 4);
-    for name in &names {
-        let (a, b) = (pixels(&exact.join(name)), pixels(&fast.join(name)));
-        assert_eq!(a.dimensions(), b.dimensions(), "{name}");
-        assert_ne!(a, b, "{name}: the fast pipeline did not run");
-        let db = psnr(a.as_raw(), b.as_raw());
-        assert!(db >= 35.0, "{name}: fast is {db:.1} dB from exact");
+    for sigma in ["15", "2"] {
+        let (exact, fast) = (run("exact", sigma), run("fast", sigma));
+        let names: Vec<String> = files(&exact).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names.len(), 4);
+        for name in &names {
+            let (a, b) = (pixels(&exact.join(name)), pixels(&fast.join(name)));
+            assert_eq!(a.dimensions(), b.dimensions(), "{name}");
+            assert_ne!(a, b, "{name}: the fast pipeline did not run");
+            let db = psnr(a.as_raw(), b.as_raw());
+            assert!(
+                db >= 35.0,
+                "sigma {sigma}, {name}: fast is {db:.1} dB from exact"
+            );
+        }
     }
 }
 
@@ -257,4 +265,62 @@ fn process_images_rejects_bad_flags() {
     assert_rejected("process_images", &["--size", "0x10"], "--size");
     assert_rejected("process_images", &["--workers", "0"], "--workers");
     assert_rejected("process_images", &["--mode", "gpu"], "--mode");
+}
+
+#[test]
+fn photo_stages_times_every_stage_and_compares_fast_with_exact() {
+    let input = scratch("stages-input");
+    small_photos(&input, 2);
+    let big = testimages::encode_jpeg(&testimages::photo_like(2400, 1600, 3), 90).unwrap();
+    fs::write(input.join("large.jpg"), big).unwrap();
+    let out = scratch("stages-out");
+    let args = [
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let runs = summaries("photo_stages", &args, 2);
+    let (exact, fast) = (&runs[0], &runs[1]);
+    assert_eq!(
+        (exact["mode"].as_str(), fast["mode"].as_str()),
+        (Some("exact"), Some("fast"))
+    );
+    for s in &runs {
+        assert_eq!(s["tasks"], 3, "{s}");
+        for stage in ["decode", "blur", "resize", "encode", "write", "total"] {
+            let ms = s[format!("{stage}_ms")].as_f64();
+            assert!(ms.is_some_and(|ms| ms > 0.0), "every stage is timed: {s}");
+        }
+    }
+    assert!(fast["min_psnr_db"].as_f64().unwrap() >= 35.0, "{fast}");
+    assert!(fast["mean_psnr_db"].as_f64() >= fast["min_psnr_db"].as_f64());
+    // Both pipelines' outputs are written, whole.
+    for quality in ["exact", "fast"] {
+        let written: Vec<String> = files(&out.join(quality))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            written,
+            ["large.jpg", "photo-0.jpg", "photo-1.jpg"],
+            "{quality}"
+        );
+    }
+    let one = summaries(
+        "photo_stages",
+        &[&args[..], &["--mode", "fast"]].concat(),
+        1,
+    );
+    assert_eq!(one[0]["mode"], "fast");
+    let stderr = |args: &[&str]| {
+        let output = run_example("photo_stages", args, Duration::from_secs(30));
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert!(stderr(&["--input", "/no/such/folder"]).contains("--input /no/such/folder"));
+    fs::write(input.join("zz-notes.jpg"), b"not a photo").unwrap();
+    assert!(stderr(&args).contains("zz-notes.jpg: not a readable image"));
+    assert_rejected("photo_stages", &["--mode", "best"], "--mode");
+    assert_rejected("photo_stages", &["--tasks", "0"], "--tasks");
 }
