@@ -10,6 +10,9 @@
 //!   Pillow's.
 //! - `stages/{exact,fast}/*`: each stage of those two pipelines on its own,
 //!   for "Where the time goes".
+//! - `candidates/*`: the libraries measured for the fast pipeline: decoders
+//!   (zune-jpeg through `image`, mozjpeg at 8/8, 4/8 and 1/8, jpeg-decoder
+//!   at 1/2 and 1/8) and encoders (`image`, jpeg-encoder, mozjpeg).
 //! - `modes/*`: 15 photos of 1500x1000 (a quarter of the example's size, so
 //!   that the bench takes minutes, not tens of minutes) in each mode, exact;
 //!   `modes/rayon_fast` is rayon with the fast pipeline.
@@ -99,18 +102,21 @@ fn stages(c: &mut Criterion) {
         b.iter(|| testimages::encode_jpeg(black_box(&small), 85).unwrap())
     });
 
+    // At sigma 15 the fast pipeline decodes at 1/8 (375x250), blurs that,
+    // then enlarges it to the output size.
     let (scaled, _) = images::decode_scaled(&bytes, 1200, 15.0).unwrap();
-    let shrunk = images::resize(&scaled, width, height).unwrap();
-    let sigma = 15.0 * width as f32 / 3000.0;
-    let fast_blurred = images::blur_image(&shrunk, sigma, Blur::Boxes);
+    assert_eq!(scaled.dimensions(), (375, 250));
+    let sigma = 15.0 * 375.0 / 3000.0;
+    let fast_blurred_small = images::blur_image(&scaled, sigma, Blur::Boxes);
+    let fast_blurred = images::resize(&fast_blurred_small, width, height).unwrap();
     group.bench_function("fast/decode", |b| {
         b.iter(|| images::decode_scaled(black_box(&bytes), 1200, 15.0).unwrap())
     });
-    group.bench_function("fast/resize", |b| {
-        b.iter(|| images::resize(black_box(&scaled), width, height).unwrap())
-    });
     group.bench_function("fast/blur", |b| {
-        b.iter(|| images::blur_image(black_box(&shrunk), sigma, Blur::Boxes))
+        b.iter(|| images::blur_image(black_box(&scaled), sigma, Blur::Boxes))
+    });
+    group.bench_function("fast/resize", |b| {
+        b.iter(|| images::resize(black_box(&fast_blurred_small), width, height).unwrap())
     });
     group.bench_function("fast/encode", |b| {
         b.iter(|| images::encode_fast(black_box(&fast_blurred), 85).unwrap())
@@ -121,6 +127,59 @@ fn stages(c: &mut Criterion) {
     let target = out_dir("stages").join("photo.jpg");
     group.bench_function("write", |b| {
         b.iter(|| testimages::write_atomically(&target, black_box(&jpeg)).unwrap())
+    });
+    group.finish();
+}
+
+/// The decoders and encoders the fast pipeline chose from.
+fn candidates(c: &mut Criterion) {
+    let input = &testimages::ensure(1, 3000, 2000).unwrap()[0];
+    let bytes = std::fs::read(input).unwrap();
+    let mut group = c.benchmark_group("candidates");
+    group.sample_size(20);
+    group.bench_function("decode/zune_full", |b| {
+        b.iter(|| images::decode_full(black_box(&bytes)).unwrap())
+    });
+    for eighths in [8u8, 4, 1] {
+        group.bench_function(format!("decode/mozjpeg_{eighths}_8"), |b| {
+            b.iter(|| {
+                let mut decoder = mozjpeg::Decompress::new_mem(black_box(&bytes)).unwrap();
+                decoder.scale(eighths);
+                let mut started = decoder.rgb().unwrap();
+                let pixels: Vec<u8> = started.read_scanlines().unwrap();
+                started.finish().unwrap();
+                pixels
+            })
+        });
+    }
+    for (name, side) in [("half", (1500, 1000)), ("eighth", (375, 250))] {
+        group.bench_function(format!("decode/jpeg_decoder_{name}"), |b| {
+            b.iter(|| {
+                let mut decoder = jpeg_decoder::Decoder::new(black_box(&bytes[..]));
+                decoder.read_info().unwrap();
+                decoder.scale(side.0, side.1).unwrap();
+                decoder.decode().unwrap()
+            })
+        });
+    }
+    let photo = images::decode_full(&bytes).unwrap();
+    let small = image::imageops::thumbnail(&photo, 1200, 800);
+    group.bench_function("encode/image", |b| {
+        b.iter(|| testimages::encode_jpeg(black_box(&small), 85).unwrap())
+    });
+    group.bench_function("encode/jpeg_encoder", |b| {
+        b.iter(|| images::encode_fast(black_box(&small), 85).unwrap())
+    });
+    group.bench_function("encode/mozjpeg_fastest", |b| {
+        b.iter(|| {
+            let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+            compress.set_fastest_defaults();
+            compress.set_size(1200, 800);
+            compress.set_quality(85.0);
+            let mut started = compress.start_compress(Vec::new()).unwrap();
+            started.write_scanlines(black_box(small.as_raw())).unwrap();
+            started.finish().unwrap()
+        })
     });
     group.finish();
 }
@@ -202,7 +261,7 @@ fn modes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, blur, pipeline, stages, modes);
+criterion_group!(benches, blur, pipeline, stages, candidates, modes);
 
 const WORKER_FLAG: &str = "--bench-image-worker";
 

@@ -312,29 +312,47 @@ pub fn dct_scale((width, height): (u32, u32), target: (u32, u32), sigma: f32) ->
 // ANCHOR_END: dct_scale
 
 /// A JPEG at the smallest scale that loses nothing its `fit` output blurred
-/// by `sigma` shows (see [`dct_scale`]; other formats in full), and the
-/// photo's full size.
+/// by `sigma` shows (see [`dct_scale`]), and the photo's full size. A photo
+/// needed in full, or not a JPEG, goes to [`decode_full`] instead: zune-jpeg
+/// decodes every pixel faster than libjpeg built without its SIMD code.
 pub fn decode_scaled(bytes: &[u8], fit: u32, sigma: f32) -> Result<(RgbImage, (u32, u32)), String> {
-    if !bytes.starts_with(&[0xFF, 0xD8]) {
-        let photo = decode_full(bytes)?;
-        let size = photo.dimensions();
-        return Ok((photo, size));
+    if bytes.starts_with(&[0xFF, 0xD8])
+        && let Some(scaled) = decode_reduced(bytes, fit, sigma)?
+    {
+        return Ok(scaled);
     }
-    // libjpeg reports errors by unwinding out of the C code; mozjpeg's
-    // documented contract is to catch that here and turn it into an error.
+    let photo = decode_full(bytes)?;
+    let size = photo.dimensions();
+    Ok((photo, size))
+}
+
+/// A JPEG decoded by libjpeg (mozjpeg) at its [`dct_scale`], or `None` when
+/// that scale is 8/8.
+fn decode_reduced(
+    bytes: &[u8],
+    fit: u32,
+    sigma: f32,
+) -> Result<Option<(RgbImage, (u32, u32))>, String> {
+    // libjpeg reports errors by unwinding out of its C code; mozjpeg's
+    // documented contract is to catch that and turn it into an error.
     let decoded = std::panic::catch_unwind(|| -> std::io::Result<_> {
         let mut decoder = mozjpeg::Decompress::new_mem(bytes)?;
         let full = (decoder.width() as u32, decoder.height() as u32);
-        decoder.scale(dct_scale(full, fit_within(full.0, full.1, fit), sigma));
+        let eighths = dct_scale(full, fit_within(full.0, full.1, fit), sigma);
+        if eighths == 8 {
+            return Ok(None);
+        }
+        decoder.scale(eighths);
         let mut started = decoder.rgb()?;
         let (width, height) = (started.width() as u32, started.height() as u32);
         let pixels: Vec<u8> = started.read_scanlines()?;
         started.finish()?;
-        Ok((RgbImage::from_raw(width, height, pixels), full))
+        Ok(Some((RgbImage::from_raw(width, height, pixels), full)))
     });
     match decoded {
-        Ok(Ok((Some(photo), full))) => Ok((photo, full)),
-        Ok(Ok((None, _))) => Err("not a readable image: fewer pixels than its size".into()),
+        Ok(Ok(None)) => Ok(None),
+        Ok(Ok(Some((Some(photo), full)))) => Ok(Some((photo, full))),
+        Ok(Ok(Some((None, _)))) => Err("not a readable image: fewer pixels than its size".into()),
         Ok(Err(error)) => Err(format!("not a readable image: {error}")),
         Err(panic) => Err(format!(
             "not a readable image: {}",
