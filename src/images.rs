@@ -311,11 +311,14 @@ pub fn dct_scale((width, height): (u32, u32), target: (u32, u32), sigma: f32) ->
 }
 // ANCHOR_END: dct_scale
 
+/// A decoded photo, and the size of the photo in its file.
+pub type Decoded = (RgbImage, (u32, u32));
+
 /// A JPEG at the smallest scale that loses nothing its `fit` output blurred
 /// by `sigma` shows (see [`dct_scale`]), and the photo's full size. A photo
 /// needed in full, or not a JPEG, goes to [`decode_full`] instead: zune-jpeg
 /// decodes every pixel faster than libjpeg built without its SIMD code.
-pub fn decode_scaled(bytes: &[u8], fit: u32, sigma: f32) -> Result<(RgbImage, (u32, u32)), String> {
+pub fn decode_scaled(bytes: &[u8], fit: u32, sigma: f32) -> Result<Decoded, String> {
     if bytes.starts_with(&[0xFF, 0xD8])
         && let Some(scaled) = decode_reduced(bytes, fit, sigma)?
     {
@@ -328,11 +331,7 @@ pub fn decode_scaled(bytes: &[u8], fit: u32, sigma: f32) -> Result<(RgbImage, (u
 
 /// A JPEG decoded by libjpeg (mozjpeg) at its [`dct_scale`], or `None` when
 /// that scale is 8/8.
-fn decode_reduced(
-    bytes: &[u8],
-    fit: u32,
-    sigma: f32,
-) -> Result<Option<(RgbImage, (u32, u32))>, String> {
+fn decode_reduced(bytes: &[u8], fit: u32, sigma: f32) -> Result<Option<Decoded>, String> {
     // libjpeg reports errors by unwinding out of its C code; mozjpeg's
     // documented contract is to catch that and turn it into an error.
     let decoded = std::panic::catch_unwind(|| -> std::io::Result<_> {
