@@ -513,11 +513,20 @@ mod tests {
     }
 
     #[test]
-    fn a_scrambled_jpeg_is_an_error_not_a_panic() {
-        let mut bytes = vec![0xFF, 0xD8];
-        bytes.extend((0..300u32).map(|i| (i * 37 % 251) as u8));
-        bytes.extend([0xFF, 0xD9]);
+    fn a_broken_jpeg_is_an_error_not_a_panic() {
+        let mut bytes = testimages::encode_jpeg(&testimages::photo_like(320, 240, 1), 90).unwrap();
+        let frame = bytes.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        bytes[frame + 2..frame + 4].copy_from_slice(&[0x00, 0x02]); // a bogus length
         let error = render(&bytes, &Settings::default()).unwrap_err();
+        assert_eq!(
+            error,
+            "not a readable image: libjpeg fatal error: Bogus marker length"
+        );
+        let exact = Settings {
+            quality: Quality::Exact,
+            ..Settings::default()
+        };
+        let error = render(&bytes, &exact).unwrap_err();
         assert!(error.starts_with("not a readable image"), "{error}");
     }
 }

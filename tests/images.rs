@@ -165,10 +165,14 @@ fn bad_inputs_are_named_the_rest_is_processed_and_nothing_partial_is_left() {
         b"these are not the pixels you are looking for",
     )
     .unwrap();
-    // Starts and ends like a JPEG, so the fast decoder (libjpeg) gets it.
-    let mut scrambled = vec![0xFF, 0xD8];
-    scrambled.extend(good[2..].iter().rev().take(500).map(|b| b ^ 0x5A));
-    scrambled.extend([0xFF, 0xD9]);
+    // A JPEG whose frame header lies about its length: libjpeg (the fast
+    // decoder) fails by unwinding out of C, which must become an error.
+    let mut scrambled = good.clone();
+    let frame = scrambled
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .unwrap();
+    scrambled[frame + 2..frame + 4].copy_from_slice(&[0x00, 0x02]);
     fs::write(input.join("scrambled.jpg"), scrambled).unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink(input.join("gone.jpg"), input.join("missing.jpg")).unwrap();
