@@ -111,7 +111,8 @@ fn fingerprint(root: &Path) -> (Option<SystemTime>, usize) {
     let mut pending = vec![
         root.join("src"),
         root.join("examples"),
-        root.join("tests"), // the testing chapter quotes tests/loom.rs
+        root.join("tests"),    // the testing chapter quotes tests/loom.rs
+        root.join("measured"), // tables written by scripts/, included by chapters
         root.join("book.toml"),
     ];
     while let Some(path) = pending.pop() {

@@ -12,14 +12,15 @@ use xtask::checks::{Problem, check_links, check_sources};
 use xtask::repo_root;
 use xtask::serve::BookServer;
 
-/// A copy of what the book is built from: book.toml, Cargo.toml, src/, examples/, tests/.
+/// A copy of what the book is built from: book.toml, Cargo.toml, src/,
+/// examples/, tests/ and measured/.
 fn book_copy() -> tempfile::TempDir {
     let root = repo_root();
     let copy = tempfile::tempdir().unwrap();
     for file in ["book.toml", "Cargo.toml"] {
         fs::copy(root.join(file), copy.path().join(file)).unwrap();
     }
-    for dir in ["src", "examples", "tests"] {
+    for dir in ["src", "examples", "tests", "measured"] {
         copy_dir(&root.join(dir), &copy.path().join(dir));
     }
     copy
