@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use concurrency_book::blur::psnr;
+use concurrency_book::charts::{self, Bar};
 use concurrency_book::cli::{self, Summary};
 use concurrency_book::images::{self, Quality, Settings, Stages};
 use concurrency_book::testimages;
@@ -36,6 +37,9 @@ struct Args {
     /// Run only this pipeline (default: exact, then fast)
     #[arg(long, value_enum)]
     mode: Option<Quality>,
+    /// Also draw the mean time of each stage as a chart, into this SVG file
+    #[arg(long)]
+    svg: Option<PathBuf>,
     /// Print one JSON summary line per pipeline, after everything else
     #[arg(long)]
     json: bool,
@@ -112,6 +116,7 @@ fn main() {
     let count = inputs.len() as f64;
     let exact_total = exact_sum.total() / count;
     let mut summaries = Vec::new();
+    let mut bars: Vec<(String, Vec<f64>)> = Vec::new();
     for (quality, sum) in [(Quality::Exact, &exact_sum), (Quality::Fast, &fast_sum)] {
         if args.mode.is_some_and(|chosen| chosen != quality) {
             continue;
@@ -152,6 +157,21 @@ fn main() {
                 .with("times_faster_than_exact", round(exact_total / total));
         }
         summaries.push(summary);
+        bars.push((name, per_photo.iter().map(|s| s * 1000.0).collect()));
+    }
+    if let Some(path) = &args.svg {
+        let bars: Vec<Bar> = (bars.iter())
+            .map(|(label, values)| Bar {
+                label: label.as_str(),
+                values: values.clone(),
+            })
+            .collect();
+        let title = format!("Where the time goes: mean of {} photos", inputs.len());
+        let svg = charts::stacked_bars(&title, "milliseconds per photo", &Stages::NAMES, &bars)
+            .unwrap_or_else(|e| fail(&format!("--svg {}: {e}", path.display())));
+        testimages::write_atomically(path, svg.as_bytes())
+            .unwrap_or_else(|e| fail(&format!("--svg {}: {e}", path.display())));
+        println!("wrote {}", path.display());
     }
     cli::print_json(&summaries, args.json);
 }

@@ -5,6 +5,7 @@
 //! here so that each example stays short.
 
 pub mod blur;
+pub mod charts;
 pub mod cli;
 pub mod counter;
 pub mod download;

@@ -278,13 +278,17 @@ fn photo_stages_times_every_stage_and_compares_fast_with_exact() {
     let big = testimages::encode_jpeg(&testimages::photo_like(2400, 1600, 3), 90).unwrap();
     fs::write(input.join("large.jpg"), big).unwrap();
     let out = scratch("stages-out");
+    let svg = out.join("stages.svg");
     let args = [
         "--input",
         input.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
     ];
     let runs = summaries("photo_stages", &args, 2);
+    assert_chart_has_one_segment_per_pipeline_and_stage(&fs::read_to_string(&svg).unwrap());
     let (exact, fast) = (&runs[0], &runs[1]);
     assert_eq!(
         (exact["mode"].as_str(), fast["mode"].as_str()),
@@ -323,8 +327,38 @@ fn photo_stages_times_every_stage_and_compares_fast_with_exact() {
         String::from_utf8_lossy(&output.stderr).into_owned()
     };
     assert!(stderr(&["--input", "/no/such/folder"]).contains("--input /no/such/folder"));
+    let unwritable = out.join("stages.svg").join("chart.svg");
+    let message = stderr(&[&args[..4], &["--svg", unwritable.to_str().unwrap()]].concat());
+    assert!(message.contains("--svg"), "{message}");
     fs::write(input.join("zz-notes.jpg"), b"not a photo").unwrap();
     assert!(stderr(&args).contains("zz-notes.jpg: not a readable image"));
     assert_rejected("photo_stages", &["--mode", "best"], "--mode");
     assert_rejected("photo_stages", &["--tasks", "0"], "--tasks");
+}
+
+/// The stages chart parses as SVG, names both pipelines and every stage, and
+/// draws each stage once per pipeline plus once in the legend.
+fn assert_chart_has_one_segment_per_pipeline_and_stage(svg: &str) {
+    let document = roxmltree::Document::parse(svg).expect("the chart is well-formed XML");
+    assert_eq!(document.root_element().tag_name().name(), "svg");
+    let texts: Vec<&str> = (document.descendants())
+        .filter_map(|node| node.text())
+        .map(str::trim)
+        .collect();
+    for label in [
+        "exact", "fast", "decode", "blur", "resize", "encode", "write",
+    ] {
+        assert!(texts.contains(&label), "no {label} in the chart: {texts:?}");
+    }
+    for (stage, colour) in concurrency_book::charts::COLOURS.iter().take(5).enumerate() {
+        let fill = format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2);
+        let rectangles = (document.descendants())
+            .filter(|node| node.has_tag_name("rect"))
+            .filter(|node| {
+                node.attribute("fill")
+                    .is_some_and(|f| f.eq_ignore_ascii_case(&fill))
+            })
+            .count();
+        assert_eq!(rectangles, 3, "stage {stage}: two bars and a legend entry");
+    }
 }
