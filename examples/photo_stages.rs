@@ -31,8 +31,8 @@ struct Args {
     /// Size of the generated photos, WIDTHxHEIGHT
     #[arg(long, value_parser = cli::parse_size, default_value = "3000x2000")]
     size: (u32, u32),
-    /// Gaussian blur sigma
-    #[arg(long, default_value = "15")]
+    /// Gaussian blur sigma, in pixels of the photo
+    #[arg(long, value_parser = cli::parse_sigma, default_value = "15", allow_hyphen_values = true)]
     sigma: f32,
     /// Run only this pipeline (default: exact, then fast)
     #[arg(long, value_enum)]

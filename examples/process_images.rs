@@ -1,6 +1,7 @@
 //! The notes' real-world CPU job: blur 15 photos (Gaussian, sigma 15) and
 //! shrink them to fit 1200x1200, sequentially, on threads, with rayon, in
-//! worker processes, and with rayon inside each photo.
+//! worker processes, and with rayon inside each photo; `--quality exact` is
+//! the notes' pipeline, `--quality fast` (the default) decodes less.
 //!
 //! `cargo run --release --example process_images -- --mode rayon`
 
@@ -36,10 +37,10 @@ struct Args {
     /// Threads or processes (default: one per core)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
-    /// Gaussian blur sigma
-    #[arg(long, default_value = "15")]
+    /// Gaussian blur sigma, in pixels of the photo
+    #[arg(long, value_parser = cli::parse_sigma, default_value = "15", allow_hyphen_values = true)]
     sigma: f32,
-    /// fast: decode at a reduced scale, shrink, then blur; exact: the notes' full-size pipeline
+    /// fast: decode at a reduced scale, as small as the blur allows; exact: the notes' full-size pipeline
     #[arg(long, value_enum, default_value = "fast")]
     quality: Quality,
     /// Run only this mode (default: all, in the order listed)

@@ -71,6 +71,14 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     Ok((side(w)?, side(h)?))
 }
 
+/// Parses a blur's standard deviation in pixels: a finite number, 0 or more.
+pub fn parse_sigma(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(sigma) if sigma.is_finite() && sigma >= 0.0 => Ok(sigma),
+        _ => Err(format!("`{text}` is not a blur sigma (pixels, 0 or more)")),
+    }
+}
+
 /// The flags every task-running example shares.
 ///
 /// The defaults here are the Python notes' (two tasks of one second); an

@@ -29,7 +29,7 @@ pub enum Blur {
 pub enum Quality {
     /// Every pixel decoded, blurred at full size, then shrunk: the notes' pipeline
     Exact,
-    /// Decoded at a reduced scale, shrunk first, the small image blurred
+    /// Decoded at a reduced scale, the smaller of it and the output blurred
     Fast,
 }
 

@@ -269,6 +269,9 @@ fn process_images_rejects_bad_flags() {
     assert_rejected("process_images", &["--size", "0x10"], "--size");
     assert_rejected("process_images", &["--workers", "0"], "--workers");
     assert_rejected("process_images", &["--mode", "gpu"], "--mode");
+    assert_rejected("process_images", &["--quality", "best"], "--quality");
+    assert_rejected("process_images", &["--sigma", "-1"], "--sigma");
+    assert_rejected("process_images", &["--sigma", "NaN"], "--sigma");
 }
 
 #[test]
@@ -334,6 +337,7 @@ fn photo_stages_times_every_stage_and_compares_fast_with_exact() {
     assert!(stderr(&args).contains("zz-notes.jpg: not a readable image"));
     assert_rejected("photo_stages", &["--mode", "best"], "--mode");
     assert_rejected("photo_stages", &["--tasks", "0"], "--tasks");
+    assert_rejected("photo_stages", &["--sigma", "inf"], "--sigma");
 }
 
 /// The stages chart parses as SVG, names both pipelines and every stage, and
