@@ -18,6 +18,8 @@ use crossbeam::channel;
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
+    #[command(flatten)]
+    files: cli::TimelineFiles,
     /// Worker threads (default: one per task)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
@@ -120,7 +122,12 @@ fn select(durations: Vec<Duration>, workers: usize, deadline: Instant) -> Order 
 // ANCHOR_END: select
 
 fn main() {
-    let Args { run, workers, mode } = cli::parse_with_defaults(&[("tasks", "5")]);
+    let Args {
+        run,
+        workers,
+        mode,
+        files,
+    } = cli::parse_with_defaults(&[("tasks", "5")]);
     let workers = workers.unwrap_or(run.tasks);
     let mut summaries = Vec::new();
     for mode in cli::modes(mode) {
@@ -139,5 +146,5 @@ fn main() {
                 .with("order", order),
         );
     }
-    cli::print_json(&summaries, run.json);
+    cli::finish(&summaries, run.json, &files);
 }

@@ -36,6 +36,8 @@ struct Args {
     /// Print one JSON summary line per mode, after everything else
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    files: cli::TimelineFiles,
     /// Internal: run compute(N) once, print the result and exit (a worker process)
     #[arg(long, hide = true)]
     compute_one: Option<u64>,
@@ -231,5 +233,5 @@ fn main() {
             elapsed.as_secs_f64() * 1000.0
         );
     }
-    cli::print_json(&summaries, args.json);
+    cli::finish(&summaries, args.json, &args.files);
 }

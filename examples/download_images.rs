@@ -57,6 +57,8 @@ struct Args {
     /// Print one JSON summary line per mode, after everything else
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    files: cli::TimelineFiles,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -343,7 +345,7 @@ fn main() {
     if let Some(server) = &server {
         println!("the server answered {} requests", server.requests());
     }
-    cli::print_json(&summaries, args.json);
+    cli::finish(&summaries, args.json, &args.files);
     if any_failed {
         process::exit(1);
     }

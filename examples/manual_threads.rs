@@ -19,6 +19,8 @@ struct Args {
     /// Print one JSON summary line per mode, after everything else
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    files: cli::TimelineFiles,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
     mode: Option<Mode>,
@@ -96,6 +98,7 @@ fn main() {
         seconds,
         json,
         mode,
+        files,
     } = Args::parse();
     let mut summaries = Vec::new();
     for mode in cli::modes(mode) {
@@ -123,6 +126,6 @@ fn main() {
     // Threads nobody joined may still be running. Hold stdout so that they
     // cannot print after the summary, then exit, which ends them as returning would.
     let _stdout = std::io::stdout().lock();
-    cli::print_json(&summaries, json);
+    cli::finish(&summaries, json, &files);
     std::process::exit(0);
 }

@@ -17,6 +17,8 @@ use rayon::prelude::*;
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
+    #[command(flatten)]
+    files: cli::TimelineFiles,
     /// Worker threads (default: one per task)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
@@ -112,7 +114,12 @@ fn completion_order(timeline: &Timeline) -> Vec<usize> {
 }
 
 fn main() {
-    let Args { run, workers, mode } = cli::parse_with_defaults(&[("tasks", "5")]);
+    let Args {
+        run,
+        workers,
+        mode,
+        files,
+    } = cli::parse_with_defaults(&[("tasks", "5")]);
     let workers = workers.unwrap_or(run.tasks);
     let wait_at_most = run.seconds * run.tasks as u32 + Duration::from_secs(5);
     let mut summaries = Vec::new();
@@ -140,5 +147,5 @@ fn main() {
                 .with("failed", failed),
         );
     }
-    cli::print_json(&summaries, run.json);
+    cli::finish(&summaries, run.json, &files);
 }

@@ -16,6 +16,8 @@ use concurrency_book::timeline::{self, Ideal};
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
+    #[command(flatten)]
+    files: cli::TimelineFiles,
     /// Worker threads in the pool
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
@@ -136,8 +138,12 @@ fn count(outcomes: &Outcomes, wanted: fn(&Result<String, TaskError>) -> bool) ->
 }
 
 fn main() {
-    let Args { run, workers, mode } =
-        cli::parse_with_defaults(&[("tasks", "5"), ("seconds", "0.5")]);
+    let Args {
+        run,
+        workers,
+        mode,
+        files,
+    } = cli::parse_with_defaults(&[("tasks", "5"), ("seconds", "0.5")]);
     // Every wait is bounded: long enough for all the tasks run one after another.
     let wait_at_most = run.seconds * run.tasks as u32 + Duration::from_secs(5);
     let mut summaries = Vec::new();
@@ -181,5 +187,5 @@ fn main() {
                 ),
         );
     }
-    cli::print_json(&summaries, run.json);
+    cli::finish(&summaries, run.json, &files);
 }

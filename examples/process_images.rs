@@ -49,6 +49,8 @@ struct Args {
     /// Print one JSON summary line per mode, after everything else
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    files: cli::TimelineFiles,
     /// Internal: be a worker process of the processes mode
     #[arg(long, hide = true)]
     image_worker: bool,
@@ -280,6 +282,7 @@ fn main() {
             _ => workers,
         };
         let mut summary = Summary::new("process_images", name, inputs.len(), used, elapsed)
+            .with_timeline(&timeline)
             .with("quality", cli::mode_name(&args.quality))
             .with("images_per_s", (per_second * 100.0).round() / 100.0)
             .with("failed", failed.len())
@@ -295,7 +298,7 @@ fn main() {
         }
         summaries.push(summary);
     }
-    cli::print_json(&summaries, args.json);
+    cli::finish(&summaries, args.json, &args.files);
     if any_failed {
         process::exit(1);
     }

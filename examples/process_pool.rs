@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
+    #[command(flatten)]
+    files: cli::TimelineFiles,
     /// Worker processes in the pool
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
@@ -207,5 +209,5 @@ fn main() {
         eprintln!("error: shutting the pool down: {error}");
         process::exit(1);
     }
-    cli::print_json(&summaries, args.run.json);
+    cli::finish(&summaries, args.run.json, &args.files);
 }

@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
+    #[command(flatten)]
+    files: cli::TimelineFiles,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
     mode: Option<Mode>,
@@ -125,8 +127,12 @@ fn ends(mode: Mode, tasks: usize) -> Vec<String> {
 }
 
 fn main() {
-    let Args { run, mode, worker } =
-        cli::parse_with_defaults(&[("tasks", "4"), ("seconds", "0.5")]);
+    let Args {
+        run,
+        mode,
+        worker,
+        files,
+    } = cli::parse_with_defaults(&[("tasks", "4"), ("seconds", "0.5")]);
     if worker {
         // No `if __name__ == "__main__"` guard is needed: a child runs main()
         // from the top like any program, and this flag is how it knows its role.
@@ -193,5 +199,5 @@ fn main() {
                 .with("answers", answers.len()),
         );
     }
-    cli::print_json(&summaries, run.json);
+    cli::finish(&summaries, run.json, &files);
 }

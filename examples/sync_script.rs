@@ -14,6 +14,8 @@ use concurrency_book::timeline::{self, Ideal};
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
+    #[command(flatten)]
+    files: cli::TimelineFiles,
 }
 
 // ANCHOR: do_something
@@ -37,10 +39,10 @@ fn sync_script(tasks: usize, seconds: Duration) {
 // ANCHOR_END: main
 
 fn main() {
-    let Args { run } = Args::parse();
+    let Args { run, files } = Args::parse();
     let ((), timeline) =
         timeline::record(Ideal::SumOfTasks, || sync_script(run.tasks, run.seconds));
     println!("{timeline}");
     let summary = Summary::from_timeline("sync_script", "seq", run.tasks, 1, &timeline);
-    cli::print_json(&[summary], run.json);
+    cli::finish(&[summary], run.json, &files);
 }

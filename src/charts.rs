@@ -1,7 +1,9 @@
 //! Figures for the book, drawn with plotters as SVG: the terminal gets ASCII
-//! bars, the book gets these.
+//! bars and timelines, the book gets these.
 
 use plotters::prelude::*;
+
+use crate::timeline::Timeline;
 
 /// One bar of a stacked bar chart: a label and one value per segment.
 pub struct Bar<'a> {
@@ -90,4 +92,178 @@ fn draw(root: &Drawing, title: &str, unit: &str, segments: &[&str], bars: &[Bar]
         .border_style(BLACK)
         .draw()?;
     Ok(())
+}
+
+/// A timeline as a Gantt chart: one bar per task (the first on top), one
+/// colour per worker, seconds along the bottom, and a grey line at the ideal
+/// time. A task that panicked ends in a black mark. Returns the SVG document.
+pub fn timeline(timeline: &Timeline, title: &str) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let rows = timeline.spans.len().max(1) as u32;
+        let height = 110 + rows * 22.min(600 / rows).max(6);
+        let root = SVGBackend::with_string(&mut svg, (800, height)).into_drawing_area();
+        draw_timeline(&root, timeline, title).map_err(|e| format!("cannot draw: {e}"))?;
+        root.present().map_err(|e| format!("cannot draw: {e}"))?;
+    }
+    Ok(svg)
+}
+
+fn draw_timeline(root: &Drawing, timeline: &Timeline, title: &str) -> DrawResult {
+    root.fill(&WHITE)?;
+    let spans = &timeline.spans;
+    let rows = spans.len().max(1) as f64;
+    let ideal = timeline.ideal_time().as_secs_f64();
+    let end = spans
+        .iter()
+        .map(|s| s.end.as_secs_f64())
+        .fold(timeline.elapsed.as_secs_f64(), f64::max)
+        .max(ideal)
+        .max(1e-3);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..end * 1.25, 0.0..rows)?;
+    let tasks: Vec<usize> = spans.iter().map(|s| s.task).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc("seconds")
+        .y_labels(tasks.len() * 2 + 1)
+        .y_label_formatter(&|y| {
+            let row = y.floor() as usize;
+            if (y - y.floor() - 0.5).abs() < 1e-9 && row < tasks.len() {
+                format!("task {}", tasks[tasks.len() - 1 - row])
+            } else {
+                String::new()
+            }
+        })
+        .draw()?;
+    let top = |i: usize| rows - i as f64; // the first task on top
+    for (w, worker) in timeline.workers().into_iter().enumerate() {
+        let colour = COLOURS[w % COLOURS.len()];
+        let bars = (spans.iter().enumerate())
+            .filter(|(_, span)| span.worker == worker)
+            .map(|(i, span)| {
+                let (start, stop) = (span.start.as_secs_f64(), span.end.as_secs_f64());
+                Rectangle::new(
+                    [(start, top(i) - 0.85), (stop, top(i) - 0.15)],
+                    colour.filled(),
+                )
+            });
+        chart
+            .draw_series(bars)?
+            .label(worker)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+    }
+    let panics = (spans.iter().enumerate())
+        .filter(|(_, span)| span.panicked)
+        .map(|(i, span)| {
+            let stop = span.end.as_secs_f64();
+            Rectangle::new(
+                [(stop - end * 0.004, top(i) - 0.95), (stop, top(i) - 0.05)],
+                BLACK.filled(),
+            )
+        });
+    chart.draw_series(panics)?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(ideal, 0.0), (ideal, rows)],
+        RGBColor(120, 120, 120).stroke_width(2),
+    )))?;
+    chart.draw_series(std::iter::once(Text::new(
+        "ideal",
+        (ideal, rows),
+        ("sans-serif", 12).into_font().color(&RGBColor(90, 90, 90)),
+    )))?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::{Ideal, Span};
+    use std::time::Duration;
+
+    fn hex(colour: &RGBColor) -> String {
+        format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2)
+    }
+
+    /// Rectangles filled with each colour of the palette, in palette order.
+    fn filled(svg: &str) -> Vec<usize> {
+        let document = roxmltree::Document::parse(svg).expect("well-formed SVG");
+        assert_eq!(document.root_element().tag_name().name(), "svg");
+        (COLOURS.iter().map(hex))
+            .map(|fill| {
+                (document.descendants())
+                    .filter(|n| n.has_tag_name("rect"))
+                    .filter(|n| {
+                        n.attribute("fill")
+                            .is_some_and(|f| f.eq_ignore_ascii_case(&fill))
+                    })
+                    .count()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_timeline_has_one_bar_per_task_in_its_workers_colour() {
+        let span = |task, worker: &str, start, end| Span {
+            task,
+            worker: worker.into(),
+            start: Duration::from_millis(start),
+            end: Duration::from_millis(end),
+            panicked: false,
+        };
+        let spans = vec![
+            span(0, "T1", 0, 100),
+            span(1, "T2", 0, 120),
+            span(2, "T1", 100, 200),
+            span(3, "T1", 200, 260),
+        ];
+        let timeline = Timeline {
+            started: spans.len(),
+            spans,
+            elapsed: Duration::from_millis(260),
+            ideal: Ideal::LongestTask,
+        };
+        let svg = super::timeline(&timeline, "test").unwrap();
+        // Bars plus one legend entry per worker: T1 ran three tasks, T2 one.
+        assert_eq!(filled(&svg)[..3], [3 + 1, 1 + 1, 0]);
+        let document = roxmltree::Document::parse(&svg).unwrap();
+        let texts: Vec<&str> = (document.descendants())
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        for label in ["task 0", "task 3", "T1", "T2", "ideal", "seconds"] {
+            assert!(texts.contains(&label), "no {label} in {texts:?}");
+        }
+    }
+
+    #[test]
+    fn stacked_bars_have_one_segment_per_bar_and_segment() {
+        let bars = [
+            Bar {
+                label: "slow",
+                values: vec![3.0, 2.0, 1.0],
+            },
+            Bar {
+                label: "quick",
+                values: vec![1.0, 0.5, 0.2],
+            },
+        ];
+        let svg = stacked_bars("test", "ms", &["a", "b", "c"], &bars).unwrap();
+        assert_eq!(
+            filled(&svg)[..4],
+            [3, 3, 3, 0],
+            "two bars and a legend entry each"
+        );
+    }
 }

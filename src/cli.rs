@@ -1,8 +1,10 @@
 //! Shared command-line conventions: flag parsers, per-example defaults, modes and the `--json` summary.
 //!
 //! Every example takes the same flag names (`--tasks`, `--workers`, `--seconds`,
-//! `--mode`, `--json`). Invalid values are reported by clap with exit code 2.
+//! `--mode`, `--json`, and `--svg`/`--trace` where there is a timeline).
+//! Invalid values are reported by clap with exit code 2.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, ValueEnum};
@@ -96,6 +98,84 @@ pub struct TaskArgs {
     pub json: bool,
 }
 
+/// `--svg` and `--trace`: each mode's timeline as a picture, and the whole
+/// run as a trace for Perfetto or `chrome://tracing`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TimelineFiles {
+    /// Also draw each mode's timeline as SVG into FILE (FILE-MODE.svg when several modes run)
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Also write the run as a Chrome trace into FILE (open it in Perfetto), one process per mode
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+}
+
+impl TimelineFiles {
+    /// Writes the requested files from the summaries' timelines, each
+    /// atomically, and says where; the error names the file.
+    pub fn write(&self, summaries: &[Summary]) -> Result<(), String> {
+        let timelines: Vec<(&Summary, &Timeline)> = (summaries.iter())
+            .filter_map(|s| s.timeline.as_ref().map(|t| (s, t)))
+            .collect();
+        let flags = [("--svg", &self.svg), ("--trace", &self.trace)];
+        if let Some((flag, _)) = flags.iter().find(|(_, f)| f.is_some())
+            && timelines.is_empty()
+        {
+            return Err(format!("{flag}: this run drew no timeline"));
+        }
+        if let Some(path) = &self.svg {
+            for (summary, timeline) in &timelines {
+                let path = if timelines.len() > 1 {
+                    with_suffix(path, &summary.mode)
+                } else {
+                    path.clone()
+                };
+                let title = format!("{}: {}", summary.example, summary.mode);
+                let svg = crate::charts::timeline(timeline, &title)
+                    .map_err(|e| format!("--svg {}: {e}", path.display()))?;
+                write_file(&path, svg.as_bytes(), "--svg")?;
+            }
+        }
+        if let Some(path) = &self.trace {
+            let events: Vec<Value> = (timelines.iter().enumerate())
+                .flat_map(|(i, (summary, timeline))| {
+                    timeline.trace_events(i as u32 + 1, &summary.mode)
+                })
+                .collect();
+            let trace = serde_json::json!({ "traceEvents": events, "displayTimeUnit": "ms" });
+            write_file(path, trace.to_string().as_bytes(), "--trace")?;
+        }
+        Ok(())
+    }
+}
+
+/// `out.svg` with suffix `seq` is `out-seq.svg`.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(extension) => format!("{stem}-{suffix}.{}", extension.to_string_lossy()),
+        None => format!("{stem}-{suffix}"),
+    };
+    path.with_file_name(name)
+}
+
+fn write_file(path: &Path, bytes: &[u8], flag: &str) -> Result<(), String> {
+    crate::testimages::write_atomically(path, bytes)
+        .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// The end of a run: writes `--svg` and `--trace` files, then prints the
+/// `--json` lines (last). A file that cannot be written is an error, exit 1.
+pub fn finish(summaries: &[Summary], json: bool, files: &TimelineFiles) {
+    if let Err(error) = files.write(summaries) {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+    print_json(summaries, json);
+}
+
 /// Parses the command line into `T`, with per-example defaults for shared flags.
 ///
 /// `defaults` pairs a flag's id (its field name) with a default value, so two
@@ -136,6 +216,9 @@ pub struct Summary {
     /// Extra keys: `ideal_s`, `max_overlap`, ... (see [`Summary::from_timeline`]).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// The run's timeline, for `--svg` and `--trace` (not in the JSON).
+    #[serde(skip)]
+    pub timeline: Option<Timeline>,
 }
 
 impl Summary {
@@ -153,7 +236,14 @@ impl Summary {
             workers,
             elapsed_s: round_ms(elapsed.as_secs_f64()),
             extra: Map::new(),
+            timeline: None,
         }
+    }
+
+    /// Keeps the run's timeline for `--svg` and `--trace`.
+    pub fn with_timeline(mut self, timeline: &Timeline) -> Self {
+        self.timeline = Some(timeline.clone());
+        self
     }
 
     /// A summary of a recorded run: elapsed and ideal time, most tasks at once,
@@ -166,6 +256,7 @@ impl Summary {
         timeline: &Timeline,
     ) -> Self {
         Summary::new(example, mode, tasks, workers, timeline.elapsed)
+            .with_timeline(timeline)
             .with("ideal_s", round_ms(timeline.ideal_time().as_secs_f64()))
             .with("max_overlap", timeline.max_overlap())
             .with("finished", timeline.spans.len())

@@ -283,6 +283,36 @@ impl Timeline {
         workers
     }
 
+    /// The run as Chrome trace events (the JSON that Perfetto and
+    /// `chrome://tracing` open): one complete event (`"ph": "X"`) per task,
+    /// in microseconds, on one track per worker, all in process `pid`,
+    /// which is named `process` (the mode, say).
+    pub fn trace_events(&self, pid: u32, process: &str) -> Vec<serde_json::Value> {
+        use serde_json::json;
+        let workers = self.workers();
+        let track = |worker: &str| workers.iter().position(|w| *w == worker).unwrap_or(0) + 1;
+        let micros = |t: Duration| t.as_nanos() as f64 / 1000.0;
+        let mut events = vec![json!({
+            "ph": "M", "name": "process_name", "pid": pid, "tid": 0,
+            "args": { "name": process },
+        })];
+        events.extend(workers.iter().map(|worker| {
+            json!({
+                "ph": "M", "name": "thread_name", "pid": pid, "tid": track(worker),
+                "args": { "name": worker },
+            })
+        }));
+        events.extend(self.spans.iter().map(|span| {
+            json!({
+                "ph": "X", "name": format!("task {}", span.task), "cat": "task",
+                "pid": pid, "tid": track(&span.worker),
+                "ts": micros(span.start), "dur": micros(span.duration()),
+                "args": { "task": span.task, "worker": span.worker, "panicked": span.panicked },
+            })
+        }));
+        events
+    }
+
     /// Draws the timeline as an ASCII Gantt chart `width` columns wide.
     pub fn chart(&self, width: usize) -> String {
         let width = width.max(10);
@@ -384,6 +414,41 @@ mod tests {
             elapsed,
             ideal,
         }
+    }
+
+    #[test]
+    fn the_trace_has_one_complete_event_per_task_on_its_workers_track() {
+        let mut spans = vec![
+            span(0, "T1", 0, 300),
+            span(1, "T2", 10, 100),
+            span(2, "T1", 300, 450),
+        ];
+        spans[1].panicked = true;
+        let t = timeline(spans, Ideal::LongestTask);
+        let events = t.trace_events(7, "threads");
+        let of = |ph: &'static str| events.iter().filter(move |e| e["ph"] == ph);
+        let names: Vec<&str> = of("M")
+            .map(|e| e["args"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["threads", "T1", "T2"],
+            "the process, then one track per worker"
+        );
+        let tasks: Vec<_> = of("X").collect();
+        assert_eq!(tasks.len(), 3);
+        for (event, (task, tid, ts, dur)) in tasks.iter().zip([
+            (0, 1, 0.0, 300_000.0),
+            (1, 2, 10_000.0, 90_000.0),
+            (2, 1, 300_000.0, 150_000.0),
+        ]) {
+            assert_eq!(event["pid"], 7);
+            assert_eq!(event["args"]["task"], task);
+            assert_eq!(event["tid"], tid, "{event}");
+            assert_eq!(event["ts"].as_f64(), Some(ts), "{event}");
+            assert_eq!(event["dur"].as_f64(), Some(dur), "{event}");
+        }
+        assert_eq!(tasks[1]["args"]["panicked"], true);
     }
 
     #[test]
