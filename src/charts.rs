@@ -11,7 +11,8 @@ pub struct Bar<'a> {
     pub values: Vec<f64>,
 }
 
-/// The colours of successive segments (a palette that survives greyscale).
+/// The colours of successive segments or workers (Tableau's first six), in
+/// turn: more workers than colours share them.
 pub const COLOURS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
@@ -33,7 +34,8 @@ pub fn stacked_bars(
     {
         let height = 120 + 50 * bars.len() as u32;
         let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
-        draw(&root, title, unit, segments, bars).map_err(|e| format!("cannot draw: {e}"))?;
+        draw_stacked_bars(&root, title, unit, segments, bars)
+            .map_err(|e| format!("cannot draw: {e}"))?;
         root.present().map_err(|e| format!("cannot draw: {e}"))?;
     }
     Ok(svg)
@@ -42,12 +44,18 @@ pub fn stacked_bars(
 type Drawing<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
 
-fn draw(root: &Drawing, title: &str, unit: &str, segments: &[&str], bars: &[Bar]) -> DrawResult {
+fn draw_stacked_bars(
+    root: &Drawing,
+    title: &str,
+    unit: &str,
+    segments: &[&str],
+    bars: &[Bar],
+) -> DrawResult {
     root.fill(&WHITE)?;
     let longest = bars
         .iter()
         .map(|bar| bar.values.iter().sum::<f64>())
-        .fold(0.0, f64::max);
+        .fold(1e-9, f64::max); // never an empty axis
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 18))
         .margin(12)
