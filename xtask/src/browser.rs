@@ -349,11 +349,20 @@ async fn check_book(
                 ));
             }
         }
-        for image in seen["images"].as_array().into_iter().flatten() {
-            if image["width"].as_f64() == Some(0.0) || image["shown"].as_f64() == Some(0.0) {
+        // mdBook 0.5 puts each figure in twice: one shown in the page, one
+        // hidden until clicked (the zoomed copy). A figure is broken when it
+        // did not load, or when none of its copies is shown.
+        let images: Vec<&serde_json::Value> =
+            seen["images"].as_array().into_iter().flatten().collect();
+        let mut sources: Vec<&str> = images.iter().filter_map(|i| i["src"].as_str()).collect();
+        sources.dedup();
+        for source in sources {
+            let copies = images.iter().filter(|i| i["src"].as_str() == Some(source));
+            let loaded = copies.clone().all(|i| i["width"].as_f64() > Some(0.0));
+            let shown = copies.clone().any(|i| i["shown"].as_f64() > Some(0.0));
+            if !loaded || !shown {
                 fail(format!(
-                    "figure {} has no size (missing or broken)",
-                    image["src"]
+                    "figure \"{source}\" has no size (missing or broken)"
                 ));
             }
         }
