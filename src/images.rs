@@ -215,70 +215,58 @@ impl Laps {
 
 // ANCHOR: render_exact
 fn render_exact(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
-    let mut laps = Laps::start();
+    let (mut laps, mut stages) = (Laps::start(), Stages::default());
     let photo = decode_full(bytes)?;
-    let decode = laps.lap();
+    stages.decode = laps.lap();
     let blurred = blur_image(&photo, settings.sigma, settings.blur);
-    let blur = laps.lap();
+    stages.blur = laps.lap();
     let (width, height) = fit_within(photo.width(), photo.height(), settings.fit);
     let small = imageops::thumbnail(&blurred, width, height);
-    let resize = laps.lap();
+    stages.resize = laps.lap();
     let jpeg = testimages::encode_jpeg(&small, settings.jpeg_quality)
         .map_err(|e| format!("cannot encode: {e}"))?;
-    let encode = laps.lap();
+    stages.encode = laps.lap();
     // ANCHOR_END: render_exact
     Ok(Rendered {
         jpeg,
         width,
         height,
         decoded: photo.dimensions(),
-        stages: Stages {
-            decode,
-            blur,
-            resize,
-            encode,
-            write: 0.0,
-        },
+        stages,
     })
 }
 
 // ANCHOR: render_fast
 fn render_fast(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
-    let mut laps = Laps::start();
+    let (mut laps, mut stages) = (Laps::start(), Stages::default());
     let (photo, (full_width, full_height)) = decode_scaled(bytes, settings.fit, settings.sigma)?;
-    let decode = laps.lap();
+    stages.decode = laps.lap();
     let (width, height) = fit_within(full_width, full_height, settings.fit);
     // Blur the smaller of the decoded and the output image, with the sigma
     // scaled to match: shrinking an image by `scale` shrinks blurs by `scale`.
     let sigma_at = |image_width: u32| settings.sigma * image_width as f32 / full_width as f32;
-    let (blurred, blur, resize) = if photo.width() <= width {
+    let blurred = if photo.width() <= width {
         let blurred = blur_image(&photo, sigma_at(photo.width()), settings.blur);
-        let blur = laps.lap();
-        (resize(&blurred, width, height)?, blur, laps.lap())
+        stages.blur = laps.lap();
+        let enlarged = resize(&blurred, width, height)?;
+        stages.resize = laps.lap();
+        enlarged
     } else {
         let small = resize(&photo, width, height)?;
-        let resize = laps.lap();
-        (
-            blur_image(&small, sigma_at(width), settings.blur),
-            laps.lap(),
-            resize,
-        )
+        stages.resize = laps.lap();
+        let blurred = blur_image(&small, sigma_at(width), settings.blur);
+        stages.blur = laps.lap();
+        blurred
     };
     let jpeg = encode_fast(&blurred, settings.jpeg_quality)?;
-    let encode = laps.lap();
+    stages.encode = laps.lap();
     // ANCHOR_END: render_fast
     Ok(Rendered {
         jpeg,
         width,
         height,
         decoded: photo.dimensions(),
-        stages: Stages {
-            decode,
-            blur,
-            resize,
-            encode,
-            write: 0.0,
-        },
+        stages,
     })
 }
 
