@@ -169,9 +169,7 @@ fn main() {
         let title = format!("Where the time goes: mean of {} photos", inputs.len());
         let svg = charts::stacked_bars(&title, "milliseconds per photo", &Stages::NAMES, &bars)
             .unwrap_or_else(|e| fail(&format!("--svg {}: {e}", path.display())));
-        testimages::write_atomically(path, svg.as_bytes())
-            .unwrap_or_else(|e| fail(&format!("--svg {}: {e}", path.display())));
-        println!("wrote {}", path.display());
+        cli::write_file(path, svg.as_bytes(), "--svg").unwrap_or_else(|e| fail(&e));
     }
     cli::print_json(&summaries, args.json);
 }

@@ -159,7 +159,9 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn write_file(path: &Path, bytes: &[u8], flag: &str) -> Result<(), String> {
+/// Writes a file an example was asked for with `flag` (`--svg FILE`, say):
+/// atomically, saying where; the error names the flag and the file.
+pub fn write_file(path: &Path, bytes: &[u8], flag: &str) -> Result<(), String> {
     crate::testimages::write_atomically(path, bytes)
         .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
