@@ -7,25 +7,14 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{run_example, scratch, summaries};
+use common::{run_example, scratch, summaries, svg_chart};
 use serde_json::Value;
 
 /// The number of task bars in a timeline SVG: rectangles in the workers'
 /// colours, less one legend entry per worker.
 fn bars(svg: &Path, workers: usize) -> usize {
-    let text = fs::read_to_string(svg).unwrap();
-    let document = roxmltree::Document::parse(&text).expect("the SVG is well-formed XML");
-    assert_eq!(document.root_element().tag_name().name(), "svg");
-    let palette: Vec<String> = (concurrency_book::charts::COLOURS.iter())
-        .map(|c| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2))
-        .collect();
-    let coloured = (document.descendants())
-        .filter(|n| n.has_tag_name("rect"))
-        .filter(|n| {
-            (n.attribute("fill")).is_some_and(|f| palette.iter().any(|p| p.eq_ignore_ascii_case(f)))
-        })
-        .count();
-    coloured - workers
+    let (_, filled) = svg_chart(&fs::read_to_string(svg).unwrap());
+    filled.iter().sum::<usize>() - workers
 }
 
 fn trace(path: &Path) -> Vec<Value> {

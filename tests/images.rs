@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{assert_rejected, run_example, scratch, summaries};
+use common::{assert_rejected, run_example, scratch, summaries, svg_chart};
 use concurrency_book::blur::psnr;
 use concurrency_book::testimages;
 
@@ -343,26 +343,18 @@ fn photo_stages_times_every_stage_and_compares_fast_with_exact() {
 /// The stages chart parses as SVG, names both pipelines and every stage, and
 /// draws each stage once per pipeline plus once in the legend.
 fn assert_chart_has_one_segment_per_pipeline_and_stage(svg: &str) {
-    let document = roxmltree::Document::parse(svg).expect("the chart is well-formed XML");
-    assert_eq!(document.root_element().tag_name().name(), "svg");
-    let texts: Vec<&str> = (document.descendants())
-        .filter_map(|node| node.text())
-        .map(str::trim)
-        .collect();
+    let (texts, filled) = svg_chart(svg);
     for label in [
         "exact", "fast", "decode", "blur", "resize", "encode", "write",
     ] {
-        assert!(texts.contains(&label), "no {label} in the chart: {texts:?}");
+        assert!(
+            texts.iter().any(|t| t == label),
+            "no {label} in the chart: {texts:?}"
+        );
     }
-    for (stage, colour) in concurrency_book::charts::COLOURS.iter().take(5).enumerate() {
-        let fill = format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2);
-        let rectangles = (document.descendants())
-            .filter(|node| node.has_tag_name("rect"))
-            .filter(|node| {
-                node.attribute("fill")
-                    .is_some_and(|f| f.eq_ignore_ascii_case(&fill))
-            })
-            .count();
-        assert_eq!(rectangles, 3, "stage {stage}: two bars and a legend entry");
-    }
+    assert_eq!(
+        filled[..5],
+        [3; 5],
+        "each stage: two bars and a legend entry"
+    );
 }

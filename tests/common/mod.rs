@@ -136,3 +136,27 @@ pub fn names(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// What a chart from `concurrency_book::charts` holds: its texts, and how
+/// many rectangles are filled with each colour of the charts' palette, in
+/// palette order. Panics unless it is well-formed SVG.
+pub fn svg_chart(svg: &str) -> (Vec<String>, Vec<usize>) {
+    let document = roxmltree::Document::parse(svg).expect("the chart is well-formed XML");
+    assert_eq!(document.root_element().tag_name().name(), "svg");
+    let texts = (document.descendants())
+        .filter_map(|node| node.text())
+        .map(|text| text.trim().to_string())
+        .collect();
+    let filled = (concurrency_book::charts::COLOURS.iter())
+        .map(|colour| {
+            let fill = format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2);
+            (document.descendants())
+                .filter(|node| node.has_tag_name("rect"))
+                .filter(|node| {
+                    (node.attribute("fill")).is_some_and(|f| f.eq_ignore_ascii_case(&fill))
+                })
+                .count()
+        })
+        .collect();
+    (texts, filled)
+}
