@@ -52,7 +52,6 @@ struct Run {
     pixels: image::RgbImage,
 }
 
-// ANCHOR: run
 fn run(input: &Path, out_dir: &Path, settings: &Settings) -> Result<Run, String> {
     let out_dir = out_dir.join(cli::mode_name(&settings.quality));
     fs::create_dir_all(&out_dir).map_err(|e| format!("--out {}: {e}", out_dir.display()))?;
@@ -67,7 +66,6 @@ fn run(input: &Path, out_dir: &Path, settings: &Settings) -> Result<Run, String>
         pixels,
     })
 }
-// ANCHOR_END: run
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
