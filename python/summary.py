@@ -1,0 +1,52 @@
+"""What every script under python/ shares with the book's Rust examples: the
+flags (--tasks, --workers, --seconds, --mode, --json) and the JSON summary
+line, one per mode, printed last."""
+
+import argparse
+import json
+import sys
+
+
+def parser(description, modes):
+    """An argparse parser with --mode (all modes in turn by default) and --json."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--mode", choices=modes, help="run only this mode (default: all)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON summary line per mode, after everything else")
+    return parser
+
+
+def count(text):
+    """A positive whole number; accepts 1e6."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    if value < 1 or value != int(value):
+        raise argparse.ArgumentTypeError(f"must be a whole number, at least 1: {text!r}")
+    return int(value)
+
+
+def seconds(text):
+    """A duration in seconds, zero or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be zero or more seconds: {text!r}")
+    return value
+
+
+def summary(example, mode, tasks, workers, elapsed_s, **extra):
+    """One run of one mode, with the keys the Rust examples print."""
+    return {"example": example, "mode": mode, "tasks": tasks, "workers": workers,
+            "elapsed_s": round(elapsed_s, 4), **extra}
+
+
+def finish(summaries, json_lines):
+    """Prints the summaries as JSON lines, if asked; call it last."""
+    if json_lines:
+        for line in summaries:
+            print(json.dumps(line))
+    sys.stdout.flush()
