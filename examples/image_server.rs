@@ -31,9 +31,9 @@ struct Args {
     /// Write the photos' URLs into this file, one per line
     #[arg(long)]
     urls_file: Option<PathBuf>,
-    /// Stop by itself after this many seconds
-    #[arg(long, value_parser = cli::parse_seconds, default_value = "300", allow_hyphen_values = true)]
-    stop_after: Duration,
+    /// Stop by itself after this many seconds (at most a day)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400), default_value = "300")]
+    stop_after: u64,
     /// Print one JSON summary line when it stops
     #[arg(long)]
     json: bool,
@@ -57,10 +57,10 @@ fn main() {
     // reads this line, and the address, and goes.
     println!("serving on http://{}/", server.addr());
     println!(
-        "{} photos at http://{}/photos/photo-01.jpg ...; stops after {:.0} s or on Ctrl-C",
+        "{} photos at http://{}/photos/photo-01.jpg ...; stops after {} s or on Ctrl-C",
         args.tasks,
         server.addr(),
-        args.stop_after.as_secs_f64()
+        args.stop_after
     );
 
     let (stop, stopped) = mpsc::channel();
@@ -68,7 +68,7 @@ fn main() {
         let _ = stop.send(());
     })
     .unwrap_or_else(|error| fail(format!("cannot catch Ctrl-C: {error}")));
-    let _ = stopped.recv_timeout(args.stop_after); // a signal, or the deadline
+    let _ = stopped.recv_timeout(Duration::from_secs(args.stop_after)); // a signal, or the deadline
 
     let requests = server.requests();
     drop(server); // stops serving

@@ -1,6 +1,8 @@
 //! Figures for the book, drawn with plotters as SVG: the terminal gets ASCII
 //! bars and timelines, the book gets these.
 
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::timeline::Timeline;
@@ -194,6 +196,243 @@ fn draw_timeline(root: &Drawing, timeline: &Timeline, title: &str) -> DrawResult
     Ok(())
 }
 
+/// One line of a line chart: a name (in the legend) and its points.
+pub struct Series<'a> {
+    pub name: &'a str,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A line chart, one coloured line with a dot per point for each
+/// [`Series`], plus an optional dashed grey `reference` line (the ideal).
+/// Returns the SVG document.
+pub fn lines(
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    series: &[Series],
+    reference: Option<&Series>,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 420)).into_drawing_area();
+        draw_lines(&root, title, (x_desc, y_desc), series, reference)
+            .map_err(|e| format!("cannot draw: {e}"))?;
+        root.present().map_err(|e| format!("cannot draw: {e}"))?;
+    }
+    Ok(svg)
+}
+
+fn draw_lines(
+    root: &Drawing,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    series: &[Series],
+    reference: Option<&Series>,
+) -> DrawResult {
+    root.fill(&WHITE)?;
+    let points = || series.iter().chain(reference).flat_map(|s| s.points.iter());
+    let x_max = points().map(|p| p.0).fold(1.0, f64::max);
+    let y_max = points().map(|p| p.1).fold(1e-9, f64::max);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..x_max * 1.05, 0.0..y_max * 1.15)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&|x| tick(*x))
+        .y_label_formatter(&|y| tick(*y))
+        .draw()?;
+    if let Some(reference) = reference {
+        let grey = RGBColor(150, 150, 150);
+        chart
+            .draw_series(DashedLineSeries::new(
+                reference.points.iter().copied(),
+                6,
+                4,
+                grey.stroke_width(2),
+            ))?
+            .label(reference.name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], grey));
+    }
+    for (i, line) in series.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        chart.draw_series(LineSeries::new(
+            line.points.iter().copied(),
+            colour.stroke_width(2),
+        ))?;
+        chart
+            .draw_series((line.points.iter()).map(|&point| Circle::new(point, 4, colour.filled())))?
+            .label(line.name)
+            .legend(move |(x, y)| Circle::new((x + 6, y), 4, colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
+/// One bar of a bar chart: its label, its value, and which of the chart's
+/// groups (its colour and legend entry) it belongs to.
+pub struct ValueBar {
+    pub label: String,
+    pub value: f64,
+    pub group: usize,
+}
+
+/// Horizontal bars, the first on top, coloured by group (named in a legend),
+/// each with its value written at its end; on a log scale if `log` (values
+/// must then be positive). Returns the SVG document.
+pub fn bars(
+    title: &str,
+    unit: &str,
+    groups: &[&str],
+    bars: &[ValueBar],
+    log: bool,
+) -> Result<String, String> {
+    if log && bars.iter().any(|bar| bar.value <= 0.0) {
+        return Err("a log scale needs positive values".into());
+    }
+    let mut svg = String::new();
+    {
+        let height = 110 + 34 * bars.len() as u32;
+        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
+        let drawn = if log {
+            draw_log_bars(&root, title, unit, groups, bars)
+        } else {
+            draw_linear_bars(&root, title, unit, groups, bars)
+        };
+        drawn.map_err(|e| format!("cannot draw: {e}"))?;
+        root.present().map_err(|e| format!("cannot draw: {e}"))?;
+    }
+    Ok(svg)
+}
+
+fn draw_linear_bars(
+    root: &Drawing,
+    title: &str,
+    unit: &str,
+    groups: &[&str],
+    bars: &[ValueBar],
+) -> DrawResult {
+    let longest = bars.iter().map(|bar| bar.value).fold(1e-9, f64::max);
+    let chart = bar_chart(root, title, 0.0..longest * 1.3, bars.len())?;
+    draw_bars(chart, unit, groups, bars, 0.0)
+}
+
+fn draw_log_bars(
+    root: &Drawing,
+    title: &str,
+    unit: &str,
+    groups: &[&str],
+    bars: &[ValueBar],
+) -> DrawResult {
+    let values = || bars.iter().map(|bar| bar.value);
+    // Whole decades around the values, and room on the right for labels.
+    let low = 10f64.powf(values().fold(f64::MAX, f64::min).log10().floor());
+    let high = 10f64.powf(values().fold(1e-9, f64::max).log10().ceil() + 0.6);
+    let chart = bar_chart(root, title, (low..high).log_scale(), bars.len())?;
+    draw_bars(chart, unit, groups, bars, low)
+}
+
+type BarChart<'a, X> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, RangedCoordf64>>;
+
+fn bar_chart<'a, X: AsRangedCoord<Value = f64>>(
+    root: &Drawing<'a>,
+    title: &str,
+    x: X,
+    rows: usize,
+) -> Result<BarChart<'a, X::CoordDescType>, DrawingAreaErrorKind<std::io::Error>> {
+    root.fill(&WHITE)?;
+    ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(170)
+        .build_cartesian_2d(x, 0.0..rows.max(1) as f64)
+}
+
+fn draw_bars<X>(
+    mut chart: BarChart<'_, X>,
+    unit: &str,
+    groups: &[&str],
+    bars: &[ValueBar],
+    start: f64,
+) -> DrawResult
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let labels: Vec<&str> = bars.iter().map(|bar| bar.label.as_str()).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc(unit)
+        .x_label_formatter(&|x| tick(*x))
+        .y_labels(bars.len() * 2 + 1)
+        .y_label_formatter(&|y| {
+            let i = y.floor() as usize;
+            if (y - y.floor() - 0.5).abs() < 1e-9 && i < labels.len() {
+                labels[labels.len() - 1 - i].to_string()
+            } else {
+                String::new()
+            }
+        })
+        .draw()?;
+    let row = |i: usize| (bars.len() - 1 - i) as f64; // the first bar on top
+    for (g, name) in groups.iter().enumerate() {
+        let colour = COLOURS[g % COLOURS.len()];
+        let rectangles = (bars.iter().enumerate())
+            .filter(|(_, bar)| bar.group == g)
+            .map(|(i, bar)| {
+                Rectangle::new(
+                    [(start, row(i) + 0.2), (bar.value, row(i) + 0.8)],
+                    colour.filled(),
+                )
+            });
+        chart
+            .draw_series(rectangles)?
+            .label(*name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+    }
+    let font = ("sans-serif", 12).into_font().color(&BLACK);
+    chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
+        Text::new(
+            format!(" {}", significant(bar.value)),
+            (bar.value, row(i) + 0.65),
+            font.clone(),
+        )
+    }))?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
+/// An axis label: up to three decimals, no trailing zeros (0.5, 2, 1000).
+fn tick(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A value with three significant digits at most, whole numbers whole:
+/// 0.123, 12.3, 1234, 2.
+pub fn significant(value: f64) -> String {
+    let digits = if value == value.trunc() {
+        0
+    } else {
+        (2 - value.abs().log10().floor() as i32).max(0) as usize
+    };
+    format!("{value:.digits$}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,5 +512,83 @@ mod tests {
             [3, 3, 3, 0],
             "two bars and a legend entry each"
         );
+    }
+
+    #[test]
+    fn bars_have_one_rectangle_per_bar_in_their_groups_colour_and_a_value() {
+        let bar = |label: &str, value, group| ValueBar {
+            label: label.into(),
+            value,
+            group,
+        };
+        let bars = [
+            bar("a", 150.0, 0),
+            bar("b", 2300.0, 1),
+            bar("c", 68000.0, 1),
+        ];
+        for log in [false, true] {
+            let svg = super::bars("test", "µs", &["Rust", "Python"], &bars, log).unwrap();
+            // Bars plus one legend entry per group.
+            assert_eq!(filled(&svg)[..3], [1 + 1, 2 + 1, 0], "log: {log}");
+            let document = roxmltree::Document::parse(&svg).unwrap();
+            let texts: Vec<&str> = (document.descendants())
+                .filter_map(|n| n.text())
+                .map(str::trim)
+                .collect();
+            for label in ["a", "c", "150", "68000", "Rust", "Python", "µs"] {
+                assert!(texts.contains(&label), "no {label} in {texts:?}");
+            }
+        }
+        let zero = [bar("z", 0.0, 0)];
+        assert!(super::bars("t", "µs", &["g"], &zero, true).is_err());
+    }
+
+    #[test]
+    fn lines_have_a_dot_per_point_and_a_legend_entry_per_series() {
+        let series = [
+            Series {
+                name: "Rust",
+                points: vec![(1.0, 1.0), (2.0, 1.9), (4.0, 1.9)],
+            },
+            Series {
+                name: "Python",
+                points: vec![(1.0, 1.0), (2.0, 1.0)],
+            },
+        ];
+        let ideal = Series {
+            name: "ideal",
+            points: vec![(1.0, 1.0), (4.0, 4.0)],
+        };
+        let svg = lines("test", ("workers", "speedup"), &series, Some(&ideal)).unwrap();
+        let document = roxmltree::Document::parse(&svg).unwrap();
+        let dots = |fill: &RGBColor| {
+            (document.descendants())
+                .filter(|n| n.has_tag_name("circle"))
+                .filter(|n| {
+                    (n.attribute("fill")).is_some_and(|f| f.eq_ignore_ascii_case(&hex(fill)))
+                })
+                .count()
+        };
+        // The dots, and one in the legend.
+        assert_eq!(dots(&COLOURS[0]), 3 + 1);
+        assert_eq!(dots(&COLOURS[1]), 2 + 1);
+        let texts: Vec<&str> = (document.descendants())
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        for label in ["Rust", "Python", "ideal", "workers", "speedup"] {
+            assert!(texts.contains(&label), "no {label} in {texts:?}");
+        }
+    }
+
+    #[test]
+    fn significant_keeps_three_digits() {
+        assert_eq!(significant(0.12345), "0.123");
+        assert_eq!(significant(12.345), "12.3");
+        assert_eq!(significant(1234.5), "1234");
+        assert_eq!(significant(0.0), "0");
+        assert_eq!(significant(2.0), "2");
+        assert_eq!(tick(0.5), "0.5");
+        assert_eq!(tick(1000.0), "1000");
     }
 }

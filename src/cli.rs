@@ -236,7 +236,7 @@ impl Summary {
             mode: mode.into(),
             tasks,
             workers,
-            elapsed_s: round_ms(elapsed.as_secs_f64()),
+            elapsed_s: round_us(elapsed.as_secs_f64()),
             extra: Map::new(),
             timeline: None,
         }
@@ -283,6 +283,11 @@ pub fn print_json(summaries: &[Summary], json: bool) {
             println!("{}", summary.to_json());
         }
     }
+}
+
+/// Elapsed times keep microseconds: a Rust task can take less than a millisecond.
+fn round_us(seconds: f64) -> f64 {
+    (seconds * 1e6).round() / 1e6
 }
 
 fn round_ms(seconds: f64) -> f64 {

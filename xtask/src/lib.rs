@@ -4,12 +4,15 @@
 //!   (mdBook itself only logs a missing include and still returns `Ok`).
 //! - [`checks`]: the guards `cargo test` runs on the book's sources and output.
 //! - [`browser`]: the browser test, every page opened in headless Chromium.
+//! - [`report`]: `cargo xtask report`, Rust and Python measured side by side.
 //! - [`serve`]: a small loopback server that rebuilds on change and reloads the page.
 
 #[cfg(unix)]
 pub mod browser;
 pub mod build;
 pub mod checks;
+#[cfg(unix)]
+pub mod report;
 pub mod serve;
 
 use std::path::{Path, PathBuf};

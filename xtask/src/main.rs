@@ -34,6 +34,26 @@ enum Command {
     },
     /// Run the book's guards (SUMMARY, includes, playground markers, links) without serving.
     Check,
+    /// Run the examples and the notes' Python scripts side by side, several
+    /// rounds, and write the results (tables, charts, timelines) into the book.
+    Report {
+        /// A smaller, shorter report: under two minutes on two cores.
+        #[arg(long)]
+        quick: bool,
+        /// Interleaved rounds (default: 5, or 2 with --quick).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=100))]
+        rounds: Option<u16>,
+        /// The Python interpreter to run the scripts under python/ with.
+        #[arg(long, default_value = "python3")]
+        python: String,
+        /// Measure Rust only.
+        #[arg(long)]
+        no_python: bool,
+        /// Build and run the examples with --release (default: the dev
+        /// profile `cargo run --example` uses, optimized for this book).
+        #[arg(long)]
+        release: bool,
+    },
     /// Build the book, then open every page in headless Chromium and check what a
     /// reader would see (needs Debian's chromium and chromium-driver).
     BrowserTest {
@@ -67,6 +87,21 @@ fn run(cli: Cli) -> Result<()> {
     let (serve, port, out) = match cli.command {
         Command::Book { serve, port, out } => (serve, port, out),
         Command::Check => (false, 0, None),
+        Command::Report {
+            quick,
+            rounds,
+            python,
+            no_python,
+            release,
+        } => {
+            return report(
+                &root,
+                quick,
+                rounds,
+                (!no_python).then_some(python),
+                release,
+            );
+        }
         Command::BrowserTest {
             chromium,
             chromedriver,
@@ -111,6 +146,62 @@ fn run(cli: Cli) -> Result<()> {
         "The book is in {}",
         built.html_dir.join("index.html").display()
     );
+    Ok(())
+}
+
+/// `cargo xtask report`: builds the examples, then runs the report.
+fn report(
+    root: &std::path::Path,
+    quick: bool,
+    rounds: Option<u16>,
+    python: Option<String>,
+    release: bool,
+) -> Result<()> {
+    let mut config = if quick {
+        xtask::report::Config::quick(root)
+    } else {
+        xtask::report::Config::full(root)
+    };
+    let mut command = vec![config.command.clone()];
+    if let Some(rounds) = rounds {
+        config.rounds = rounds.into();
+        command.push(format!("--rounds {rounds}"));
+    }
+    if release {
+        config.examples = root.join("target/release/examples");
+        command.push("--release".into());
+    }
+    if python.is_none() {
+        command.push("--no-python".into());
+    }
+    config.python = python;
+    config.command = command.join(" ");
+    println!("building the examples...");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = std::process::Command::new(cargo);
+    build.current_dir(root).args([
+        "build",
+        "--quiet",
+        "--examples",
+        "--package",
+        "concurrency-book",
+    ]);
+    if release {
+        build.arg("--release");
+    }
+    if !build.status()?.success() {
+        bail!("building the examples failed");
+    }
+    let report = xtask::report::run(&config)?;
+    for path in &report.written {
+        println!(
+            "wrote {}",
+            path.strip_prefix(root).unwrap_or(path).display()
+        );
+    }
+    for reason in &report.skipped {
+        println!("skipped: {reason}");
+    }
     Ok(())
 }
 

@@ -1,0 +1,179 @@
+//! `cargo xtask report` on a tiny configuration: every table, chart and
+//! timeline written, Rust rows always, Python rows or a reason for their
+//! absence, and nothing written when a run fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use xtask::report::{self, Config, TimelineFigure};
+
+/// The root package's examples, built by `cargo test` (or here, if missing).
+fn examples() -> PathBuf {
+    let test_exe = std::env::current_exe().unwrap();
+    let profile = test_exe.parent().and_then(Path::parent).unwrap();
+    let examples = profile.join("examples");
+    if !examples.join("image_server").exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let built = Command::new(cargo)
+            .current_dir(xtask::repo_root())
+            .args([
+                "build",
+                "--quiet",
+                "--examples",
+                "--package",
+                "concurrency-book",
+            ])
+            .status()
+            .unwrap();
+        assert!(built.success(), "building the examples failed");
+    }
+    examples
+}
+
+fn tiny(out: &Path, python: &str) -> Config {
+    let root = xtask::repo_root();
+    Config {
+        rounds: 1,
+        sleep: (2, 0.01, 2),
+        cpu: (2, 10_000, vec![1, 2]),
+        downloads: (3, 0.01, vec![1, 3]),
+        photos: (2, (320, 240)),
+        starts: 3,
+        timelines: vec![TimelineFigure {
+            prefix: "loop-join",
+            example: "loop_join",
+            args: &["--tasks", "2", "--seconds", "0.01"],
+        }],
+        python: Some(python.into()),
+        examples: examples(),
+        measured: out.join("measured"),
+        figures: out.join("figures"),
+        run_limit: Duration::from_secs(120),
+        command: "a test".into(),
+        ..Config::quick(&root)
+    }
+}
+
+fn read(path: PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn rows(table: &str, language: &str) -> usize {
+    let start = format!("| {language} |");
+    table
+        .lines()
+        .filter(|line| line.starts_with(&start))
+        .count()
+}
+
+/// Circles per fill colour in an SVG chart (dots of a line chart).
+fn dots(svg: &str, fill: &str) -> usize {
+    let document = roxmltree::Document::parse(svg).expect("well-formed SVG");
+    (document.descendants())
+        .filter(|n| n.has_tag_name("circle"))
+        .filter(|n| {
+            n.attribute("fill")
+                .is_some_and(|f| f.eq_ignore_ascii_case(fill))
+        })
+        .count()
+}
+
+#[test]
+fn a_tiny_report_writes_every_table_chart_and_timeline() {
+    let out = tempfile::tempdir().unwrap();
+    let outcome = report::run(&tiny(out.path(), "python3")).expect("the report runs");
+    let measured = out.path().join("measured");
+    let machine = read(measured.join("machine.md"));
+    assert!(machine.contains("rustc"), "{machine}");
+    let python = !machine.contains("- Python:");
+    let pillow = python && !machine.contains("- Python's photo pipeline:");
+    let requests = python && !machine.contains("- Python's downloads:");
+    for reason in &outcome.skipped {
+        assert!(
+            machine.contains(reason.as_str()),
+            "{reason} not in {machine}"
+        );
+    }
+
+    // (table, Rust rows, Python rows when it ran)
+    let expected = [
+        ("sleep-tasks.md", 3, if python { 3 } else { 0 }),
+        // seq, rayon on 1 and 2, processes; seq, threads and fork on 1 and 2, spawn
+        ("cpu-bound.md", 4, if python { 6 } else { 0 }),
+        ("downloads.md", 2, if requests { 2 } else { 0 }),
+        ("photos-vs-pillow.md", 6, if pillow { 3 } else { 0 }),
+        ("start-costs.md", 5, if python { 5 } else { 0 }),
+    ];
+    for (file, rust, python_rows) in expected {
+        let table = read(measured.join(file));
+        assert_eq!(rows(&table, "Rust"), rust, "{file}:\n{table}");
+        assert_eq!(rows(&table, "Python"), python_rows, "{file}:\n{table}");
+        assert!(
+            table.contains("by `a test`"),
+            "{file} does not say how it was made"
+        );
+    }
+    let samples: serde_json::Value =
+        serde_json::from_str(&read(measured.join("report.json"))).unwrap();
+    assert!(samples.as_array().is_some_and(|all| !all.is_empty()));
+
+    let figures = out.path().join("figures");
+    for chart in [
+        "cpu-speedup",
+        "download-makespan",
+        "start-costs",
+        "photos-per-second",
+    ] {
+        let svg = read(figures.join("measured").join(format!("{chart}.svg")));
+        roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{chart}: {e}"));
+    }
+    // Rust's speedup line: a dot per worker count (1 and 2) and one in the legend.
+    let speedup = read(figures.join("measured/cpu-speedup.svg"));
+    assert_eq!(dots(&speedup, "#1F77B4"), 2 + 1);
+    for mode in ["two-loops", "join-in-loop", "scope"] {
+        let svg = read(figures.join(format!("timelines/loop-join-{mode}.svg")));
+        roxmltree::Document::parse(&svg).unwrap();
+    }
+}
+
+#[test]
+fn without_python_the_report_says_why_and_measures_rust() {
+    let out = tempfile::tempdir().unwrap();
+    let mut config = tiny(out.path(), "no-such-python3");
+    config.timelines.clear();
+    let outcome = report::run(&config).expect("the report runs");
+    assert!(
+        outcome
+            .skipped
+            .iter()
+            .any(|r| r.contains("`no-such-python3` does not run")),
+        "{:?}",
+        outcome.skipped
+    );
+    let machine = read(out.path().join("measured/machine.md"));
+    assert!(
+        machine.contains("`no-such-python3` does not run"),
+        "{machine}"
+    );
+    let table = read(out.path().join("measured/cpu-bound.md"));
+    assert_eq!(
+        (rows(&table, "Rust"), rows(&table, "Python")),
+        (4, 0),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_failing_run_is_an_error_naming_it_and_writes_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let mut config = tiny(out.path(), "no-such-python3");
+    config.photos = (2, (0, 0)); // process_images rejects a 0x0 size
+    let before = "a table from an earlier report\n";
+    std::fs::create_dir_all(out.path().join("measured")).unwrap();
+    std::fs::write(out.path().join("measured/cpu-bound.md"), before).unwrap();
+    let error = report::run(&config).expect_err("a run fails").to_string();
+    assert!(error.contains("process_images"), "{error}");
+    assert_eq!(read(out.path().join("measured/cpu-bound.md")), before);
+    assert!(!out.path().join("figures").exists());
+}
