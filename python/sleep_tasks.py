@@ -3,8 +3,10 @@
 
     python3 python/sleep_tasks.py --tasks 10 --seconds 0.3 --workers 4 --json
 
+seq and threads sleep --seconds each. pool is the notes' executor.map example:
+its sleeps shrink from --seconds (the notes' secs = [5, 4, 3, 2, 1]).
 The Rust side: sync_script (seq), loop_join --mode two-loops (threads) and
-pool_map --mode rayon (pool).
+pool_map --mode pool (pool).
 """
 
 import concurrent.futures
@@ -17,7 +19,7 @@ MODES = ["seq", "threads", "pool"]
 
 
 def do_something(seconds):
-    print(f"Sleeping {seconds} second(s)...")
+    print(f"Sleeping {round(seconds, 3)} second(s)...")
     time.sleep(seconds)
     return "Done sleeping."
 
@@ -34,8 +36,9 @@ def run(mode, tasks, seconds, workers):
         for thread in threads:  # join in a second loop, so that they overlap
             thread.join()
         return tasks
+    secs = [seconds * (tasks - i) / tasks for i in range(tasks)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as executor:
-        for result in executor.map(do_something, [seconds] * tasks):
+        for result in executor.map(do_something, secs):
             print(result)
     return workers
 

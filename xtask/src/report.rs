@@ -192,11 +192,40 @@ pub fn run(config: &Config) -> Result<Report> {
     }
 
     let scratch = tempfile::tempdir().context("cannot make a scratch folder")?;
-    let urls = scratch.path().join("urls.txt");
+    let samples = measure(config, python.as_ref(), scratch.path())?;
+    let mut files = draw_timelines(config, scratch.path())?;
+
+    let tables = Tables::new(config, &samples, python.as_ref(), &skipped)?;
+    for (name, text) in tables.markdown() {
+        files.push((config.measured.join(name), text.into_bytes()));
+    }
+    for (name, svg) in tables.charts()? {
+        files.push((config.figures.join("measured").join(name), svg.into_bytes()));
+    }
+    let raw = serde_json::to_string_pretty(&samples.iter().map(Sample::json).collect::<Vec<_>>())?;
+    files.push((config.measured.join("report.json"), raw.into_bytes()));
+
+    for (path, bytes) in &files {
+        write_atomically(path, bytes)?;
+    }
+    eprintln!(
+        "wrote {} files in {:.0} s",
+        files.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Report {
+        written: files.into_iter().map(|(path, _)| path).collect(),
+        skipped,
+    })
+}
+
+/// Every job once per round, with the image server up; the samples they printed.
+fn measure(config: &Config, python: Option<&Python>, scratch: &Path) -> Result<Vec<Sample>> {
+    let urls = scratch.join("urls.txt");
     let (tasks, latency, _) = &config.downloads;
     eprintln!("starting the image server and making the test photos...");
     let server = ServerGuard::start(config, *tasks, *latency, &urls)?;
-    let jobs = jobs(config, python.as_ref(), &urls, scratch.path());
+    let jobs = jobs(config, python, &urls, scratch);
     let mut samples: Vec<Sample> = Vec::new();
     // Generates the photos both languages read, and warms the disk cache.
     let (count, (width, height)) = config.photos;
@@ -211,7 +240,7 @@ pub fn run(config: &Config) -> Result<Report> {
             "--size".into(),
             format!("{width}x{height}"),
             "--out".into(),
-            scratch.path().join("warm-up").display().to_string(),
+            scratch.join("warm-up").display().to_string(),
             "--json".into(),
         ],
         "process_images warm-up",
@@ -236,18 +265,23 @@ pub fn run(config: &Config) -> Result<Report> {
             samples.extend(found);
         }
     }
-    drop(server);
+    drop(server); // stopped and reaped
+    Ok(samples)
+}
 
+/// The chapters' timelines, each drawn by its example's `--svg`: (where it
+/// goes, its bytes).
+fn draw_timelines(config: &Config, scratch: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for figure in &config.timelines {
         eprintln!("drawing the timelines {}...", figure.prefix);
-        let folder = scratch.path().join("timelines").join(figure.prefix);
+        let folder = scratch.join("timelines").join(figure.prefix);
         std::fs::create_dir_all(&folder)?;
         let svg = folder.join(format!("{}.svg", figure.prefix));
         let mut args: Vec<String> = figure.args.iter().map(|a| a.to_string()).collect();
         args.extend(["--svg".into(), svg.display().to_string()]);
         if ["download_images", "process_images"].contains(&figure.example) {
-            let out = scratch.path().join("out").join(figure.prefix);
+            let out = scratch.join("out").join(figure.prefix);
             args.extend(["--out".into(), out.display().to_string()]);
         }
         run_json(
@@ -276,29 +310,7 @@ pub fn run(config: &Config) -> Result<Report> {
             bail!("{} {}: wrote no SVG", figure.example, figure.args.join(" "));
         }
     }
-
-    let tables = Tables::new(config, &samples, python.as_ref(), &skipped)?;
-    for (name, text) in tables.markdown() {
-        files.push((config.measured.join(name), text.into_bytes()));
-    }
-    for (name, svg) in tables.charts()? {
-        files.push((config.figures.join("measured").join(name), svg.into_bytes()));
-    }
-    let raw = serde_json::to_string_pretty(&samples.iter().map(Sample::json).collect::<Vec<_>>())?;
-    files.push((config.measured.join("report.json"), raw.into_bytes()));
-
-    for (path, bytes) in &files {
-        write_atomically(path, bytes)?;
-    }
-    eprintln!(
-        "wrote {} files in {:.0} s",
-        files.len(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(Report {
-        written: files.into_iter().map(|(path, _)| path).collect(),
-        skipped,
-    })
+    Ok(files)
 }
 
 fn needed_examples(config: &Config) -> Vec<&'static str> {
@@ -469,7 +481,7 @@ fn jobs(config: &Config, python: Option<&Python>, urls: &Path, scratch: &Path) -
         "pool",
         pool,
         "pool_map",
-        &[pool_args.clone(), strings(&["--mode", "rayon"])].concat(),
+        &[pool_args.clone(), strings(&["--mode", "pool"])].concat(),
     ));
     jobs.extend(py(
         "sleep-tasks",
@@ -488,7 +500,7 @@ fn jobs(config: &Config, python: Option<&Python>, urls: &Path, scratch: &Path) -
         "seq",
         1,
         "cpu_bound",
-        &with(&["--mode", "seq", "--repeat", "1"]),
+        &with(&["--mode", "seq", "--repeat", "3"]),
     ));
     jobs.extend(py(
         "cpu-bound",
@@ -504,7 +516,7 @@ fn jobs(config: &Config, python: Option<&Python>, urls: &Path, scratch: &Path) -
             "rayon",
             w,
             "cpu_bound",
-            &with(&["--mode", "rayon", "--workers", &w_text, "--repeat", "1"]),
+            &with(&["--mode", "rayon", "--workers", &w_text, "--repeat", "3"]),
         ));
         jobs.extend(py(
             "cpu-bound",
@@ -526,7 +538,7 @@ fn jobs(config: &Config, python: Option<&Python>, urls: &Path, scratch: &Path) -
         "processes",
         *tasks,
         "cpu_bound",
-        &with(&["--mode", "processes", "--repeat", "1"]),
+        &with(&["--mode", "processes", "--repeat", "3"]),
     ));
     jobs.extend(py(
         "cpu-bound",
@@ -615,6 +627,15 @@ fn jobs(config: &Config, python: Option<&Python>, urls: &Path, scratch: &Path) -
     ));
     jobs.extend(py("start-costs", "", 1, "start_costs.py", &starts));
     jobs
+}
+
+/// "1 worker", "4 workers".
+fn workers_text(workers: usize) -> String {
+    if workers == 1 {
+        "1 worker".into()
+    } else {
+        format!("{workers} workers")
+    }
 }
 
 fn cores() -> usize {
@@ -849,13 +870,19 @@ impl<'a> Tables<'a> {
         let tables = [
             (
                 "sleep-tasks",
-                format!("{tasks} tasks that each sleep {seconds} s"),
+                format!(
+                    "{tasks} tasks that each sleep {seconds} s (in `pool`, the notes' map \
+                     example: sleeps shrinking from {seconds} s)"
+                ),
                 "the Rust examples `sync_script` (seq), `loop_join --mode two-loops` (threads) and \
-                 `pool_map --mode rayon` (pool); `python/sleep_tasks.py`",
+                 `pool_map --mode pool` (pool); `python/sleep_tasks.py`",
             ),
             (
                 "cpu-bound",
-                format!("compute({n}) {cpu_tasks} times"),
+                format!(
+                    "compute({n}) {cpu_tasks} times (Rust: the fastest of `--repeat 3` in each round, \
+                     as its tasks take milliseconds)"
+                ),
                 "`cpu_bound` (seq, rayon with --workers, processes: one per task); \
                  `python/cpu_bound.py` (seq, threads, processes by fork and by spawn)",
             ),
@@ -895,7 +922,135 @@ impl<'a> Tables<'a> {
             .collect();
         files.push(("start-costs.md", self.start_costs_table()));
         files.push(("machine.md", self.machine()));
+        files.extend(self.headlines());
         files
+    }
+
+    /// The median of one row, if it was measured.
+    fn median(&self, table: &str, language: &str, series: &str, workers: usize) -> Option<f64> {
+        (self.order.iter())
+            .find(|k| k.0 == table && k.1 == language && k.2 == series && k.3 == workers)
+            .map(|key| stats(&self.grouped[key]).0)
+    }
+
+    /// The best (smallest) median of a language's rows in a table, and its row.
+    fn best(&self, table: &str, language: &str, series: Option<&str>) -> Option<(f64, Row)> {
+        (self.rows(table).into_iter())
+            .filter(|row| row.language == language && series.is_none_or(|s| row.series == s))
+            .map(|row| (stats(&row.values).0, row))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
+    /// One or two sentences per topic, with the run's own figures, for the
+    /// chapters to include where they would otherwise retype them.
+    fn headlines(&self) -> Vec<(&'static str, String)> {
+        let no_python = "Python was skipped in this run (see the machine line above), \
+                         so only Rust's rows were measured.\n";
+        let s = |seconds: f64| format!("{} s", charts::significant(seconds));
+        let x = |ratio: f64| format!("{ratio:.1}x");
+
+        let sleep = (self.rows("sleep-tasks").iter())
+            .filter(|row| row.language == "Rust")
+            .filter_map(|row| {
+                let python = self.median("sleep-tasks", "Python", &row.series, row.workers)?;
+                Some((stats(&row.values).0 - python).abs() / python * 100.0)
+            })
+            .reduce(f64::max)
+            .map_or(no_python.to_string(), |gap| {
+                format!(
+                    "In this run, Rust's and Python's medians differed by at most {gap:.0}% in \
+                     any mode.\n"
+                )
+            });
+
+        let (_, _, workers) = &self.config.downloads;
+        let (few, many) = (workers[0], workers[workers.len() - 1]);
+        let downloads = (|| {
+            let (r1, rn) = (
+                self.median("downloads", "Rust", "pool", few)?,
+                self.median("downloads", "Rust", "pool", many)?,
+            );
+            let (p1, pn) = (
+                self.median("downloads", "Python", "threads", few)?,
+                self.median("downloads", "Python", "threads", many)?,
+            );
+            Some(format!(
+                "In this run, with {} Rust took {} and Python {}; with {many}, {} and {}: \
+                 {many} workers made Rust {} and Python {} faster than {few}.\n",
+                workers_text(few),
+                s(r1),
+                s(p1),
+                s(rn),
+                s(pn),
+                x(r1 / rn),
+                x(p1 / pn)
+            ))
+        })()
+        .unwrap_or(no_python.to_string());
+
+        let (_, n, _) = &self.config.cpu;
+        let cpu = (|| {
+            let rust_seq = self.median("cpu-bound", "Rust", "seq", 1)?;
+            let python_seq = self.median("cpu-bound", "Python", "seq", 1)?;
+            let (rust_best, rust_row) = self.best("cpu-bound", "Rust", Some("rayon"))?;
+            let (threads, threads_row) = self.best("cpu-bound", "Python", Some("threads"))?;
+            let (fork, fork_row) = self.best("cpu-bound", "Python", Some("fork"))?;
+            Some(format!(
+                "In this run, on one core, Rust ran compute({n}) {} as fast as Python. Rust's \
+                 rayon reached {} its one-core speed (with {}); Python's threads at best {} \
+                 (with {}), and its forked processes {} (with {}).\n",
+                x(python_seq / rust_seq),
+                x(rust_seq / rust_best),
+                workers_text(rust_row.workers),
+                x(python_seq / threads),
+                workers_text(threads_row.workers),
+                x(python_seq / fork),
+                workers_text(fork_row.workers),
+            ))
+        })()
+        .unwrap_or(no_python.to_string());
+
+        let us = |v: f64| format!("{} µs", charts::significant(v));
+        let starts = (|| {
+            let rust_thread = self.median("start-costs", "Rust", "thread spawn+join", 1)?;
+            let python_thread = self.median("start-costs", "Python", "thread", 1)?;
+            let command = self.median("start-costs", "Rust", "Command::status", 1)?;
+            let spawn = self.median("start-costs", "Python", "spawn", 1)?;
+            Some(format!(
+                "In this run, a thread took {} to start and join in Rust and {} in Python; \
+                 Python's spawn took {}, {} as long as Rust's `Command` running a program.\n",
+                us(rust_thread),
+                us(python_thread),
+                us(spawn),
+                x(spawn / command)
+            ))
+        })()
+        .unwrap_or(no_python.to_string());
+
+        let photos = (|| {
+            let fast_rayon = self.median("photos", "Rust", "fast rayon", cores())?;
+            let fast_seq = self.median("photos", "Rust", "fast seq", 1)?;
+            let exact_rayon = self.median("photos", "Rust", "exact rayon", cores())?;
+            let (pillow, pillow_row) = self.best("photos", "Python", None)?;
+            Some(format!(
+                "In this run, the fast pipeline on rayon was {} as fast as Pillow's best mode \
+                 (`{}`), and already {} as fast on one thread; the exact pipeline on rayon was \
+                 {} as fast.\n",
+                x(pillow / fast_rayon),
+                pillow_row.series,
+                x(pillow / fast_seq),
+                x(pillow / exact_rayon)
+            ))
+        })()
+        .unwrap_or(no_python.to_string());
+
+        vec![
+            ("sleep-tasks-headline.md", sleep),
+            ("downloads-headline.md", downloads),
+            ("cpu-bound-headline.md", cpu),
+            ("start-costs-headline.md", starts),
+            ("photos-headline.md", photos),
+        ]
     }
 
     fn provenance(&self) -> String {
@@ -953,14 +1108,7 @@ impl<'a> Tables<'a> {
     fn charts(&self) -> Result<Vec<(&'static str, String)>> {
         let mut svgs = Vec::new();
         let median_of = |table: &str, language: &str, series: &str, workers: usize| {
-            self.grouped
-                .get(&(
-                    table_name(table),
-                    language_name(language),
-                    series.to_string(),
-                    workers,
-                ))
-                .map(|v| stats(v).0)
+            self.median(table, language, series, workers)
         };
         let cores = cores() as f64;
 
@@ -1099,23 +1247,6 @@ impl<'a> Tables<'a> {
         ));
         Ok(svgs)
     }
-}
-
-fn table_name(name: &str) -> &'static str {
-    [
-        "sleep-tasks",
-        "cpu-bound",
-        "downloads",
-        "photos",
-        "start-costs",
-    ]
-    .into_iter()
-    .find(|t| *t == name)
-    .unwrap_or("")
-}
-
-fn language_name(name: &str) -> &'static str {
-    if name == "Rust" { "Rust" } else { "Python" }
 }
 
 struct Row {
