@@ -305,3 +305,81 @@ fn bad_flags_and_inputs_are_clear_errors() {
             .contains("`ftp://example.com/b.jpg` is not an http(s) URL")
     );
 }
+
+#[test]
+fn the_image_server_example_serves_on_its_own_and_stops_by_itself() {
+    let dir = scratch("image-server");
+    let urls = dir.join("urls.txt");
+    let mut server = Command::new(example_binary("image_server"))
+        .args([
+            "--tasks",
+            "2",
+            "--seconds",
+            "0",
+            "--stop-after",
+            "4",
+            "--json",
+        ])
+        .arg("--urls-file")
+        .arg(&urls)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("image_server starts");
+    let stdout = server.stdout.take().expect("piped");
+    let reader = thread::spawn(move || {
+        use std::io::{BufRead, BufReader};
+        let mut lines = BufReader::new(stdout).lines();
+        let first: Vec<String> = (&mut lines)
+            .map_while(Result::ok)
+            .take_while(|line| !line.starts_with("serving on "))
+            .collect();
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        (first, rest)
+    });
+    // The URLs file is written before the server says it serves.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !fs::read_to_string(&urls).is_ok_and(|text| text.lines().count() == 2) {
+        assert!(Instant::now() < deadline, "no URLs file within 60 s");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let out = dir.join("photos");
+    let downloaded = summaries(
+        "download_images",
+        &[
+            "--urls-file",
+            urls.to_str().unwrap(),
+            "--mode",
+            "seq",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert_eq!(downloaded[0]["tasks"], 2, "{downloaded:?}");
+    assert_eq!(names(&out), ["photo-01.jpg", "photo-02.jpg"]);
+
+    // It stops by itself after --stop-after, having counted the two requests.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.try_wait().expect("waiting on the server") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            let _ = server.wait();
+            panic!("image_server did not stop by itself");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    let (_, rest) = reader.join().expect("reader");
+    let summary: serde_json::Value =
+        serde_json::from_str(rest.last().expect("a JSON line")).expect("JSON");
+    assert_eq!(summary["example"], "image_server");
+    assert_eq!(summary["requests"], 2, "{summary}");
+
+    assert_rejected("image_server", &["--stop-after", "0"], "--stop-after");
+    assert_rejected("image_server", &["--tasks", "0"], "--tasks");
+}
