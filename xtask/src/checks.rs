@@ -48,9 +48,57 @@ pub fn check_sources(root: &Path) -> Result<Vec<Problem>> {
             .with_context(|| format!("cannot read {}", chapter.display()))?;
         problems.extend(check_includes(&chapter, &text));
         problems.extend(check_playground(&chapter, &text, &crates));
+        problems.extend(check_timeline_figures(&chapter, &text));
     }
     problems.sort();
     Ok(problems)
+}
+
+/// Every ASCII timeline a chapter shows (a text block with `task worker |`)
+/// is followed, before the next code block or heading, by its SVG figure from
+/// `figures/timelines/` (which `cargo xtask report` draws), or by a comment
+/// `<!-- ascii only: why -->` saying why there is none.
+fn check_timeline_figures(chapter: &Path, text: &str) -> Vec<Problem> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut problems = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if !lines[i].starts_with("```text") {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        while i < lines.len() && lines[i].trim() != "```" {
+            i += 1;
+        }
+        if !lines[start..i.min(lines.len())]
+            .iter()
+            .any(|l| l.contains("task worker |"))
+        {
+            continue;
+        }
+        i += 1;
+        let after = lines[i.min(lines.len())..]
+            .iter()
+            .take_while(|l| !l.starts_with("```") && !l.starts_with('#'));
+        let mut figured = false;
+        for line in after {
+            figured |=
+                line.contains("](figures/timelines/") || line.starts_with("<!-- ascii only:");
+        }
+        if !figured {
+            problems.push(problem(
+                chapter,
+                format!(
+                    "the ASCII timeline at line {} has no figures/timelines/ SVG after it \
+                     (add the run to xtask's report TIMELINES, or say <!-- ascii only: why -->)",
+                    start + 1
+                ),
+            ));
+        }
+    }
+    problems
 }
 
 /// Every `.md` file under `src`, except `SUMMARY.md`.

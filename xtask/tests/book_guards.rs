@@ -222,3 +222,21 @@ fn the_server_serves_on_loopback_and_rebuilds_on_change() {
     let (_, body) = get(&server, "/sync-script.html");
     assert!(body.contains("The synchronous script, edited"));
 }
+
+#[test]
+fn an_ascii_timeline_without_its_svg_figure_is_caught() {
+    let book = book_copy();
+    let chapter = book.path().join("src/sync-script.md");
+    let text = std::fs::read_to_string(&chapter).unwrap();
+    let figure = (text.lines())
+        .find(|line| line.contains("](figures/timelines/sync-script.svg)"))
+        .expect("the chapter shows its timeline figure")
+        .to_string();
+    edit(&chapter, &figure, "");
+    let problems = check_sources(book.path()).unwrap();
+    assert!(
+        messages(&problems).contains("has no figures/timelines/ SVG after it"),
+        "{}",
+        messages(&problems)
+    );
+}
