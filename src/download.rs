@@ -284,9 +284,16 @@ fn classify(error: &reqwest::Error) -> Failure {
     }
 }
 
+/// Makes ring the process's TLS provider (reqwest is built without one, see
+/// Cargo.toml). Calling it again, or after another provider, changes nothing.
+fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A blocking client set up with the policy's timeouts. Make one and share it:
 /// each blocking client runs its own background runtime thread.
 pub fn blocking_client(policy: &Policy) -> reqwest::blocking::Client {
+    install_tls_provider();
     reqwest::blocking::Client::builder()
         .connect_timeout(policy.connect_timeout)
         .timeout(policy.timeout)
@@ -297,6 +304,7 @@ pub fn blocking_client(policy: &Policy) -> reqwest::blocking::Client {
 
 /// An async client with the policy's timeouts (the async client has none unless set).
 pub fn async_client(policy: &Policy) -> reqwest::Client {
+    install_tls_provider();
     reqwest::Client::builder()
         .connect_timeout(policy.connect_timeout)
         .read_timeout(policy.timeout)
