@@ -7,6 +7,7 @@
 pub mod blur;
 pub mod charts;
 pub mod cli;
+pub mod cluster;
 pub mod counter;
 pub mod download;
 pub mod images;

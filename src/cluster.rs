@@ -1,0 +1,546 @@
+//! Fixtures for "Beyond one machine": addresses and hostfiles for a timely
+//! dataflow cluster, and timely's failures turned into errors that name the peer.
+//!
+//! timely connects its processes before it runs anything and retries a
+//! missing peer forever; once running, a lost connection panics the thread
+//! that reads from it (named `timely:recv-N` for process N). The examples
+//! bound every run with a deadline, and [`on_lost_peer`] reports which peer
+//! went away instead of a cascade of panics.
+
+use std::fs;
+use std::io;
+use std::net::TcpListener;
+use std::panic::{self, PanicHookInfo};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::images::{self, Settings};
+use crate::testimages;
+use crate::timeline::{Ideal, Span, Timeline};
+
+/// `count` addresses on 127.0.0.1 whose ports were free a moment ago (the
+/// OS picks them; another program could still take one before we bind it).
+pub fn free_loopback_addresses(count: usize) -> io::Result<Vec<String>> {
+    // Hold every listener until all are chosen, so the ports differ.
+    let listeners = (0..count)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<io::Result<Vec<_>>>()?;
+    listeners
+        .iter()
+        .map(|listener| Ok(listener.local_addr()?.to_string()))
+        .collect()
+}
+
+/// Reads a hostfile: one `host:port` per line, in process order; blank
+/// lines and `#` comments are skipped. The error names the file and line.
+pub fn read_hostfile(path: &Path) -> Result<Vec<String>, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--hostfile {}: {e}", path.display()))?;
+    let mut addresses = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        let port = line.rsplit_once(':').map(|(_, port)| port.parse::<u16>());
+        if !matches!(port, Some(Ok(_))) {
+            return Err(format!(
+                "--hostfile {} line {}: expected host:port, found {line:?}",
+                path.display(),
+                number + 1
+            ));
+        }
+        addresses.push(line.to_string());
+    }
+    if addresses.is_empty() {
+        return Err(format!("--hostfile {}: no addresses", path.display()));
+    }
+    Ok(addresses)
+}
+
+/// Writes `addresses` as a hostfile, one per line, atomically.
+pub fn write_hostfile(path: &Path, addresses: &[String]) -> io::Result<()> {
+    let mut text = addresses.join("\n");
+    text.push('\n');
+    crate::testimages::write_atomically(path, text.as_bytes())
+}
+
+/// The process a timely communication thread talks to, from its name
+/// (`timely:recv-1` or `timely:send-1`).
+pub fn peer_of_thread(name: &str) -> Option<usize> {
+    let peer = (name.strip_prefix("timely:recv-")).or_else(|| name.strip_prefix("timely:send-"))?;
+    peer.parse().ok()
+}
+
+/// Calls `report` with "process N (ADDRESS): WHY" when timely loses its
+/// connection to process N, instead of printing the panic. The worker threads'
+/// follow-on panics ("MergeQueue poisoned") are silenced too; any other panic
+/// is printed as usual.
+pub fn on_lost_peer(addresses: Vec<String>, report: impl Fn(String) + Send + Sync + 'static) {
+    let default_hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info: &PanicHookInfo| {
+        let message = panic_message(info);
+        let current = thread::current();
+        if let Some(peer) = current.name().and_then(peer_of_thread) {
+            let address = addresses.get(peer).map_or("?", String::as_str);
+            report(format!("process {peer} ({address}): {message}"));
+        } else if !message.contains("MergeQueue poisoned") {
+            default_hook(info);
+        }
+    }));
+}
+
+fn panic_message(info: &PanicHookInfo) -> String {
+    let payload = info.payload();
+    (payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
+/// Where the photos come from: a folder every host can read, or the book's
+/// generated test photos (made the same on every host).
+#[derive(Clone, Debug)]
+pub enum PhotoSource {
+    Folder(PathBuf),
+    Generated(usize, (u32, u32)),
+}
+
+impl PhotoSource {
+    /// The photos' paths, in order; the error names the folder.
+    pub fn paths(&self) -> Result<Vec<PathBuf>, String> {
+        let paths = match self {
+            PhotoSource::Folder(dir) => {
+                images::images_in(dir).map_err(|e| format!("--input {}: {e}", dir.display()))?
+            }
+            PhotoSource::Generated(count, (width, height)) => {
+                testimages::ensure(*count, *width, *height)
+                    .map_err(|e| format!("test photos: {e}"))?
+            }
+        };
+        if paths.is_empty() {
+            return Err("no photos to process".into());
+        }
+        Ok(paths)
+    }
+
+    /// What worker 0 sends out: each photo's path, and with `send` its bytes
+    /// too, for workers on hosts that do not share this disk.
+    pub fn photos(&self, send: bool) -> Result<Vec<Photo>, String> {
+        let paths = self.paths()?;
+        let photo = |(task, path): (usize, PathBuf)| {
+            let contents = match send {
+                false => Contents::OnDisk,
+                true => match fs::read(&path) {
+                    Ok(bytes) => Contents::Sent(bytes),
+                    Err(error) => Contents::Unreadable(format!("cannot open: {error}")),
+                },
+            };
+            Photo {
+                task,
+                path,
+                contents,
+            }
+        };
+        Ok(paths.into_iter().enumerate().map(photo).collect())
+    }
+}
+
+/// One photo as it travels from worker 0 to the worker that processes it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Photo {
+    pub task: usize,
+    pub path: PathBuf,
+    pub contents: Contents,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Contents {
+    /// The worker reads the path itself (a shared disk, or the same files on every host).
+    OnDisk,
+    /// Worker 0 read the file and sent its bytes.
+    Sent(Vec<u8>),
+    /// Worker 0 could not read the file.
+    Unreadable(String),
+}
+
+/// What a worker reports back to worker 0 for one photo.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Done {
+    pub task: usize,
+    /// The output file's name, in the output folder of the worker's host.
+    pub name: String,
+    /// Which worker did it: `p1/w3` is worker 3, in process 1.
+    pub worker: String,
+    /// The output's size and CRC-32, to compare runs without comparing files.
+    pub bytes: u64,
+    pub crc32: u32,
+    /// Wall-clock microseconds since the Unix epoch: comparable across
+    /// processes on one host (and, with synchronized clocks, across hosts).
+    pub start_us: u64,
+    pub end_us: u64,
+    pub error: Option<String>,
+}
+
+impl Done {
+    pub fn seconds(&self) -> f64 {
+        self.end_us.saturating_sub(self.start_us) as f64 / 1e6
+    }
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_us() -> u64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    since.as_micros() as u64
+}
+
+/// The book's pipeline on one photo, as a worker runs it: decode, blur,
+/// shrink, encode, and write `out/NAME.jpg` atomically, after an optional pause.
+pub fn process(
+    photo: Photo,
+    worker: &str,
+    out: &Path,
+    settings: &Settings,
+    pause: Duration,
+) -> Done {
+    let start_us = now_us();
+    let stem = photo.path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = format!("{stem}.jpg");
+    let output = out.join(&name);
+    let bytes = match photo.contents {
+        Contents::OnDisk => fs::read(&photo.path).map_err(|e| format!("cannot open: {e}")),
+        Contents::Sent(bytes) => Ok(bytes),
+        Contents::Unreadable(why) => Err(why),
+    };
+    thread::sleep(pause);
+    let written = bytes
+        .and_then(|bytes| images::render(&bytes, settings))
+        .and_then(|rendered| {
+            testimages::write_atomically(&output, &rendered.jpeg)
+                .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+            Ok(rendered.jpeg)
+        });
+    let (bytes, crc32, error) = match written {
+        Ok(jpeg) => (jpeg.len() as u64, crc32fast::hash(&jpeg), None),
+        Err(error) => (0, 0, Some(format!("{}: {error}", photo.path.display()))),
+    };
+    Done {
+        task: photo.task,
+        name,
+        worker: worker.to_string(),
+        bytes,
+        crc32,
+        start_us,
+        end_us: now_us(),
+        error,
+    }
+}
+
+/// A finished run as worker 0 saw it: every photo's result, in task order.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Run {
+    pub done: Vec<Done>,
+    /// When the run started ([`now_us`]) and how long it took.
+    pub start_us: u64,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    pub fn new(mut done: Vec<Done>, start_us: u64, elapsed: Duration) -> Run {
+        done.sort_by_key(|d| d.task);
+        Run {
+            done,
+            start_us,
+            elapsed,
+        }
+    }
+
+    /// The photos as a timeline, one bar per photo on its worker's row; the
+    /// ideal is the work shared perfectly among the workers that took part.
+    pub fn timeline(&self) -> Timeline {
+        let at = |us: u64| Duration::from_micros(us.saturating_sub(self.start_us));
+        let spans: Vec<Span> = (self.done.iter())
+            .map(|d| Span {
+                task: d.task,
+                worker: d.worker.clone(),
+                start: at(d.start_us),
+                end: at(d.end_us),
+                panicked: d.error.is_some(),
+            })
+            .collect();
+        let sequential = spans.iter().map(Span::duration).sum();
+        let mut workers: Vec<&str> = spans.iter().map(|s| s.worker.as_str()).collect();
+        workers.sort_unstable();
+        workers.dedup();
+        Timeline {
+            started: spans.len(),
+            elapsed: self.elapsed,
+            ideal: Ideal::SequentialOver {
+                sequential,
+                cores: workers.len().max(1),
+            },
+            spans,
+        }
+    }
+
+    /// From the start of the run to the first photo's start: starting
+    /// processes, connecting them, building the dataflow.
+    pub fn setup(&self) -> Duration {
+        let first = self.done.iter().map(|d| d.start_us).min();
+        first.map_or(self.elapsed, |us| {
+            Duration::from_micros(us.saturating_sub(self.start_us))
+        })
+    }
+
+    /// One CRC-32 over every output's name and CRC, in task order: equal
+    /// checksums mean the same files, whoever wrote them.
+    pub fn checksum(&self) -> u32 {
+        let mut hasher = crc32fast::Hasher::new();
+        for done in &self.done {
+            hasher.update(done.name.as_bytes());
+            hasher.update(&done.crc32.to_le_bytes());
+        }
+        hasher.finalize()
+    }
+}
+
+/// Writes a run as JSON, atomically (process 0 of the processes mode hands
+/// its results to the program that started it this way).
+pub fn write_run(path: &Path, run: &Run) -> Result<(), String> {
+    let json = serde_json::to_vec(run).expect("a run is plain data");
+    testimages::write_atomically(path, &json).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn read_run(path: &Path) -> Result<Run, String> {
+    let json = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_slice(&json).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// How long a run may take, and who the peers are (none for one process).
+pub struct Bounds {
+    pub deadline: Duration,
+    pub addresses: Vec<String>,
+    pub me: usize,
+}
+
+impl Bounds {
+    pub fn local(deadline: Duration) -> Bounds {
+        Bounds {
+            deadline,
+            addresses: Vec::new(),
+            me: 0,
+        }
+    }
+
+    pub fn cluster(deadline: Duration, addresses: Vec<String>, me: usize) -> Bounds {
+        Bounds {
+            deadline,
+            addresses,
+            me,
+        }
+    }
+
+    /// "process 1 (127.0.0.1:2102)" for every peer but this process.
+    fn peers(&self) -> String {
+        let others = (self.addresses.iter().enumerate())
+            .filter(|(process, _)| *process != self.me)
+            .map(|(process, address)| format!("process {process} ({address})"));
+        others.collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Set by the first worker to start: timely starts workers only once every
+/// process is connected.
+#[derive(Clone)]
+pub struct Started {
+    flag: Arc<AtomicBool>,
+    announce: Option<(usize, usize)>,
+}
+
+impl Started {
+    /// Marks the run as started; in a cluster, process P says once, on
+    /// stdout, that all N processes are connected.
+    pub fn mark(&self) {
+        let first = !self.flag.swap(true, Ordering::SeqCst);
+        if let (true, Some((me, processes))) = (first, self.announce) {
+            println!("process {me}: connected to all {processes} processes");
+        }
+    }
+}
+
+enum Event {
+    Finished(Result<Vec<Done>, String>),
+    Lost(String),
+}
+
+/// Runs `run` (which starts timely and joins its workers) on its own thread,
+/// and waits for it until the deadline. A lost peer or the deadline ends the
+/// wait with an error naming the peer; timely's threads may then still be
+/// blocked, so the caller should exit the process.
+pub fn run_bounded(
+    bounds: Bounds,
+    run: impl FnOnce(Started) -> Result<Vec<Done>, String> + Send + 'static,
+) -> Result<Run, String> {
+    let (events, results) = mpsc::channel();
+    if !bounds.addresses.is_empty() {
+        let lost = events.clone();
+        on_lost_peer(bounds.addresses.clone(), move |why| {
+            let _ = lost.send(Event::Lost(why));
+        });
+    }
+    let flag = Arc::new(AtomicBool::new(false));
+    let started = Started {
+        flag: Arc::clone(&flag),
+        announce: (!bounds.addresses.is_empty()).then_some((bounds.me, bounds.addresses.len())),
+    };
+    let start_us = now_us();
+    let clock = Instant::now();
+    thread::Builder::new()
+        .name("timely-run".into())
+        .spawn(move || {
+            let _ = events.send(Event::Finished(run(started)));
+        })
+        .map_err(|e| format!("cannot start a thread: {e}"))?;
+    let seconds = bounds.deadline.as_secs_f64();
+    match results.recv_timeout(bounds.deadline) {
+        Ok(Event::Finished(done)) => Ok(Run::new(done?, start_us, clock.elapsed())),
+        Ok(Event::Lost(why)) => Err(format!("lost {why}")),
+        Err(_) if !flag.load(Ordering::SeqCst) && !bounds.addresses.is_empty() => Err(format!(
+            "not connected within --deadline {seconds} s: no answer from {}",
+            bounds.peers()
+        )),
+        Err(_) => Err(format!("the run took longer than --deadline {seconds} s")),
+    }
+}
+
+/// Runs this program `processes` times on 127.0.0.1 as one cluster (free
+/// ports, a hostfile in a scratch folder), each with `args(process, hostfile)`;
+/// process 0 must write its run to the hostfile's path with extension `json`.
+/// When one process fails the others are killed; all are always reaped.
+pub fn launch(
+    processes: usize,
+    deadline: Duration,
+    args: impl Fn(usize, &Path) -> Vec<String>,
+) -> Result<Run, String> {
+    let scratch = std::env::temp_dir().join(format!("timely-cluster-{}", std::process::id()));
+    fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let hostfile = scratch.join("hosts.txt");
+    let addresses = free_loopback_addresses(processes).map_err(|e| format!("free ports: {e}"))?;
+    write_hostfile(&hostfile, &addresses).map_err(|e| format!("{}: {e}", hostfile.display()))?;
+    let program = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
+    let start_us = now_us();
+    let clock = Instant::now();
+    let mut members = Members(Vec::new());
+    for process in 0..processes {
+        let child = Command::new(&program)
+            .args(args(process, &hostfile))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+        members.0.push(Some(child));
+    }
+    // The members have the same deadline; a little grace for their own message.
+    members.wait(clock + deadline + Duration::from_secs(5))?;
+    let results = read_run(&hostfile.with_extension("json"));
+    let _ = fs::remove_dir_all(&scratch);
+    Ok(Run::new(results?.done, start_us, clock.elapsed()))
+}
+
+/// The cluster's processes: killed if still running and reaped when dropped.
+struct Members(Vec<Option<Child>>);
+
+impl Members {
+    /// Waits until all have exited successfully; the first failure, or the
+    /// deadline, kills the rest.
+    fn wait(&mut self, deadline: Instant) -> Result<(), String> {
+        while self.0.iter().any(Option::is_some) {
+            for (process, slot) in self.0.iter_mut().enumerate() {
+                let Some(child) = slot else { continue };
+                match child.try_wait() {
+                    Ok(None) => {}
+                    Ok(Some(status)) if status.success() => *slot = None,
+                    Ok(Some(status)) => return Err(failed(process, status)),
+                    Err(error) => return Err(format!("process {process}: {error}")),
+                }
+            }
+            if Instant::now() > deadline {
+                return Err("the cluster's processes ran past the deadline and were killed".into());
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        Ok(())
+    }
+}
+
+fn failed(process: usize, status: ExitStatus) -> String {
+    match status.code() {
+        Some(code) => format!("process {process} of the cluster failed (exit code {code})"),
+        None => format!("process {process} of the cluster was killed ({status})"),
+    }
+}
+
+impl Drop for Members {
+    fn drop(&mut self) {
+        for child in self.0.iter_mut().flatten() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_addresses_are_loopback_and_distinct() {
+        let addresses = free_loopback_addresses(3).unwrap();
+        assert_eq!(addresses.len(), 3);
+        assert!(addresses.iter().all(|a| a.starts_with("127.0.0.1:")));
+        let mut unique = addresses.clone();
+        unique.dedup();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 3);
+    }
+
+    #[test]
+    fn hostfiles_round_trip_and_bad_lines_are_named() {
+        let dir = std::env::temp_dir().join(format!("hostfile-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hosts.txt");
+        let addresses = vec!["127.0.0.1:2101".to_string(), "host-b:2102".to_string()];
+        write_hostfile(&path, &addresses).unwrap();
+        assert_eq!(read_hostfile(&path).unwrap(), addresses);
+
+        std::fs::write(&path, "# two hosts\n\n10.0.0.1:2101  # first\nhost-b\n").unwrap();
+        let error = read_hostfile(&path).unwrap_err();
+        assert!(
+            error.contains("line 4") && error.contains("host-b"),
+            "{error}"
+        );
+
+        std::fs::write(&path, "# nothing\n").unwrap();
+        assert!(read_hostfile(&path).unwrap_err().contains("no addresses"));
+        let missing = dir.join("missing.txt");
+        assert!(read_hostfile(&missing).unwrap_err().contains("missing.txt"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn communication_threads_name_their_peer() {
+        assert_eq!(peer_of_thread("timely:recv-1"), Some(1));
+        assert_eq!(peer_of_thread("timely:send-12"), Some(12));
+        assert_eq!(peer_of_thread("timely:work-0"), None);
+        assert_eq!(peer_of_thread("main"), None);
+    }
+}
