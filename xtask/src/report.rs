@@ -90,6 +90,7 @@ pub const TIMELINES: &[TimelineFigure] = &[
         "process_images",
         &["--quality", "exact", "--tasks", "6"],
     ),
+    figure("distributed-images", "distributed_images", &[]),
 ];
 
 const fn figure(
@@ -322,6 +323,7 @@ fn needed_examples(config: &Config) -> Vec<&'static str> {
         "image_server",
         "download_images",
         "process_images",
+        "distributed_images",
         "fork_vs_spawn",
     ];
     names.extend(config.timelines.iter().map(|figure| figure.example));
@@ -617,6 +619,17 @@ fn jobs(config: &Config, python: Option<&Python>, urls: &Path, scratch: &Path) -
         }
     }
 
+    // The same photos on timely dataflow: one worker, two threads, two processes.
+    for (mode, w) in [("one-worker", 1), ("threads", 2), ("processes", 2)] {
+        let out = scratch.join(format!("timely-{mode}")).display().to_string();
+        let args = [
+            common.clone(),
+            strings(&["--mode", mode, "--workers", "2", "--out", &out]),
+        ]
+        .concat();
+        jobs.push(rust("distributed", mode, w, "distributed_images", &args));
+    }
+
     let starts = strings(&["--tasks", &config.starts.to_string()]);
     jobs.push(rust(
         "start-costs",
@@ -899,6 +912,14 @@ impl<'a> Tables<'a> {
                 ),
                 "`process_images` in both qualities; `python/process_images.py` (Pillow)",
             ),
+            (
+                "distributed",
+                format!(
+                    "the same {photos} photos (fast quality) on timely dataflow: one worker, two \
+                     worker threads in one process, two processes on 127.0.0.1"
+                ),
+                "`distributed_images` (the processes' time includes starting and connecting them)",
+            ),
         ];
         let mut files: Vec<(&'static str, String)> = tables
             .into_iter()
@@ -915,6 +936,7 @@ impl<'a> Tables<'a> {
                     "sleep-tasks" => "sleep-tasks.md",
                     "cpu-bound" => "cpu-bound.md",
                     "downloads" => "downloads.md",
+                    "distributed" => "distributed.md",
                     _ => "photos-vs-pillow.md",
                 };
                 (file, text)
@@ -1044,7 +1066,30 @@ impl<'a> Tables<'a> {
         })()
         .unwrap_or(no_python.to_string());
 
+        let (photos_count, _) = self.config.photos;
+        let per_second =
+            |seconds: f64| format!("{:.1} photos per second", photos_count as f64 / seconds);
+        let distributed = (|| {
+            let one = self.median("distributed", "Rust", "one-worker", 1)?;
+            let threads = self.median("distributed", "Rust", "threads", 2)?;
+            let processes = self.median("distributed", "Rust", "processes", 2)?;
+            Some(format!(
+                "In this run, one timely worker did {} ({}); two worker threads {} ({}, {} one \
+                 worker's speed); two processes on 127.0.0.1 {} ({}), starting and connecting \
+                 them included.\n",
+                per_second(one),
+                s(one),
+                per_second(threads),
+                s(threads),
+                x(one / threads),
+                per_second(processes),
+                s(processes),
+            ))
+        })()
+        .unwrap_or("The timely rows were not measured in this run.\n".to_string());
+
         vec![
+            ("distributed-headline.md", distributed),
             ("sleep-tasks-headline.md", sleep),
             ("downloads-headline.md", downloads),
             ("cpu-bound-headline.md", cpu),

@@ -104,6 +104,8 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
         ("downloads.md", 2, if requests { 2 } else { 0 }),
         ("photos-vs-pillow.md", 6, if pillow { 3 } else { 0 }),
         ("start-costs.md", 5, if python { 5 } else { 0 }),
+        // timely: one worker, two threads, two processes
+        ("distributed.md", 3, 0),
     ];
     for (file, rust, python_rows) in expected {
         let table = read(measured.join(file));
@@ -114,6 +116,8 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
             "{file} does not say how it was made"
         );
     }
+    let timely = read(measured.join("distributed-headline.md"));
+    assert_eq!(timely.matches("photos per second").count(), 3, "{timely}");
     let samples: serde_json::Value =
         serde_json::from_str(&read(measured.join("report.json"))).unwrap();
     assert!(samples.as_array().is_some_and(|all| !all.is_empty()));
