@@ -80,7 +80,7 @@ struct Args {
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum Mode {
-    /// One timely worker, on this thread's own
+    /// One timely worker thread
     OneWorker,
     /// --workers worker threads in this process
     Threads,
@@ -193,7 +193,11 @@ fn main() {
             Mode::Threads => (workers, 1),
             Mode::Processes => (workers, workers),
         };
-        println!("== {name}: {tasks} photos, {workers} workers in {processes} processes ==");
+        println!(
+            "== {name}: {tasks} photos, {} in {} ==",
+            plural(workers, "worker"),
+            plural(processes, "process")
+        );
         let job = Job {
             photos: source.clone(),
             out: args.out.clone(),
@@ -323,9 +327,9 @@ fn report(run: &Run, mode: &str, workers: usize, processes: usize) -> Summary {
     let setup = run.setup().as_secs_f64();
     println!(
         "{} photos in {elapsed:.2} s ({setup:.2} s before the first photo started): \
-         {per_second:.1} per second, on {} workers\n",
+         {per_second:.1} per second, on {}\n",
         run.done.len() - failed,
-        timeline.workers().len()
+        plural(timeline.workers().len(), "worker")
     );
     Summary::new(
         "distributed_images",
@@ -341,6 +345,15 @@ fn report(run: &Run, mode: &str, workers: usize, processes: usize) -> Summary {
     .with("workers_used", timeline.workers().len())
     .with("checksum", format!("{:08x}", run.checksum()))
     .with("failed", failed)
+}
+
+/// "1 worker", "2 workers", "2 processes".
+fn plural(count: usize, noun: &str) -> String {
+    match (count, noun.ends_with('s')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{count} {noun}es"),
+        (_, false) => format!("{count} {noun}s"),
+    }
 }
 
 fn fail(message: &str) -> ! {

@@ -619,15 +619,26 @@ fn jobs(config: &Config, python: Option<&Python>, urls: &Path, scratch: &Path) -
         }
     }
 
-    // The same photos on timely dataflow: one worker, two threads, two processes.
-    for (mode, w) in [("one-worker", 1), ("threads", 2), ("processes", 2)] {
-        let out = scratch.join(format!("timely-{mode}")).display().to_string();
-        let args = [
+    // The same photos on timely dataflow: one worker, two threads, two
+    // processes, and two processes with the photos sent by process 0.
+    let timely = [
+        ("one-worker", "one-worker", 1, ""),
+        ("threads", "threads", 2, ""),
+        ("processes", "processes", 2, ""),
+        ("processes, photos sent", "processes", 2, "--send-photos"),
+    ];
+    for (series, mode, w, send) in timely {
+        let out = scratch
+            .join(format!("timely-{series}"))
+            .display()
+            .to_string();
+        let mut args = [
             common.clone(),
             strings(&["--mode", mode, "--workers", "2", "--out", &out]),
         ]
         .concat();
-        jobs.push(rust("distributed", mode, w, "distributed_images", &args));
+        args.extend((!send.is_empty()).then(|| send.to_string()));
+        jobs.push(rust("distributed", series, w, "distributed_images", &args));
     }
 
     let starts = strings(&["--tasks", &config.starts.to_string()]);
@@ -1073,10 +1084,11 @@ impl<'a> Tables<'a> {
             let one = self.median("distributed", "Rust", "one-worker", 1)?;
             let threads = self.median("distributed", "Rust", "threads", 2)?;
             let processes = self.median("distributed", "Rust", "processes", 2)?;
+            let sent = self.median("distributed", "Rust", "processes, photos sent", 2)?;
             Some(format!(
                 "In this run, one timely worker did {} ({}); two worker threads {} ({}, {} one \
                  worker's speed); two processes on 127.0.0.1 {} ({}), starting and connecting \
-                 them included.\n",
+                 them included, and {} ({}) when process 0 sent the photos' bytes.\n",
                 per_second(one),
                 s(one),
                 per_second(threads),
@@ -1084,6 +1096,8 @@ impl<'a> Tables<'a> {
                 x(one / threads),
                 per_second(processes),
                 s(processes),
+                per_second(sent),
+                s(sent),
             ))
         })()
         .unwrap_or("The timely rows were not measured in this run.\n".to_string());
