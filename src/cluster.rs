@@ -79,6 +79,7 @@ pub fn peer_of_thread(name: &str) -> Option<usize> {
     peer.parse().ok()
 }
 
+// ANCHOR: lost_peer
 /// Calls `report` with "process N (ADDRESS): WHY" when timely loses its
 /// connection to process N, instead of printing the panic. The worker threads'
 /// follow-on panics ("MergeQueue poisoned") are silenced too; any other panic
@@ -96,6 +97,7 @@ pub fn on_lost_peer(addresses: Vec<String>, report: impl Fn(String) + Send + Syn
         }
     }));
 }
+// ANCHOR_END: lost_peer
 
 fn panic_message(info: &PanicHookInfo) -> String {
     let payload = info.payload();
