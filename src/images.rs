@@ -353,42 +353,16 @@ fn decode_reduced(bytes: &[u8], fit: u32, sigma: f32) -> Result<Option<Decoded>,
 /// Shrinks to exactly `width` x `height` with fast_image_resize's SIMD
 /// convolution (a bilinear filter widened to the scale, so no aliasing).
 pub fn resize(photo: &RgbImage, width: u32, height: u32) -> Result<RgbImage, String> {
-    use fast_image_resize::images::{TypedImage, TypedImageRef};
-    use fast_image_resize::pixels::U8x3;
-    use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
     if photo.dimensions() == (width, height) {
         return Ok(photo.clone());
     }
-    let failed = |e: &dyn std::fmt::Display| format!("cannot resize: {e}");
-    let source = TypedImageRef::<U8x3>::from_buffer(photo.width(), photo.height(), photo.as_raw())
-        .map_err(|e| failed(&e))?;
-    let mut pixels = vec![0; width as usize * height as usize * 3];
-    let mut target =
-        TypedImage::<U8x3>::from_buffer(width, height, &mut pixels).map_err(|e| failed(&e))?;
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
-    // The typed call compiles the resizer for RGB only; the untyped `resize`
-    // would compile it here for all thirteen pixel types, minutes of build.
-    Resizer::new()
-        .resize_typed(&source, &mut target, &options)
-        .map_err(|e| failed(&e))?;
+    let pixels = photo_kernels::resize_rgb(photo.as_raw(), photo.dimensions(), (width, height))?;
     RgbImage::from_raw(width, height, pixels).ok_or_else(|| "cannot resize".into())
 }
 
 /// Encodes with jpeg-encoder (AVX2 where the CPU has it).
 pub fn encode_fast(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
-    let side = |n: u32| {
-        u16::try_from(n).map_err(|_| format!("cannot encode: {n} pixels is too wide for JPEG"))
-    };
-    let mut jpeg = Vec::new();
-    jpeg_encoder::Encoder::new(&mut jpeg, quality)
-        .encode(
-            image.as_raw(),
-            side(image.width())?,
-            side(image.height())?,
-            jpeg_encoder::ColorType::Rgb,
-        )
-        .map_err(|e| format!("cannot encode: {e}"))?;
-    Ok(jpeg)
+    photo_kernels::encode_rgb(image.as_raw(), image.dimensions(), quality)
 }
 
 /// A JPEG must end with its end-of-image marker (0xFF 0xD9, maybe followed by

@@ -1,9 +1,7 @@
 //! "Thread pools and futures": pool_submit, as_completed, pool_map.
 //! Assertions are about order, outcomes and overlap, never about speed.
 
-mod common;
-
-use common::{assert_rejected, run_example, stdout_of, summaries, summary};
+use crate::common::{assert_rejected, run_example, stdout_of, summaries, summary};
 use serde_json::json;
 use std::time::Duration;
 

@@ -2,15 +2,13 @@
 //! server's faults, and the download_images example's modes, names, errors and
 //! Ctrl-C. Every wait is bounded; nothing asserts speed.
 
-mod common;
-
 use std::fs;
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{assert_rejected, example_binary, names, run_example, scratch, summaries};
+use crate::common::{assert_rejected, example_binary, names, run_example, scratch, summaries};
 use concurrency_book::download::{self, Failure, Policy};
 use concurrency_book::imageserver::{Fault, ImageServer, ServerConfig};
 

@@ -5,9 +5,7 @@
 
 #![cfg(unix)]
 
-mod common;
-
-use common::{assert_rejected, run_example, stdout_of, summaries, summary};
+use crate::common::{assert_rejected, run_example, stdout_of, summaries, summary};
 use serde_json::{Value, json};
 use std::time::Duration;
 

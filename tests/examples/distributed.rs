@@ -1,8 +1,6 @@
 //! "Beyond one machine": the photo job on timely dataflow, as one worker, as
 //! threads, as processes on 127.0.0.1, and as a cluster started by hand.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,7 +8,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{assert_rejected, example_binary, run_example, scratch, summary, svg_chart};
+use crate::common::{assert_rejected, example_binary, run_example, scratch, summary, svg_chart};
 use concurrency_book::cluster;
 
 const EXAMPLE: &str = "distributed_images";

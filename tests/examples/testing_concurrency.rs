@@ -3,9 +3,7 @@
 //! Whether a stress run finds a bug is chance, so it is never asserted here;
 //! what the example reports, and how it counts, is.
 
-mod common;
-
-use common::{assert_rejected, run_example, summaries};
+use crate::common::{assert_rejected, run_example, summaries};
 use std::time::Duration;
 
 #[test]

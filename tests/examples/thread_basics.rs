@@ -2,9 +2,7 @@
 //! Assertions are about structure (what overlapped, what finished, in which
 //! order), never about how fast this machine is.
 
-mod common;
-
-use common::{assert_rejected, stdout_of, summaries, summary};
+use crate::common::{assert_rejected, stdout_of, summaries, summary};
 use serde_json::json;
 
 #[test]

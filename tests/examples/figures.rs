@@ -1,13 +1,11 @@
 //! `--svg` and `--trace`: every mode's timeline as an SVG chart (one bar per
 //! task) and the whole run as a Chrome trace (one complete event per task).
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{run_example, scratch, summaries, svg_chart};
+use crate::common::{run_example, scratch, summaries, svg_chart};
 use serde_json::Value;
 
 /// The number of task bars in a timeline SVG: rectangles in the workers'

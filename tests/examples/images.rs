@@ -2,13 +2,11 @@
 //! Every faithful mode writes identical files; outputs keep the aspect ratio;
 //! bad inputs are reported by name while the other photos are processed.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{assert_rejected, run_example, scratch, summaries, svg_chart};
+use crate::common::{assert_rejected, run_example, scratch, summaries, svg_chart};
 use concurrency_book::blur::psnr;
 use concurrency_book::testimages;
 

@@ -2,9 +2,7 @@
 //! worker_count, common_mistakes. Speed is never asserted here (the benches
 //! measure it); correctness, structure and clean-up are.
 
-mod common;
-
-use common::{assert_rejected, run_example, stdout_of, summaries, summary};
+use crate::common::{assert_rejected, run_example, stdout_of, summaries, summary};
 use serde_json::json;
 use std::time::Duration;
 

@@ -1,0 +1,75 @@
+//! The two SIMD steps of the book's fast photo pipeline (see "Doing less
+//! work" in `src/processing-images.md`), on plain RGB buffers: resizing with
+//! fast_image_resize and encoding with jpeg-encoder.
+
+use fast_image_resize::images::{TypedImage, TypedImageRef};
+use fast_image_resize::pixels::U8x3;
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+
+/// Resizes `width` x `height` RGB pixels to exactly `to_width` x `to_height`
+/// with a bilinear filter widened to the scale (so no aliasing when shrinking).
+pub fn resize_rgb(
+    pixels: &[u8],
+    (width, height): (u32, u32),
+    (to_width, to_height): (u32, u32),
+) -> Result<Vec<u8>, String> {
+    let failed = |e: &dyn std::fmt::Display| format!("cannot resize: {e}");
+    let source =
+        TypedImageRef::<U8x3>::from_buffer(width, height, pixels).map_err(|e| failed(&e))?;
+    let mut resized = vec![0; to_width as usize * to_height as usize * 3];
+    let mut target = TypedImage::<U8x3>::from_buffer(to_width, to_height, &mut resized)
+        .map_err(|e| failed(&e))?;
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    // The typed call compiles the resizer for RGB only; the untyped `resize`
+    // would compile it for all thirteen pixel types.
+    Resizer::new()
+        .resize_typed(&source, &mut target, &options)
+        .map_err(|e| failed(&e))?;
+    Ok(resized)
+}
+
+/// Encodes `width` x `height` RGB pixels as a JPEG (AVX2 where the CPU has it).
+pub fn encode_rgb(
+    pixels: &[u8],
+    (width, height): (u32, u32),
+    quality: u8,
+) -> Result<Vec<u8>, String> {
+    let side = |n: u32| {
+        u16::try_from(n).map_err(|_| format!("cannot encode: {n} pixels is too wide for JPEG"))
+    };
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, quality)
+        .encode(
+            pixels,
+            side(width)?,
+            side(height)?,
+            jpeg_encoder::ColorType::Rgb,
+        )
+        .map_err(|e| format!("cannot encode: {e}"))?;
+    Ok(jpeg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resizes_to_the_exact_size_and_keeps_a_flat_colour() {
+        let pixels = [10, 200, 30].repeat(40 * 20);
+        let resized = resize_rgb(&pixels, (40, 20), (10, 5)).unwrap();
+        assert_eq!(resized.len(), 10 * 5 * 3);
+        assert!(resized.chunks(3).all(|p| p == [10, 200, 30]), "{resized:?}");
+        assert!(
+            resize_rgb(&pixels, (40, 21), (10, 5)).is_err(),
+            "too few pixels"
+        );
+    }
+
+    #[test]
+    fn encodes_a_jpeg_and_rejects_sides_over_65535() {
+        let jpeg = encode_rgb(&[128; 16 * 8 * 3], (16, 8), 85).unwrap();
+        assert!(jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.ends_with(&[0xFF, 0xD9]));
+        let error = encode_rgb(&[], (70_000, 1), 85).unwrap_err();
+        assert!(error.contains("70000"), "{error}");
+    }
+}
