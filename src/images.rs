@@ -428,6 +428,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn resize_hits_the_exact_size_and_keeps_a_flat_colour() {
+        let flat = RgbImage::from_pixel(40, 20, image::Rgb([10, 200, 30]));
+        let resized = resize(&flat, 10, 5).unwrap();
+        assert_eq!(resized.dimensions(), (10, 5));
+        assert!(resized.pixels().all(|p| p.0 == [10, 200, 30]));
+        let short = photo_kernels::resize_rgb(flat.as_raw(), (40, 21), (10, 5));
+        assert!(short.is_err(), "fewer pixels than 40x21");
+    }
+
+    #[test]
+    fn encode_fast_writes_a_whole_jpeg_and_rejects_sides_over_65535() {
+        let jpeg = encode_fast(&RgbImage::new(16, 8), 85).unwrap();
+        assert!(jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.ends_with(&[0xFF, 0xD9]));
+        let error = photo_kernels::encode_rgb(&[], (70_000, 1), 85).unwrap_err();
+        assert!(error.contains("70000"), "{error}");
+    }
+
+    #[test]
     fn fitting_keeps_the_aspect_ratio_and_never_enlarges() {
         assert_eq!(fit_within(3000, 2000, 1200), (1200, 800));
         assert_eq!(fit_within(2000, 3000, 1200), (800, 1200));

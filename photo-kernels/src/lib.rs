@@ -48,28 +48,3 @@ pub fn encode_rgb(
         .map_err(|e| format!("cannot encode: {e}"))?;
     Ok(jpeg)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resizes_to_the_exact_size_and_keeps_a_flat_colour() {
-        let pixels = [10, 200, 30].repeat(40 * 20);
-        let resized = resize_rgb(&pixels, (40, 20), (10, 5)).unwrap();
-        assert_eq!(resized.len(), 10 * 5 * 3);
-        assert!(resized.chunks(3).all(|p| p == [10, 200, 30]), "{resized:?}");
-        assert!(
-            resize_rgb(&pixels, (40, 21), (10, 5)).is_err(),
-            "too few pixels"
-        );
-    }
-
-    #[test]
-    fn encodes_a_jpeg_and_rejects_sides_over_65535() {
-        let jpeg = encode_rgb(&[128; 16 * 8 * 3], (16, 8), 85).unwrap();
-        assert!(jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.ends_with(&[0xFF, 0xD9]));
-        let error = encode_rgb(&[], (70_000, 1), 85).unwrap_err();
-        assert!(error.contains("70000"), "{error}");
-    }
-}
