@@ -434,6 +434,17 @@ pub fn launch(
 ) -> Result<Run, String> {
     let scratch = std::env::temp_dir().join(format!("timely-cluster-{}", std::process::id()));
     fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let run = launch_in(&scratch, processes, deadline, args);
+    let _ = fs::remove_dir_all(&scratch); // on every path
+    run
+}
+
+fn launch_in(
+    scratch: &Path,
+    processes: usize,
+    deadline: Duration,
+    args: impl Fn(usize, &Path) -> Vec<String>,
+) -> Result<Run, String> {
     let hostfile = scratch.join("hosts.txt");
     let addresses = free_loopback_addresses(processes).map_err(|e| format!("free ports: {e}"))?;
     write_hostfile(&hostfile, &addresses).map_err(|e| format!("{}: {e}", hostfile.display()))?;
@@ -452,9 +463,8 @@ pub fn launch(
     }
     // The members have the same deadline; a little grace for their own message.
     members.wait(clock + deadline + Duration::from_secs(5))?;
-    let results = read_run(&hostfile.with_extension("json"));
-    let _ = fs::remove_dir_all(&scratch);
-    Ok(Run::new(results?.done, start_us, clock.elapsed()))
+    let results = read_run(&hostfile.with_extension("json"))?;
+    Ok(Run::new(results.done, start_us, clock.elapsed()))
 }
 
 /// The cluster's processes: killed if still running and reaped when dropped.

@@ -36,17 +36,19 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn every_mode_writes_the_same_files() {
+    let input = scratch("modes-input");
+    small_photos(&input, 4);
+    // One photo large enough for the fast mode's reduced-scale decoding.
+    let eighths = concurrency_book::images::dct_scale((1600, 1200), (1200, 900), 4.0);
+    assert_eq!(eighths, 2, "decoded at 2/8 scale, 400x300");
+    let big = testimages::encode_jpeg(&testimages::photo_like(1600, 1200, 7), 90).unwrap();
+    fs::write(input.join("large.jpg"), big).unwrap();
     for quality in ["fast", "exact"] {
-        every_mode_writes_the_same_files_in(quality);
+        every_mode_writes_the_same_files_in(&input, quality);
     }
 }
 
-fn every_mode_writes_the_same_files_in(quality: &str) {
-    let input = scratch(&format!("modes-input-{quality}"));
-    small_photos(&input, 4);
-    // One photo large enough for the fast mode's reduced-scale decoding.
-    let big = testimages::encode_jpeg(&testimages::photo_like(2600, 1800, 7), 90).unwrap();
-    fs::write(input.join("large.jpg"), big).unwrap();
+fn every_mode_writes_the_same_files_in(input: &Path, quality: &str) {
     let mut results = Vec::new();
     for mode in ["seq", "threads", "rayon", "processes", "rayon-inner"] {
         let out = scratch(&format!("modes-{mode}-{quality}"));

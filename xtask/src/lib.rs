@@ -7,7 +7,7 @@
 //! - [`report`]: `cargo xtask report`, Rust and Python measured side by side.
 //! - [`serve`]: a small loopback server that rebuilds on change and reloads the page.
 
-#[cfg(unix)]
+#[cfg(all(unix, feature = "browser"))]
 pub mod browser;
 pub mod build;
 pub mod checks;

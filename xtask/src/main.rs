@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
+#[cfg(feature = "browser")]
 use xtask::browser;
 use xtask::build::build_book;
 use xtask::checks::{check_links, check_sources};
@@ -108,12 +109,23 @@ fn run(cli: Cli) -> Result<()> {
             book,
             screenshots,
         } => {
-            let options = browser::Options {
-                chromium,
-                chromedriver,
-                screenshots: screenshots.unwrap_or_else(|| root.join("target/browser-test")),
-            };
-            return browser_test(&book.unwrap_or(root.clone()), &root, &options);
+            #[cfg(feature = "browser")]
+            {
+                let options = browser::Options {
+                    chromium,
+                    chromedriver,
+                    screenshots: screenshots.unwrap_or_else(|| root.join("target/browser-test")),
+                };
+                return browser_test(&book.unwrap_or(root.clone()), &root, &options);
+            }
+            #[cfg(not(feature = "browser"))]
+            {
+                let _ = (chromium, chromedriver, book, screenshots);
+                bail!(
+                    "this xtask was built without its `browser` feature: run \
+                     `cargo xtask browser-test` (the alias in .cargo/config.toml turns it on)"
+                );
+            }
         }
     };
     let out = out.unwrap_or_else(|| root.join("target/book"));
@@ -206,6 +218,7 @@ fn report(
 }
 
 /// `cargo xtask browser-test`: the book at `book` built into target/, then opened page by page.
+#[cfg(feature = "browser")]
 fn browser_test(
     book: &std::path::Path,
     root: &std::path::Path,
