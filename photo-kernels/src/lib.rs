@@ -1,6 +1,14 @@
-//! The two SIMD steps of the book's fast photo pipeline (see "Doing less
-//! work" in `src/processing-images.md`), on plain RGB buffers: resizing with
-//! fast_image_resize and encoding with jpeg-encoder.
+//! The photo pipeline's compute kernels, on plain RGB buffers: the book's box
+//! blur ([`blur`]), and the fast pipeline's two SIMD steps (see "Doing less
+//! work" in `src/processing-images.md`), resizing with fast_image_resize and
+//! encoding with jpeg-encoder.
+//!
+//! A crate of its own so that they are always optimized and compiled once:
+//! the book's package is built at opt-level 1 by `cargo test`, where the blur
+//! ran 25 times slower, and generic SIMD kernels are compiled in whichever
+//! crate calls them.
+
+pub mod blur;
 
 use fast_image_resize::images::{TypedImage, TypedImageRef};
 use fast_image_resize::pixels::U8x3;

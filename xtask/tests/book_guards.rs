@@ -20,7 +20,7 @@ fn book_copy() -> tempfile::TempDir {
     for file in ["book.toml", "Cargo.toml"] {
         fs::copy(root.join(file), copy.path().join(file)).unwrap();
     }
-    for dir in ["src", "examples", "tests", "measured"] {
+    for dir in ["src", "examples", "tests", "measured", "photo-kernels"] {
         copy_dir(&root.join(dir), &copy.path().join(dir));
     }
     copy
