@@ -443,6 +443,8 @@ mod tests {
         assert!(jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.ends_with(&[0xFF, 0xD9]));
         let error = photo_kernels::encode_rgb(&[], (70_000, 1), 85).unwrap_err();
         assert!(error.contains("70000"), "{error}");
+        let error = photo_kernels::encode_rgb(&[0; 10], (4, 4), 85).unwrap_err();
+        assert!(error.contains("fewer than 4x4"), "{error}");
     }
 
     #[test]
