@@ -519,7 +519,6 @@ mod tests {
         assert_eq!(addresses.len(), 3);
         assert!(addresses.iter().all(|a| a.starts_with("127.0.0.1:")));
         let mut unique = addresses.clone();
-        unique.dedup();
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), 3);
