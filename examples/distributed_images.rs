@@ -88,10 +88,10 @@ enum Mode {
     Processes,
 }
 
-/// Everything a worker needs to know, the same in every process.
-#[derive(Clone)]
+/// Everything a worker needs to know (the photo list only on process 0).
 struct Job {
-    photos: cluster::PhotoSource,
+    /// The photos, listed before timely starts; only worker 0 reads them.
+    photos: Vec<PathBuf>,
     out: PathBuf,
     settings: Settings,
     pause: Duration,
@@ -101,32 +101,32 @@ struct Job {
 
 // ANCHOR: dataflow
 /// One worker's part: the same code runs on every worker, in every process.
-fn worker_main(worker: &mut timely::worker::Worker, job: &Job) -> Result<Vec<Done>, String> {
+fn worker_main(worker: &mut timely::worker::Worker, job: &Job) -> Vec<Done> {
     let me = worker.index();
     let label = format!("p{}/w{me}", me / job.threads_per_process);
     let gathered = Rc::new(RefCell::new(Vec::new()));
     let mut photos = InputHandle::new();
     let probe = ProbeHandle::new();
     worker.dataflow::<u64, _, _>(|scope| {
-        let (gathered, job) = (Rc::clone(&gathered), job.clone());
+        let gathered = Rc::clone(&gathered);
+        let (out, settings, pause) = (job.out.clone(), job.settings, job.pause);
         scope
             .input_from(&mut photos)
             .container::<Vec<Photo>>()
             .exchange(|photo| photo.task as u64) // photo i goes to worker i % workers
-            .map(move |photo| cluster::process(photo, &label, &job.out, &job.settings, job.pause))
+            .map(move |photo| cluster::process(photo, &label, &out, &settings, pause))
             .exchange(|_| 0) // every result goes back to worker 0
             .inspect(move |done| gathered.borrow_mut().push(done.clone()))
             .probe_with(&probe);
     });
-    let listed = if me == 0 {
-        job.photos.photos(job.send_photos)
-    } else {
-        Ok(Vec::new())
-    };
-    let sent = listed.map(|list| list.into_iter().for_each(|photo| photos.send(photo)));
+    if me == 0 {
+        for photo in cluster::photos(&job.photos, job.send_photos) {
+            photos.send(photo);
+        }
+    }
     drop(photos); // no more input: the dataflow can finish
     while worker.step_or_park(None) {} // until every worker's dataflow is done
-    sent.map(|()| gathered.take())
+    gathered.take()
 }
 // ANCHOR_END: dataflow
 
@@ -157,7 +157,7 @@ fn run_here(config: timely::Config, job: Job, bounds: cluster::Bounds) -> Result
         })?;
         let mut done = Vec::new();
         for result in guards.join() {
-            done.extend(result.map_err(|e| format!("a worker failed: {e}"))??);
+            done.extend(result.map_err(|e| format!("a worker failed: {e}"))?);
         }
         Ok(done)
     })
@@ -181,9 +181,9 @@ fn main() {
         member(&args, process, source, settings);
         return;
     }
-    // Worker 0 lists the photos; list them here first for a clear error and
-    // so that generated photos exist before any worker starts.
-    let tasks = source.paths().unwrap_or_else(|e| fail(&e)).len();
+    // Listed (and generated) before any worker starts, for a clear error.
+    let paths = source.paths().unwrap_or_else(|e| fail(&e));
+    let tasks = paths.len();
     let workers = args.workers.unwrap_or(2);
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {
@@ -199,7 +199,7 @@ fn main() {
             plural(processes, "process")
         );
         let job = Job {
-            photos: source.clone(),
+            photos: paths.clone(),
             out: args.out.clone(),
             settings,
             pause: args.seconds,
@@ -254,7 +254,7 @@ fn member_args(args: &Args, process: usize, processes: usize, hostfile: &Path) -
 }
 
 /// One member of a cluster: connect to the others, run, and (process 0) report.
-fn member(args: &Args, process: usize, photos: cluster::PhotoSource, settings: Settings) {
+fn member(args: &Args, process: usize, source: cluster::PhotoSource, settings: Settings) {
     let hostfile = args.hostfile.as_deref().expect("clap requires --hostfile");
     let mut addresses = cluster::read_hostfile(hostfile).unwrap_or_else(|e| fail(&e));
     let processes = args.processes.unwrap_or(addresses.len());
@@ -272,9 +272,11 @@ fn member(args: &Args, process: usize, photos: cluster::PhotoSource, settings: S
             processes - 1
         ));
     }
-    if process == 0 {
-        photos.paths().unwrap_or_else(|e| fail(&e)); // a clear error before connecting
-    }
+    // Only process 0 lists the photos, before connecting, for a clear error.
+    let photos = match process {
+        0 => source.paths().unwrap_or_else(|e| fail(&e)),
+        _ => Vec::new(),
+    };
     let threads = args.workers.unwrap_or(1);
     let job = Job {
         photos,

@@ -131,27 +131,26 @@ impl PhotoSource {
         }
         Ok(paths)
     }
+}
 
-    /// What worker 0 sends out: each photo's path, and with `send` its bytes
-    /// too, for workers on hosts that do not share this disk.
-    pub fn photos(&self, send: bool) -> Result<Vec<Photo>, String> {
-        let paths = self.paths()?;
-        let photo = |(task, path): (usize, PathBuf)| {
-            let contents = match send {
-                false => Contents::OnDisk,
-                true => match fs::read(&path) {
-                    Ok(bytes) => Contents::Sent(bytes),
-                    Err(error) => Contents::Unreadable(format!("cannot open: {error}")),
-                },
-            };
-            Photo {
-                task,
-                path,
-                contents,
-            }
+/// What worker 0 sends out: each photo's path, and with `send` its bytes too,
+/// for workers on hosts that do not share this disk.
+pub fn photos(paths: &[PathBuf], send: bool) -> Vec<Photo> {
+    let photo = |(task, path): (usize, &PathBuf)| {
+        let contents = match send {
+            false => Contents::OnDisk,
+            true => match fs::read(path) {
+                Ok(bytes) => Contents::Sent(bytes),
+                Err(error) => Contents::Unreadable(format!("cannot open: {error}")),
+            },
         };
-        Ok(paths.into_iter().enumerate().map(photo).collect())
-    }
+        Photo {
+            task,
+            path: path.clone(),
+            contents,
+        }
+    };
+    paths.iter().enumerate().map(photo).collect()
 }
 
 /// One photo as it travels from worker 0 to the worker that processes it.

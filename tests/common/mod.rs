@@ -126,6 +126,20 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Every file in a folder with its bytes, sorted by name.
+pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("the folder exists")
+        .flatten()
+        .map(|e| {
+            let bytes = std::fs::read(e.path()).expect("a readable file");
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 /// The names in a folder, sorted.
 pub fn names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

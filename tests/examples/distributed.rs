@@ -8,25 +8,13 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{assert_rejected, example_binary, run_example, scratch, summary, svg_chart};
+use crate::common::{
+    assert_rejected, example_binary, files, run_example, scratch, summary, svg_chart,
+};
 use concurrency_book::cluster;
 
 const EXAMPLE: &str = "distributed_images";
 const PHOTOS: &[&str] = &["--tasks", "5", "--size", "640x480"];
-
-/// Every file in `dir`, with its bytes, sorted by name.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = (std::fs::read_dir(dir).unwrap().flatten())
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
 
 fn run_mode(mode: &str, out: &Path, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["--mode", mode, "--out", out.to_str().unwrap()];

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::common::{assert_rejected, run_example, scratch, summaries, svg_chart};
+use crate::common::{assert_rejected, files, run_example, scratch, summaries, svg_chart};
 use concurrency_book::blur::psnr;
 use concurrency_book::testimages;
 
@@ -17,21 +17,6 @@ fn small_photos(dir: &Path, count: usize) {
         let jpeg = testimages::encode_jpeg(&testimages::photo_like(w, h, i as u64), 90).unwrap();
         fs::write(dir.join(format!("photo-{i}.jpg")), jpeg).unwrap();
     }
-}
-
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]
