@@ -81,18 +81,21 @@ pub fn peer_of_thread(name: &str) -> Option<usize> {
 
 // ANCHOR: lost_peer
 /// Calls `report` with "process N (ADDRESS): WHY" when timely loses its
-/// connection to process N, instead of printing the panic. The worker threads'
-/// follow-on panics ("MergeQueue poisoned") are silenced too; any other panic
-/// is printed as usual.
+/// connection to process N, instead of printing the panic. Every panic after
+/// that is a consequence (workers find their queues poisoned, joining the
+/// communication threads fails) and is silenced too; any other panic is
+/// printed as usual.
 pub fn on_lost_peer(addresses: Vec<String>, report: impl Fn(String) + Send + Sync + 'static) {
     let default_hook = panic::take_hook();
+    let lost = AtomicBool::new(false);
     panic::set_hook(Box::new(move |info: &PanicHookInfo| {
         let message = panic_message(info);
         let current = thread::current();
         if let Some(peer) = current.name().and_then(peer_of_thread) {
+            lost.store(true, Ordering::SeqCst);
             let address = addresses.get(peer).map_or("?", String::as_str);
             report(format!("process {peer} ({address}): {message}"));
-        } else if !message.contains("MergeQueue poisoned") {
+        } else if !lost.load(Ordering::SeqCst) {
             default_hook(info);
         }
     }));
