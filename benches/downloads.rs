@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use concurrency_book::download::{self, Policy};
-use concurrency_book::images;
-use concurrency_book::imageserver::{ImageServer, ServerConfig};
+use concurrency_book::harness::imageserver::{ImageServer, ServerConfig};
+use concurrency_book::harness::memory;
+use concurrency_book::lessons::download::{self, Policy};
 use criterion::{BenchmarkId, Criterion, criterion_group};
 
 static NEVER: AtomicBool = AtomicBool::new(false);
@@ -148,7 +148,7 @@ fn many(c: &mut Criterion) {
     // connections stay open too; this machine allows 20,000 open files.
     for (mode, count) in [("async", 10_000), ("threads", 10_000)] {
         let (urls, targets) = tiny_jobs(&server, count, &format!("many-{mode}-{count}"));
-        images::reset_peak_memory();
+        memory::reset_peak();
         let started = Instant::now();
         match mode {
             "async" => {
@@ -160,7 +160,7 @@ fn many(c: &mut Criterion) {
                 pool(&urls, &targets, IN_FLIGHT, &fresh, &policy);
             }
         }
-        let peak = images::peak_memory_mib().map_or("unknown".into(), |p| format!("{p} MiB"));
+        let peak = memory::peak_mib().map_or("unknown".into(), |p| format!("{p} MiB"));
         eprintln!(
             "many/{mode}/{count}: {:.2} s, peak memory {peak}",
             started.elapsed().as_secs_f64()

@@ -21,9 +21,9 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use concurrency_book::images::{self, Blur, Quality, Settings};
-use concurrency_book::procpool::{self, Options, ProcessPool};
-use concurrency_book::testimages;
+use concurrency_book::harness::{files, testimages};
+use concurrency_book::lessons::images::{self, Blur, Quality, Settings};
+use concurrency_book::lessons::procpool::{self, Options, ProcessPool};
 use criterion::{Criterion, criterion_group};
 use rayon::prelude::*;
 
@@ -99,7 +99,7 @@ fn stages(c: &mut Criterion) {
         b.iter(|| image::imageops::thumbnail(black_box(&blurred), width, height))
     });
     group.bench_function("exact/encode", |b| {
-        b.iter(|| testimages::encode_jpeg(black_box(&small), 85).unwrap())
+        b.iter(|| images::encode_jpeg(black_box(&small), 85).unwrap())
     });
 
     // At sigma 15 the fast pipeline decodes at 1/8 (375x250), blurs that,
@@ -126,7 +126,7 @@ fn stages(c: &mut Criterion) {
     let jpeg = images::encode_fast(&fast_blurred, 85).unwrap();
     let target = out_dir("stages").join("photo.jpg");
     group.bench_function("write", |b| {
-        b.iter(|| testimages::write_atomically(&target, black_box(&jpeg)).unwrap())
+        b.iter(|| files::write_atomically(&target, black_box(&jpeg)).unwrap())
     });
     group.finish();
 }
@@ -165,7 +165,7 @@ fn candidates(c: &mut Criterion) {
     let photo = images::decode_full(&bytes).unwrap();
     let small = image::imageops::thumbnail(&photo, 1200, 800);
     group.bench_function("encode/image", |b| {
-        b.iter(|| testimages::encode_jpeg(black_box(&small), 85).unwrap())
+        b.iter(|| images::encode_jpeg(black_box(&small), 85).unwrap())
     });
     group.bench_function("encode/jpeg_encoder", |b| {
         b.iter(|| images::encode_fast(black_box(&small), 85).unwrap())

@@ -25,8 +25,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use concurrency_book::pool::Pool;
-use concurrency_book::worker::{self, Worker};
+use concurrency_book::lessons::pool::Pool;
+use concurrency_book::lessons::worker::{self, Worker};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use crossbeam::channel;
 use rayon::prelude::*;

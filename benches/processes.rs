@@ -28,8 +28,8 @@ mod unix {
     use std::thread;
     use std::time::{Duration, Instant};
 
-    use concurrency_book::procpool::{self, Options, ProcessPool};
-    use concurrency_book::{ipc, worker};
+    use concurrency_book::lessons::procpool::{self, Options, ProcessPool};
+    use concurrency_book::lessons::{ipc, worker};
     use criterion::{Criterion, Throughput};
     use nix::spawn::{PosixSpawnAttr, PosixSpawnFileActions, posix_spawn};
     use nix::sys::wait::waitpid;

@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary, TaskArgs};
-use concurrency_book::timeline::{self, Ideal};
+use concurrency_book::harness::cli::{self, Summary, TaskArgs};
+use concurrency_book::harness::timeline::{self, Ideal};
 use crossbeam::channel;
 
 /// Run tasks of decreasing length and handle their results as they complete.

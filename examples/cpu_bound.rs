@@ -10,9 +10,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary};
-use concurrency_book::timeline::{self, Ideal, Timeline};
-use concurrency_book::worker::{self, Worker};
+use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::harness::timeline::{self, Ideal, Timeline};
+use concurrency_book::lessons::worker::{self, Worker};
 use rayon::prelude::*;
 
 /// Run the same CPU-heavy function several times, sequentially and in parallel.

@@ -8,15 +8,15 @@
 //! `cargo run --release --example distributed_images`
 
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
-use std::process;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary};
-use concurrency_book::cluster::{self, Done, Photo, Run};
-use concurrency_book::images::{Quality, Settings};
+use concurrency_book::harness::cli;
+use concurrency_book::harness::cluster::{self, Done, MemberArgs, Membership, Photo, Run, plural};
+use concurrency_book::harness::photos::PhotoArgs;
+use concurrency_book::lessons::images::{Quality, Settings};
 use timely::dataflow::operators::vec::Map;
 use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
 use timely::dataflow::{InputHandle, ProbeHandle};
@@ -25,28 +25,18 @@ use timely::{CommunicationConfig, WorkerConfig};
 /// Blur and shrink photos on timely dataflow workers: threads, processes or hosts.
 #[derive(Parser)]
 struct Args {
-    /// Process the photos in this folder (default: generated test photos)
-    #[arg(long)]
-    input: Option<PathBuf>,
+    #[command(flatten)]
+    photos: PhotoArgs,
+    /// fast: decode at a reduced scale; exact: the notes' full-size pipeline
+    #[arg(long, value_enum, default_value = "fast")]
+    quality: Quality,
     /// Write the results here (on every host: each writes its own share)
     #[arg(long, default_value = "target/distributed-images")]
     out: PathBuf,
-    /// How many test photos to generate (without --input)
-    #[arg(long, value_parser = cli::parse_count, default_value = "15", allow_hyphen_values = true)]
-    tasks: usize,
-    /// Size of the generated photos, WIDTHxHEIGHT
-    #[arg(long, value_parser = cli::parse_size, default_value = "3000x2000")]
-    size: (u32, u32),
     /// Workers: threads in the threads mode, processes in the processes mode,
     /// threads in this process with --process [default: 2, or 1 with --process]
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
-    /// Gaussian blur sigma, in pixels of the photo
-    #[arg(long, value_parser = cli::parse_sigma, default_value = "15", allow_hyphen_values = true)]
-    sigma: f32,
-    /// fast: decode at a reduced scale; exact: the notes' full-size pipeline
-    #[arg(long, value_enum, default_value = "fast")]
-    quality: Quality,
     /// Extra seconds of work per photo (a pause), to watch a slow job
     #[arg(long, value_parser = cli::parse_seconds, default_value = "0", allow_hyphen_values = true)]
     seconds: Duration,
@@ -59,23 +49,13 @@ struct Args {
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum, conflicts_with = "process")]
     mode: Option<Mode>,
-    /// Be process IDX of a cluster (0 gathers and reports); needs --hostfile
-    #[arg(long, value_name = "IDX", requires = "hostfile")]
-    process: Option<usize>,
-    /// How many processes the cluster has [default: the hostfile's lines]
-    #[arg(long, value_parser = cli::parse_count, requires = "process", allow_hyphen_values = true)]
-    processes: Option<usize>,
-    /// The cluster's addresses, one host:port per line, in process order
-    #[arg(long, value_name = "FILE", requires = "process")]
-    hostfile: Option<PathBuf>,
+    #[command(flatten)]
+    member: MemberArgs,
     /// Print one JSON summary line per mode, after everything else
     #[arg(long)]
     json: bool,
     #[command(flatten)]
     files: cli::TimelineFiles,
-    /// Internal: process 0 of the processes mode writes its results here
-    #[arg(long, hide = true)]
-    results_to: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -165,25 +145,13 @@ fn run_here(config: timely::Config, job: Job, bounds: cluster::Bounds) -> Result
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
-    let settings = Settings {
-        sigma: args.sigma,
-        quality: args.quality,
-        ..Settings::default()
-    };
-    let source = match &args.input {
-        Some(dir) => cluster::PhotoSource::Folder(dir.clone()),
-        None => cluster::PhotoSource::Generated(args.tasks, args.size),
-    };
-    if let Err(error) = std::fs::create_dir_all(&args.out) {
-        fail(&format!("--out {}: {error}", args.out.display()));
-    }
-    if let Some(process) = args.process {
-        member(&args, process, source, settings);
-        return;
+    std::fs::create_dir_all(&args.out)
+        .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
+    if let Some(membership) = args.member.membership().unwrap_or_else(|e| cli::fail(e)) {
+        return member(&args, membership);
     }
     // Listed (and generated) before any worker starts, for a clear error.
-    let paths = source.paths().unwrap_or_else(|e| fail(&e));
-    let tasks = paths.len();
+    let paths = args.photos.paths().unwrap_or_else(|e| cli::fail(e));
     let workers = args.workers.unwrap_or(2);
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {
@@ -193,172 +161,74 @@ fn main() {
             Mode::Threads => (workers, 1),
             Mode::Processes => (workers, workers),
         };
-        println!(
-            "== {name}: {tasks} photos, {} in {} ==",
-            plural(workers, "worker"),
-            plural(processes, "process")
-        );
-        let job = Job {
-            photos: paths.clone(),
-            out: args.out.clone(),
-            settings,
-            pause: args.seconds,
-            send_photos: args.send_photos,
-            threads_per_process: workers / processes,
-        };
+        let (w, p) = (plural(workers, "worker"), plural(processes, "process"));
+        println!("== {name}: {} photos, {w} in {p} ==", paths.len());
+        let job = job(&args, paths.clone(), workers / processes);
         let bounds = cluster::Bounds::local(args.deadline);
         let run = match mode {
             Mode::OneWorker => run_here(timely::Config::thread(), job, bounds),
             Mode::Threads => run_here(timely::Config::process(workers), job, bounds),
             Mode::Processes => cluster::launch(processes, args.deadline, |process, hostfile| {
-                member_args(&args, process, processes, hostfile)
+                let mut flags = MemberArgs::flags(process, processes, hostfile);
+                flags.extend(job_flags(&args));
+                flags
             }),
         };
-        let run = run.unwrap_or_else(|e| fail(&e));
-        summaries.push(report(&run, &name, workers, processes));
+        let run = run.unwrap_or_else(|e| cli::fail(e));
+        summaries.push(run.report(&name, workers, processes));
     }
     cli::finish(&summaries, args.json, &args.files);
-    if summaries.iter().any(|s| s.extra["failed"] != 0) {
-        process::exit(1);
+    cli::exit_if_any_failed(&summaries);
+}
+
+/// What every worker needs, from the flags.
+fn job(args: &Args, photos: Vec<PathBuf>, threads_per_process: usize) -> Job {
+    Job {
+        photos,
+        out: args.out.clone(),
+        settings: args.photos.settings(args.quality),
+        pause: args.seconds,
+        send_photos: args.send_photos,
+        threads_per_process,
     }
 }
 
-/// The flags that make process `process` of the processes mode a cluster member.
-fn member_args(args: &Args, process: usize, processes: usize, hostfile: &Path) -> Vec<String> {
-    let mut member = vec![
-        format!("--process={process}"),
-        format!("--processes={processes}"),
-        format!("--hostfile={}", hostfile.display()),
+/// The job's own flags, for the members of a launched cluster (one worker each).
+fn job_flags(args: &Args) -> Vec<String> {
+    let mut flags = args.photos.to_flags();
+    flags.extend([
         "--workers=1".into(),
-        format!("--out={}", args.out.display()),
-        format!("--tasks={}", args.tasks),
-        format!("--size={}x{}", args.size.0, args.size.1),
-        format!("--sigma={}", args.sigma),
         format!("--quality={}", cli::mode_name(&args.quality)),
+        format!("--out={}", args.out.display()),
         format!("--seconds={}", args.seconds.as_secs_f64()),
         format!("--deadline={}", args.deadline.as_secs_f64()),
-    ];
-    if let Some(input) = &args.input {
-        member.push(format!("--input={}", input.display()));
-    }
+    ]);
     if args.send_photos {
-        member.push("--send-photos".into());
+        flags.push("--send-photos".into());
     }
-    if process == 0 {
-        member.push(format!(
-            "--results-to={}",
-            hostfile.with_extension("json").display()
-        ));
-    }
-    member
+    flags
 }
 
 /// One member of a cluster: connect to the others, run, and (process 0) report.
-fn member(args: &Args, process: usize, source: cluster::PhotoSource, settings: Settings) {
-    let hostfile = args.hostfile.as_deref().expect("clap requires --hostfile");
-    let mut addresses = cluster::read_hostfile(hostfile).unwrap_or_else(|e| fail(&e));
-    let processes = args.processes.unwrap_or(addresses.len());
-    if addresses.len() < processes {
-        fail(&format!(
-            "--hostfile {} lists {} addresses, --processes is {processes}",
-            hostfile.display(),
-            addresses.len()
-        ));
-    }
-    addresses.truncate(processes);
-    if process >= processes {
-        fail(&format!(
-            "--process {process}: the cluster has processes 0 to {}",
-            processes - 1
-        ));
-    }
+fn member(args: &Args, Membership { process, addresses }: Membership) {
     // Only process 0 lists the photos, before connecting, for a clear error.
     let photos = match process {
-        0 => source.paths().unwrap_or_else(|e| fail(&e)),
+        0 => args.photos.paths().unwrap_or_else(|e| cli::fail(e)),
         _ => Vec::new(),
     };
     let threads = args.workers.unwrap_or(1);
-    let job = Job {
-        photos,
-        out: args.out.clone(),
-        settings,
-        pause: args.seconds,
-        send_photos: args.send_photos,
-        threads_per_process: threads,
-    };
+    let processes = addresses.len();
     let bounds = cluster::Bounds::cluster(args.deadline, addresses.clone(), process);
     let config = cluster_config(threads, process, addresses);
-    let run = run_here(config, job, bounds).unwrap_or_else(|e| fail(&e));
+    let run = run_here(config, job(args, photos, threads), bounds);
+    let run = run.unwrap_or_else(|e| cli::fail(e));
     if process != 0 {
         println!("process {process}: done, results gathered on process 0");
-        return;
+    } else if let Some(path) = &args.member.results_to {
+        cluster::write_run(path, &run).unwrap_or_else(|e| cli::fail(e));
+    } else {
+        let summary = [run.report("cluster", threads * processes, processes)];
+        cli::finish(&summary, args.json, &args.files);
+        cli::exit_if_any_failed(&summary);
     }
-    if let Some(path) = &args.results_to {
-        cluster::write_run(path, &run).unwrap_or_else(|e| fail(&e));
-        return;
-    }
-    let summary = report(&run, "cluster", threads * processes, processes);
-    let failed = summary.extra["failed"] != 0;
-    cli::finish(&[summary], args.json, &args.files);
-    if failed {
-        process::exit(1);
-    }
-}
-
-/// Prints worker 0's results and timeline; the run's summary line.
-fn report(run: &Run, mode: &str, workers: usize, processes: usize) -> Summary {
-    for done in &run.done {
-        match &done.error {
-            None => println!(
-                "{:>3} {:<14} {:<7} {:>7.0} ms {:>8} bytes  crc32 {:08x}",
-                done.task,
-                done.name,
-                done.worker,
-                done.seconds() * 1000.0,
-                done.bytes,
-                done.crc32
-            ),
-            Some(error) => eprintln!("error: {} on {}: {error}", done.name, done.worker),
-        }
-    }
-    let timeline = run.timeline();
-    println!("{}", timeline.chart(60));
-    let failed = run.done.iter().filter(|d| d.error.is_some()).count();
-    let elapsed = run.elapsed.as_secs_f64();
-    let per_second = (run.done.len() - failed) as f64 / elapsed;
-    let setup = run.setup().as_secs_f64();
-    println!(
-        "{} photos in {elapsed:.2} s ({setup:.2} s before the first photo started): \
-         {per_second:.1} per second, on {}\n",
-        run.done.len() - failed,
-        plural(timeline.workers().len(), "worker")
-    );
-    Summary::new(
-        "distributed_images",
-        mode,
-        run.done.len(),
-        workers,
-        run.elapsed,
-    )
-    .with_timeline(&timeline)
-    .with("processes", processes)
-    .with("photos_per_s", (per_second * 100.0).round() / 100.0)
-    .with("setup_s", (setup * 1000.0).round() / 1000.0)
-    .with("workers_used", timeline.workers().len())
-    .with("checksum", format!("{:08x}", run.checksum()))
-    .with("failed", failed)
-}
-
-/// "1 worker", "2 workers", "2 processes".
-fn plural(count: usize, noun: &str) -> String {
-    match (count, noun.ends_with('s')) {
-        (1, _) => format!("1 {noun}"),
-        (_, true) => format!("{count} {noun}es"),
-        (_, false) => format!("{count} {noun}s"),
-    }
-}
-
-fn fail(message: &str) -> ! {
-    eprintln!("error: {message}");
-    process::exit(1);
 }

@@ -14,10 +14,10 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary};
-use concurrency_book::download::{self, Outcome, Policy};
-use concurrency_book::imageserver::{Fault, ImageServer, ServerConfig};
-use concurrency_book::timeline::{self, Ideal};
+use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
+use concurrency_book::harness::timeline::{self, Ideal};
+use concurrency_book::lessons::download::{self, Outcome, Policy};
 use crossbeam::channel;
 use indicatif::{ProgressBar, ProgressStyle};
 

@@ -10,8 +10,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use concurrency_book::cli::{self, Summary};
-use concurrency_book::imageserver::{ImageServer, ServerConfig};
+use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::harness::imageserver::{ImageServer, ServerConfig};
 
 /// Serve the book's test photos on 127.0.0.1 until Ctrl-C or --stop-after.
 #[derive(Parser)]

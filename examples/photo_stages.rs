@@ -6,34 +6,24 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process;
 use std::time::Duration;
 
 use clap::Parser;
-use concurrency_book::blur::psnr;
-use concurrency_book::charts::{self, Bar};
-use concurrency_book::cli::{self, Summary};
-use concurrency_book::images::{self, Quality, Settings, Stages};
-use concurrency_book::testimages;
+use concurrency_book::harness::charts::{self, Bar};
+use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::harness::photos::PhotoArgs;
+use concurrency_book::lessons::blur::psnr;
+use concurrency_book::lessons::images::{self, Quality, Settings, Stages};
 
 /// Time each stage of the exact and the fast photo pipeline, and compare their outputs.
 #[derive(Parser)]
 struct Args {
-    /// Use the JPEGs in this folder (default: generated test photos)
-    #[arg(long)]
-    input: Option<PathBuf>,
+    /// The photos: --tasks is how many to use (the first ones, by name)
+    #[command(flatten)]
+    photos: PhotoArgs,
     /// Write the outputs here (the write stage is timed too)
     #[arg(long, default_value = "target/photo-stages")]
     out: PathBuf,
-    /// How many photos to use (the first ones, by name)
-    #[arg(long, value_parser = cli::parse_count, default_value = "5", allow_hyphen_values = true)]
-    tasks: usize,
-    /// Size of the generated photos, WIDTHxHEIGHT
-    #[arg(long, value_parser = cli::parse_size, default_value = "3000x2000")]
-    size: (u32, u32),
-    /// Gaussian blur sigma, in pixels of the photo
-    #[arg(long, value_parser = cli::parse_sigma, default_value = "15", allow_hyphen_values = true)]
-    sigma: f32,
     /// Run only this pipeline (default: exact, then fast)
     #[arg(long, value_enum)]
     mode: Option<Quality>,
@@ -67,46 +57,33 @@ fn run(input: &Path, out_dir: &Path, settings: &Settings) -> Result<Run, String>
     })
 }
 
-fn main() {
-    let args: Args = cli::parse_with_defaults(&[]);
-    let inputs = match &args.input {
-        Some(dir) => images::images_in(dir)
-            .unwrap_or_else(|e| fail(&format!("--input {}: {e}", dir.display()))),
-        None => {
-            let (width, height) = args.size;
-            testimages::ensure(args.tasks, width, height)
-                .unwrap_or_else(|e| fail(&format!("test photos: {e}")))
-        }
+/// One photo through both pipelines (the fast one is compared with the
+/// exact one even when only one is reported): their runs and the PSNR.
+fn both(input: &Path, args: &Args) -> (Run, Run, f64) {
+    let exact = run(input, &args.out, &args.photos.settings(Quality::Exact));
+    let fast = run(input, &args.out, &args.photos.settings(Quality::Fast));
+    let (exact, fast) = match (exact, fast) {
+        (Ok(exact), Ok(fast)) => (exact, fast),
+        (Err(error), _) | (_, Err(error)) => cli::fail(error),
     };
-    let inputs: Vec<PathBuf> = inputs.into_iter().take(args.tasks).collect();
-    if inputs.is_empty() {
-        fail("no images to process");
-    }
-    if cfg!(debug_assertions) {
-        println!("(a debug build: add --release for the real speed)");
-    }
-    // Both pipelines run on every photo: the fast one is compared with the
-    // exact one even when only one is reported.
+    let db = psnr(exact.pixels.as_raw(), fast.pixels.as_raw());
+    let name = input.file_name().unwrap_or_default().to_string_lossy();
+    println!(
+        "{name}: decoded at {}x{} (fast) instead of {}x{}; fast is {db:.1} dB from exact",
+        fast.decoded.0, fast.decoded.1, exact.decoded.0, exact.decoded.1
+    );
+    (exact, fast, db)
+}
+
+fn main() {
+    let args: Args = cli::parse_with_defaults(&[("tasks", "5")]);
+    let inputs = args.photos.paths().unwrap_or_else(|e| cli::fail(e));
+    let inputs: Vec<PathBuf> = inputs.into_iter().take(args.photos.tasks).collect();
+    cli::note_debug_build();
     let (mut exact_sum, mut fast_sum) = (Stages::default(), Stages::default());
     let mut decibels = Vec::new();
     for input in &inputs {
-        let settings = |quality| Settings {
-            sigma: args.sigma,
-            quality,
-            ..Settings::default()
-        };
-        let exact = run(input, &args.out, &settings(Quality::Exact));
-        let fast = run(input, &args.out, &settings(Quality::Fast));
-        let (exact, fast) = match (exact, fast) {
-            (Ok(exact), Ok(fast)) => (exact, fast),
-            (Err(error), _) | (_, Err(error)) => fail(&error),
-        };
-        let db = psnr(exact.pixels.as_raw(), fast.pixels.as_raw());
-        let name = input.file_name().unwrap_or_default().to_string_lossy();
-        println!(
-            "{name}: decoded at {}x{} (fast) instead of {}x{}; fast is {db:.1} dB from exact",
-            fast.decoded.0, fast.decoded.1, exact.decoded.0, exact.decoded.1
-        );
+        let (exact, fast, db) = both(input, &args);
         decibels.push(db);
         exact_sum.add(&exact.stages);
         fast_sum.add(&fast.stages);
@@ -114,69 +91,72 @@ fn main() {
     let count = inputs.len() as f64;
     let exact_total = exact_sum.total() / count;
     let mut summaries = Vec::new();
-    let mut bars: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut bars: Vec<Bar> = Vec::new();
     for (quality, sum) in [(Quality::Exact, &exact_sum), (Quality::Fast, &fast_sum)] {
         if args.mode.is_some_and(|chosen| chosen != quality) {
             continue;
         }
-        let name = cli::mode_name(&quality);
-        println!("\n== {name}: mean per photo, one photo at a time ==");
-        let per_photo: Vec<f64> = sum.seconds().iter().map(|s| s / count).collect();
-        let total = sum.total() / count;
-        let mut summary = Summary::new(
-            "photo_stages",
-            &name,
-            inputs.len(),
-            1,
-            Duration::from_secs_f64(sum.total()),
-        );
-        for (stage, seconds) in Stages::NAMES.iter().zip(&per_photo) {
-            let share = seconds / total;
-            let bar = "#".repeat((share * 40.0).round() as usize);
-            println!(
-                "{stage:<7} {:>8.1} ms {:>4.0}% {bar}",
-                seconds * 1000.0,
-                share * 100.0
-            );
-            summary = summary.with(&format!("{stage}_ms"), round(seconds * 1000.0));
-        }
-        println!("{:<7} {:>8.1} ms", "total", total * 1000.0);
-        summary = summary.with("total_ms", round(total * 1000.0));
-        if quality == Quality::Fast {
-            let min = decibels.iter().copied().fold(f64::INFINITY, f64::min);
-            let mean = decibels.iter().sum::<f64>() / count;
-            println!(
-                "{:.1}x less time than exact; PSNR against exact: min {min:.1} dB, mean {mean:.1} dB",
-                exact_total / total
-            );
-            summary = summary
-                .with("min_psnr_db", round(min))
-                .with("mean_psnr_db", round(mean))
-                .with("times_faster_than_exact", round(exact_total / total));
-        }
-        summaries.push(summary);
-        bars.push((name, per_photo.iter().map(|s| s * 1000.0).collect()));
+        let (summary, bar) = report(quality, sum, inputs.len());
+        summaries.push(match quality {
+            Quality::Exact => summary,
+            Quality::Fast => compare(summary, &decibels, exact_total, sum.total() / count),
+        });
+        bars.push(bar);
     }
     if let Some(path) = &args.svg {
-        let bars: Vec<Bar> = (bars.iter())
-            .map(|(label, values)| Bar {
-                label: label.as_str(),
-                values: values.clone(),
-            })
-            .collect();
         let title = format!("Where the time goes: mean of {} photos", inputs.len());
         let svg = charts::stacked_bars(&title, "milliseconds per photo", &Stages::NAMES, &bars)
-            .unwrap_or_else(|e| fail(&format!("--svg {}: {e}", path.display())));
-        cli::write_file(path, svg.as_bytes(), "--svg").unwrap_or_else(|e| fail(&e));
+            .unwrap_or_else(|e| cli::fail(format!("--svg {}: {e}", path.display())));
+        cli::write_file(path, svg.as_bytes(), "--svg").unwrap_or_else(|e| cli::fail(e));
     }
     cli::print_json(&summaries, args.json);
 }
 
-fn round(value: f64) -> f64 {
-    (value * 100.0).round() / 100.0
+/// Prints one pipeline's mean time per stage; its summary and its chart bar.
+fn report(quality: Quality, sum: &Stages, photos: usize) -> (Summary, Bar<'static>) {
+    let name = cli::mode_name(&quality);
+    println!("\n== {name}: mean per photo, one photo at a time ==");
+    let count = photos as f64;
+    let per_photo: Vec<f64> = sum.seconds().iter().map(|s| s / count).collect();
+    let total = sum.total() / count;
+    let elapsed = Duration::from_secs_f64(sum.total());
+    let mut summary = Summary::new("photo_stages", &name, photos, 1, elapsed);
+    for (stage, seconds) in Stages::NAMES.iter().zip(&per_photo) {
+        let share = seconds / total;
+        let bar = "#".repeat((share * 40.0).round() as usize);
+        println!(
+            "{stage:<7} {:>8.1} ms {:>4.0}% {bar}",
+            seconds * 1000.0,
+            share * 100.0
+        );
+        summary = summary.with(&format!("{stage}_ms"), round(seconds * 1000.0));
+    }
+    println!("{:<7} {:>8.1} ms", "total", total * 1000.0);
+    let bar = Bar {
+        label: if quality == Quality::Exact {
+            "exact"
+        } else {
+            "fast"
+        },
+        values: per_photo.iter().map(|s| s * 1000.0).collect(),
+    };
+    (summary.with("total_ms", round(total * 1000.0)), bar)
 }
 
-fn fail(message: &str) -> ! {
-    eprintln!("error: {message}");
-    process::exit(1);
+/// The fast pipeline against the exact one: time and PSNR.
+fn compare(summary: Summary, decibels: &[f64], exact_total: f64, total: f64) -> Summary {
+    let min = decibels.iter().copied().fold(f64::INFINITY, f64::min);
+    let mean = decibels.iter().sum::<f64>() / decibels.len() as f64;
+    println!(
+        "{:.1}x less time than exact; PSNR against exact: min {min:.1} dB, mean {mean:.1} dB",
+        exact_total / total
+    );
+    summary
+        .with("min_psnr_db", round(min))
+        .with("mean_psnr_db", round(mean))
+        .with("times_faster_than_exact", round(exact_total / total))
+}
+
+fn round(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
 }

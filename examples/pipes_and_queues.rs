@@ -11,8 +11,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary};
-use concurrency_book::{ipc, worker};
+use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::lessons::{ipc, worker};
 
 /// Send numbered messages from a producer to a consumer and measure the rate.
 #[derive(Parser)]

@@ -7,9 +7,9 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary, TaskArgs};
-use concurrency_book::pool::{Pool, Shutdown, Task, TaskError};
-use concurrency_book::timeline::{self, Ideal};
+use concurrency_book::harness::cli::{self, Summary, TaskArgs};
+use concurrency_book::harness::timeline::{self, Ideal};
+use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
 
 /// Submit tasks to a pool of worker threads and collect each task's outcome.
 #[derive(Parser)]

@@ -7,39 +7,28 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process;
 use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary};
-use concurrency_book::images::{self, Blur, Failed, Processed, Quality, Settings};
-use concurrency_book::procpool::{self, Options, Outcome, ProcessPool};
-use concurrency_book::testimages;
-use concurrency_book::timeline::{self, Ideal};
+use concurrency_book::harness::cli;
+use concurrency_book::harness::photos::{self, Baseline, Outcomes, PhotoArgs};
+use concurrency_book::harness::timeline;
+use concurrency_book::lessons::images::{self, Blur, Failed, Processed, Quality, Settings};
+use concurrency_book::lessons::procpool::{self, Options, ProcessPool};
 use rayon::prelude::*;
 
 /// Blur and shrink a folder of photos, in the mode of your choice.
 #[derive(Parser)]
 struct Args {
-    /// Process the images in this folder (default: generated test photos)
-    #[arg(long)]
-    input: Option<PathBuf>,
+    #[command(flatten)]
+    photos: PhotoArgs,
     /// Write the results here
     #[arg(long, default_value = "target/processed-images")]
     out: PathBuf,
-    /// How many test photos to generate (without --input)
-    #[arg(long, value_parser = cli::parse_count, default_value = "15", allow_hyphen_values = true)]
-    tasks: usize,
-    /// Size of the generated photos, WIDTHxHEIGHT
-    #[arg(long, value_parser = cli::parse_size, default_value = "3000x2000")]
-    size: (u32, u32),
     /// Threads or processes (default: one per core)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
-    /// Gaussian blur sigma, in pixels of the photo
-    #[arg(long, value_parser = cli::parse_sigma, default_value = "15", allow_hyphen_values = true)]
-    sigma: f32,
     /// fast: decode at a reduced scale, as small as the blur allows; exact: the notes' full-size pipeline
     #[arg(long, value_enum, default_value = "fast")]
     quality: Quality,
@@ -69,8 +58,6 @@ enum Mode {
     /// One photo at a time, the blur parallel inside it
     RayonInner,
 }
-
-type Outcomes = Vec<Result<Processed, Failed>>;
 
 /// One photo, with its span on the timeline.
 fn photo(task: usize, input: &Path, out: &Path, settings: &Settings) -> Result<Processed, Failed> {
@@ -125,36 +112,14 @@ impl Backend {
                     .collect()
             }),
             Backend::Processes(pool) => {
-                let jobs = (inputs.iter())
-                    .map(|input| Job {
-                        input: input.clone(),
-                        out: out.to_path_buf(),
-                        settings: *settings,
-                    })
-                    .collect();
-                let mut outcomes = match pool.run(jobs, |_| {}) {
-                    Ok(outcomes) => outcomes,
-                    Err(error) => {
-                        // Every photo fails; dropping the pool later reaps the workers.
-                        let reason = format!("the worker processes failed: {error}");
-                        let failed = |input: &PathBuf| {
-                            Err(Failed {
-                                input: input.clone(),
-                                reason: reason.clone(),
-                            })
-                        };
-                        return inputs.iter().map(failed).collect();
-                    }
+                let job = |input: &PathBuf| Job {
+                    input: input.clone(),
+                    out: out.to_path_buf(),
+                    settings: *settings,
                 };
-                outcomes.sort_by_key(|(task, _)| *task); // submission order, like map
-                (outcomes.into_iter())
-                    .map(|(task, outcome)| match outcome {
-                        Outcome::Done(result) => result,
-                        Outcome::Failed(deaths) => Err(Failed {
-                            input: inputs[task].clone(),
-                            reason: format!("the worker died: {}", deaths.join("; ")),
-                        }),
-                    })
+                let results = pool.map(inputs.iter().map(job).collect());
+                (inputs.iter().zip(results))
+                    .map(|(input, result)| result.unwrap_or_else(|reason| failed(input, reason)))
                     .collect()
             }
         }
@@ -177,6 +142,12 @@ fn rayon_inner(
 }
 // ANCHOR_END: rayon_inner
 
+/// A worker process's answer is already a `Result`; a worker that died is a failed photo.
+fn failed(input: &Path, reason: String) -> Result<Processed, Failed> {
+    let input = input.to_path_buf();
+    Err(Failed { input, reason })
+}
+
 fn backend(mode: Mode, workers: usize) -> Backend {
     if mode == Mode::Processes {
         let options = Options {
@@ -184,127 +155,64 @@ fn backend(mode: Mode, workers: usize) -> Backend {
             task_timeout: Duration::from_secs(300),
             worker_args: vec!["--image-worker".into()],
         };
-        match ProcessPool::start(options) {
-            Ok(pool) => return Backend::Processes(pool),
-            Err(error) => {
-                eprintln!("error: cannot start the worker processes: {error}");
-                process::exit(1);
-            }
-        }
+        let pool = ProcessPool::start(options);
+        return Backend::Processes(
+            pool.unwrap_or_else(|e| cli::fail(format!("cannot start the worker processes: {e}"))),
+        );
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build();
-    Backend::Threads(pool.expect("the OS starts the pool's threads"))
+    Backend::Threads(
+        pool.unwrap_or_else(|e| cli::fail(format!("cannot start {workers} threads: {e}"))),
+    )
 }
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
     if args.image_worker {
         let work = |_, _, job: Job| images::process_photo(&job.input, &job.out, &job.settings);
-        if let Err(error) = procpool::serve(work) {
-            eprintln!("worker: {error}");
-            process::exit(1);
-        }
+        procpool::serve(work).unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
         return;
     }
-    let inputs = match &args.input {
-        Some(dir) => images::images_in(dir)
-            .unwrap_or_else(|e| fail(&format!("--input {}: {e}", dir.display()))),
-        None => {
-            let (width, height) = args.size;
-            println!(
-                "generating {} test photos of {width}x{height} (cached after the first run)",
-                args.tasks
-            );
-            testimages::ensure(args.tasks, width, height)
-                .unwrap_or_else(|e| fail(&format!("test photos: {e}")))
-        }
-    };
-    if inputs.is_empty() {
-        fail("no images to process");
-    }
-    if let Err(error) = fs::create_dir_all(&args.out) {
-        fail(&format!("--out {}: {error}", args.out.display()));
-    }
-    if cfg!(debug_assertions) {
-        println!("(a debug build: add --release for the real speed)");
-    }
-    let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = args.workers.unwrap_or(cores);
-    let settings = Settings {
-        sigma: args.sigma,
-        quality: args.quality,
-        ..Settings::default()
-    };
-    let mut summaries = Vec::new();
-    let mut any_failed = false;
-    let mut seq_elapsed = None;
+    let inputs = args.photos.paths().unwrap_or_else(|e| cli::fail(e));
+    fs::create_dir_all(&args.out)
+        .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
+    cli::note_debug_build();
+    let workers = args.workers.unwrap_or_else(cli::cores);
+    let settings = args.photos.settings(args.quality);
+    let (mut summaries, mut baseline) = (Vec::new(), Baseline::default());
     for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ({} photos, {workers} workers) ==", inputs.len());
         let mut backend = backend(mode, workers);
-        images::reset_peak_memory();
-        let (outcomes, timeline) = timeline::record(Ideal::SumOfTasks, || match mode {
-            Mode::Seq => seq(&inputs, &args.out, &settings),
-            Mode::Threads => threads(&inputs, &args.out, &settings),
-            Mode::Rayon | Mode::Processes => backend.map(&inputs, &args.out, &settings),
-            Mode::RayonInner => match &backend {
-                Backend::Threads(pool) => rayon_inner(&inputs, &args.out, &settings, pool),
-                Backend::Processes(_) => unreachable!("rayon-inner runs on threads"),
-            },
+        let run = photos::measure(|| match (mode, &mut backend) {
+            (Mode::Seq, _) => seq(&inputs, &args.out, &settings),
+            (Mode::Threads, _) => threads(&inputs, &args.out, &settings),
+            (Mode::RayonInner, Backend::Threads(pool)) => {
+                rayon_inner(&inputs, &args.out, &settings, pool)
+            }
+            (_, backend) => backend.map(&inputs, &args.out, &settings),
         });
-        let peak = images::peak_memory_mib();
         drop(backend); // the processes mode's workers exit (and are reaped) here
-        let worker_peak = (mode == Mode::Processes)
-            .then(images::children_peak_memory_mib)
-            .flatten();
-        let failed: Vec<&Failed> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
-        for failure in &failed {
-            eprintln!("error: {failure}");
-        }
-        any_failed |= !failed.is_empty();
-        println!("{}", timeline.chart(60));
-        let elapsed = timeline.elapsed;
-        if mode == Mode::Seq {
-            seq_elapsed = Some(elapsed);
-        }
-        let done = outcomes.len() - failed.len();
-        let per_second = done as f64 / elapsed.as_secs_f64();
-        let speedup = seq_elapsed.map(|seq| seq.as_secs_f64() / elapsed.as_secs_f64());
-        println!(
-            "{done} photos in {:.2} s: {per_second:.1} per second{}{}\n",
-            elapsed.as_secs_f64(),
-            speedup.map_or(String::new(), |s| format!(", {s:.2}x sequential")),
-            peak.map_or(String::new(), |p| format!(", peak memory {p} MiB"))
+        let used = workers_used(mode, inputs.len(), workers);
+        let speedup = baseline.speedup(mode == Mode::Seq, run.timeline.elapsed);
+        let summary = run.report(
+            "process_images",
+            &name,
+            used,
+            speedup,
+            mode == Mode::Processes,
         );
-        let used = match mode {
-            Mode::Seq => 1,
-            Mode::Threads => inputs.len(),
-            _ => workers,
-        };
-        let mut summary = Summary::new("process_images", name, inputs.len(), used, elapsed)
-            .with_timeline(&timeline)
-            .with("quality", cli::mode_name(&args.quality))
-            .with("images_per_s", (per_second * 100.0).round() / 100.0)
-            .with("failed", failed.len())
-            .with("max_overlap", timeline.max_overlap());
-        if let Some(speedup) = speedup {
-            summary = summary.with("speedup", (speedup * 100.0).round() / 100.0);
-        }
-        if let Some(peak) = peak {
-            summary = summary.with("peak_memory_mib", peak);
-        }
-        if let Some(worker_peak) = worker_peak {
-            summary = summary.with("worker_peak_memory_mib", worker_peak);
-        }
-        summaries.push(summary);
+        summaries.push(summary.with("quality", cli::mode_name(&args.quality)));
     }
     cli::finish(&summaries, args.json, &args.files);
-    if any_failed {
-        process::exit(1);
-    }
+    cli::exit_if_any_failed(&summaries);
 }
 
-fn fail(message: &str) -> ! {
-    eprintln!("error: {message}");
-    process::exit(1);
+/// Threads or processes that ran photos: one per photo in the threads mode.
+fn workers_used(mode: Mode, photos: usize, workers: usize) -> usize {
+    match mode {
+        Mode::Seq => 1,
+        Mode::Threads => photos,
+        _ => workers,
+    }
 }

@@ -11,9 +11,9 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary, TaskArgs};
-use concurrency_book::procpool::{self, Event, Options, Outcome, ProcessPool};
-use concurrency_book::timeline::{self, Ideal};
+use concurrency_book::harness::cli::{self, Summary, TaskArgs};
+use concurrency_book::harness::timeline::{self, Ideal};
+use concurrency_book::lessons::procpool::{self, Event, Options, Outcome, ProcessPool};
 use serde::{Deserialize, Serialize};
 
 /// Run tasks on a pool of worker processes and survive the workers' crashes.

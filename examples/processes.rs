@@ -10,9 +10,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary, TaskArgs};
-use concurrency_book::timeline::{self, Ideal};
-use concurrency_book::{ipc, worker};
+use concurrency_book::harness::cli::{self, Summary, TaskArgs};
+use concurrency_book::harness::timeline::{self, Ideal};
+use concurrency_book::lessons::{ipc, worker};
 use serde::{Deserialize, Serialize};
 
 /// Start worker processes, talk to them through pipes, and report how they ended.

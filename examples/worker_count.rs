@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary};
+use concurrency_book::harness::cli::{self, Summary};
 use crossbeam::channel;
 use serde_json::json;
 

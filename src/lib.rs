@@ -1,25 +1,17 @@
-//! Fixtures and teaching tools for *Concurrency in Rust, by Example*.
+//! The library of *Concurrency in Rust, by Example*, in two parts:
 //!
-//! The examples under `examples/` keep the concurrency on the page; everything
-//! else they need (flag parsing, the `--json` summary, the timeline chart) lives
-//! here so that each example stays short.
+//! - [`lessons`]: code the chapters quote and teach (the tiny pool and its
+//!   queue, the process pool, pipes, worker processes, the downloader, the
+//!   photo pipeline);
+//! - [`harness`]: what the examples need around the lesson (flags and the
+//!   `--json` summary, timelines, charts, memory probes, atomic writes, test
+//!   photos, the image server, timely clusters).
+//!
+//! The examples under `examples/` keep the concurrency on the page and call
+//! the harness in one line each.
 
-pub mod blur;
-pub mod charts;
-pub mod cli;
-pub mod cluster;
-pub mod counter;
-pub mod download;
-pub mod images;
-pub mod imageserver;
-pub mod ipc;
-pub mod pool;
-pub mod procpool;
-pub mod queue;
-pub mod sync;
-pub mod testimages;
-pub mod timeline;
-pub mod worker;
+pub mod harness;
+pub mod lessons;
 
 use std::any::Any;
 use std::time::Duration;

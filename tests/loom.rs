@@ -9,8 +9,8 @@
 //! cargo test --features loom --test loom
 //! ```
 //!
-//! The feature makes `concurrency_book::sync` hand out loom's types instead of
-//! std's (see `src/sync.rs`). Without it this file compiles to nothing.
+//! The feature makes `concurrency_book::lessons::sync` hand out loom's types instead of
+//! std's (see `src/lessons/sync.rs`). Without it this file compiles to nothing.
 #![cfg(loom)]
 
 use std::panic::{self, AssertUnwindSafe};
@@ -18,10 +18,10 @@ use std::sync::Arc as StdArc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
-use concurrency_book::counter;
-use concurrency_book::pool::{Pool, Shutdown, TaskError};
-use concurrency_book::queue::JobQueue;
-use concurrency_book::sync::{Arc, AtomicBool, AtomicU64, Ordering, thread};
+use concurrency_book::lessons::counter;
+use concurrency_book::lessons::pool::{Pool, Shutdown, TaskError};
+use concurrency_book::lessons::queue::JobQueue;
+use concurrency_book::lessons::sync::{Arc, AtomicBool, AtomicU64, Ordering, thread};
 
 /// loom does not model time: every timed wait here lasts until it is notified.
 const WAIT: Duration = Duration::from_secs(60);

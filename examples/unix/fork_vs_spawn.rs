@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary};
-use concurrency_book::worker;
+use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::lessons::worker;
 use nix::spawn::{PosixSpawnAttr, PosixSpawnFileActions, posix_spawn};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, execv, fork, pipe, read, write};

@@ -8,9 +8,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::cli::{self, Summary};
-use concurrency_book::counter;
-use concurrency_book::worker;
+use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::lessons::counter;
+use concurrency_book::lessons::worker;
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
 use nix::unistd::{ForkResult, fork};
 

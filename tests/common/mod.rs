@@ -151,7 +151,7 @@ pub fn names(dir: &Path) -> Vec<String> {
     names
 }
 
-/// What a chart from `concurrency_book::charts` holds: its texts, and how
+/// What a chart from `concurrency_book::harness::charts` holds: its texts, and how
 /// many rectangles are filled with each colour of the charts' palette, in
 /// palette order. Panics unless it is well-formed SVG.
 pub fn svg_chart(svg: &str) -> (Vec<String>, Vec<usize>) {
@@ -161,7 +161,7 @@ pub fn svg_chart(svg: &str) -> (Vec<String>, Vec<usize>) {
         .filter_map(|node| node.text())
         .map(|text| text.trim().to_string())
         .collect();
-    let filled = (concurrency_book::charts::COLOURS.iter())
+    let filled = (concurrency_book::harness::charts::COLOURS.iter())
         .map(|colour| {
             let fill = format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2);
             (document.descendants())

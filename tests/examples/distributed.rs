@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::common::{
     assert_rejected, example_binary, files, run_example, scratch, summary, svg_chart,
 };
-use concurrency_book::cluster;
+use concurrency_book::harness::cluster;
 
 const EXAMPLE: &str = "distributed_images";
 const PHOTOS: &[&str] = &["--tasks", "5", "--size", "640x480"];

@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{assert_rejected, example_binary, names, run_example, scratch, summaries};
-use concurrency_book::download::{self, Failure, Policy};
-use concurrency_book::imageserver::{Fault, ImageServer, ServerConfig};
+use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
+use concurrency_book::lessons::download::{self, Failure, Policy};
 
 fn quick_server() -> ImageServer {
     let config = ServerConfig {

@@ -7,14 +7,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::common::{assert_rejected, files, run_example, scratch, summaries, svg_chart};
-use concurrency_book::blur::psnr;
-use concurrency_book::testimages;
+use concurrency_book::harness::testimages;
+use concurrency_book::lessons::blur::psnr;
+use concurrency_book::lessons::images;
 
 /// `count` small photos, 4:3 and 3:4, in `dir`.
 fn small_photos(dir: &Path, count: usize) {
     for i in 0..count {
         let (w, h) = if i % 2 == 0 { (320, 240) } else { (180, 240) };
-        let jpeg = testimages::encode_jpeg(&testimages::photo_like(w, h, i as u64), 90).unwrap();
+        let jpeg = images::encode_jpeg(&testimages::photo_like(w, h, i as u64), 90).unwrap();
         fs::write(dir.join(format!("photo-{i}.jpg")), jpeg).unwrap();
     }
 }
@@ -24,9 +25,9 @@ fn every_mode_writes_the_same_files() {
     let input = scratch("modes-input");
     small_photos(&input, 4);
     // One photo large enough for the fast mode's reduced-scale decoding.
-    let eighths = concurrency_book::images::dct_scale((1600, 1200), (1200, 900), 4.0);
+    let eighths = concurrency_book::lessons::images::dct_scale((1600, 1200), (1200, 900), 4.0);
     assert_eq!(eighths, 2, "decoded at 2/8 scale, 400x300");
-    let big = testimages::encode_jpeg(&testimages::photo_like(1600, 1200, 7), 90).unwrap();
+    let big = images::encode_jpeg(&testimages::photo_like(1600, 1200, 7), 90).unwrap();
     fs::write(input.join("large.jpg"), big).unwrap();
     for quality in ["fast", "exact"] {
         every_mode_writes_the_same_files_in(&input, quality);
@@ -78,7 +79,7 @@ fn the_fast_quality_stays_within_35_db_of_the_exact_one() {
     // sigma 2, 3000x2000 decodes at 1/2 and is shrunk, 2400x1600 decodes at
     // 1/2 straight to the output size.
     for (name, (w, h), seed) in [("wide", (3000, 2000), 21), ("exact-half", (2400, 1600), 22)] {
-        let jpeg = testimages::encode_jpeg(&testimages::photo_like(w, h, seed), 90).unwrap();
+        let jpeg = images::encode_jpeg(&testimages::photo_like(w, h, seed), 90).unwrap();
         fs::write(input.join(format!("{name}.jpg")), jpeg).unwrap();
     }
     let run = |quality: &str, sigma: &str| {
@@ -121,7 +122,7 @@ fn outputs_fit_the_box_and_keep_the_aspect_ratio() {
     let input = scratch("fit-input");
     small_photos(&input, 2);
     // Write one large photo too: 1600x900 must become 1200x675.
-    let big = testimages::encode_jpeg(&testimages::photo_like(1600, 900, 9), 90).unwrap();
+    let big = images::encode_jpeg(&testimages::photo_like(1600, 900, 9), 90).unwrap();
     fs::write(input.join("wide.jpg"), big).unwrap();
     let out = scratch("fit-out");
     let args = [
@@ -263,7 +264,7 @@ fn process_images_rejects_bad_flags() {
 fn photo_stages_times_every_stage_and_compares_fast_with_exact() {
     let input = scratch("stages-input");
     small_photos(&input, 2);
-    let big = testimages::encode_jpeg(&testimages::photo_like(2400, 1600, 3), 90).unwrap();
+    let big = images::encode_jpeg(&testimages::photo_like(2400, 1600, 3), 90).unwrap();
     fs::write(input.join("large.jpg"), big).unwrap();
     let out = scratch("stages-out");
     let svg = out.join("stages.svg");

@@ -44,9 +44,17 @@ pub fn build_book(root: &Path, dest: Option<&Path>) -> Result<Built> {
 }
 
 /// mdBook copies every file of its source folder into the HTML, and the book's
-/// source folder is also the library's (`src/*.rs`). Readers get those files
-/// quoted in the chapters; the raw copies are not published.
+/// source folder is also the library's (`src/lib.rs`, `src/lessons/`,
+/// `src/harness/`). Readers get that code quoted in the chapters; the raw
+/// copies are not published.
 fn remove_library_sources(html_dir: &Path) -> Result<()> {
+    for folder in ["lessons", "harness"] {
+        let path = html_dir.join(folder);
+        if path.exists() {
+            std::fs::remove_dir_all(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
     for entry in std::fs::read_dir(html_dir)? {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "rs") {

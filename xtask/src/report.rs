@@ -16,7 +16,8 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
-use concurrency_book::charts::{self, Series, ValueBar};
+use concurrency_book::harness::charts::{self, Series, ValueBar};
+use concurrency_book::harness::files;
 use serde_json::Value;
 
 /// What to run, how often and with which parameters, and where the results go.
@@ -1444,17 +1445,7 @@ fn today() -> String {
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let folder = path.parent().context("a file has a folder")?;
     std::fs::create_dir_all(folder).with_context(|| format!("cannot make {}", folder.display()))?;
-    let temporary = folder.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .context("a file has a name")?
-            .to_string_lossy()
-    ));
-    std::fs::write(&temporary, bytes)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    files::write_atomically(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use image::{ImageEncoder, RgbImage};
+use image::RgbImage;
 use rayon::prelude::*;
 
 /// The notes' 15 photos.
@@ -64,35 +64,6 @@ pub fn photo_like(width: u32, height: u32, seed: u64) -> RgbImage {
     })
 }
 
-/// Encodes an RGB image as a JPEG of quality `quality`.
-pub fn encode_jpeg(image: &RgbImage, quality: u8) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
-        .write_image(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(io::Error::other)?;
-    Ok(bytes)
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
-/// then a rename, so no reader ever sees half a file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("output");
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let written = fs::write(&temporary, bytes).and_then(|()| fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written
-}
-
 /// The cache folder for images of this size: `target/test-images/WxH`.
 pub fn cache_dir(width: u32, height: u32) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -114,9 +85,9 @@ pub fn ensure(count: usize, width: u32, height: u32) -> io::Result<Vec<PathBuf>>
         .enumerate()
         .filter(|(_, path)| !path.exists())
         .try_for_each(|(i, path)| {
-            write_atomically(
+            crate::harness::files::write_atomically(
                 path,
-                &encode_jpeg(&photo_like(width, height, i as u64 + 1), 90)?,
+                &crate::lessons::images::encode_jpeg(&photo_like(width, height, i as u64 + 1), 90)?,
             )
         })?;
     Ok(paths)

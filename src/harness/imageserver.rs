@@ -25,7 +25,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
-use crate::testimages;
+use crate::harness::testimages;
 
 /// The ways a request can go wrong, chosen by the path `/fault/KIND/NAME`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

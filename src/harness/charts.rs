@@ -5,7 +5,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use crate::timeline::Timeline;
+use crate::harness::timeline::Timeline;
 
 /// One bar of a stacked bar chart: a label and one value per segment.
 pub struct Bar<'a> {
@@ -436,7 +436,7 @@ pub fn significant(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::{Ideal, Span};
+    use crate::harness::timeline::{Ideal, Span};
     use std::time::Duration;
 
     fn hex(colour: &RGBColor) -> String {

@@ -7,7 +7,7 @@ pub use photo_kernels::blur::*;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testimages;
+    use crate::harness::testimages;
 
     #[test]
     fn three_boxes_add_up_to_the_gaussian_variance() {

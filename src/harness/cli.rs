@@ -11,7 +11,7 @@ use clap::{Args, Parser, ValueEnum};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::timeline::Timeline;
+use crate::harness::timeline::Timeline;
 
 /// Longest duration a `--seconds` flag accepts: examples are meant to finish in seconds.
 pub const MAX_SECONDS: f64 = 600.0;
@@ -131,7 +131,7 @@ impl TimelineFiles {
                     path.clone()
                 };
                 let title = format!("{}: {}", summary.example, summary.mode);
-                let svg = crate::charts::timeline(timeline, &title)
+                let svg = crate::harness::charts::timeline(timeline, &title)
                     .map_err(|e| format!("--svg {}: {e}", path.display()))?;
                 write_file(&path, svg.as_bytes(), "--svg")?;
             }
@@ -162,7 +162,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 /// Writes a file an example was asked for with `flag` (`--svg FILE`, say):
 /// atomically, saying where; the error names the flag and the file.
 pub fn write_file(path: &Path, bytes: &[u8], flag: &str) -> Result<(), String> {
-    crate::testimages::write_atomically(path, bytes)
+    crate::harness::files::write_atomically(path, bytes)
         .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(())
@@ -176,6 +176,33 @@ pub fn finish(summaries: &[Summary], json: bool, files: &TimelineFiles) {
         std::process::exit(1);
     }
     print_json(summaries, json);
+}
+
+/// Ends the program on an error the user can fix: `error: MESSAGE` on
+/// stderr, exit code 1. Bad flags exit with 2, through clap.
+pub fn fail(message: impl std::fmt::Display) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(1);
+}
+
+/// Says, in a build without optimizations, that the timings are not real.
+pub fn note_debug_build() {
+    if cfg!(debug_assertions) {
+        println!("(a debug build: add --release for the real speed)");
+    }
+}
+
+/// How many cores this process may use (1 if the OS does not say).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Exits with code 1 if any run had a failed task (its `failed` key is not 0).
+pub fn exit_if_any_failed(summaries: &[Summary]) {
+    let failed = |s: &Summary| s.extra.get("failed").is_some_and(|f| f != 0);
+    if summaries.iter().any(failed) {
+        std::process::exit(1);
+    }
 }
 
 /// Parses the command line into `T`, with per-example defaults for shared flags.

@@ -1,7 +1,7 @@
 //! A tiny thread pool with futures, for "Thread pools and futures": how Python's
 //! `ThreadPoolExecutor` works inside, in about two hundred lines of code.
 //!
-//! A pool is a queue of jobs (`src/queue.rs`) and a few worker threads that take
+//! A pool is a queue of jobs (`src/lessons/queue.rs`) and a few worker threads that take
 //! jobs from it.
 //! [`Pool::submit`] wraps the closure in a job and returns a [`Task`], which is
 //! the future: a slot the worker fills in, guarded by a `Mutex` and a `Condvar`.
@@ -14,8 +14,8 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
-use crate::queue::JobQueue;
-use crate::sync::{self, Arc, Condvar, Mutex, MutexGuard, thread};
+use crate::lessons::queue::JobQueue;
+use crate::lessons::sync::{self, Arc, Condvar, Mutex, MutexGuard, thread};
 
 /// Why a [`Task`] has no value.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use crate::sync::{self, Condvar, Mutex};
+use crate::lessons::sync::{self, Condvar, Mutex};
 
 /// A queue that many threads push to and pop from; [`JobQueue::close`] ends it.
 pub struct JobQueue<T> {

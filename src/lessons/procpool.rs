@@ -3,7 +3,7 @@
 //!
 //! Each worker is this program run again in a worker mode ([`serve`]): it
 //! reads jobs from its stdin and writes answers to its stdout, one framed JSON
-//! message each ([`crate::ipc`]). The parent keeps one reader thread per worker
+//! message each ([`crate::lessons::ipc`]). The parent keeps one reader thread per worker
 //! and hands out jobs as workers become free, so results come back in
 //! completion order. A worker that dies (a panic, an abort, a signal) or that
 //! overruns the task timeout is reported with how it ended, replaced by a new
@@ -22,8 +22,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wire::{Answer, Envelope};
 
-use crate::timeline::{self, SpanGuard};
-use crate::{ipc, worker};
+use crate::harness::timeline::{self, SpanGuard};
+use crate::lessons::{ipc, worker};
 
 /// How many times a task runs at most: once, and one retry after a crash.
 pub const ATTEMPTS: u32 = 2;
@@ -140,6 +140,34 @@ impl ProcessPool {
             busy: None,
         });
         Ok(pid)
+    }
+
+    /// Python's `pool.map`: runs every job and returns one result per job, in
+    /// submission order. A job whose every worker died, or a pool that could
+    /// not run at all, gives an `Err` with the reason.
+    pub fn map<J, R>(&mut self, jobs: Vec<J>) -> Vec<Result<R, String>>
+    where
+        J: Serialize,
+        R: DeserializeOwned,
+    {
+        let count = jobs.len();
+        match self.run(jobs, |_| {}) {
+            Ok(mut outcomes) => {
+                outcomes.sort_by_key(|(task, _)| *task);
+                (outcomes.into_iter())
+                    .map(|(_, outcome)| match outcome {
+                        Outcome::Done(result) => Ok(result),
+                        Outcome::Failed(deaths) => {
+                            Err(format!("the worker died: {}", deaths.join("; ")))
+                        }
+                    })
+                    .collect()
+            }
+            // Every job fails; dropping the pool later reaps the workers.
+            Err(error) => (0..count)
+                .map(|_| Err(format!("the worker processes failed: {error}")))
+                .collect(),
+        }
     }
 
     /// Runs every job and returns `(task, outcome)` pairs in completion order.

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use image::{ImageReader, RgbImage, imageops};
 use serde::{Deserialize, Serialize};
 
-use crate::{blur, testimages};
+use crate::harness::files::write_atomically;
+use crate::lessons::blur;
 
 /// Which blur to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,7 +159,7 @@ pub fn process_photo(
     let write_started = Instant::now();
     let name = input.file_stem().unwrap_or_default().to_string_lossy();
     let output = out_dir.join(format!("{name}.jpg"));
-    testimages::write_atomically(&output, &rendered.jpeg)
+    write_atomically(&output, &rendered.jpeg)
         .map_err(|e| fail(format!("cannot write {}: {e}", output.display())))?;
     let stages = Stages {
         write: write_started.elapsed().as_secs_f64(),
@@ -223,8 +224,8 @@ fn render_exact(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
     let (width, height) = fit_within(photo.width(), photo.height(), settings.fit);
     let small = imageops::thumbnail(&blurred, width, height);
     stages.resize = laps.lap();
-    let jpeg = testimages::encode_jpeg(&small, settings.jpeg_quality)
-        .map_err(|e| format!("cannot encode: {e}"))?;
+    let jpeg =
+        encode_jpeg(&small, settings.jpeg_quality).map_err(|e| format!("cannot encode: {e}"))?;
     stages.encode = laps.lap();
     // ANCHOR_END: render_exact
     Ok(Rendered {
@@ -360,6 +361,22 @@ pub fn resize(photo: &RgbImage, width: u32, height: u32) -> Result<RgbImage, Str
     RgbImage::from_raw(width, height, pixels).ok_or_else(|| "cannot resize".into())
 }
 
+/// Encodes an RGB image as a JPEG of quality `quality`, with the `image`
+/// crate's encoder: the exact pipeline's last step.
+pub fn encode_jpeg(image: &RgbImage, quality: u8) -> std::io::Result<Vec<u8>> {
+    use image::ImageEncoder;
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(std::io::Error::other)?;
+    Ok(bytes)
+}
+
 /// Encodes with jpeg-encoder (AVX2 where the CPU has it).
 pub fn encode_fast(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
     photo_kernels::encode_rgb(image.as_raw(), image.dimensions(), quality)
@@ -389,35 +406,6 @@ pub fn images_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
-/// This process's peak resident memory since the last [`reset_peak_memory`],
-/// in MiB (Linux only; `None` elsewhere).
-pub fn peak_memory_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some((kib / 1024.0 * 10.0).round() / 10.0)
-}
-
-/// The largest peak resident memory of any child process reaped so far, in
-/// MiB (Unix only): what one worker process of the processes mode used.
-pub fn children_peak_memory_mib() -> Option<f64> {
-    #[cfg(unix)]
-    {
-        use nix::sys::resource::{UsageWho, getrusage};
-        let usage = getrusage(UsageWho::RUSAGE_CHILDREN).ok()?;
-        let kib = usage.max_rss() as f64; // Linux reports KiB
-        if kib > 0.0 {
-            return Some((kib / 1024.0 * 10.0).round() / 10.0);
-        }
-    }
-    None
-}
-
-/// Starts a new peak-memory measurement (Linux: writes 5 to `/proc/self/clear_refs`).
-pub fn reset_peak_memory() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 /// Rounds a duration for printing.
 pub fn seconds(duration: Duration) -> f64 {
     (duration.as_secs_f64() * 1000.0).round() / 1000.0
@@ -426,6 +414,7 @@ pub fn seconds(duration: Duration) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::harness::testimages;
 
     #[test]
     fn resize_hits_the_exact_size_and_keeps_a_flat_colour() {
@@ -480,7 +469,7 @@ mod tests {
     #[test]
     fn the_fast_pipeline_decodes_less_and_writes_the_same_size() {
         let photo = testimages::photo_like(3000, 2000, 5);
-        let jpeg = testimages::encode_jpeg(&photo, 90).unwrap();
+        let jpeg = encode_jpeg(&photo, 90).unwrap();
         let exact = Settings {
             quality: Quality::Exact,
             ..Settings::default()
@@ -498,7 +487,7 @@ mod tests {
 
     #[test]
     fn a_broken_jpeg_is_an_error_not_a_panic() {
-        let mut bytes = testimages::encode_jpeg(&testimages::photo_like(320, 240, 1), 90).unwrap();
+        let mut bytes = encode_jpeg(&testimages::photo_like(320, 240, 1), 90).unwrap();
         let frame = bytes.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
         bytes[frame + 2..frame + 4].copy_from_slice(&[0x00, 0x02]); // a bogus length
         let error = render(&bytes, &Settings::default()).unwrap_err();

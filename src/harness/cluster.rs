@@ -21,9 +21,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::images::{self, Settings};
-use crate::testimages;
-use crate::timeline::{Ideal, Span, Timeline};
+use crate::harness::cli::{self, Summary};
+use crate::harness::files;
+use crate::harness::timeline::{Ideal, Span, Timeline};
+use crate::lessons::images::{self, Settings};
 
 /// `count` addresses on 127.0.0.1 whose ports were free a moment ago (the
 /// OS picks them; another program could still take one before we bind it).
@@ -69,7 +70,7 @@ pub fn read_hostfile(path: &Path) -> Result<Vec<String>, String> {
 pub fn write_hostfile(path: &Path, addresses: &[String]) -> io::Result<()> {
     let mut text = addresses.join("\n");
     text.push('\n');
-    crate::testimages::write_atomically(path, text.as_bytes())
+    crate::harness::files::write_atomically(path, text.as_bytes())
 }
 
 /// The process a timely communication thread talks to, from its name
@@ -109,31 +110,76 @@ fn panic_message(info: &PanicHookInfo) -> String {
         .unwrap_or_else(|| "a panic".into())
 }
 
-/// Where the photos come from: a folder every host can read, or the book's
-/// generated test photos (made the same on every host).
-#[derive(Clone, Debug)]
-pub enum PhotoSource {
-    Folder(PathBuf),
-    Generated(usize, (u32, u32)),
+/// The flags that make this program one member of a cluster, with the
+/// results path that a launched cluster's process 0 writes to: the one place
+/// that knows both sides of [`launch`].
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct MemberArgs {
+    /// Be process IDX of a cluster (0 gathers and reports); needs --hostfile
+    #[arg(long, value_name = "IDX", requires = "hostfile")]
+    pub process: Option<usize>,
+    /// How many processes the cluster has [default: the hostfile's lines]
+    #[arg(long, value_parser = cli::parse_count, requires = "process", allow_hyphen_values = true)]
+    pub processes: Option<usize>,
+    /// The cluster's addresses, one host:port per line, in process order
+    #[arg(long, value_name = "FILE", requires = "process")]
+    pub hostfile: Option<PathBuf>,
+    /// Internal: process 0 of a launched cluster writes its results here
+    #[arg(long, hide = true)]
+    pub results_to: Option<PathBuf>,
 }
 
-impl PhotoSource {
-    /// The photos' paths, in order; the error names the folder.
-    pub fn paths(&self) -> Result<Vec<PathBuf>, String> {
-        let paths = match self {
-            PhotoSource::Folder(dir) => {
-                images::images_in(dir).map_err(|e| format!("--input {}: {e}", dir.display()))?
-            }
-            PhotoSource::Generated(count, (width, height)) => {
-                testimages::ensure(*count, *width, *height)
-                    .map_err(|e| format!("test photos: {e}"))?
-            }
-        };
-        if paths.is_empty() {
-            return Err("no photos to process".into());
+/// This process's place in a cluster.
+pub struct Membership {
+    /// This process's index: 0 gathers and reports
+    pub process: usize,
+    /// Every process's address, in process order
+    pub addresses: Vec<String>,
+}
+
+impl MemberArgs {
+    /// The flags that make process `process` of a launched cluster a member.
+    pub fn flags(process: usize, processes: usize, hostfile: &Path) -> Vec<String> {
+        let mut flags = vec![
+            format!("--process={process}"),
+            format!("--processes={processes}"),
+            format!("--hostfile={}", hostfile.display()),
+        ];
+        if process == 0 {
+            flags.push(format!("--results-to={}", results_path(hostfile).display()));
         }
-        Ok(paths)
+        flags
     }
+
+    /// With `--process`, this process's place (the hostfile read and checked
+    /// against `--processes`); the errors name the flag.
+    pub fn membership(&self) -> Result<Option<Membership>, String> {
+        let (Some(process), Some(hostfile)) = (self.process, &self.hostfile) else {
+            return Ok(None);
+        };
+        let mut addresses = read_hostfile(hostfile)?;
+        let processes = self.processes.unwrap_or(addresses.len());
+        if addresses.len() < processes {
+            return Err(format!(
+                "--hostfile {} lists {} addresses, --processes is {processes}",
+                hostfile.display(),
+                addresses.len()
+            ));
+        }
+        addresses.truncate(processes);
+        if process >= processes {
+            return Err(format!(
+                "--process {process}: the cluster has processes 0 to {}",
+                processes - 1
+            ));
+        }
+        Ok(Some(Membership { process, addresses }))
+    }
+}
+
+/// Where process 0 of a cluster started by [`launch`] leaves its run.
+fn results_path(hostfile: &Path) -> PathBuf {
+    hostfile.with_extension("json")
 }
 
 /// What worker 0 sends out: each photo's path, and with `send` its bytes too,
@@ -228,7 +274,7 @@ pub fn process(
     let written = bytes
         .and_then(|bytes| images::render(&bytes, settings))
         .and_then(|rendered| {
-            testimages::write_atomically(&output, &rendered.jpeg)
+            files::write_atomically(&output, &rendered.jpeg)
                 .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
             Ok(rendered.jpeg)
         });
@@ -316,11 +362,61 @@ impl Run {
     }
 }
 
+impl Run {
+    /// Prints worker 0's results and timeline, and returns the run's summary.
+    pub fn report(&self, mode: &str, workers: usize, processes: usize) -> Summary {
+        for done in &self.done {
+            match &done.error {
+                None => println!(
+                    "{:>3} {:<14} {:<7} {:>7.0} ms {:>8} bytes  crc32 {:08x}",
+                    done.task,
+                    done.name,
+                    done.worker,
+                    done.seconds() * 1000.0,
+                    done.bytes,
+                    done.crc32
+                ),
+                Some(error) => eprintln!("error: {} on {}: {error}", done.name, done.worker),
+            }
+        }
+        let timeline = self.timeline();
+        println!("{}", timeline.chart(60));
+        let failed = self.done.iter().filter(|d| d.error.is_some()).count();
+        let elapsed = self.elapsed.as_secs_f64();
+        let per_second = (self.done.len() - failed) as f64 / elapsed;
+        let setup = self.setup().as_secs_f64();
+        println!(
+            "{} photos in {elapsed:.2} s ({setup:.2} s before the first photo started): \
+             {per_second:.1} per second, on {}\n",
+            self.done.len() - failed,
+            plural(timeline.workers().len(), "worker")
+        );
+        let photos = self.done.len();
+        Summary::new("distributed_images", mode, photos, workers, self.elapsed)
+            .with_timeline(&timeline)
+            .with("processes", processes)
+            .with("photos_per_s", (per_second * 100.0).round() / 100.0)
+            .with("setup_s", (setup * 1000.0).round() / 1000.0)
+            .with("workers_used", timeline.workers().len())
+            .with("checksum", format!("{:08x}", self.checksum()))
+            .with("failed", failed)
+    }
+}
+
+/// "1 worker", "2 workers", "2 processes".
+pub fn plural(count: usize, noun: &str) -> String {
+    match (count, noun.ends_with('s')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{count} {noun}es"),
+        (_, false) => format!("{count} {noun}s"),
+    }
+}
+
 /// Writes a run as JSON, atomically (process 0 of the processes mode hands
 /// its results to the program that started it this way).
 pub fn write_run(path: &Path, run: &Run) -> Result<(), String> {
     let json = serde_json::to_vec(run).expect("a run is plain data");
-    testimages::write_atomically(path, &json).map_err(|e| format!("{}: {e}", path.display()))
+    files::write_atomically(path, &json).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 pub fn read_run(path: &Path) -> Result<Run, String> {
@@ -426,8 +522,9 @@ pub fn run_bounded(
 }
 
 /// Runs this program `processes` times on 127.0.0.1 as one cluster (free
-/// ports, a hostfile in a scratch folder), each with `args(process, hostfile)`;
-/// process 0 must write its run to the hostfile's path with extension `json`.
+/// ports, a hostfile in a scratch folder), each with `args(process, hostfile)`,
+/// which must include [`MemberArgs::flags`]; process 0 writes its run where
+/// `--results-to` says.
 /// When one process fails the others are killed; all are always reaped.
 pub fn launch(
     processes: usize,
@@ -465,7 +562,7 @@ fn launch_in(
     }
     // The members have the same deadline; a little grace for their own message.
     members.wait(clock + deadline + Duration::from_secs(5))?;
-    let results = read_run(&hostfile.with_extension("json"))?;
+    let results = read_run(&results_path(&hostfile))?;
     Ok(Run::new(results.done, start_us, clock.elapsed()))
 }
 

@@ -2,7 +2,7 @@
 //! "Queues, pipes and shared memory", kept here so that the `shared_memory`
 //! example and the loom model checks in `tests/loom.rs` run the same code.
 
-use crate::sync::{AtomicU64, Ordering};
+use crate::lessons::sync::{AtomicU64, Ordering};
 
 // ANCHOR: add_one
 /// One indivisible read-modify-write: no update is ever lost.

@@ -11,7 +11,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::timeline::{self, SpanGuard};
+use crate::harness::timeline::{self, SpanGuard};
 
 /// A child process running one task of ours.
 pub struct Worker {
@@ -220,7 +220,12 @@ mod tests {
         let workers = vec![
             Worker::spawn(
                 0,
-                &args(&["--list", "--exact", "worker::tests::sleeper", "--ignored"]),
+                &args(&[
+                    "--list",
+                    "--exact",
+                    "lessons::worker::tests::sleeper",
+                    "--ignored",
+                ]),
             )
             .unwrap(),
             Worker::spawn(1, &args(&["--list"])).unwrap(),
@@ -247,7 +252,7 @@ mod tests {
     #[test]
     fn workers_past_the_deadline_are_killed_and_reaped() {
         let _alone = crate::RECORDER_TEST_LOCK.lock(); // Worker::spawn opens a span
-        let sleeper = args(&["--exact", "worker::tests::sleeper", "--ignored"]);
+        let sleeper = args(&["--exact", "lessons::worker::tests::sleeper", "--ignored"]);
         let worker = Worker::spawn(7, &sleeper).unwrap();
         let pid = worker.pid();
         let started = Instant::now();

@@ -1,0 +1,167 @@
+//! The photo examples' shared flags (`process_images`, `photo_stages`,
+//! `distributed_images`) and the measuring around one mode of
+//! `process_images`: timeline, peak memory, photos per second, speedup.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::cli::{self, Summary};
+use super::timeline::{self, Ideal, Timeline};
+use super::{memory, testimages};
+use crate::lessons::images::{self, Failed, Processed, Quality, Settings};
+
+/// Where the photos come from, and the blur: the flags every photo example shares.
+#[derive(Args, Debug, Clone)]
+pub struct PhotoArgs {
+    /// Process the photos in this folder (default: generated test photos)
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// How many test photos to generate (without --input)
+    #[arg(long, value_parser = cli::parse_count, default_value = "15", allow_hyphen_values = true)]
+    pub tasks: usize,
+    /// Size of the generated photos, WIDTHxHEIGHT
+    #[arg(long, value_parser = cli::parse_size, default_value = "3000x2000")]
+    pub size: (u32, u32),
+    /// Gaussian blur sigma, in pixels of the photo
+    #[arg(long, value_parser = cli::parse_sigma, default_value = "15", allow_hyphen_values = true)]
+    pub sigma: f32,
+}
+
+impl PhotoArgs {
+    /// The photos, in name order: the `--input` folder's, or `--tasks`
+    /// generated ones (made on first use, then cached). The error names the
+    /// folder; no photo at all is an error too.
+    pub fn paths(&self) -> Result<Vec<PathBuf>, String> {
+        let paths = match &self.input {
+            Some(dir) => {
+                images::images_in(dir).map_err(|e| format!("--input {}: {e}", dir.display()))?
+            }
+            None => {
+                let (width, height) = self.size;
+                if !testimages::cache_dir(width, height).exists() {
+                    eprintln!("generating test photos of {width}x{height} (cached afterwards)");
+                }
+                testimages::ensure(self.tasks, width, height)
+                    .map_err(|e| format!("test photos: {e}"))?
+            }
+        };
+        if paths.is_empty() {
+            return Err("no photos to process".into());
+        }
+        Ok(paths)
+    }
+
+    /// The pipeline's settings for these flags and a quality.
+    pub fn settings(&self, quality: Quality) -> Settings {
+        Settings {
+            sigma: self.sigma,
+            quality,
+            ..Settings::default()
+        }
+    }
+
+    /// The same flags as command-line arguments, for a copy of the program.
+    pub fn to_flags(&self) -> Vec<String> {
+        let (width, height) = self.size;
+        let mut flags = vec![
+            format!("--tasks={}", self.tasks),
+            format!("--size={width}x{height}"),
+            format!("--sigma={}", self.sigma),
+        ];
+        if let Some(input) = &self.input {
+            flags.push(format!("--input={}", input.display()));
+        }
+        flags
+    }
+}
+
+/// Each photo's result, in submission order.
+pub type Outcomes = Vec<Result<Processed, Failed>>;
+
+/// One mode's run of the photo job, measured.
+pub struct PhotoRun {
+    pub outcomes: Outcomes,
+    pub timeline: Timeline,
+    /// This process's peak memory during the run, MiB (Linux)
+    pub peak_mib: Option<f64>,
+}
+
+/// Runs `work`, recording its timeline and this process's peak memory.
+pub fn measure(work: impl FnOnce() -> Outcomes) -> PhotoRun {
+    memory::reset_peak();
+    let (outcomes, timeline) = timeline::record(Ideal::SumOfTasks, work);
+    PhotoRun {
+        outcomes,
+        timeline,
+        peak_mib: memory::peak_mib(),
+    }
+}
+
+/// The speedup of each mode over the first one measured as the baseline.
+#[derive(Default)]
+pub struct Baseline(Option<Duration>);
+
+impl Baseline {
+    /// `elapsed` becomes the baseline if `is_baseline`; the speedup over the
+    /// baseline, once there is one.
+    pub fn speedup(&mut self, is_baseline: bool, elapsed: Duration) -> Option<f64> {
+        if is_baseline {
+            self.0 = Some(elapsed);
+        }
+        self.0
+            .map(|base| base.as_secs_f64() / elapsed.as_secs_f64())
+    }
+}
+
+impl PhotoRun {
+    /// Prints the failures, the timeline and one line of figures, and returns
+    /// the mode's summary. `workers` is how many threads or processes ran;
+    /// `with_children` adds the largest worker process's peak memory (call it
+    /// after the workers were reaped).
+    pub fn report(
+        &self,
+        example: &'static str,
+        mode: &str,
+        workers: usize,
+        speedup: Option<f64>,
+        with_children: bool,
+    ) -> Summary {
+        let failed: Vec<&Failed> = (self.outcomes.iter())
+            .filter_map(|o| o.as_ref().err())
+            .collect();
+        for failure in &failed {
+            eprintln!("error: {failure}");
+        }
+        println!("{}", self.timeline.chart(60));
+        let elapsed = self.timeline.elapsed;
+        let done = self.outcomes.len() - failed.len();
+        let per_second = done as f64 / elapsed.as_secs_f64();
+        println!(
+            "{done} photos in {:.2} s: {per_second:.1} per second{}{}\n",
+            elapsed.as_secs_f64(),
+            speedup.map_or(String::new(), |s| format!(", {s:.2}x sequential")),
+            (self.peak_mib).map_or(String::new(), |p| format!(", peak memory {p} MiB"))
+        );
+        let mut summary = Summary::new(example, mode, self.outcomes.len(), workers, elapsed)
+            .with_timeline(&self.timeline)
+            .with("images_per_s", round2(per_second))
+            .with("failed", failed.len())
+            .with("max_overlap", self.timeline.max_overlap());
+        if let Some(speedup) = speedup {
+            summary = summary.with("speedup", round2(speedup));
+        }
+        if let Some(peak) = self.peak_mib {
+            summary = summary.with("peak_memory_mib", peak);
+        }
+        if let Some(peak) = with_children.then(memory::children_peak_mib).flatten() {
+            summary = summary.with("worker_peak_memory_mib", peak);
+        }
+        summary
+    }
+}
+
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}

@@ -1,0 +1,14 @@
+//! Lesson code: what the chapters quote and teach. Each module's first doc
+//! line names its chapter. Nothing here measures or draws; that is
+//! [`crate::harness`].
+
+pub mod blur;
+pub mod counter;
+pub mod download;
+pub mod images;
+pub mod ipc;
+pub mod pool;
+pub mod procpool;
+pub mod queue;
+pub mod sync;
+pub mod worker;
