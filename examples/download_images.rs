@@ -16,7 +16,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use concurrency_book::harness::cli::{self, Summary};
 use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
-use concurrency_book::harness::timeline::{self, Ideal};
+use concurrency_book::harness::timeline::{self, Ideal, Timeline};
 use concurrency_book::lessons::download::{self, Outcome, Policy};
 use crossbeam::channel;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -86,6 +86,12 @@ struct Job {
 struct Progress(ProgressBar);
 
 impl Progress {
+    fn new(jobs: usize) -> Progress {
+        let style = ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}");
+        let bar = ProgressBar::new(jobs as u64);
+        Progress(bar.with_style(style.expect("a valid template")))
+    }
+
     fn done(&self, job: &Job, outcome: &Outcome) {
         let line = match outcome {
             Ok(d) => format!(
@@ -219,106 +225,30 @@ fn with_tokio(jobs: &[Job], limit: usize, policy: &Policy, progress: &Progress) 
 }
 // ANCHOR_END: async
 
-fn read_urls(file: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(file)
-        .unwrap_or_else(|e| fail(&format!("--urls-file {}: {e}", file.display())));
-    let urls: Vec<String> = (text.lines())
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(String::from)
-        .collect();
-    for url in &urls {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            fail(&format!(
-                "--urls-file {}: `{url}` is not an http(s) URL",
-                file.display()
-            ));
-        }
-    }
-    urls
-}
-
-fn fail(message: &str) -> ! {
-    eprintln!("error: {message}");
-    process::exit(1);
-}
-
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
     ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)).expect("one Ctrl-C handler");
-    let mut server = None;
-    let urls = match &args.urls_file {
-        Some(file) => read_urls(file),
-        None => {
-            let config = ServerConfig {
-                photos: args.tasks,
-                latency: args.seconds,
-                bandwidth: args.bandwidth,
-                ..ServerConfig::default()
-            };
-            let started = ImageServer::start(config)
-                .unwrap_or_else(|e| fail(&format!("the image server: {e}")));
-            let mut urls = started.photo_urls();
-            if args.faults {
-                urls.extend(
-                    Fault::ALL
-                        .map(|fault| started.fault_url(fault, &format!("{}.jpg", fault.kind()))),
-                );
-            }
-            println!(
-                "serving {} photos on http://{} with {:.2} s latency",
-                args.tasks,
-                started.addr(),
-                args.seconds.as_secs_f64()
-            );
-            server = Some(started);
-            urls
-        }
+    let (server, urls) = match &args.urls_file {
+        Some(file) => (None, download::read_url_file(file)),
+        None => serve(&args),
     };
-    if urls.is_empty() {
-        fail("no URLs to download");
-    }
-    let policy = Policy {
-        timeout: args.timeout,
-        retries: args.retries,
-        ..Policy::default()
-    };
+    let urls = urls.unwrap_or_else(|e| cli::fail(e));
+    let policy = Policy::new(args.timeout, args.retries);
     let client = download::blocking_client(&policy);
     let modes = cli::modes(args.mode);
     let mut summaries = Vec::new();
-    let mut any_failed = false;
     for &mode in &modes {
         let name = cli::mode_name(&mode);
-        let out = if modes.len() > 1 {
-            args.out.join(&name)
-        } else {
-            args.out.clone()
-        };
-        if let Err(e) = std::fs::create_dir_all(&out) {
-            fail(&format!("--out {}: {e}", out.display()));
-        }
-        let jobs: Vec<Job> = (urls.iter().zip(download::plan(&urls, &out)))
-            .map(|(url, target)| Job {
-                url: url.clone(),
-                target,
-            })
-            .collect();
+        let out = folder(&args.out, &name, modes.len());
+        let jobs = jobs(&urls, &out);
         let workers = match mode {
             Mode::Seq => 1,
             Mode::Threads => jobs.len(),
             Mode::Pool | Mode::Async => args.workers,
         };
-        println!(
-            "== {name} ({} URLs, {workers} at once) into {} ==",
-            jobs.len(),
-            out.display()
-        );
-        let bar = ProgressBar::new(jobs.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}")
-                .expect("a valid template"),
-        );
-        let progress = Progress(bar);
+        let at_once = format!("{} URLs, {workers} at once", jobs.len());
+        println!("== {name} ({at_once}) into {} ==", out.display());
+        let progress = Progress::new(jobs.len());
         let (outcomes, timeline) = timeline::record(Ideal::LongestTask, || match mode {
             Mode::Seq => seq(&jobs, &client, &policy, &progress),
             Mode::Threads => threads(&jobs, &client, &policy, &progress),
@@ -326,27 +256,75 @@ fn main() {
             Mode::Async => with_tokio(&jobs, args.workers, &policy, &progress),
         });
         progress.0.finish_and_clear();
-        if STOP.load(Ordering::SeqCst) {
-            eprintln!("interrupted: complete files were kept, partial ones deleted");
-            process::exit(130);
-        }
-        let failed = outcomes.iter().filter(|o| o.is_err()).count();
-        let bytes: u64 = outcomes.iter().flatten().map(|d| d.bytes).sum();
-        any_failed |= failed > 0;
-        println!("{timeline}");
-        println!("{} ok, {failed} failed\n", outcomes.len() - failed);
-        summaries.push(
-            Summary::from_timeline("download_images", name, jobs.len(), workers, &timeline)
-                .with("ok", outcomes.len() - failed)
-                .with("failed", failed)
-                .with("bytes", bytes),
-        );
+        exit_if_interrupted();
+        summaries.push(report(&name, &outcomes, workers, &timeline));
     }
-    if let Some(server) = &server {
-        println!("the server answered {} requests", server.requests());
-    }
+    server.inspect(|server| println!("the server answered {} requests", server.requests()));
     cli::finish(&summaries, args.json, &args.files);
-    if any_failed {
-        process::exit(1);
+    cli::exit_if_any_failed(&summaries);
+}
+
+/// Starts the embedded server; its photos' URLs (and with `--faults`, one per fault).
+fn serve(args: &Args) -> (Option<ImageServer>, Result<Vec<String>, String>) {
+    let config = ServerConfig {
+        photos: args.tasks,
+        latency: args.seconds,
+        bandwidth: args.bandwidth,
+        ..ServerConfig::default()
+    };
+    let server =
+        ImageServer::start(config).unwrap_or_else(|e| cli::fail(format!("the image server: {e}")));
+    let mut urls = server.photo_urls();
+    if args.faults {
+        let fault_url = |fault: Fault| server.fault_url(fault, &format!("{}.jpg", fault.kind()));
+        urls.extend(Fault::ALL.map(fault_url));
     }
+    let (photos, latency) = (args.tasks, args.seconds.as_secs_f64());
+    println!(
+        "serving {photos} photos on http://{} with {latency:.2} s latency",
+        server.addr()
+    );
+    (Some(server), Ok(urls))
+}
+
+/// One folder per mode when they all run, so that each downloads afresh.
+fn folder(out: &Path, mode: &str, modes: usize) -> PathBuf {
+    if modes > 1 {
+        out.join(mode)
+    } else {
+        out.to_path_buf()
+    }
+}
+
+/// After Ctrl-C: the downloads have stopped and deleted their partial files.
+fn exit_if_interrupted() {
+    if STOP.load(Ordering::SeqCst) {
+        eprintln!("interrupted: complete files were kept, partial ones deleted");
+        process::exit(130);
+    }
+}
+
+/// Every URL with the file it goes to, in a folder that exists.
+fn jobs(urls: &[String], out: &Path) -> Vec<Job> {
+    if let Err(e) = std::fs::create_dir_all(out) {
+        cli::fail(format!("--out {}: {e}", out.display()));
+    }
+    (urls.iter().zip(download::plan(urls, out)))
+        .map(|(url, target)| Job {
+            url: url.clone(),
+            target,
+        })
+        .collect()
+}
+
+/// Prints the timeline and the counts; the mode's summary.
+fn report(mode: &str, outcomes: &[Outcome], workers: usize, timeline: &Timeline) -> Summary {
+    let failed = outcomes.iter().filter(|o| o.is_err()).count();
+    let bytes: u64 = outcomes.iter().flatten().map(|d| d.bytes).sum();
+    println!("{timeline}");
+    println!("{} ok, {failed} failed\n", outcomes.len() - failed);
+    Summary::from_timeline("download_images", mode, outcomes.len(), workers, timeline)
+        .with("ok", outcomes.len() - failed)
+        .with("failed", failed)
+        .with("bytes", bytes)
 }

@@ -28,6 +28,17 @@ pub struct Policy {
     pub max_bytes: u64,
 }
 
+impl Policy {
+    /// The default policy with this timeout per attempt and this many retries.
+    pub fn new(timeout: Duration, retries: u32) -> Policy {
+        Policy {
+            timeout,
+            retries,
+            ..Policy::default()
+        }
+    }
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy {
@@ -130,6 +141,34 @@ pub fn file_name(url: &str) -> String {
     } else {
         clean
     }
+}
+
+/// The URLs of a file, one per line; blank lines and `#` comments are
+/// skipped. The error names the file and the first line that is not an
+/// http(s) URL.
+pub fn read_url_file(file: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("--urls-file {}: {e}", file.display()))?;
+    let urls: Vec<String> = (text.lines())
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(String::from)
+        .collect();
+    if let Some(url) =
+        (urls.iter()).find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+    {
+        return Err(format!(
+            "--urls-file {}: `{url}` is not an http(s) URL",
+            file.display()
+        ));
+    }
+    if urls.is_empty() {
+        return Err(format!(
+            "--urls-file {}: no URLs to download",
+            file.display()
+        ));
+    }
+    Ok(urls)
 }
 
 /// The target path for each URL inside `out`: safe names, made unique.
