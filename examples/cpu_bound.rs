@@ -5,12 +5,12 @@
 //! `cargo run --release --example cpu_bound -- --n 1e8`
 
 use std::hint::black_box;
-use std::process;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::harness::speedup::Speedups;
 use concurrency_book::harness::timeline::{self, Ideal, Timeline};
 use concurrency_book::lessons::worker::{self, Worker};
 use rayon::prelude::*;
@@ -144,13 +144,7 @@ fn run(
         Mode::Rayon => Ok(rayon(numbers, pool)),
         Mode::Processes => processes(numbers, deadline),
     });
-    match results {
-        Ok(results) => (results, timeline),
-        Err(error) => {
-            eprintln!("error: {error}");
-            process::exit(1);
-        }
-    }
+    (results.unwrap_or_else(|e| cli::fail(e)), timeline)
 }
 
 fn main() {
@@ -159,79 +153,52 @@ fn main() {
         println!("{}", compute(n)); // the worker process's whole job
         return;
     }
-    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = cli::cores();
     let workers = args.workers.unwrap_or(cores);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers)
-        .build()
-        .expect("the OS starts the pool's threads");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build();
+    let pool = pool.unwrap_or_else(|e| cli::fail(format!("cannot start {workers} threads: {e}")));
     let numbers = vec![args.n; args.tasks];
-    let expected = {
-        let n = args.n as u128;
-        n * (n - 1) * (2 * n - 1) / 6
-    };
-    if cfg!(debug_assertions) {
-        println!("(a debug build: add --release for the real speed)");
-    }
+    cli::note_debug_build();
     println!(
         "{} tasks of compute({}) on {cores} cores\n",
         args.tasks, args.n
     );
-
-    let mut seq_elapsed = None;
-    let mut rows = Vec::new();
-    let mut summaries = Vec::new();
+    let (mut speedups, mut summaries) = (Speedups::default(), Vec::new());
     for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} (fastest of {}) ==", args.repeat);
         let used = workers_used(mode, args.tasks, workers);
         let at_once = used.min(args.tasks).min(cores); // the best speedup possible
-        let ideal = match seq_elapsed {
-            _ if mode == Mode::Seq => Ideal::SumOfTasks,
-            Some(sequential) => Ideal::SequentialOver {
-                sequential,
-                cores: at_once,
-            },
-            None => Ideal::LongestTask,
-        };
+        let ideal = speedups.ideal(mode == Mode::Seq, at_once);
         let (results, timeline) = (0..args.repeat)
             .map(|_| run(mode, &numbers, &pool, ideal))
             .min_by_key(|(_, timeline)| timeline.elapsed)
             .expect("--repeat is at least 1");
-        let correct = results.len() == args.tasks && results.iter().all(|&r| r == expected);
         println!("{timeline}");
-        if !correct {
-            eprintln!("error: {name} computed {results:?}, expected {expected} for each task");
-            process::exit(1);
-        }
-        if mode == Mode::Seq {
-            seq_elapsed = Some(timeline.elapsed);
-        }
-        let speedup = seq_elapsed.map(|seq| seq.as_secs_f64() / timeline.elapsed.as_secs_f64());
-        let efficiency = speedup.map(|s| s / at_once as f64);
-        rows.push((name.clone(), timeline.elapsed, speedup, efficiency));
-        let mut summary = Summary::from_timeline("cpu_bound", name, args.tasks, used, &timeline)
-            .with("n", args.n)
-            .with("repeat", args.repeat)
-            .with("parallelism", at_once)
-            .with("cores", cores)
-            .with("result", expected.to_string());
-        if let (Some(speedup), Some(efficiency)) = (speedup, efficiency) {
-            summary = summary
-                .with("speedup", (speedup * 100.0).round() / 100.0)
-                .with("efficiency", (efficiency * 100.0).round() / 100.0);
-        }
-        summaries.push(summary);
-    }
-
-    println!("mode          elapsed   speedup  efficiency");
-    for (name, elapsed, speedup, efficiency) in rows {
-        let speedup = speedup.map_or("-".into(), |s| format!("{s:.2}x"));
-        let efficiency = efficiency.map_or("-".into(), |e| format!("{:.0}%", e * 100.0));
-        println!(
-            "{name:<10} {:>8.1} ms {speedup:>9} {efficiency:>11}",
-            elapsed.as_secs_f64() * 1000.0
+        let expected = check(&name, &results, &numbers);
+        let speedup = speedups.add(&name, mode == Mode::Seq, timeline.elapsed, at_once);
+        let summary = Summary::from_timeline("cpu_bound", name, args.tasks, used, &timeline);
+        summaries.push(
+            (summary.with("n", args.n).with("repeat", args.repeat))
+                .with("parallelism", at_once)
+                .with("cores", cores)
+                .with("result", expected.to_string())
+                .with_speedup(speedup),
         );
     }
+    speedups.print();
     cli::finish(&summaries, args.json, &args.files);
+}
+
+/// Every task's result is the sum of squares below its n (checked in closed
+/// form); a wrong one ends the program. The expected value.
+fn check(mode: &str, results: &[u128], numbers: &[u64]) -> u128 {
+    let n = numbers[0] as u128;
+    let expected = n * (n - 1) * (2 * n - 1) / 6;
+    if results.len() != numbers.len() || results.iter().any(|&r| r != expected) {
+        cli::fail(format!(
+            "{mode} computed {results:?}, expected {expected} for each task"
+        ));
+    }
+    expected
 }

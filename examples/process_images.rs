@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::harness::cli;
-use concurrency_book::harness::photos::{self, Baseline, Outcomes, PhotoArgs};
+use concurrency_book::harness::photos::{self, Outcomes, PhotoArgs};
+use concurrency_book::harness::speedup::Speedups;
 use concurrency_book::harness::timeline;
 use concurrency_book::lessons::images::{self, Blur, Failed, Processed, Quality, Settings};
 use concurrency_book::lessons::procpool::{self, Options, ProcessPool};
@@ -179,7 +180,7 @@ fn main() {
     cli::note_debug_build();
     let workers = args.workers.unwrap_or_else(cli::cores);
     let settings = args.photos.settings(args.quality);
-    let (mut summaries, mut baseline) = (Vec::new(), Baseline::default());
+    let (mut summaries, mut speedups) = (Vec::new(), Speedups::default());
     for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ({} photos, {workers} workers) ==", inputs.len());
@@ -194,7 +195,7 @@ fn main() {
         });
         drop(backend); // the processes mode's workers exit (and are reaped) here
         let used = workers_used(mode, inputs.len(), workers);
-        let speedup = baseline.speedup(mode == Mode::Seq, run.timeline.elapsed);
+        let speedup = speedups.add(&name, mode == Mode::Seq, run.timeline.elapsed, used);
         let summary = run.report(
             "process_images",
             &name,

@@ -10,5 +10,6 @@ pub mod files;
 pub mod imageserver;
 pub mod memory;
 pub mod photos;
+pub mod speedup;
 pub mod testimages;
 pub mod timeline;

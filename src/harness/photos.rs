@@ -3,11 +3,11 @@
 //! `process_images`: timeline, peak memory, photos per second, speedup.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
 
 use super::cli::{self, Summary};
+use super::speedup::Speedup;
 use super::timeline::{self, Ideal, Timeline};
 use super::{memory, testimages};
 use crate::lessons::images::{self, Failed, Processed, Quality, Settings};
@@ -99,22 +99,6 @@ pub fn measure(work: impl FnOnce() -> Outcomes) -> PhotoRun {
     }
 }
 
-/// The speedup of each mode over the first one measured as the baseline.
-#[derive(Default)]
-pub struct Baseline(Option<Duration>);
-
-impl Baseline {
-    /// `elapsed` becomes the baseline if `is_baseline`; the speedup over the
-    /// baseline, once there is one.
-    pub fn speedup(&mut self, is_baseline: bool, elapsed: Duration) -> Option<f64> {
-        if is_baseline {
-            self.0 = Some(elapsed);
-        }
-        self.0
-            .map(|base| base.as_secs_f64() / elapsed.as_secs_f64())
-    }
-}
-
 impl PhotoRun {
     /// Prints the failures, the timeline and one line of figures, and returns
     /// the mode's summary. `workers` is how many threads or processes ran;
@@ -125,7 +109,7 @@ impl PhotoRun {
         example: &'static str,
         mode: &str,
         workers: usize,
-        speedup: Option<f64>,
+        speedup: Option<Speedup>,
         with_children: bool,
     ) -> Summary {
         let failed: Vec<&Failed> = (self.outcomes.iter())
@@ -141,7 +125,7 @@ impl PhotoRun {
         println!(
             "{done} photos in {:.2} s: {per_second:.1} per second{}{}\n",
             elapsed.as_secs_f64(),
-            speedup.map_or(String::new(), |s| format!(", {s:.2}x sequential")),
+            speedup.map_or(String::new(), |s| format!(", {:.2}x sequential", s.speedup)),
             (self.peak_mib).map_or(String::new(), |p| format!(", peak memory {p} MiB"))
         );
         let mut summary = Summary::new(example, mode, self.outcomes.len(), workers, elapsed)
@@ -150,7 +134,7 @@ impl PhotoRun {
             .with("failed", failed.len())
             .with("max_overlap", self.timeline.max_overlap());
         if let Some(speedup) = speedup {
-            summary = summary.with("speedup", round2(speedup));
+            summary = summary.with("speedup", round2(speedup.speedup));
         }
         if let Some(peak) = self.peak_mib {
             summary = summary.with("peak_memory_mib", peak);

@@ -180,7 +180,6 @@ fn report(
         command.push(format!("--rounds {rounds}"));
     }
     if release {
-        config.examples = root.join("target/release/examples");
         command.push("--release".into());
     }
     if python.is_none() {
@@ -189,21 +188,7 @@ fn report(
     config.python = python;
     config.command = command.join(" ");
     println!("building the examples...");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = std::process::Command::new(cargo);
-    build.current_dir(root).args([
-        "build",
-        "--quiet",
-        "--examples",
-        "--package",
-        "concurrency-book",
-    ]);
-    if release {
-        build.arg("--release");
-    }
-    if !build.status()?.success() {
-        bail!("building the examples failed");
-    }
+    config.examples = build_examples(root, release)?;
     let report = xtask::report::run(&config)?;
     for path in &report.written {
         println!(
@@ -244,4 +229,44 @@ fn browser_test(
         options.screenshots.display()
     );
     Ok(())
+}
+
+/// Builds the book's examples and returns the folder cargo put them in,
+/// read from cargo's JSON messages (so `CARGO_TARGET_DIR` and the profile
+/// are cargo's business, not a guess).
+fn build_examples(root: &std::path::Path, release: bool) -> Result<std::path::PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = std::process::Command::new(cargo);
+    build.current_dir(root).args([
+        "build",
+        "--examples",
+        "--package",
+        "concurrency-book",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if release {
+        build.arg("--release");
+    }
+    let output = build.stderr(std::process::Stdio::inherit()).output()?;
+    if !output.status.success() {
+        bail!("building the examples failed");
+    }
+    let mut folders = std::collections::BTreeSet::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let is_example = message["target"]["kind"]
+            .as_array()
+            .is_some_and(|kinds| kinds.iter().any(|k| k == "example"));
+        let executable = message["executable"].as_str().map(std::path::Path::new);
+        if let (true, Some(folder)) = (is_example, executable.and_then(|e| e.parent())) {
+            folders.insert(folder.to_path_buf());
+        }
+    }
+    match folders.len() {
+        1 => Ok(folders.pop_first().expect("one folder")),
+        0 => bail!("cargo built no example binaries"),
+        _ => bail!("cargo put the examples in several folders: {folders:?}"),
+    }
 }

@@ -1,0 +1,381 @@
+//! `cargo xtask report`: the book's examples and the notes' Python scripts,
+//! run with the same parameters, interleaved, several rounds; then tables,
+//! charts and timeline figures for the book.
+//!
+//! Every run is a child process with a deadline, read through its `--json`
+//! lines. Nothing is written until every run has succeeded, and then each
+//! file atomically: a failed or interrupted report leaves the book as it was.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use concurrency_book::harness::charts::{self};
+use concurrency_book::harness::files;
+
+mod jobs;
+mod machine;
+mod running;
+mod stats;
+mod tables;
+
+use jobs::*;
+use machine::*;
+use running::*;
+use stats::*;
+use tables::*;
+
+/// What to run, how often and with which parameters, and where the results go.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Interleaved rounds: every run once per round.
+    pub rounds: usize,
+    /// The sleeping tasks: how many, how long each, and the pool's size.
+    pub sleep: (usize, f64, usize),
+    /// compute(n): how many tasks, n, and the worker counts to try.
+    pub cpu: (usize, u64, Vec<usize>),
+    /// Downloads: how many photos, the server's latency, the worker counts to try.
+    pub downloads: (usize, f64, Vec<usize>),
+    /// Photos: how many, and their size.
+    pub photos: (usize, (u32, u32)),
+    /// Process and thread starts per kind.
+    pub starts: usize,
+    /// The chapters' timeline figures to draw.
+    pub timelines: Vec<TimelineFigure>,
+    /// The Python interpreter; None skips the Python side.
+    pub python: Option<String>,
+    /// Where the example binaries are (built before the report runs).
+    pub examples: PathBuf,
+    /// The repository (for python/ and the test photos).
+    pub root: PathBuf,
+    /// Where the Markdown tables and the raw samples go.
+    pub measured: PathBuf,
+    /// The book's figures: charts go into `measured/` below it, timelines
+    /// into `timelines/`.
+    pub figures: PathBuf,
+    /// Longest a single run may take.
+    pub run_limit: Duration,
+    /// The command line that made this report, for the page.
+    pub command: String,
+}
+
+/// A chapter's timelines, drawn by running `example` with `args` and
+/// `--svg timelines/PREFIX.svg`: one file, or `PREFIX-MODE.svg` per mode when
+/// the args leave several modes to run.
+#[derive(Debug, Clone)]
+pub struct TimelineFigure {
+    pub prefix: &'static str,
+    pub example: &'static str,
+    pub args: &'static [&'static str],
+}
+
+/// The timelines the chapters show, each drawn by the command the chapter
+/// shows (plus `--svg`).
+pub const TIMELINES: &[TimelineFigure] = &[
+    figure("sync-script", "sync_script", &[]),
+    figure("manual-threads", "manual_threads", &["--mode", "join"]),
+    figure("loop-join", "loop_join", &[]),
+    figure(
+        "loop-join-5",
+        "loop_join",
+        &["--tasks", "5", "--seconds", "0.3"],
+    ),
+    figure("thread-args", "thread_args", &["--mode", "results"]),
+    figure("pool-submit", "pool_submit", &["--mode", "submit"]),
+    figure("as-completed", "as_completed", &["--mode", "channel"]),
+    figure("pool-map", "pool_map", &["--mode", "rayon"]),
+    figure("download-images", "download_images", &["--mode", "pool"]),
+    figure("cpu-bound", "cpu_bound", &[]),
+    figure(
+        "process-images",
+        "process_images",
+        &["--quality", "exact", "--mode", "rayon"],
+    ),
+    figure(
+        "process-images-6",
+        "process_images",
+        &["--quality", "exact", "--tasks", "6"],
+    ),
+    figure("distributed-images", "distributed_images", &[]),
+];
+
+const fn figure(
+    prefix: &'static str,
+    example: &'static str,
+    args: &'static [&'static str],
+) -> TimelineFigure {
+    TimelineFigure {
+        prefix,
+        example,
+        args,
+    }
+}
+
+impl Config {
+    /// The full report: the chapters' sizes, five rounds (several minutes).
+    pub fn full(root: &Path) -> Config {
+        Config {
+            rounds: 5,
+            sleep: (10, 0.3, 4),
+            cpu: (4, 10_000_000, vec![1, 2, 4]),
+            downloads: (15, 0.3, vec![1, 2, 4, 8, 15]),
+            photos: (15, (3000, 2000)),
+            starts: 100,
+            timelines: TIMELINES.to_vec(),
+            python: Some("python3".into()),
+            examples: root.join("target/debug/examples"),
+            root: root.to_path_buf(),
+            measured: root.join("measured"),
+            figures: root.join("src/figures"),
+            run_limit: Duration::from_secs(600),
+            command: "cargo xtask report".into(),
+        }
+    }
+
+    /// `--quick`: the notes' compute(1e6), shorter waits, smaller photos and
+    /// two rounds: under two minutes on two cores once the examples are built.
+    pub fn quick(root: &Path) -> Config {
+        Config {
+            rounds: 2,
+            sleep: (10, 0.1, 4),
+            cpu: (4, 1_000_000, vec![1, 2, 4]),
+            downloads: (15, 0.1, vec![1, 2, 4, 8, 15]),
+            photos: (6, (1500, 1000)),
+            starts: 20,
+            command: "cargo xtask report --quick".into(),
+            ..Config::full(root)
+        }
+    }
+}
+
+/// What a report found: the files it wrote.
+#[derive(Debug)]
+pub struct Report {
+    pub written: Vec<PathBuf>,
+    pub skipped: Vec<String>,
+}
+
+/// Runs the report and writes its files; see the module's documentation.
+pub fn run(config: &Config) -> Result<Report> {
+    let started = Instant::now();
+    let mut skipped = Vec::new();
+    let python = match &config.python {
+        None => {
+            skipped.push("Python: not asked for (--no-python)".to_string());
+            None
+        }
+        Some(program) => match find_python(program) {
+            Ok(python) => Some(python),
+            Err(reason) => {
+                skipped.push(format!("Python: {reason}"));
+                None
+            }
+        },
+    };
+    if let Some(p) = &python {
+        if let Err(reason) = &p.pillow {
+            skipped.push(format!("Python's photo pipeline: {reason}"));
+        }
+        if let Err(reason) = &p.requests {
+            skipped.push(format!("Python's downloads: {reason}"));
+        }
+    }
+    for example in needed_examples(config) {
+        let binary = config.examples.join(example);
+        if !binary.exists() {
+            bail!(
+                "no example binary {} (build the examples first: cargo build --examples)",
+                binary.display()
+            );
+        }
+    }
+
+    let scratch = tempfile::tempdir().context("cannot make a scratch folder")?;
+    let samples = measure(config, python.as_ref(), scratch.path())?;
+    let mut files = draw_timelines(config, scratch.path())?;
+
+    let tables = Tables::new(config, &samples, python.as_ref(), &skipped)?;
+    for (name, text) in tables.markdown() {
+        files.push((config.measured.join(name), text.into_bytes()));
+    }
+    for (name, svg) in tables.charts()? {
+        files.push((config.figures.join("measured").join(name), svg.into_bytes()));
+    }
+    let raw = serde_json::to_string_pretty(&samples.iter().map(Sample::json).collect::<Vec<_>>())?;
+    files.push((config.measured.join("report.json"), raw.into_bytes()));
+
+    for (path, bytes) in &files {
+        write_atomically(path, bytes)?;
+    }
+    eprintln!(
+        "wrote {} files in {:.0} s",
+        files.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Report {
+        written: files.into_iter().map(|(path, _)| path).collect(),
+        skipped,
+    })
+}
+
+/// Every job once per round, with the image server up; the samples they printed.
+fn measure(config: &Config, python: Option<&Python>, scratch: &Path) -> Result<Vec<Sample>> {
+    let urls = scratch.join("urls.txt");
+    let (tasks, latency, _) = &config.downloads;
+    eprintln!("starting the image server and making the test photos...");
+    let server = ServerGuard::start(config, *tasks, *latency, &urls)?;
+    let jobs = jobs(config, python, &urls, scratch);
+    let mut samples: Vec<Sample> = Vec::new();
+    // Generates the photos both languages read, and warms the disk cache.
+    let (count, (width, height)) = config.photos;
+    run_json(
+        config,
+        &config.examples.join("process_images"),
+        &[
+            "--mode".into(),
+            "seq".into(),
+            "--tasks".into(),
+            count.to_string(),
+            "--size".into(),
+            format!("{width}x{height}"),
+            "--out".into(),
+            scratch.join("warm-up").display().to_string(),
+            "--json".into(),
+        ],
+        "process_images warm-up",
+    )?;
+    let total = jobs.len() * config.rounds;
+    for round in 1..=config.rounds {
+        for (i, job) in jobs.iter().enumerate() {
+            let done = (round - 1) * jobs.len() + i + 1;
+            eprint!(
+                "[{done}/{total}] round {round}/{}: {} {} ... ",
+                config.rounds, job.language, job.label
+            );
+            let lines = run_json(config, &job.program, &job.args, &job.label)?;
+            let found = job.read(&lines)?;
+            eprintln!(
+                "{}",
+                (found.iter())
+                    .map(|s| format!("{} {}", s.series, charts::significant(s.value)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            samples.extend(found);
+        }
+    }
+    drop(server); // stopped and reaped
+    Ok(samples)
+}
+
+/// The chapters' timelines, each drawn by its example's `--svg`: (where it
+/// goes, its bytes).
+fn draw_timelines(config: &Config, scratch: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for figure in &config.timelines {
+        eprintln!("drawing the timelines {}...", figure.prefix);
+        let folder = scratch.join("timelines").join(figure.prefix);
+        std::fs::create_dir_all(&folder)?;
+        let svg = folder.join(format!("{}.svg", figure.prefix));
+        let mut args: Vec<String> = figure.args.iter().map(|a| a.to_string()).collect();
+        args.extend(["--svg".into(), svg.display().to_string()]);
+        if ["download_images", "process_images"].contains(&figure.example) {
+            let out = scratch.join("out").join(figure.prefix);
+            args.extend(["--out".into(), out.display().to_string()]);
+        }
+        run_json(
+            config,
+            &config.examples.join(figure.example),
+            &args
+                .iter()
+                .cloned()
+                .chain(["--json".into()])
+                .collect::<Vec<_>>(),
+            &format!("{} {}", figure.example, figure.args.join(" ")),
+        )?;
+        let mut drawn = 0;
+        for entry in std::fs::read_dir(&folder)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "svg") {
+                let name = path.file_name().expect("a file").to_owned();
+                files.push((
+                    config.figures.join("timelines").join(name),
+                    std::fs::read(&path)?,
+                ));
+                drawn += 1;
+            }
+        }
+        if drawn == 0 {
+            bail!("{} {}: wrote no SVG", figure.example, figure.args.join(" "));
+        }
+    }
+    Ok(files)
+}
+
+fn needed_examples(config: &Config) -> Vec<&'static str> {
+    let mut names = vec![
+        "sync_script",
+        "loop_join",
+        "pool_map",
+        "cpu_bound",
+        "image_server",
+        "download_images",
+        "process_images",
+        "distributed_images",
+        "fork_vs_spawn",
+    ];
+    names.extend(config.timelines.iter().map(|figure| figure.example));
+    names
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let folder = path.parent().context("a file has a folder")?;
+    std::fs::create_dir_all(folder).with_context(|| format!("cannot make {}", folder.display()))?;
+    files::write_atomically(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(stats(&[3.0, 1.0, 2.0]), (2.0, 1.0, 3.0));
+        assert_eq!(stats(&[4.0, 1.0, 2.0, 3.0]), (2.5, 1.0, 4.0));
+    }
+
+    #[test]
+    fn today_is_a_plausible_date() {
+        let date = today();
+        assert_eq!(date.len(), 10, "{date}");
+        assert!(date.as_str() >= "2025-01-01", "{date}");
+    }
+
+    #[test]
+    fn a_timing_table_compares_with_pythons_best() {
+        let row = |language, series: &str, values: &[f64]| Row {
+            language,
+            series: series.into(),
+            workers: 1,
+            values: values.to_vec(),
+        };
+        let table = timing_table(&[
+            row("Rust", "seq", &[1.0, 1.2, 0.8]),
+            row("Rust", "rayon", &[0.5]),
+            row("Python", "seq", &[4.0]),
+            row("Python", "fork", &[2.0]),
+        ]);
+        assert!(
+            table.contains("| Rust | `seq` | 1 | 1 s | 0.800 s | 1.20 s | 1.00x | 2.00x |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| Rust | `rayon` | 1 | 0.500 s | 0.500 s | 0.500 s | 2.00x | 4.00x |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| Python | `fork` | 1 | 2 s | 2 s | 2 s | 2.00x | 1.00x |"),
+            "{table}"
+        );
+    }
+}

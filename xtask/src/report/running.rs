@@ -1,0 +1,192 @@
+//! Running the jobs: child processes with deadlines and their JSON lines,
+//! the image server, and finding Python.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use super::*;
+
+/// The Python side is run only when its interpreter and packages are there.
+pub(super) struct Python {
+    pub(super) program: String,
+    pub(super) version: String,
+    pub(super) pillow: Result<String, String>,
+    pub(super) requests: Result<String, String>,
+}
+
+/// Runs a program with a deadline and returns its JSON lines; a failure, a
+/// timeout or no JSON line is an error naming the run.
+pub(super) fn run_json(
+    config: &Config,
+    program: &Path,
+    args: &[String],
+    label: &str,
+) -> Result<Vec<Value>> {
+    let child = Command::new(program)
+        .args(args)
+        .current_dir(&config.root)
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {}", program.display()))?;
+    let (status, stdout, stderr) = wait_bounded(child, config.run_limit)
+        .with_context(|| format!("{label}: ran longer than {:?}, killed", config.run_limit))?;
+    if !status.success() {
+        bail!(
+            "{label} failed ({status}):\n{}",
+            tail(&String::from_utf8_lossy(&stderr), 20)
+        );
+    }
+    let lines: Vec<Value> = String::from_utf8_lossy(&stdout)
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    if lines.is_empty() {
+        bail!("{label}: printed no JSON summary line");
+    }
+    for line in &lines {
+        for key in ["example", "mode", "tasks", "workers", "elapsed_s"] {
+            if line.get(key).is_none() {
+                bail!("{label}: its JSON line has no {key:?}: {line}");
+            }
+        }
+    }
+    Ok(lines)
+}
+
+pub(super) type Finished = (std::process::ExitStatus, Vec<u8>, Vec<u8>);
+
+/// Waits for a child at most `limit`, reading its output meanwhile (a full
+/// pipe would stall it); kills and reaps it when the time is up.
+pub(super) fn wait_bounded(mut child: Child, limit: Duration) -> Result<Finished> {
+    let read = |pipe: Option<Box<dyn Read + Send>>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait(); // reaped
+            bail!("timed out");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let joined = |reader: thread::JoinHandle<Vec<u8>>| reader.join().unwrap_or_default();
+    Ok((status, joined(stdout), joined(stderr)))
+}
+
+pub(super) fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The image server example, started for the downloads and stopped (killed
+/// and reaped) when dropped.
+pub(super) struct ServerGuard(Child);
+
+impl ServerGuard {
+    pub(super) fn start(
+        config: &Config,
+        tasks: usize,
+        latency: f64,
+        urls: &Path,
+    ) -> Result<ServerGuard> {
+        let mut child = Command::new(config.examples.join("image_server"))
+            .args([
+                "--tasks",
+                &tasks.to_string(),
+                "--seconds",
+                &latency.to_string(),
+            ])
+            .args([
+                "--urls-file",
+                &urls.display().to_string(),
+                "--stop-after",
+                "7200",
+            ])
+            .current_dir(&config.root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("cannot start the image_server example")?;
+        let stdout = child.stdout.take().expect("piped");
+        let guard = ServerGuard(child);
+        let (ready, is_ready) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if line.starts_with("serving on ") {
+                    let _ = ready.send(());
+                }
+            }
+        });
+        // Making the photos the first time takes a few seconds.
+        is_ready
+            .recv_timeout(Duration::from_secs(120))
+            .context("the image_server example did not start serving within 120 s")?;
+        Ok(guard)
+    }
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub(super) fn find_python(program: &str) -> Result<Python, String> {
+    let version = python_says(program, "import platform; print(platform.python_version())")
+        .map_err(|e| format!("`{program}` does not run ({e})"))?;
+    let package = |module: &str, name: &str| {
+        python_says(
+            program,
+            &format!("import {module}; print({module}.__version__)"),
+        )
+        .map_err(|_| format!("{name} is not installed (pip install -r python/requirements.txt)"))
+    };
+    Ok(Python {
+        program: program.to_string(),
+        version,
+        pillow: package("PIL", "Pillow"),
+        requests: package("requests", "requests"),
+    })
+}
+
+pub(super) fn python_says(program: &str, code: &str) -> Result<String, String> {
+    let output = Command::new(program)
+        .args(["-c", code])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+/// The samples, grouped: (table, language, series, workers) to every round's value.
+pub(super) type Grouped = BTreeMap<(&'static str, &'static str, String, usize), Vec<f64>>;

@@ -1,0 +1,502 @@
+//! The report's Markdown tables, headlines and charts, from the samples.
+
+use std::fmt::Write as _;
+
+use anyhow::{Result, bail};
+use concurrency_book::harness::charts::{self, Series, ValueBar};
+
+use super::*;
+
+pub(super) struct Tables<'a> {
+    pub(super) config: &'a Config,
+    pub(super) grouped: Grouped,
+    /// Each table's rows in the order the jobs ran.
+    pub(super) order: Vec<(&'static str, &'static str, String, usize)>,
+    pub(super) python: Option<&'a Python>,
+    pub(super) skipped: &'a [String],
+}
+
+impl<'a> Tables<'a> {
+    pub(super) fn new(
+        config: &'a Config,
+        samples: &[Sample],
+        python: Option<&'a Python>,
+        skipped: &'a [String],
+    ) -> Result<Tables<'a>> {
+        let mut grouped = Grouped::new();
+        let mut order = Vec::new();
+        for s in samples {
+            let key = (s.table, s.language, s.series.clone(), s.workers);
+            if !grouped.contains_key(&key) {
+                order.push(key.clone());
+            }
+            grouped.entry(key).or_default().push(s.value);
+        }
+        // The two languages must compute the same compute(n).
+        let results: Vec<(&str, &String)> = (samples.iter())
+            .filter_map(|s| s.result.as_ref().map(|r| (s.language, r)))
+            .collect();
+        if let Some((language, result)) = results.iter().find(|(_, r)| *r != results[0].1) {
+            bail!(
+                "compute(n) disagrees: {} gave {}, {language} gave {result}",
+                results[0].0,
+                results[0].1
+            );
+        }
+        Ok(Tables {
+            config,
+            grouped,
+            order,
+            python,
+            skipped,
+        })
+    }
+
+    /// A table's rows, Rust's first, each language's in the order they ran.
+    pub(super) fn rows(&self, table: &str) -> Vec<Row> {
+        let mut rows: Vec<Row> = (self.order.iter())
+            .filter(|key| key.0 == table)
+            .map(|key| Row {
+                language: key.1,
+                series: key.2.clone(),
+                workers: key.3,
+                values: self.grouped[key].clone(),
+            })
+            .collect();
+        rows.sort_by_key(|row| row.language != "Rust");
+        rows
+    }
+
+    pub(super) fn markdown(&self) -> Vec<(&'static str, String)> {
+        let c = self.config;
+        let (tasks, seconds, _) = c.sleep;
+        let (cpu_tasks, n, _) = &c.cpu;
+        let (downloads, latency, _) = &c.downloads;
+        let (photos, (width, height)) = c.photos;
+        let tables = [
+            (
+                "sleep-tasks",
+                format!(
+                    "{tasks} tasks that each sleep {seconds} s (in `pool`, the notes' map \
+                     example: sleeps shrinking from {seconds} s)"
+                ),
+                "the Rust examples `sync_script` (seq), `loop_join --mode two-loops` (threads) and \
+                 `pool_map --mode pool` (pool); `python/sleep_tasks.py`",
+            ),
+            (
+                "cpu-bound",
+                format!(
+                    "compute({n}) {cpu_tasks} times (Rust: the fastest of `--repeat 3` in each round, \
+                     as its tasks take milliseconds)"
+                ),
+                "`cpu_bound` (seq, rayon with --workers, processes: one per task); \
+                 `python/cpu_bound.py` (seq, threads, processes by fork and by spawn)",
+            ),
+            (
+                "downloads",
+                format!("{downloads} photos from the image server, {latency} s latency each"),
+                "`download_images --mode pool`; `python/download_images.py --mode threads` \
+                 (requests on a ThreadPoolExecutor)",
+            ),
+            (
+                "photos",
+                format!(
+                    "{photos} photos of {width}x{height}, blurred (sigma 15) and shrunk to 1200 pixels"
+                ),
+                "`process_images` in both qualities; `python/process_images.py` (Pillow)",
+            ),
+            (
+                "distributed",
+                format!(
+                    "the same {photos} photos (fast quality) on timely dataflow: one worker, two \
+                     worker threads in one process, two processes on 127.0.0.1"
+                ),
+                "`distributed_images` (the processes' time includes starting and connecting them)",
+            ),
+        ];
+        let mut files: Vec<(&'static str, String)> = tables
+            .into_iter()
+            .map(|(table, what, programs)| {
+                let mut text = timing_table(&self.rows(table));
+                write!(
+                    text,
+                    "\n<small>{what}: median of {} interleaved rounds, by {programs}. {}</small>\n",
+                    c.rounds,
+                    self.provenance()
+                )
+                .unwrap();
+                let file = match table {
+                    "sleep-tasks" => "sleep-tasks.md",
+                    "cpu-bound" => "cpu-bound.md",
+                    "downloads" => "downloads.md",
+                    "distributed" => "distributed.md",
+                    _ => "photos-vs-pillow.md",
+                };
+                (file, text)
+            })
+            .collect();
+        files.push(("start-costs.md", self.start_costs_table()));
+        files.push(("machine.md", self.machine()));
+        files.extend(self.headlines());
+        files
+    }
+
+    /// The median of one row, if it was measured.
+    pub(super) fn median(
+        &self,
+        table: &str,
+        language: &str,
+        series: &str,
+        workers: usize,
+    ) -> Option<f64> {
+        (self.order.iter())
+            .find(|k| k.0 == table && k.1 == language && k.2 == series && k.3 == workers)
+            .map(|key| stats(&self.grouped[key]).0)
+    }
+
+    /// The best (smallest) median of a language's rows in a table, and its row.
+    pub(super) fn best(
+        &self,
+        table: &str,
+        language: &str,
+        series: Option<&str>,
+    ) -> Option<(f64, Row)> {
+        (self.rows(table).into_iter())
+            .filter(|row| row.language == language && series.is_none_or(|s| row.series == s))
+            .map(|row| (stats(&row.values).0, row))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
+    /// One or two sentences per topic, with the run's own figures, for the
+    /// chapters to include where they would otherwise retype them.
+    pub(super) fn headlines(&self) -> Vec<(&'static str, String)> {
+        let no_python = "Python was skipped in this run (see the machine line above), \
+                         so only Rust's rows were measured.\n";
+        let s = |seconds: f64| format!("{} s", charts::significant(seconds));
+        let x = |ratio: f64| format!("{ratio:.1}x");
+
+        let sleep = (self.rows("sleep-tasks").iter())
+            .filter(|row| row.language == "Rust")
+            .filter_map(|row| {
+                let python = self.median("sleep-tasks", "Python", &row.series, row.workers)?;
+                Some((stats(&row.values).0 - python).abs() / python * 100.0)
+            })
+            .reduce(f64::max)
+            .map_or(no_python.to_string(), |gap| {
+                format!(
+                    "In this run, Rust's and Python's medians differed by at most {gap:.0}% in \
+                     any mode.\n"
+                )
+            });
+
+        let (_, _, workers) = &self.config.downloads;
+        let (few, many) = (workers[0], workers[workers.len() - 1]);
+        let downloads = (|| {
+            let (r1, rn) = (
+                self.median("downloads", "Rust", "pool", few)?,
+                self.median("downloads", "Rust", "pool", many)?,
+            );
+            let (p1, pn) = (
+                self.median("downloads", "Python", "threads", few)?,
+                self.median("downloads", "Python", "threads", many)?,
+            );
+            Some(format!(
+                "In this run, with {} Rust took {} and Python {}; with {many}, {} and {}: \
+                 {many} workers made Rust {} and Python {} faster than {few}.\n",
+                workers_text(few),
+                s(r1),
+                s(p1),
+                s(rn),
+                s(pn),
+                x(r1 / rn),
+                x(p1 / pn)
+            ))
+        })()
+        .unwrap_or(no_python.to_string());
+
+        let (_, n, _) = &self.config.cpu;
+        let cpu = (|| {
+            let rust_seq = self.median("cpu-bound", "Rust", "seq", 1)?;
+            let python_seq = self.median("cpu-bound", "Python", "seq", 1)?;
+            let (rust_best, rust_row) = self.best("cpu-bound", "Rust", Some("rayon"))?;
+            let (threads, threads_row) = self.best("cpu-bound", "Python", Some("threads"))?;
+            let (fork, fork_row) = self.best("cpu-bound", "Python", Some("fork"))?;
+            Some(format!(
+                "In this run, on one core, Rust ran compute({n}) {} as fast as Python. Rust's \
+                 rayon reached {} its one-core speed (with {}); Python's threads at best {} \
+                 (with {}), and its forked processes {} (with {}).\n",
+                x(python_seq / rust_seq),
+                x(rust_seq / rust_best),
+                workers_text(rust_row.workers),
+                x(python_seq / threads),
+                workers_text(threads_row.workers),
+                x(python_seq / fork),
+                workers_text(fork_row.workers),
+            ))
+        })()
+        .unwrap_or(no_python.to_string());
+
+        let us = |v: f64| format!("{} µs", charts::significant(v));
+        let starts = (|| {
+            let rust_thread = self.median("start-costs", "Rust", "thread spawn+join", 1)?;
+            let python_thread = self.median("start-costs", "Python", "thread", 1)?;
+            let command = self.median("start-costs", "Rust", "Command::status", 1)?;
+            let spawn = self.median("start-costs", "Python", "spawn", 1)?;
+            Some(format!(
+                "In this run, a thread took {} to start and join in Rust and {} in Python; \
+                 Python's spawn took {}, {} as long as Rust's `Command` running a program.\n",
+                us(rust_thread),
+                us(python_thread),
+                us(spawn),
+                x(spawn / command)
+            ))
+        })()
+        .unwrap_or(no_python.to_string());
+
+        let photos = (|| {
+            let fast_rayon = self.median("photos", "Rust", "fast rayon", cores())?;
+            let fast_seq = self.median("photos", "Rust", "fast seq", 1)?;
+            let exact_rayon = self.median("photos", "Rust", "exact rayon", cores())?;
+            let (pillow, pillow_row) = self.best("photos", "Python", None)?;
+            Some(format!(
+                "In this run, the fast pipeline on rayon was {} as fast as Pillow's best mode \
+                 (`{}`), and already {} as fast on one thread; the exact pipeline on rayon was \
+                 {} as fast.\n",
+                x(pillow / fast_rayon),
+                pillow_row.series,
+                x(pillow / fast_seq),
+                x(pillow / exact_rayon)
+            ))
+        })()
+        .unwrap_or(no_python.to_string());
+
+        let (photos_count, _) = self.config.photos;
+        let per_second =
+            |seconds: f64| format!("{:.1} photos per second", photos_count as f64 / seconds);
+        let distributed = (|| {
+            let one = self.median("distributed", "Rust", "one-worker", 1)?;
+            let threads = self.median("distributed", "Rust", "threads", 2)?;
+            let processes = self.median("distributed", "Rust", "processes", 2)?;
+            let sent = self.median("distributed", "Rust", "processes, photos sent", 2)?;
+            Some(format!(
+                "In this run, one timely worker did {} ({}); two worker threads {} ({}, {} one \
+                 worker's speed); two processes on 127.0.0.1 {} ({}), starting and connecting \
+                 them included, and {} ({}) when process 0 sent the photos' bytes.\n",
+                per_second(one),
+                s(one),
+                per_second(threads),
+                s(threads),
+                x(one / threads),
+                per_second(processes),
+                s(processes),
+                per_second(sent),
+                s(sent),
+            ))
+        })()
+        .unwrap_or("The timely rows were not measured in this run.\n".to_string());
+
+        vec![
+            ("distributed-headline.md", distributed),
+            ("sleep-tasks-headline.md", sleep),
+            ("downloads-headline.md", downloads),
+            ("cpu-bound-headline.md", cpu),
+            ("start-costs-headline.md", starts),
+            ("photos-headline.md", photos),
+        ]
+    }
+
+    pub(super) fn provenance(&self) -> String {
+        format!("Measured on {} by `{}`.", today(), self.config.command)
+    }
+
+    pub(super) fn start_costs_table(&self) -> String {
+        let mut text = String::from(
+            "| | started, then joined or waited for | median | min | max |\n|---|---|---|---|---|\n",
+        );
+        for row in self.rows("start-costs") {
+            let (median, min, max) = stats(&row.values);
+            writeln!(
+                text,
+                "| {} | {} | {} µs | {} µs | {} µs |",
+                row.language,
+                row.series,
+                charts::significant(median),
+                charts::significant(min),
+                charts::significant(max)
+            )
+            .unwrap();
+        }
+        write!(
+            text,
+            "\n<small>{} starts per kind, median of {} interleaved rounds, by `fork_vs_spawn --mode start-cost` \
+             and `python/start_costs.py`. {}</small>\n",
+            self.config.starts,
+            self.config.rounds,
+            self.provenance()
+        )
+        .unwrap();
+        text
+    }
+
+    pub(super) fn machine(&self) -> String {
+        let mut text = format!(
+            "Measured on {} by `{}` ({} interleaved rounds) on {}.\n",
+            today(),
+            self.config.command,
+            self.config.rounds,
+            machine_description(self.python)
+        );
+        if self.skipped.is_empty() {
+            text.push_str("\nNothing was skipped.\n");
+        } else {
+            text.push_str("\nSkipped:\n\n");
+            for reason in self.skipped {
+                writeln!(text, "- {reason}").unwrap();
+            }
+        }
+        text
+    }
+
+    pub(super) fn charts(&self) -> Result<Vec<(&'static str, String)>> {
+        let mut svgs = Vec::new();
+        let median_of = |table: &str, language: &str, series: &str, workers: usize| {
+            self.median(table, language, series, workers)
+        };
+        let cores = cores() as f64;
+
+        // Speedup of compute(n) against the same language's seq run.
+        let (_, n, workers) = &self.config.cpu;
+        let speedup = |language: &str, series: &str| {
+            let base = median_of("cpu-bound", language, "seq", 1)?;
+            Some(Series {
+                name: "",
+                points: (workers.iter())
+                    .filter_map(|&w| {
+                        Some((
+                            w as f64,
+                            base / median_of("cpu-bound", language, series, w)?,
+                        ))
+                    })
+                    .collect(),
+            })
+        };
+        let mut lines = Vec::new();
+        for (name, language, series) in [
+            ("Rust, rayon", "Rust", "rayon"),
+            ("Python, threads", "Python", "threads"),
+            ("Python, processes (fork)", "Python", "fork"),
+        ] {
+            if let Some(line) = speedup(language, series) {
+                lines.push(Series { name, ..line });
+            }
+        }
+        let top = workers.iter().copied().max().unwrap_or(1) as f64;
+        let ideal = Series {
+            name: "ideal (one per core)",
+            points: vec![
+                (1.0, 1.0),
+                (cores.min(top), cores.min(top)),
+                (top, cores.min(top)),
+            ],
+        };
+        svgs.push((
+            "cpu-speedup.svg",
+            charts::lines(
+                &format!("compute({n}): speedup over one worker"),
+                ("workers", "speedup"),
+                &lines,
+                Some(&ideal),
+            )
+            .map_err(anyhow::Error::msg)?,
+        ));
+
+        // Makespan of the downloads against the worker count.
+        let (tasks, latency, workers) = &self.config.downloads;
+        let makespan = |language: &str, series: &str| {
+            (workers.iter())
+                .filter_map(|&w| Some((w as f64, median_of("downloads", language, series, w)?)))
+                .collect::<Vec<_>>()
+        };
+        let lines = [
+            Series {
+                name: "Rust, pool",
+                points: makespan("Rust", "pool"),
+            },
+            Series {
+                name: "Python, ThreadPoolExecutor",
+                points: makespan("Python", "threads"),
+            },
+        ];
+        let ideal = Series {
+            name: "ideal (the latency, once per wave)",
+            points: (workers.iter())
+                .map(|&w| (w as f64, tasks.div_ceil(w) as f64 * latency))
+                .collect(),
+        };
+        let lines: Vec<Series> = lines.into_iter().filter(|l| !l.points.is_empty()).collect();
+        svgs.push((
+            "download-makespan.svg",
+            charts::lines(
+                &format!("{tasks} downloads: seconds against workers"),
+                ("workers", "seconds"),
+                &lines,
+                Some(&ideal),
+            )
+            .map_err(anyhow::Error::msg)?,
+        ));
+
+        // Start costs, log scale.
+        let bars: Vec<ValueBar> = (self.rows("start-costs").iter())
+            .map(|row| ValueBar {
+                label: row.series.clone(),
+                value: stats(&row.values).0,
+                group: usize::from(row.language == "Python"),
+            })
+            .collect();
+        svgs.push((
+            "start-costs.svg",
+            charts::bars(
+                "One start, then join or wait",
+                "µs per start (log scale)",
+                &["Rust", "Python"],
+                &bars,
+                true,
+            )
+            .map_err(anyhow::Error::msg)?,
+        ));
+
+        // Photos per second.
+        let (photos, _) = self.config.photos;
+        let bars: Vec<ValueBar> = (self.rows("photos").iter())
+            .map(|row| ValueBar {
+                label: format!(
+                    "{} {}",
+                    if row.language == "Rust" {
+                        "Rust"
+                    } else {
+                        "Pillow"
+                    },
+                    row.series
+                ),
+                value: photos as f64 / stats(&row.values).0,
+                group: match (row.language, row.series.starts_with("exact")) {
+                    ("Rust", false) => 0,
+                    ("Rust", true) => 1,
+                    _ => 2,
+                },
+            })
+            .collect();
+        svgs.push((
+            "photos-per-second.svg",
+            charts::bars(
+                &format!("{photos} photos: photos per second"),
+                "photos per second",
+                &["Rust, fast", "Rust, exact", "Pillow"],
+                &bars,
+                false,
+            )
+            .map_err(anyhow::Error::msg)?,
+        ));
+        Ok(svgs)
+    }
+}
