@@ -5,7 +5,6 @@
 //! `cargo run --example image_server -- --urls-file target/urls.txt`
 
 use std::path::PathBuf;
-use std::process;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -48,10 +47,10 @@ fn main() {
         latency: args.seconds,
         bandwidth: args.bandwidth,
     })
-    .unwrap_or_else(|error| fail(format!("cannot start the server: {error}")));
+    .unwrap_or_else(|error| cli::fail(format!("cannot start the server: {error}")));
     if let Some(path) = &args.urls_file {
         let urls = server.photo_urls().join("\n") + "\n";
-        cli::write_file(path, urls.as_bytes(), "--urls-file").unwrap_or_else(|e| fail(e));
+        cli::write_file(path, urls.as_bytes(), "--urls-file").unwrap_or_else(|e| cli::fail(e));
     }
     // Printed once the URLs file is written: a program that started this one
     // reads this line, and the address, and goes.
@@ -67,7 +66,7 @@ fn main() {
     ctrlc::set_handler(move || {
         let _ = stop.send(());
     })
-    .unwrap_or_else(|error| fail(format!("cannot catch Ctrl-C: {error}")));
+    .unwrap_or_else(|error| cli::fail(format!("cannot catch Ctrl-C: {error}")));
     let _ = stopped.recv_timeout(Duration::from_secs(args.stop_after)); // a signal, or the deadline
 
     let requests = server.requests();
@@ -76,9 +75,4 @@ fn main() {
     let summary = Summary::new("image_server", "serve", args.tasks, 1, started.elapsed())
         .with("requests", requests);
     cli::print_json(&[summary], args.json);
-}
-
-fn fail(message: String) -> ! {
-    eprintln!("error: {message}");
-    process::exit(1);
 }

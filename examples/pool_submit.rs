@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal};
+use concurrency_book::harness::timeline::{self, Ideal, Timeline};
 use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
 
 /// Submit tasks to a pool of worker threads and collect each task's outcome.
@@ -133,10 +133,6 @@ fn shutdown(pool: Pool, durations: &[Duration], wait_at_most: Duration) -> Outco
 }
 // ANCHOR_END: shutdown
 
-fn count(outcomes: &Outcomes, wanted: fn(&Result<String, TaskError>) -> bool) -> usize {
-    outcomes.iter().filter(|outcome| wanted(outcome)).count()
-}
-
 fn main() {
     let Args {
         run,
@@ -159,33 +155,33 @@ fn main() {
             Mode::Cancel => cancel(&pool, &durations, wait_at_most),
             Mode::Shutdown => shutdown(pool, &durations, wait_at_most),
         });
-        for (task, outcome) in outcomes.iter().enumerate() {
-            match outcome {
-                Ok(result) => println!("result {task}: {result}"),
-                Err(error) => println!("result {task}: {error}"),
-            }
-        }
-        println!("{timeline}");
-        summaries.push(
-            Summary::from_timeline("pool_submit", name, timeline.started, workers, &timeline)
-                .with("ok", count(&outcomes, |o| o.is_ok()))
-                .with(
-                    "failed",
-                    count(&outcomes, |o| matches!(o, Err(TaskError::Failed(_)))),
-                )
-                .with(
-                    "panicked",
-                    count(&outcomes, |o| matches!(o, Err(TaskError::Panicked(_)))),
-                )
-                .with(
-                    "cancelled",
-                    count(&outcomes, |o| matches!(o, Err(TaskError::Cancelled))),
-                )
-                .with(
-                    "timed_out",
-                    count(&outcomes, |o| matches!(o, Err(TaskError::Timeout))),
-                ),
-        );
+        summaries.push(report(&name, &outcomes, &timeline, workers));
     }
     cli::finish(&summaries, run.json, &files);
+}
+
+/// Prints every result and the timeline; the mode's summary, with a count of
+/// each kind of outcome.
+fn report(mode: &str, outcomes: &Outcomes, timeline: &Timeline, workers: usize) -> Summary {
+    for (task, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            Ok(result) => println!("result {task}: {result}"),
+            Err(error) => println!("result {task}: {error}"),
+        }
+    }
+    println!("{timeline}");
+    let kind =
+        |is: fn(&Result<String, TaskError>) -> bool| outcomes.iter().filter(|o| is(o)).count();
+    Summary::from_timeline("pool_submit", mode, timeline.started, workers, timeline)
+        .with("ok", kind(|o| o.is_ok()))
+        .with("failed", kind(|o| matches!(o, Err(TaskError::Failed(_)))))
+        .with(
+            "panicked",
+            kind(|o| matches!(o, Err(TaskError::Panicked(_)))),
+        )
+        .with(
+            "cancelled",
+            kind(|o| matches!(o, Err(TaskError::Cancelled))),
+        )
+        .with("timed_out", kind(|o| matches!(o, Err(TaskError::Timeout))))
 }

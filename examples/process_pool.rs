@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal};
+use concurrency_book::harness::timeline::{self, Ideal, Timeline};
 use concurrency_book::lessons::procpool::{self, Event, Options, Outcome, ProcessPool};
 use serde::{Deserialize, Serialize};
 
@@ -135,10 +135,7 @@ fn run_pool(
 fn main() {
     let args: Args = cli::parse_with_defaults(&[("tasks", "6"), ("seconds", "0.3")]);
     if args.pool_worker {
-        if let Err(error) = procpool::serve(work) {
-            eprintln!("worker: {error}");
-            process::exit(1);
-        }
+        procpool::serve(work).unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
         return;
     }
     let options = Options {
@@ -147,13 +144,8 @@ fn main() {
             .unwrap_or(args.run.seconds * 2 + Duration::from_millis(500)),
         worker_args: vec!["--pool-worker".into()],
     };
-    let mut pool = match ProcessPool::start(options) {
-        Ok(pool) => pool,
-        Err(error) => {
-            eprintln!("error: cannot start the worker processes: {error}");
-            process::exit(1);
-        }
-    };
+    let mut pool = ProcessPool::start(options)
+        .unwrap_or_else(|e| cli::fail(format!("cannot start the worker processes: {e}")));
     // Ctrl-C stops the pool, which kills and reaps its workers before we exit.
     let stop = pool.stop_flag();
     ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)).expect("one Ctrl-C handler");
@@ -161,53 +153,43 @@ fn main() {
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
-        println!(
-            "== {name} ({} worker processes: {:?}) ==",
-            args.workers,
-            pool.pids()
-        );
+        let pids = pool.pids();
+        println!("== {name} ({} worker processes: {pids:?}) ==", args.workers);
         let jobs = jobs(mode, args.run.tasks, args.run.seconds);
         let (outcomes, timeline) =
             timeline::record(Ideal::LongestTask, || run_pool(&mut pool, jobs, mode));
-        let outcomes = match outcomes {
-            Ok(outcomes) => outcomes,
-            Err(error) => {
-                drop(pool); // kills and reaps the workers: process::exit runs no destructors
-                eprintln!("error: {error}");
-                let interrupted = error.kind() == std::io::ErrorKind::Interrupted;
-                process::exit(if interrupted { 130 } else { 1 });
-            }
+        let Ok(outcomes) = outcomes.inspect_err(|e| eprintln!("error: {e}")) else {
+            let interrupted = pool.stop_flag().load(Ordering::SeqCst);
+            drop(pool); // kills and reaps the workers: process::exit runs no destructors
+            process::exit(if interrupted { 130 } else { 1 });
         };
-        for (task, outcome) in &outcomes {
-            match outcome {
-                Outcome::Done(message) => println!("{message}"),
-                Outcome::Failed(deaths) => {
-                    println!("task {task} failed: {}", deaths.join("; then "))
-                }
-            }
-        }
         println!("{timeline}");
-        let order: Vec<usize> = outcomes.iter().map(|(task, _)| *task).collect();
-        let failed = outcomes
-            .iter()
-            .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
-            .count();
-        summaries.push(
-            Summary::from_timeline(
-                "process_pool",
-                name,
-                args.run.tasks,
-                args.workers,
-                &timeline,
-            )
-            .with("order", order)
-            .with("failed", failed)
-            .with("ok", outcomes.len() - failed),
-        );
+        summaries.push(report(&name, &outcomes, &timeline, args.workers));
     }
-    if let Err(error) = pool.shutdown(Duration::from_secs(5)) {
-        eprintln!("error: shutting the pool down: {error}");
-        process::exit(1);
-    }
+    pool.shutdown(Duration::from_secs(5))
+        .unwrap_or_else(|e| cli::fail(format!("shutting the pool down: {e}")));
     cli::finish(&summaries, args.run.json, &args.files);
+}
+
+/// Prints each task's outcome (in completion order); the mode's summary.
+fn report(
+    mode: &str,
+    outcomes: &[(usize, Outcome<String>)],
+    timeline: &Timeline,
+    workers: usize,
+) -> Summary {
+    for (task, outcome) in outcomes {
+        match outcome {
+            Outcome::Done(message) => println!("{message}"),
+            Outcome::Failed(deaths) => println!("task {task} failed: {}", deaths.join("; then ")),
+        }
+    }
+    let order: Vec<usize> = outcomes.iter().map(|(task, _)| *task).collect();
+    let failed = (outcomes.iter())
+        .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
+        .count();
+    Summary::from_timeline("process_pool", mode, outcomes.len(), workers, timeline)
+        .with("order", order)
+        .with("failed", failed)
+        .with("ok", outcomes.len() - failed)
 }

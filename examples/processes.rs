@@ -126,70 +126,66 @@ fn ends(mode: Mode, tasks: usize) -> Vec<String> {
         .collect()
 }
 
+/// Starts every worker, then waits for each in turn: their exit statuses,
+/// and the answers that came back through the pipes.
+fn start_all_then_finish(jobs: Vec<Job>, deadline: Instant) -> (Vec<String>, Vec<Answer>) {
+    let mut children = Vec::new();
+    for job in &jobs {
+        match start(job) {
+            Ok(child) => {
+                let span = timeline::labelled_task_span(job.task, format!("pid {}", child.id()));
+                children.push((child, span));
+            }
+            Err(error) => {
+                eprintln!("error: cannot start worker {}: {error}", job.task);
+                for (mut child, _) in children {
+                    let _ = child.kill();
+                    let _ = child.wait(); // never leave a zombie behind
+                }
+                process::exit(1);
+            }
+        }
+    }
+    let mut statuses = Vec::new();
+    let mut answers = Vec::new();
+    for (child, span) in children {
+        let (status, answer) = finish(child, deadline);
+        drop(span);
+        statuses.push(status);
+        answers.extend(answer);
+    }
+    (statuses, answers)
+}
+
 fn main() {
-    let Args {
-        run,
-        mode,
-        worker,
-        files,
-    } = cli::parse_with_defaults(&[("tasks", "4"), ("seconds", "0.5")]);
-    if worker {
+    let args: Args = cli::parse_with_defaults(&[("tasks", "4"), ("seconds", "0.5")]);
+    let run = &args.run;
+    if args.worker {
         // No `if __name__ == "__main__"` guard is needed: a child runs main()
         // from the top like any program, and this flag is how it knows its role.
-        if let Err(error) = worker_main() {
-            eprintln!("worker: {error}");
-            process::exit(1);
-        }
+        worker_main().unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
         return;
     }
     let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
+    for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
         let tasks = match mode {
             Mode::Pipes => run.tasks,
             Mode::ExitStatus => 5,
         };
         println!("== {name} ({tasks} processes) ==");
+        let seconds = run.seconds.as_secs_f64();
+        let jobs: Vec<Job> = (ends(mode, tasks).into_iter().enumerate())
+            .map(|(task, end)| Job { task, seconds, end })
+            .collect();
         let deadline = Instant::now() + run.seconds * 2 + Duration::from_secs(10);
-        let ((statuses, answers), timeline) = timeline::record(Ideal::LongestTask, || {
-            let mut children = Vec::new();
-            for (task, end) in ends(mode, tasks).into_iter().enumerate() {
-                let seconds = run.seconds.as_secs_f64();
-                let job = Job { task, seconds, end };
-                match start(&job) {
-                    Ok(child) => {
-                        let span =
-                            timeline::labelled_task_span(task, format!("pid {}", child.id()));
-                        children.push((child, span));
-                    }
-                    Err(error) => {
-                        eprintln!("error: cannot start worker {task}: {error}");
-                        for (mut child, _) in children {
-                            let _ = child.kill();
-                            let _ = child.wait(); // never leave a zombie behind
-                        }
-                        process::exit(1);
-                    }
-                }
-            }
-            let mut statuses = Vec::new();
-            let mut answers = Vec::new();
-            for (child, span) in children {
-                let (status, answer) = finish(child, deadline);
-                drop(span);
-                statuses.push(status);
-                answers.extend(answer);
-            }
-            (statuses, answers)
-        });
+        let ((statuses, answers), timeline) =
+            timeline::record(Ideal::LongestTask, || start_all_then_finish(jobs, deadline));
         for (task, status) in statuses.iter().enumerate() {
             println!("worker {task}: {status}");
         }
-        for answer in &answers {
-            println!(
-                "answer from pid {} for task {}: {}",
-                answer.pid, answer.task, answer.message
-            );
+        for Answer { pid, task, message } in &answers {
+            println!("answer from pid {pid} for task {task}: {message}");
         }
         println!("{timeline}");
         let _ = io::stdout().flush();
@@ -199,5 +195,5 @@ fn main() {
                 .with("answers", answers.len()),
         );
     }
-    cli::finish(&summaries, run.json, &files);
+    cli::finish(&summaries, run.json, &args.files);
 }

@@ -91,15 +91,9 @@ fn queue_round(workers: usize, pause: Duration) -> bool {
 }
 // ANCHOR_END: rounds
 
-fn main() {
-    let args: Args = cli::parse_with_defaults(&[]);
-    if args.workers < 2 {
-        eprintln!("error: --workers must be at least 2: a race needs two threads");
-        std::process::exit(2);
-    }
-    let pause = Duration::from_micros(args.jitter_us);
-    // The queue's bug is a panic in a worker, counted through `join`: keep
-    // its message off the screen, and print every other panic as usual.
+/// The queue's bug is a panic in a worker, counted through `join`: keep its
+/// message off the screen, and print every other panic as usual.
+fn hide_the_expected_panics() {
     let default_hook = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
         let text = concurrency_book::panic_message(info.payload());
@@ -107,7 +101,48 @@ fn main() {
             default_hook(info);
         }
     }));
+}
 
+/// What rounds of one mode found.
+struct Found {
+    rounds: u64,
+    failures: u64,
+    first: Option<u64>,
+    elapsed: Duration,
+}
+
+/// Rounds of `mode` until `--rounds` or `--seconds` runs out.
+fn stress(mode: Mode, args: &Args) -> Found {
+    let pause = Duration::from_micros(args.jitter_us);
+    let started = Instant::now();
+    let (mut rounds, mut failures, mut first) = (0u64, 0u64, None);
+    while rounds < args.rounds && started.elapsed() < args.seconds {
+        rounds += 1;
+        let failed = match mode {
+            Mode::Counter => counter_round(args.workers, pause),
+            Mode::Queue => queue_round(args.workers, pause),
+        };
+        if failed {
+            failures += 1;
+            first.get_or_insert(rounds);
+        }
+    }
+    let elapsed = started.elapsed();
+    Found {
+        rounds,
+        failures,
+        first,
+        elapsed,
+    }
+}
+
+fn main() {
+    let args: Args = cli::parse_with_defaults(&[]);
+    if args.workers < 2 {
+        eprintln!("error: --workers must be at least 2: a race needs two threads");
+        std::process::exit(2);
+    }
+    hide_the_expected_panics();
     let sleeps = match args.jitter_us {
         0 => "no sleeps".to_string(),
         us => format!("sleeps of 0-{us} us"),
@@ -120,20 +155,12 @@ fn main() {
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
-        let started = Instant::now();
-        let (mut rounds, mut failures, mut first) = (0u64, 0u64, None);
-        while rounds < args.rounds && started.elapsed() < args.seconds {
-            rounds += 1;
-            let failed = match mode {
-                Mode::Counter => counter_round(args.workers, pause),
-                Mode::Queue => queue_round(args.workers, pause),
-            };
-            if failed {
-                failures += 1;
-                first.get_or_insert(rounds);
-            }
-        }
-        let elapsed = started.elapsed();
+        let Found {
+            rounds,
+            failures,
+            first,
+            elapsed,
+        } = stress(mode, &args);
         let first_text = first.map_or("never".to_string(), |r| format!("round {r}"));
         println!(
             "{name:<9} {rounds:>8} {failures:>10} {first_text:>15} {:>8.2} s",

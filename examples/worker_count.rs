@@ -83,7 +83,7 @@ fn worker_counts(largest: usize) -> Vec<usize> {
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
-    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = cli::cores();
     println!("{} jobs per run, {cores} cores", args.tasks);
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {
@@ -101,38 +101,32 @@ fn main() {
             };
             let baseline = *one_worker.get_or_insert(elapsed);
             let speedup = baseline.as_secs_f64() / elapsed.as_secs_f64();
-            println!(
-                "{workers:>7} {:>8.3} s {speedup:>8.2}x",
-                elapsed.as_secs_f64()
-            );
+            let seconds = elapsed.as_secs_f64();
+            println!("{workers:>7} {seconds:>8.3} s {speedup:>8.2}x");
             rows.push(json!({
                 "workers": workers,
-                "elapsed_s": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+                "elapsed_s": (seconds * 1000.0).round() / 1000.0,
                 "speedup": (speedup * 100.0).round() / 100.0,
             }));
         }
-        let best = rows
-            .iter()
-            .max_by(|a, b| {
-                a["speedup"]
-                    .as_f64()
-                    .partial_cmp(&b["speedup"].as_f64())
-                    .unwrap()
-            })
-            .map(|row| row["workers"].clone())
-            .unwrap_or_default();
+        let elapsed = started.elapsed();
+        let summary = Summary::new("worker_count", name, args.tasks, args.workers, elapsed);
+        let best = best_workers(&rows);
         summaries.push(
-            Summary::new(
-                "worker_count",
-                name,
-                args.tasks,
-                args.workers,
-                started.elapsed(),
-            )
-            .with("cores", cores)
-            .with("best_workers", best)
-            .with("runs", rows),
+            summary
+                .with("cores", cores)
+                .with("best_workers", best)
+                .with("runs", rows),
         );
     }
     cli::print_json(&summaries, args.json);
+}
+
+/// The worker count of the fastest run.
+fn best_workers(rows: &[serde_json::Value]) -> serde_json::Value {
+    let speedup = |row: &serde_json::Value| row["speedup"].as_f64().unwrap_or(0.0);
+    (rows.iter())
+        .max_by(|a, b| speedup(a).total_cmp(&speedup(b)))
+        .map(|row| row["workers"].clone())
+        .unwrap_or_default()
 }
