@@ -18,8 +18,6 @@ use crossbeam::channel;
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
-    #[command(flatten)]
-    files: cli::TimelineFiles,
     /// Worker threads (default: one per task)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
@@ -122,12 +120,7 @@ fn select(durations: Vec<Duration>, workers: usize, deadline: Instant) -> Order 
 // ANCHOR_END: select
 
 fn main() {
-    let Args {
-        run,
-        workers,
-        mode,
-        files,
-    } = cli::parse_with_defaults(&[("tasks", "5")]);
+    let Args { run, workers, mode } = cli::parse_with_defaults(&[("tasks", "5")]);
     let workers = workers.unwrap_or(run.tasks);
     let mut summaries = Vec::new();
     for mode in cli::modes(mode) {
@@ -146,5 +139,5 @@ fn main() {
                 .with("order", order),
         );
     }
-    cli::finish(&summaries, run.json, &files);
+    cli::finish(&summaries, run.json, &run.files);
 }

@@ -197,6 +197,9 @@ fn lock_order(seconds: Duration) -> serde_json::Value {
 
 fn main() {
     let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "4"), ("seconds", "0.2")]);
+    if run.files.svg.is_some() || run.files.trace.is_some() {
+        cli::fail("--svg and --trace: common_mistakes draws no timeline of its own");
+    }
     let mut summaries = Vec::new();
     for mode in cli::modes(mode) {
         let name = cli::mode_name(&mode);

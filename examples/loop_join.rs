@@ -14,8 +14,6 @@ use concurrency_book::harness::timeline::{self, Ideal};
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
-    #[command(flatten)]
-    files: cli::TimelineFiles,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
     mode: Option<Mode>,
@@ -70,8 +68,7 @@ fn scope(tasks: usize, seconds: Duration) {
 // ANCHOR_END: scope
 
 fn main() {
-    let Args { run, mode, files } =
-        cli::parse_with_defaults(&[("tasks", "10"), ("seconds", "0.3")]);
+    let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "10"), ("seconds", "0.3")]);
     let mut summaries = Vec::new();
     for mode in cli::modes(mode) {
         let name = cli::mode_name(&mode);
@@ -90,5 +87,5 @@ fn main() {
             &timeline,
         ));
     }
-    cli::finish(&summaries, run.json, &files);
+    cli::finish(&summaries, run.json, &run.files);
 }

@@ -17,8 +17,6 @@ use rayon::prelude::*;
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
-    #[command(flatten)]
-    files: cli::TimelineFiles,
     /// Worker threads (default: one per task)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
@@ -114,12 +112,7 @@ fn completion_order(timeline: &Timeline) -> Vec<usize> {
 }
 
 fn main() {
-    let Args {
-        run,
-        workers,
-        mode,
-        files,
-    } = cli::parse_with_defaults(&[("tasks", "5")]);
+    let Args { run, workers, mode } = cli::parse_with_defaults(&[("tasks", "5")]);
     let workers = workers.unwrap_or(run.tasks);
     let wait_at_most = run.seconds * run.tasks as u32 + Duration::from_secs(5);
     let mut summaries = Vec::new();
@@ -147,5 +140,5 @@ fn main() {
                 .with("failed", failed),
         );
     }
-    cli::finish(&summaries, run.json, &files);
+    cli::finish(&summaries, run.json, &run.files);
 }

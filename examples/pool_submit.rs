@@ -16,8 +16,6 @@ use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
-    #[command(flatten)]
-    files: cli::TimelineFiles,
     /// Worker threads in the pool
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
@@ -134,12 +132,8 @@ fn shutdown(pool: Pool, durations: &[Duration], wait_at_most: Duration) -> Outco
 // ANCHOR_END: shutdown
 
 fn main() {
-    let Args {
-        run,
-        workers,
-        mode,
-        files,
-    } = cli::parse_with_defaults(&[("tasks", "5"), ("seconds", "0.5")]);
+    let Args { run, workers, mode } =
+        cli::parse_with_defaults(&[("tasks", "5"), ("seconds", "0.5")]);
     // Every wait is bounded: long enough for all the tasks run one after another.
     let wait_at_most = run.seconds * run.tasks as u32 + Duration::from_secs(5);
     let mut summaries = Vec::new();
@@ -157,7 +151,7 @@ fn main() {
         });
         summaries.push(report(&name, &outcomes, &timeline, workers));
     }
-    cli::finish(&summaries, run.json, &files);
+    cli::finish(&summaries, run.json, &run.files);
 }
 
 /// Prints every result and the timeline; the mode's summary, with a count of

@@ -21,8 +21,6 @@ use serde::{Deserialize, Serialize};
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
-    #[command(flatten)]
-    files: cli::TimelineFiles,
     /// Worker processes in the pool
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
@@ -168,7 +166,7 @@ fn main() {
     }
     pool.shutdown(Duration::from_secs(5))
         .unwrap_or_else(|e| cli::fail(format!("shutting the pool down: {e}")));
-    cli::finish(&summaries, args.run.json, &args.files);
+    cli::finish(&summaries, args.run.json, &args.run.files);
 }
 
 /// Prints each task's outcome (in completion order); the mode's summary.

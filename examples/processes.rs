@@ -20,8 +20,6 @@ use serde::{Deserialize, Serialize};
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
-    #[command(flatten)]
-    files: cli::TimelineFiles,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
     mode: Option<Mode>,
@@ -195,5 +193,5 @@ fn main() {
                 .with("answers", answers.len()),
         );
     }
-    cli::finish(&summaries, run.json, &args.files);
+    cli::finish(&summaries, run.json, &args.run.files);
 }

@@ -14,8 +14,6 @@ use concurrency_book::harness::timeline::{self, Ideal};
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
-    #[command(flatten)]
-    files: cli::TimelineFiles,
 }
 
 // ANCHOR: do_something
@@ -39,10 +37,10 @@ fn sync_script(tasks: usize, seconds: Duration) {
 // ANCHOR_END: main
 
 fn main() {
-    let Args { run, files } = Args::parse();
+    let Args { run } = Args::parse();
     let ((), timeline) =
         timeline::record(Ideal::SumOfTasks, || sync_script(run.tasks, run.seconds));
     println!("{timeline}");
     let summary = Summary::from_timeline("sync_script", "seq", run.tasks, 1, &timeline);
-    cli::finish(&[summary], run.json, &files);
+    cli::finish(&[summary], run.json, &run.files);
 }

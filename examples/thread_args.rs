@@ -17,8 +17,6 @@ use concurrency_book::harness::timeline::{self, Ideal};
 struct Args {
     #[command(flatten)]
     run: TaskArgs,
-    #[command(flatten)]
-    files: cli::TimelineFiles,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
     mode: Option<Mode>,
@@ -129,7 +127,7 @@ fn channel(durations: Vec<Duration>, wait_at_most: Duration) -> Handled {
 // ANCHOR_END: channel
 
 fn main() {
-    let Args { run, mode, files } = cli::parse_with_defaults(&[("tasks", "5")]);
+    let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "5")]);
     let mut summaries = Vec::new();
     for mode in cli::modes(mode) {
         let name = cli::mode_name(&mode);
@@ -151,5 +149,5 @@ fn main() {
                 .with("order", order),
         );
     }
-    cli::finish(&summaries, run.json, &files);
+    cli::finish(&summaries, run.json, &run.files);
 }

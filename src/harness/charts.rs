@@ -72,15 +72,7 @@ fn draw_stacked_bars(
         .x_desc(unit)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_labels(bars.len() * 2 + 1)
-        .y_label_formatter(&|y| {
-            // Bar i spans i..i+1: label its middle only.
-            let i = y.floor() as usize;
-            if (y - y.floor() - 0.5).abs() < 1e-9 && i < labels.len() {
-                labels[labels.len() - 1 - i].to_string()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| bar_label(&labels, *y))
         .draw()?;
     for (segment, name) in segments.iter().enumerate() {
         let colour = COLOURS[segment % COLOURS.len()];
@@ -374,14 +366,7 @@ where
         .x_desc(unit)
         .x_label_formatter(&|x| tick(*x))
         .y_labels(bars.len() * 2 + 1)
-        .y_label_formatter(&|y| {
-            let i = y.floor() as usize;
-            if (y - y.floor() - 0.5).abs() < 1e-9 && i < labels.len() {
-                labels[labels.len() - 1 - i].to_string()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| bar_label(&labels, *y))
         .draw()?;
     let row = |i: usize| (bars.len() - 1 - i) as f64; // the first bar on top
     for (g, name) in groups.iter().enumerate() {
@@ -431,6 +416,17 @@ pub fn significant(value: f64) -> String {
         (2 - value.abs().log10().floor() as i32).max(0) as usize
     };
     format!("{value:.digits$}")
+}
+
+/// The y-axis label of horizontal bars: bar i spans i..i+1 and the first
+/// bar is on top, so only the middle of each gets its label.
+fn bar_label(labels: &[&str], y: f64) -> String {
+    let i = y.floor() as usize;
+    if (y - y.floor() - 0.5).abs() < 1e-9 && i < labels.len() {
+        labels[labels.len() - 1 - i].to_string()
+    } else {
+        String::new()
+    }
 }
 
 #[cfg(test)]

@@ -96,6 +96,8 @@ pub struct TaskArgs {
     /// Print one JSON summary line per mode, after everything else
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub files: TimelineFiles,
 }
 
 /// `--svg` and `--trace`: each mode's timeline as a picture, and the whole

@@ -38,18 +38,11 @@ fn every_mode_writes_the_same_files_in(input: &Path, quality: &str) {
     let mut results = Vec::new();
     for mode in ["seq", "threads", "rayon", "processes", "rayon-inner"] {
         let out = scratch(&format!("modes-{mode}-{quality}"));
-        let args = [
-            "--input",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--mode",
-            mode,
-            "--sigma",
-            "4",
-            "--quality",
-            quality,
-        ];
+        let args = in_out(
+            input,
+            &out,
+            &["--mode", mode, "--sigma", "4", "--quality", quality],
+        );
         let s = summaries("process_images", &args, 1).remove(0);
         assert_eq!(s["failed"], 0, "{s}");
         assert_eq!(s["tasks"], 5, "{s}");
@@ -84,18 +77,11 @@ fn the_fast_quality_stays_within_35_db_of_the_exact_one() {
     }
     let run = |quality: &str, sigma: &str| {
         let out = scratch(&format!("quality-{quality}-{sigma}"));
-        let args = [
-            "--input",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--mode",
-            "rayon",
-            "--quality",
-            quality,
-            "--sigma",
-            sigma,
-        ];
+        let args = in_out(
+            &input,
+            &out,
+            &["--mode", "rayon", "--quality", quality, "--sigma", sigma],
+        );
         let s = summaries("process_images", &args, 1).remove(0);
         assert_eq!(s["failed"], 0, "{s}");
         out
@@ -125,14 +111,7 @@ fn outputs_fit_the_box_and_keep_the_aspect_ratio() {
     let big = images::encode_jpeg(&testimages::photo_like(1600, 900, 9), 90).unwrap();
     fs::write(input.join("wide.jpg"), big).unwrap();
     let out = scratch("fit-out");
-    let args = [
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--mode",
-        "seq",
-    ];
+    let args = in_out(&input, &out, &["--mode", "seq"]);
     summaries("process_images", &args, 1);
     let size = |name: &str| image::image_dimensions(out.join(name)).unwrap();
     assert_eq!(size("wide.jpg"), (1200, 675));
@@ -169,16 +148,7 @@ fn bad_inputs_are_named_the_rest_is_processed_and_nothing_partial_is_left() {
         ("processes", "exact"),
     ] {
         let out = scratch(&format!("bad-out-{mode}-{quality}"));
-        let args = [
-            "--input",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--mode",
-            mode,
-            "--quality",
-            quality,
-        ];
+        let args = in_out(&input, &out, &["--mode", mode, "--quality", quality]);
         let mode = format!("{mode} {quality}");
         let output = run_example("process_images", &args, Duration::from_secs(60));
         assert_eq!(
@@ -221,14 +191,7 @@ fn an_output_folder_that_cannot_be_created_is_a_clear_error() {
     let not_a_folder = scratch("unwritable").join("a-file");
     fs::write(&not_a_folder, b"").unwrap();
     let out = not_a_folder.join("out");
-    let args = [
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--mode",
-        "seq",
-    ];
+    let args = in_out(&input, &out, &["--mode", "seq"]);
     let output = run_example("process_images", &args, Duration::from_secs(30));
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -268,14 +231,7 @@ fn photo_stages_times_every_stage_and_compares_fast_with_exact() {
     fs::write(input.join("large.jpg"), big).unwrap();
     let out = scratch("stages-out");
     let svg = out.join("stages.svg");
-    let args = [
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--svg",
-        svg.to_str().unwrap(),
-    ];
+    let args = in_out(&input, &out, &["--svg", svg.to_str().unwrap()]);
     let runs = summaries("photo_stages", &args, 2);
     assert_chart_has_one_segment_per_pipeline_and_stage(&fs::read_to_string(&svg).unwrap());
     let (exact, fast) = (&runs[0], &runs[1]);
@@ -343,4 +299,16 @@ fn assert_chart_has_one_segment_per_pipeline_and_stage(svg: &str) {
         [3; 5],
         "each stage: two bars and a legend entry"
     );
+}
+
+/// `--input INPUT --out OUT`, then `more`.
+fn in_out<'a>(input: &'a Path, out: &'a Path, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    args
 }
