@@ -7,8 +7,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a
-/// rename over it, so no reader ever sees half a file and a
-/// failed write leaves what was there before.
+/// rename over it, so no reader ever sees half a file and a failed write
+/// leaves what was there before.
 ///
 /// A `path` that is a symlink is followed: its target is replaced, the link
 /// stays. A path that exists and is not a regular file (a folder, a FIFO, a
@@ -30,7 +30,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// The regular file that writing to `path` should replace.
 fn writable_target(path: &Path) -> io::Result<PathBuf> {
     let mut path = path.to_path_buf();
-    // A chain of links ends within a few steps; a loop is the OS's ELOOP.
+    // A real chain of links ends within a few steps; 40 (Linux's own limit)
+    // means a loop.
     for _ in 0..40 {
         let metadata = match fs::symlink_metadata(&path) {
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(path),
