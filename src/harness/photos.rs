@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::cli::{self, Summary};
-use super::speedup::Speedup;
+use super::speedup::{Speedup, round2};
 use super::timeline::{self, Ideal, Timeline};
 use super::{memory, testimages};
 use crate::lessons::images::{self, Failed, Processed, Quality, Settings};
@@ -144,8 +144,4 @@ impl PhotoRun {
         }
         summary
     }
-}
-
-fn round2(value: f64) -> f64 {
-    (value * 100.0).round() / 100.0
 }

@@ -89,6 +89,7 @@ impl Summary {
     }
 }
 
-fn round2(value: f64) -> f64 {
+/// Two decimals, as the summaries print ratios.
+pub(crate) fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
