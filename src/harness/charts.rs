@@ -32,19 +32,59 @@ pub fn stacked_bars(
     segments: &[&str],
     bars: &[Bar],
 ) -> Result<String, String> {
+    let height = 120 + 50 * bars.len() as u32;
+    render((760, height), |root| {
+        draw_stacked_bars(root, title, unit, segments, bars)
+    })
+}
+
+type Drawing<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+
+/// Draws one figure of `size` pixels with `draw` and returns its SVG.
+fn render(size: (u32, u32), draw: impl FnOnce(&Drawing) -> DrawResult) -> Result<String, String> {
     let mut svg = String::new();
     {
-        let height = 120 + 50 * bars.len() as u32;
-        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
-        draw_stacked_bars(&root, title, unit, segments, bars)
-            .map_err(|e| format!("cannot draw: {e}"))?;
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| format!("cannot draw: {e}"))?;
+        draw(&root).map_err(|e| format!("cannot draw: {e}"))?;
         root.present().map_err(|e| format!("cannot draw: {e}"))?;
     }
     Ok(svg)
 }
 
-type Drawing<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
-type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+/// Every chart's frame: its title on top, room for the axes' labels.
+fn frame<'a, 'b>(
+    root: &'a Drawing<'b>,
+    title: &str,
+    y_labels: u32,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(y_labels);
+    builder
+}
+
+/// A filled square in the legend, in a series' colour.
+fn legend_square(colour: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+}
+
+/// The legend box, in one corner of the chart.
+fn draw_legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    corner: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(corner)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+}
 
 fn draw_stacked_bars(
     root: &Drawing,
@@ -53,16 +93,11 @@ fn draw_stacked_bars(
     segments: &[&str],
     bars: &[Bar],
 ) -> DrawResult {
-    root.fill(&WHITE)?;
     let longest = bars
         .iter()
         .map(|bar| bar.values.iter().sum::<f64>())
         .fold(1e-9, f64::max); // never an empty axis
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 18))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(70)
+    let mut chart = frame(root, title, 70)
         // Room on the right for the legend.
         .build_cartesian_2d(0.0..longest * 1.3, 0.0..bars.len() as f64)?;
     let labels: Vec<&str> = bars.iter().map(|bar| bar.label).collect();
@@ -85,34 +120,21 @@ fn draw_stacked_bars(
         chart
             .draw_series(rectangles)?
             .label(*name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+            .legend(legend_square(colour));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 /// A timeline as a Gantt chart: one bar per task (the first on top), one
 /// colour per worker, seconds along the bottom, and a grey line at the ideal
 /// time. A task that panicked ends in a black mark. Returns the SVG document.
 pub fn timeline(timeline: &Timeline, title: &str) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let rows = timeline.spans.len().max(1) as u32;
-        let height = 110 + rows * 22.min(600 / rows).max(6);
-        let root = SVGBackend::with_string(&mut svg, (800, height)).into_drawing_area();
-        draw_timeline(&root, timeline, title).map_err(|e| format!("cannot draw: {e}"))?;
-        root.present().map_err(|e| format!("cannot draw: {e}"))?;
-    }
-    Ok(svg)
+    let rows = timeline.spans.len().max(1) as u32;
+    let height = 110 + rows * 22.min(600 / rows).max(6);
+    render((800, height), |root| draw_timeline(root, timeline, title))
 }
 
 fn draw_timeline(root: &Drawing, timeline: &Timeline, title: &str) -> DrawResult {
-    root.fill(&WHITE)?;
     let spans = &timeline.spans;
     let rows = spans.len().max(1) as f64;
     let ideal = timeline.ideal_time().as_secs_f64();
@@ -122,12 +144,7 @@ fn draw_timeline(root: &Drawing, timeline: &Timeline, title: &str) -> DrawResult
         .fold(timeline.elapsed.as_secs_f64(), f64::max)
         .max(ideal)
         .max(1e-3);
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 18))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..end * 1.25, 0.0..rows)?;
+    let mut chart = frame(root, title, 60).build_cartesian_2d(0.0..end * 1.25, 0.0..rows)?;
     let tasks: Vec<usize> = spans.iter().map(|s| s.task).collect();
     chart
         .configure_mesh()
@@ -158,7 +175,7 @@ fn draw_timeline(root: &Drawing, timeline: &Timeline, title: &str) -> DrawResult
         chart
             .draw_series(bars)?
             .label(worker)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+            .legend(legend_square(colour));
     }
     let panics = (spans.iter().enumerate())
         .filter(|(_, span)| span.panicked)
@@ -179,13 +196,7 @@ fn draw_timeline(root: &Drawing, timeline: &Timeline, title: &str) -> DrawResult
         (ideal, rows),
         ("sans-serif", 12).into_font().color(&RGBColor(90, 90, 90)),
     )))?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// One line of a line chart: a name (in the legend) and its points.
@@ -203,14 +214,9 @@ pub fn lines(
     series: &[Series],
     reference: Option<&Series>,
 ) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (760, 420)).into_drawing_area();
-        draw_lines(&root, title, (x_desc, y_desc), series, reference)
-            .map_err(|e| format!("cannot draw: {e}"))?;
-        root.present().map_err(|e| format!("cannot draw: {e}"))?;
-    }
-    Ok(svg)
+    render((760, 420), |root| {
+        draw_lines(root, title, (x_desc, y_desc), series, reference)
+    })
 }
 
 fn draw_lines(
@@ -220,16 +226,11 @@ fn draw_lines(
     series: &[Series],
     reference: Option<&Series>,
 ) -> DrawResult {
-    root.fill(&WHITE)?;
     let points = || series.iter().chain(reference).flat_map(|s| s.points.iter());
     let x_max = points().map(|p| p.0).fold(1.0, f64::max);
     let y_max = points().map(|p| p.1).fold(1e-9, f64::max);
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 18))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(50)
-        .build_cartesian_2d(0.0..x_max * 1.05, 0.0..y_max * 1.15)?;
+    let mut chart =
+        frame(root, title, 50).build_cartesian_2d(0.0..x_max * 1.05, 0.0..y_max * 1.15)?;
     chart
         .configure_mesh()
         .x_desc(x_desc)
@@ -260,13 +261,7 @@ fn draw_lines(
             .label(line.name)
             .legend(move |(x, y)| Circle::new((x + 6, y), 4, colour.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// One bar of a bar chart: its label, its value, and which of the chart's
@@ -290,46 +285,22 @@ pub fn bars(
     if log && bars.iter().any(|bar| bar.value <= 0.0) {
         return Err("a log scale needs positive values".into());
     }
-    let mut svg = String::new();
-    {
-        let height = 110 + 34 * bars.len() as u32;
-        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
-        let drawn = if log {
-            draw_log_bars(&root, title, unit, groups, bars)
-        } else {
-            draw_linear_bars(&root, title, unit, groups, bars)
-        };
-        drawn.map_err(|e| format!("cannot draw: {e}"))?;
-        root.present().map_err(|e| format!("cannot draw: {e}"))?;
-    }
-    Ok(svg)
-}
-
-fn draw_linear_bars(
-    root: &Drawing,
-    title: &str,
-    unit: &str,
-    groups: &[&str],
-    bars: &[ValueBar],
-) -> DrawResult {
-    let longest = bars.iter().map(|bar| bar.value).fold(1e-9, f64::max);
-    let chart = bar_chart(root, title, 0.0..longest * 1.3, bars.len())?;
-    draw_bars(chart, unit, groups, bars, 0.0)
-}
-
-fn draw_log_bars(
-    root: &Drawing,
-    title: &str,
-    unit: &str,
-    groups: &[&str],
-    bars: &[ValueBar],
-) -> DrawResult {
+    let height = 110 + 34 * bars.len() as u32;
     let values = || bars.iter().map(|bar| bar.value);
-    // Whole decades around the values, and room on the right for labels.
-    let low = 10f64.powf(values().fold(f64::MAX, f64::min).log10().floor());
-    let high = 10f64.powf(values().fold(1e-9, f64::max).log10().ceil() + 0.6);
-    let chart = bar_chart(root, title, (low..high).log_scale(), bars.len())?;
-    draw_bars(chart, unit, groups, bars, low)
+    render((760, height), |root| {
+        let rows = bars.len();
+        if log {
+            // Whole decades around the values, and room on the right for labels.
+            let low = 10f64.powf(values().fold(f64::MAX, f64::min).log10().floor());
+            let high = 10f64.powf(values().fold(1e-9, f64::max).log10().ceil() + 0.6);
+            let chart = bar_chart(root, title, (low..high).log_scale(), rows)?;
+            draw_bars(chart, unit, groups, bars, low)
+        } else {
+            let longest = values().fold(1e-9, f64::max);
+            let chart = bar_chart(root, title, 0.0..longest * 1.3, rows)?;
+            draw_bars(chart, unit, groups, bars, 0.0)
+        }
+    })
 }
 
 type BarChart<'a, X> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, RangedCoordf64>>;
@@ -340,13 +311,7 @@ fn bar_chart<'a, X: AsRangedCoord<Value = f64>>(
     x: X,
     rows: usize,
 ) -> Result<BarChart<'a, X::CoordDescType>, DrawingAreaErrorKind<std::io::Error>> {
-    root.fill(&WHITE)?;
-    ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 18))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(170)
-        .build_cartesian_2d(x, 0.0..rows.max(1) as f64)
+    frame(root, title, 170).build_cartesian_2d(x, 0.0..rows.max(1) as f64)
 }
 
 fn draw_bars<X>(
@@ -382,7 +347,7 @@ where
         chart
             .draw_series(rectangles)?
             .label(*name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+            .legend(legend_square(colour));
     }
     let font = ("sans-serif", 12).into_font().color(&BLACK);
     chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
@@ -392,13 +357,7 @@ where
             font.clone(),
         )
     }))?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 /// An axis label: up to three decimals, no trailing zeros (0.5, 2, 1000).

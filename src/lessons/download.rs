@@ -231,16 +231,31 @@ pub fn backoff(policy: &Policy, attempt: u32) -> Duration {
     base + base.mul_f64((random % 1000) as f64 / 2000.0)
 }
 
-/// After failed attempt number `attempt`: how long to wait before the next
-/// one, or `None` to give up (not transient, out of retries, or Ctrl-C).
-fn next_try(
-    failure: &Failure,
+/// After attempt number `attempt` (1, 2, ...): the outcome, or how long to
+/// wait before the next attempt. Gives up on what will not get better, when
+/// out of retries, and on Ctrl-C.
+fn after_attempt(
+    result: Result<u64, Failure>,
     attempt: u32,
+    target: &Path,
     policy: &Policy,
     stop: &AtomicBool,
-) -> Option<Duration> {
-    let again = failure.is_transient() && attempt <= policy.retries && !stop.load(Ordering::SeqCst);
-    again.then(|| backoff(policy, attempt))
+) -> Result<Outcome, Duration> {
+    match result {
+        Ok(bytes) => Ok(Ok(Downloaded {
+            path: target.to_path_buf(),
+            bytes,
+            attempts: attempt,
+        })),
+        Err(failure)
+            if failure.is_transient()
+                && attempt <= policy.retries
+                && !stop.load(Ordering::SeqCst) =>
+        {
+            Err(backoff(policy, attempt))
+        }
+        Err(failure) => Ok(Err((failure, attempt))),
+    }
 }
 
 /// Checks a response before reading its body: a success status, and an
@@ -261,56 +276,68 @@ fn check_head(
     Ok(length)
 }
 
-/// The temporary file a download goes into before it is complete.
-fn temporary(target: &Path) -> PathBuf {
-    let name = target.file_name().unwrap_or_default().to_string_lossy();
-    target.with_file_name(format!(".{name}.{}.part", std::process::id()))
-}
-
-/// Counts an arriving piece against the size limit and keeps the first bytes,
-/// which tell whether this is an image.
-fn count(
-    received: &mut u64,
-    start: &mut Vec<u8>,
-    piece: &[u8],
-    policy: &Policy,
-) -> Result<(), Failure> {
-    *received += piece.len() as u64;
-    if *received > policy.max_bytes {
-        return Err(Failure::TooLarge {
-            limit: policy.max_bytes,
-        });
-    }
-    if start.len() < 16 {
-        start.extend_from_slice(&piece[..piece.len().min(16)]);
-    }
-    Ok(())
-}
-
-/// Checks what arrived and moves it into place, or removes it.
-fn finish(
-    temp: &Path,
-    target: &Path,
-    received: u64,
+/// A download on its way: the hidden temporary file beside the target that
+/// the bytes go into, and what has arrived so far.
+struct Partial<'a> {
+    target: &'a Path,
+    temp: PathBuf,
     expected: Option<u64>,
-    start: &[u8],
-) -> Result<(), Failure> {
-    let check = || {
-        if let Some(expected) = expected
-            && received < expected
-        {
-            return Err(Failure::Truncated { expected, received });
+    received: u64,
+    start: Vec<u8>,
+}
+
+impl<'a> Partial<'a> {
+    fn new(target: &'a Path, expected: Option<u64>) -> Self {
+        let name = target.file_name().unwrap_or_default().to_string_lossy();
+        let temp = target.with_file_name(format!(".{name}.{}.part", std::process::id()));
+        let (received, start) = (0, Vec::new());
+        Partial {
+            target,
+            temp,
+            expected,
+            received,
+            start,
         }
-        if !looks_like_image(start) {
-            return Err(Failure::NotAnImage);
-        }
-        std::fs::rename(temp, target).map_err(|e| Failure::Io(e.to_string()))
-    };
-    let result = check();
-    if result.is_err() {
-        let _ = std::fs::remove_file(temp);
     }
-    result
+
+    /// Counts an arriving piece against the size limit and keeps the first
+    /// bytes, which tell whether this is an image.
+    fn count(&mut self, piece: &[u8], policy: &Policy) -> Result<(), Failure> {
+        self.received += piece.len() as u64;
+        if self.received > policy.max_bytes {
+            return Err(Failure::TooLarge {
+                limit: policy.max_bytes,
+            });
+        }
+        if self.start.len() < 16 {
+            self.start.extend_from_slice(&piece[..piece.len().min(16)]);
+        }
+        Ok(())
+    }
+
+    /// After the body (`body` says how reading and writing it went): checks
+    /// what arrived and moves it into place, or removes it. The file must be
+    /// closed by now.
+    fn finish(self, body: Result<(), Failure>) -> Result<u64, Failure> {
+        let check = || {
+            body?;
+            if let Some(expected) = self.expected
+                && self.received < expected
+            {
+                let received = self.received;
+                return Err(Failure::Truncated { expected, received });
+            }
+            if !looks_like_image(&self.start) {
+                return Err(Failure::NotAnImage);
+            }
+            std::fs::rename(&self.temp, self.target).map_err(|e| Failure::Io(e.to_string()))
+        };
+        let result = check();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+        result.map(|()| self.received)
+    }
 }
 
 fn classify(error: &reqwest::Error) -> Failure {
@@ -362,23 +389,14 @@ pub fn download(
     policy: &Policy,
     stop: &AtomicBool,
 ) -> Outcome {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match attempt_blocking(client, url, target, policy, stop) {
-            Ok(bytes) => {
-                return Ok(Downloaded {
-                    path: target.to_path_buf(),
-                    bytes,
-                    attempts: attempt,
-                });
-            }
-            Err(failure) => match next_try(&failure, attempt, policy, stop) {
-                Some(wait) => std::thread::sleep(wait),
-                None => return Err((failure, attempt)),
-            },
+    for attempt in 1.. {
+        let result = attempt_blocking(client, url, target, policy, stop);
+        match after_attempt(result, attempt, target, policy, stop) {
+            Ok(outcome) => return outcome,
+            Err(wait) => std::thread::sleep(wait),
         }
     }
+    unreachable!("retries end long before u32::MAX attempts")
 }
 
 fn attempt_blocking(
@@ -390,10 +408,10 @@ fn attempt_blocking(
 ) -> Result<u64, Failure> {
     let mut response = client.get(url).send().map_err(|e| classify(&e))?;
     let expected = check_head(response.status(), response.content_length(), policy)?;
-    let temp = temporary(target);
-    let mut file = std::fs::File::create(&temp).map_err(|e| Failure::Io(e.to_string()))?;
-    let (mut received, mut start, mut buffer) = (0u64, Vec::new(), vec![0u8; 64 * 1024]);
-    let read = loop {
+    let mut partial = Partial::new(target, expected);
+    let mut file = std::fs::File::create(&partial.temp).map_err(|e| Failure::Io(e.to_string()))?;
+    let mut buffer = vec![0u8; 64 * 1024];
+    let body = loop {
         if stop.load(Ordering::SeqCst) {
             break Err(Failure::Interrupted);
         }
@@ -402,21 +420,15 @@ fn attempt_blocking(
             Ok(n) => n,
             Err(e) => break Err(io_failure(e)),
         };
-        if let Err(failure) = count(&mut received, &mut start, &buffer[..n], policy) {
+        if let Err(failure) = partial.count(&buffer[..n], policy) {
             break Err(failure);
         }
         if let Err(e) = file.write_all(&buffer[..n]) {
             break Err(Failure::Io(e.to_string()));
         }
     };
-    drop(file);
-    match read {
-        Ok(()) => finish(&temp, target, received, expected, &start).map(|()| received),
-        Err(failure) => {
-            let _ = std::fs::remove_file(&temp);
-            Err(failure)
-        }
-    }
+    drop(file); // closed before it is renamed or removed
+    partial.finish(body)
 }
 // ANCHOR_END: blocking
 
@@ -456,23 +468,14 @@ pub async fn download_async(
     policy: &Policy,
     stop: &AtomicBool,
 ) -> Outcome {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match attempt_async(client, url, target, policy, stop).await {
-            Ok(bytes) => {
-                return Ok(Downloaded {
-                    path: target.to_path_buf(),
-                    bytes,
-                    attempts: attempt,
-                });
-            }
-            Err(failure) => match next_try(&failure, attempt, policy, stop) {
-                Some(wait) => tokio::time::sleep(wait).await, // not thread::sleep!
-                None => return Err((failure, attempt)),
-            },
+    for attempt in 1.. {
+        let result = attempt_async(client, url, target, policy, stop).await;
+        match after_attempt(result, attempt, target, policy, stop) {
+            Ok(outcome) => return outcome,
+            Err(wait) => tokio::time::sleep(wait).await, // not thread::sleep!
         }
     }
+    unreachable!("retries end long before u32::MAX attempts")
 }
 
 async fn attempt_async(
@@ -484,12 +487,11 @@ async fn attempt_async(
 ) -> Result<u64, Failure> {
     let mut response = client.get(url).send().await.map_err(|e| classify(&e))?;
     let expected = check_head(response.status(), response.content_length(), policy)?;
-    let temp = temporary(target);
-    let mut file = tokio::fs::File::create(&temp)
+    let mut partial = Partial::new(target, expected);
+    let mut file = tokio::fs::File::create(&partial.temp)
         .await
         .map_err(|e| Failure::Io(e.to_string()))?;
-    let (mut received, mut start) = (0u64, Vec::new());
-    let read = loop {
+    let body = loop {
         if stop.load(Ordering::SeqCst) {
             break Err(Failure::Interrupted);
         }
@@ -498,22 +500,18 @@ async fn attempt_async(
             Ok(None) => break Ok(()),
             Err(e) => break Err(classify(&e)),
         };
-        if let Err(failure) = count(&mut received, &mut start, &chunk, policy) {
+        if let Err(failure) = partial.count(&chunk, policy) {
             break Err(failure);
         }
         if let Err(e) = file.write_all(&chunk).await {
             break Err(Failure::Io(e.to_string()));
         }
     };
-    let _ = file.flush().await;
+    // A tokio file writes in the background: the last write's error (a full
+    // disk, say) comes back only from flush, and must not be dropped.
+    let flushed = file.flush().await.map_err(|e| Failure::Io(e.to_string()));
     drop(file);
-    match read {
-        Ok(()) => finish(&temp, target, received, expected, &start).map(|()| received),
-        Err(failure) => {
-            let _ = std::fs::remove_file(&temp);
-            Err(failure)
-        }
-    }
+    partial.finish(body.and(flushed))
 }
 // ANCHOR_END: async
 
