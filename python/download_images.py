@@ -9,10 +9,8 @@ The Rust side: download_images --urls-file (seq, pool).
 """
 
 import concurrent.futures
-import os
 import pathlib
 import sys
-import time
 
 import summary
 
@@ -51,26 +49,16 @@ def main():
         sys.exit(f"error: --urls-file {args.urls_file}: {error.strerror}")
     if not urls:
         sys.exit(f"error: --urls-file {args.urls_file}: no URLs in it")
-    summaries = []
-    for mode in [args.mode] if args.mode else MODES:
-        out = args.out / mode
-        out.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        try:
-            if mode == "seq":
-                sizes = [download_image(url, out) for url in urls]
-                workers = 1
-            else:
-                with concurrent.futures.ThreadPoolExecutor(max_workers=args.workers) as executor:
-                    sizes = list(executor.map(download_image, urls, [out] * len(urls)))
-                workers = args.workers
-        except requests.RequestException as error:
-            sys.exit(f"error: {mode}: {error}")
-        elapsed = time.perf_counter() - start
-        print(f"{mode}: {len(sizes)} photos, {sum(sizes)} bytes in {elapsed:.2f} second(s)")
-        summaries.append(summary.summary("download_images", mode, len(urls), workers, elapsed,
-                                         bytes=sum(sizes)))
-    summary.finish(summaries, args.json)
+
+    def run_one(mode, out):
+        if mode == "seq":
+            sizes = [download_image(url, out) for url in urls]
+            return len(sizes), 1, {"bytes": sum(sizes)}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.workers) as executor:
+            sizes = list(executor.map(download_image, urls, [out] * len(urls)))
+        return len(sizes), args.workers, {"bytes": sum(sizes)}
+
+    summary.run_photo_modes("download_images", args, MODES, requests.RequestException, run_one)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import concurrent.futures
 import os
 import pathlib
 import sys
-import time
 
 import summary
 
@@ -64,19 +63,9 @@ def main():
         hint = "" if args.input else (
             f": make them with cargo run --example process_images -- --size {args.size}")
         sys.exit(f"error: no .jpg photos in {folder}{hint}")
-    summaries = []
-    for mode in [args.mode] if args.mode else MODES:
-        out = args.out / mode
-        out.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        try:
-            workers = run(mode, photos, out, args.workers)
-        except OSError as error:  # Pillow's UnidentifiedImageError is one
-            sys.exit(f"error: {mode}: {error}")
-        elapsed = time.perf_counter() - start
-        print(f"{mode}: {len(photos)} photos in {elapsed:.2f} second(s)")
-        summaries.append(summary.summary("process_images", mode, len(photos), workers, elapsed))
-    summary.finish(summaries, args.json)
+    # OSError covers Pillow's UnidentifiedImageError.
+    summary.run_photo_modes("process_images", args, MODES, OSError,
+                            lambda mode, out: (len(photos), run(mode, photos, out, args.workers), {}))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ line, one per mode, printed last."""
 import argparse
 import json
 import sys
+import time
 
 
 def parser(description, modes):
@@ -50,3 +51,24 @@ def finish(summaries, json_lines):
         for line in summaries:
             print(json.dumps(line))
     sys.stdout.flush()
+
+
+def run_photo_modes(example, args, modes, errors, run_one):
+    """Runs --mode, or every mode in turn, each in its own folder under --out:
+    run_one(mode, folder) does the work and returns (photos, workers, extra),
+    extra being a dict of counts for the summary. A failure of the kinds in
+    errors ends the script with the mode's name. Prints the summaries last."""
+    summaries = []
+    for mode in [args.mode] if args.mode else modes:
+        out = args.out / mode
+        out.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        try:
+            photos, workers, extra = run_one(mode, out)
+        except errors as error:
+            sys.exit(f"error: {mode}: {error}")
+        elapsed = time.perf_counter() - start
+        counts = "".join(f", {value} {key}" for key, value in extra.items())
+        print(f"{mode}: {photos} photos{counts} in {elapsed:.2f} second(s)")
+        summaries.append(summary(example, mode, photos, workers, elapsed, **extra))
+    finish(summaries, args.json)

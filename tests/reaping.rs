@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{example_binary, run_example};
+use common::{example_binary, flags, run_example};
 
 /// Processes whose parent is this process, with their state letter.
 fn our_children() -> Vec<(u32, char)> {
@@ -75,16 +75,7 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
         ("processes", &["--mode", "exit-status", "--seconds", "0.05"]),
         (
             "process_images",
-            &[
-                "--mode",
-                "processes",
-                "--tasks",
-                "3",
-                "--size",
-                "300x200",
-                "--out",
-                "target/test-scratch/reaping",
-            ],
+            &flags("--mode processes --tasks 3 --size 300x200 --out target/test-scratch/reaping"),
         ),
     ];
     for (name, args) in runs {

@@ -262,14 +262,16 @@ async fn read_path(stream: &mut TcpStream) -> io::Result<String> {
     }
 }
 
+/// Sends one whole response, at `bandwidth` bytes per second if given;
+/// `Ok(true)`: the connection may serve another request.
 async fn respond(
     stream: &mut TcpStream,
     status: &str,
     kind: &str,
-    length: usize,
     body: &[u8],
     bandwidth: Option<u64>,
-) -> io::Result<()> {
+) -> io::Result<bool> {
+    let length = body.len();
     let head =
         format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\n\r\n");
     stream.write_all(head.as_bytes()).await?;
@@ -283,7 +285,11 @@ async fn respond(
             }
         }
     }
-    stream.flush().await
+    stream.flush().await.map(|()| true)
+}
+
+async fn not_found(stream: &mut TcpStream) -> io::Result<bool> {
+    respond(stream, "404 Not Found", "text/plain", b"not found", None).await
 }
 
 /// Answers requests on one connection until the client closes it, a fault
@@ -322,23 +328,13 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
                 .photos
                 .first()
                 .map_or(&[][..], |(_, b)| &b[..b.len().min(1024)]);
-            return respond(stream, "200 OK", "image/jpeg", head.len(), head, None)
-                .await
-                .map(|()| true);
+            return respond(stream, "200 OK", "image/jpeg", head, None).await;
         }
         ["fault", kind, name] => match Fault::from_kind(kind) {
             Some(fault) => (Some(fault), *name),
-            None => {
-                return respond(stream, "404 Not Found", "text/plain", 9, b"not found", None)
-                    .await
-                    .map(|()| true);
-            }
+            None => return not_found(stream).await,
         },
-        _ => {
-            return respond(stream, "404 Not Found", "text/plain", 9, b"not found", None)
-                .await
-                .map(|()| true);
-        }
+        _ => return not_found(stream).await,
     };
     let photo = match fault {
         None => state
@@ -349,37 +345,22 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
         Some(_) => state.photos.first().map(|(_, bytes)| bytes.as_slice()),
     };
     let Some(photo) = photo else {
-        return respond(stream, "404 Not Found", "text/plain", 9, b"not found", None)
-            .await
-            .map(|()| true);
+        return not_found(stream).await;
     };
     let forever = Duration::from_secs(3600); // until the server stops
     match fault {
-        None => respond(
-            stream,
-            "200 OK",
-            "image/jpeg",
-            photo.len(),
-            photo,
-            bandwidth,
-        )
-        .await
-        .map(|()| true),
-        Some(Fault::NotFound) => {
-            respond(stream, "404 Not Found", "text/plain", 9, b"not found", None)
-                .await
-                .map(|()| true)
+        None => respond(stream, "200 OK", "image/jpeg", photo, bandwidth).await,
+        Some(Fault::NotFound) => not_found(stream).await,
+        Some(Fault::ServerError) => {
+            respond(
+                stream,
+                "500 Internal Server Error",
+                "text/plain",
+                b"oops!",
+                None,
+            )
+            .await
         }
-        Some(Fault::ServerError) => respond(
-            stream,
-            "500 Internal Server Error",
-            "text/plain",
-            5,
-            b"oops!",
-            None,
-        )
-        .await
-        .map(|()| true),
         Some(Fault::Flaky) => {
             let attempt = {
                 let mut seen = state.seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -392,23 +373,12 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
                     stream,
                     "503 Service Unavailable",
                     "text/plain",
-                    4,
                     b"busy",
                     None,
                 )
                 .await
-                .map(|()| true)
             } else {
-                respond(
-                    stream,
-                    "200 OK",
-                    "image/jpeg",
-                    photo.len(),
-                    photo,
-                    bandwidth,
-                )
-                .await
-                .map(|()| true)
+                respond(stream, "200 OK", "image/jpeg", photo, bandwidth).await
             }
         }
         Some(Fault::NoHeaders) => {
@@ -435,9 +405,7 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
         }
         Some(Fault::NotAnImage) => {
             let page = b"<html><body>Please log in to see this photo.</body></html>";
-            respond(stream, "200 OK", "text/html", page.len(), page, None)
-                .await
-                .map(|()| true)
+            respond(stream, "200 OK", "text/html", page, None).await
         }
         Some(Fault::Reset) => {
             stream.set_zero_linger()?; // closing the connection now sends RST

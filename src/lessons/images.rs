@@ -191,11 +191,22 @@ pub struct Rendered {
 /// timing each stage. The error says what was wrong with the input.
 pub fn render(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
     check_complete(bytes).map_err(|e| format!("not a readable image: {e}"))?;
-    match settings.quality {
-        Quality::Exact => render_exact(bytes, settings),
-        Quality::Fast => render_fast(bytes, settings),
-    }
+    let mut stages = Stages::default();
+    let (jpeg, (width, height), decoded) = match settings.quality {
+        Quality::Exact => render_exact(bytes, settings, &mut stages)?,
+        Quality::Fast => render_fast(bytes, settings, &mut stages)?,
+    };
+    Ok(Rendered {
+        jpeg,
+        width,
+        height,
+        decoded,
+        stages,
+    })
 }
+
+/// What a way to render returns: the JPEG, its size, and the size decoded.
+type Output = (Vec<u8>, (u32, u32), (u32, u32));
 
 /// Times consecutive stages.
 struct Laps(Instant);
@@ -215,8 +226,8 @@ impl Laps {
 }
 
 // ANCHOR: render_exact
-fn render_exact(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
-    let (mut laps, mut stages) = (Laps::start(), Stages::default());
+fn render_exact(bytes: &[u8], settings: &Settings, stages: &mut Stages) -> Result<Output, String> {
+    let mut laps = Laps::start();
     let photo = decode_full(bytes)?;
     stages.decode = laps.lap();
     let blurred = blur_image(&photo, settings.sigma, settings.blur);
@@ -228,18 +239,12 @@ fn render_exact(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
         encode_jpeg(&small, settings.jpeg_quality).map_err(|e| format!("cannot encode: {e}"))?;
     stages.encode = laps.lap();
     // ANCHOR_END: render_exact
-    Ok(Rendered {
-        jpeg,
-        width,
-        height,
-        decoded: photo.dimensions(),
-        stages,
-    })
+    Ok((jpeg, (width, height), photo.dimensions()))
 }
 
 // ANCHOR: render_fast
-fn render_fast(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
-    let (mut laps, mut stages) = (Laps::start(), Stages::default());
+fn render_fast(bytes: &[u8], settings: &Settings, stages: &mut Stages) -> Result<Output, String> {
+    let mut laps = Laps::start();
     let (photo, (full_width, full_height)) = decode_scaled(bytes, settings.fit, settings.sigma)?;
     stages.decode = laps.lap();
     let (width, height) = fit_within(full_width, full_height, settings.fit);
@@ -262,13 +267,7 @@ fn render_fast(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
     let jpeg = encode_fast(&blurred, settings.jpeg_quality)?;
     stages.encode = laps.lap();
     // ANCHOR_END: render_fast
-    Ok(Rendered {
-        jpeg,
-        width,
-        height,
-        decoded: photo.dimensions(),
-        stages,
-    })
+    Ok((jpeg, (width, height), photo.dimensions()))
 }
 
 /// Every pixel, with the `image` crate (zune-jpeg for JPEGs).

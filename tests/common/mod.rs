@@ -60,6 +60,11 @@ pub fn run_example(name: &str, args: &[&str], limit: Duration) -> Output {
     }
 }
 
+/// Flags written as one line, split at spaces: `flags("--tasks 5 --json")`.
+pub fn flags(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 /// Runs an example that must succeed and returns its stdout.
 pub fn stdout_of(name: &str, args: &[&str]) -> String {
     let output = run_example(name, args, Duration::from_secs(60));
@@ -101,8 +106,18 @@ pub fn summary(name: &str, args: &[&str]) -> Value {
     summaries(name, args, 1).remove(0)
 }
 
-/// Asserts that the example rejects `args` with exit code 2 and a message naming `flag`.
-pub fn assert_rejected(name: &str, args: &[&str], flag: &str) {
+/// Asserts that the example rejects each line of flags (`"--tasks 0"`) with
+/// exit code 2 and a message naming the line's first flag.
+pub fn assert_rejected(name: &str, lines: &[&str]) {
+    for line in lines {
+        let args = flags(line);
+        assert_rejected_naming(name, &args, args[0]);
+    }
+}
+
+/// Asserts that the example rejects `args` with exit code 2 and a message
+/// naming `flag`, without a panic.
+pub fn assert_rejected_naming(name: &str, args: &[&str], flag: &str) {
     let output = run_example(name, args, Duration::from_secs(30));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{name} {args:?}: {stderr}");

@@ -9,7 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    assert_rejected, example_binary, files, run_example, scratch, summary, svg_chart,
+    assert_rejected, assert_rejected_naming, example_binary, files, flags, run_example, scratch,
+    summary, svg_chart,
 };
 use concurrency_book::harness::cluster;
 
@@ -206,10 +207,9 @@ fn a_killed_peer_makes_the_other_exit_with_an_error() {
 
 #[test]
 fn bad_flags_and_hostfiles_are_rejected() {
-    assert_rejected(EXAMPLE, &["--workers", "0"], "--workers");
-    assert_rejected(EXAMPLE, &["--process", "0"], "--hostfile");
-    assert_rejected(EXAMPLE, &["--mode", "threads", "--process", "0"], "--mode");
-    assert_rejected(EXAMPLE, &["--deadline", "-1"], "--deadline");
+    assert_rejected(EXAMPLE, &["--workers 0", "--deadline -1"]);
+    assert_rejected_naming(EXAMPLE, &flags("--process 0"), "--hostfile");
+    assert_rejected_naming(EXAMPLE, &flags("--mode threads --process 0"), "--mode");
 
     let dir = scratch("distributed-bad-flags");
     let (hosts, _) = hostfile(&dir, 2);

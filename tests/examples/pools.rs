@@ -1,7 +1,7 @@
 //! "Thread pools and futures": pool_submit, as_completed, pool_map.
 //! Assertions are about order, outcomes and overlap, never about speed.
 
-use crate::common::{assert_rejected, run_example, stdout_of, summaries, summary};
+use crate::common::{assert_rejected, flags, run_example, stdout_of, summaries, summary};
 use serde_json::json;
 use std::time::Duration;
 
@@ -9,16 +9,7 @@ use std::time::Duration;
 fn submit_returns_results_in_submission_order_on_a_bounded_pool() {
     let s = summary(
         "pool_submit",
-        &[
-            "--mode",
-            "submit",
-            "--tasks",
-            "5",
-            "--workers",
-            "2",
-            "--seconds",
-            "0.1",
-        ],
+        &flags("--mode submit --tasks 5 --workers 2 --seconds 0.1"),
     );
     assert_eq!(s["ok"], 5, "{s}");
     assert_eq!(s["finished"], 5);
@@ -49,17 +40,7 @@ fn a_timeout_returns_early_and_the_task_still_finishes() {
 fn an_error_and_a_panic_are_reported_per_task_while_the_others_finish() {
     let output = run_example(
         "pool_submit",
-        &[
-            "--mode",
-            "errors",
-            "--tasks",
-            "5",
-            "--workers",
-            "2",
-            "--seconds",
-            "0.1",
-            "--json",
-        ],
+        &flags("--mode errors --tasks 5 --workers 2 --seconds 0.1 --json"),
         Duration::from_secs(30),
     );
     assert!(
@@ -149,9 +130,7 @@ fn pool_map_failing_also_shows_the_all_or_nothing_result() {
 
 #[test]
 fn pool_examples_reject_bad_counts() {
-    assert_rejected("pool_submit", &["--workers", "0"], "--workers");
-    assert_rejected("pool_submit", &["--tasks", "many"], "--tasks");
-    assert_rejected("as_completed", &["--workers", "-2"], "--workers");
-    assert_rejected("pool_map", &["--tasks", "0"], "--tasks");
-    assert_rejected("pool_map", &["--mode", "lazy"], "--mode");
+    assert_rejected("pool_submit", &["--workers 0", "--tasks many"]);
+    assert_rejected("as_completed", &["--workers -2"]);
+    assert_rejected("pool_map", &["--tasks 0", "--mode lazy"]);
 }

@@ -5,7 +5,7 @@
 
 #![cfg(unix)]
 
-use crate::common::{assert_rejected, run_example, stdout_of, summaries, summary};
+use crate::common::{assert_rejected, flags, run_example, stdout_of, summaries, summary};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -70,19 +70,7 @@ fn the_process_pool_returns_completion_order_and_map_order() {
 fn crashed_and_hung_workers_are_replaced_and_their_tasks_retried_once() {
     let output = run_example(
         "process_pool",
-        &[
-            "--mode",
-            "crash",
-            "--tasks",
-            "5",
-            "--workers",
-            "2",
-            "--seconds",
-            "0.05",
-            "--task-timeout",
-            "0.5",
-            "--json",
-        ],
+        &flags("--mode crash --tasks 5 --workers 2 --seconds 0.05 --task-timeout 0.5 --json"),
         Duration::from_secs(60),
     );
     assert!(
@@ -227,13 +215,11 @@ fn shared_counters_add_up_with_atomics_and_lose_updates_without() {
 
 #[test]
 fn process_examples_reject_bad_flags() {
-    assert_rejected("process_pool", &["--workers", "0"], "--workers");
-    assert_rejected("process_pool", &["--task-timeout", "-1"], "--task-timeout");
-    assert_rejected("processes", &["--tasks", "none"], "--tasks");
-    assert_rejected("fork_vs_spawn", &["--tasks", "0"], "--tasks");
-    assert_rejected("pipes_and_queues", &["--mode", "carrier-pigeon"], "--mode");
-    assert_rejected("shared_memory", &["--workers", "65"], "--workers");
-    assert_rejected("shared_memory", &["--increments", "0"], "--increments");
+    assert_rejected("process_pool", &["--workers 0", "--task-timeout -1"]);
+    assert_rejected("processes", &["--tasks none"]);
+    assert_rejected("fork_vs_spawn", &["--tasks 0"]);
+    assert_rejected("pipes_and_queues", &["--mode carrier-pigeon"]);
+    assert_rejected("shared_memory", &["--workers 65", "--increments 0"]);
 }
 
 #[test]
