@@ -81,14 +81,12 @@ fn with_tokio(
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(limit));
         let mut tasks = tokio::task::JoinSet::new();
         for (url, target) in urls.iter().zip(targets) {
-            let (client, url, target, policy) =
-                (client.clone(), url.clone(), target.clone(), *policy);
+            let (client, url, target) = (client.clone(), url.clone(), target.clone());
+            let download = download::download_async(client, url, target, *policy, &NEVER);
             let permits = std::sync::Arc::clone(&permits);
             tasks.spawn(async move {
                 let _permit = permits.acquire().await.unwrap();
-                download::download_async(&client, &url, &target, &policy, &NEVER)
-                    .await
-                    .unwrap()
+                download.await.unwrap()
             });
         }
         while let Some(done) = tasks.join_next().await {

@@ -200,15 +200,13 @@ fn with_tokio(jobs: &[Job], limit: usize, policy: &Policy, progress: &Progress) 
         let permits = Arc::new(tokio::sync::Semaphore::new(limit));
         let mut tasks = tokio::task::JoinSet::new();
         for (task, job) in jobs.iter().enumerate() {
-            let (client, permits, policy) = (client.clone(), Arc::clone(&permits), *policy);
             let (url, target) = (job.url.clone(), job.target.clone());
+            let download = download::download_async(client.clone(), url, target, *policy, &STOP);
+            let permits = Arc::clone(&permits);
             tasks.spawn(async move {
                 let _permit = permits.acquire().await.expect("the semaphore stays open");
                 let _span = timeline::task_span(task);
-                (
-                    task,
-                    download::download_async(&client, &url, &target, &policy, &STOP).await,
-                )
+                (task, download.await) // a future does nothing until awaited
             });
         }
         let mut outcomes = vec![None; jobs.len()];

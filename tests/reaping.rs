@@ -62,17 +62,17 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
     assert_nothing_left("nothing yet");
 
     let runs: [(&str, &[&str]); 9] = [
-        ("cpu_bound", &["--mode", "processes", "--n", "1000"]),
+        ("cpu_bound", &flags("--mode processes --n 1000")),
         ("processes", &["--seconds", "0.05"]),
         (
             "process_pool",
-            &["--tasks", "5", "--seconds", "0.05", "--task-timeout", "0.5"],
+            &flags("--tasks 5 --seconds 0.05 --task-timeout 0.5"),
         ),
         ("fork_vs_spawn", &["--tasks", "3"]),
         ("pipes_and_queues", &["--tasks", "1000"]),
-        ("pipes_and_queues", &["--mode", "pipe", "--die-at", "10"]),
+        ("pipes_and_queues", &flags("--mode pipe --die-at 10")),
         ("shared_memory", &["--increments", "1000"]),
-        ("processes", &["--mode", "exit-status", "--seconds", "0.05"]),
+        ("processes", &flags("--mode exit-status --seconds 0.05")),
         (
             "process_images",
             &flags("--mode processes --tasks 3 --size 300x200 --out target/test-scratch/reaping"),

@@ -460,17 +460,19 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 // ANCHOR: async
-/// The async twin of [`download`]: the same rules, awaiting instead of blocking.
+/// The async twin of [`download`]: the same rules, awaiting instead of
+/// blocking. It owns what it uses (a client is a cheap handle to a shared
+/// pool), so a task that runs it borrows nothing from its spawner.
 pub async fn download_async(
-    client: &reqwest::Client,
-    url: &str,
-    target: &Path,
-    policy: &Policy,
+    client: reqwest::Client,
+    url: String,
+    target: PathBuf,
+    policy: Policy,
     stop: &AtomicBool,
 ) -> Outcome {
     for attempt in 1.. {
-        let result = attempt_async(client, url, target, policy, stop).await;
-        match after_attempt(result, attempt, target, policy, stop) {
+        let result = attempt_async(&client, &url, &target, &policy, stop).await;
+        match after_attempt(result, attempt, &target, &policy, stop) {
             Ok(outcome) => return outcome,
             Err(wait) => tokio::time::sleep(wait).await, // not thread::sleep!
         }

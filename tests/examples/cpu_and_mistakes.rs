@@ -2,7 +2,7 @@
 //! worker_count, common_mistakes. Speed is never asserted here (the benches
 //! measure it); correctness, structure and clean-up are.
 
-use crate::common::{assert_rejected, run_example, stdout_of, summaries, summary};
+use crate::common::{assert_rejected, flags, run_example, stdout_of, summaries, summary};
 use serde_json::json;
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ fn expected(n: u128) -> String {
 
 #[test]
 fn every_cpu_bound_mode_computes_the_same_right_answer() {
-    let all = summaries("cpu_bound", &["--tasks", "3", "--n", "2e5"], 4);
+    let all = summaries("cpu_bound", &flags("--tasks 3 --n 2e5"), 4);
     let modes: Vec<_> = all.iter().map(|s| s["mode"].clone()).collect();
     assert_eq!(
         modes,
@@ -36,10 +36,7 @@ fn every_cpu_bound_mode_computes_the_same_right_answer() {
 #[test]
 fn the_processes_mode_runs_one_child_process_per_task() {
     // Reaping is tested in the `worker` module, where the test is the parent.
-    let out = stdout_of(
-        "cpu_bound",
-        &["--mode", "processes", "--tasks", "2", "--n", "1000"],
-    );
+    let out = stdout_of("cpu_bound", &flags("--mode processes --tasks 2 --n 1000"));
     let pids: Vec<u32> = out
         .lines()
         .filter_map(|line| line.split("pid ").nth(1))
@@ -62,10 +59,7 @@ fn the_worker_flag_computes_one_task() {
 
 #[test]
 fn a_single_mode_has_no_speedup_without_a_sequential_baseline() {
-    let s = summary(
-        "cpu_bound",
-        &["--mode", "rayon", "--n", "1000", "--workers", "3"],
-    );
+    let s = summary("cpu_bound", &flags("--mode rayon --n 1000 --workers 3"));
     assert_eq!(s["workers"], 3);
     assert!(s.get("speedup").is_none(), "{s}");
 }
@@ -111,7 +105,7 @@ fn worker_count_rejects_zero_workers() {
 fn a_wait_with_a_timeout_returns_although_the_task_never_does() {
     let output = run_example(
         "common_mistakes",
-        &["--mode", "no-timeout", "--seconds", "0.1", "--json"],
+        &flags("--mode no-timeout --seconds 0.1 --json"),
         Duration::from_secs(30),
     );
     assert!(output.status.success());
@@ -124,7 +118,7 @@ fn a_wait_with_a_timeout_returns_although_the_task_never_does() {
 fn results_read_before_join_are_missing_and_a_scope_fixes_it() {
     let s = summary(
         "common_mistakes",
-        &["--mode", "no-join", "--tasks", "4", "--seconds", "0.2"],
+        &flags("--mode no-join --tasks 4 --seconds 0.2"),
     );
     assert_eq!(s["without_join"], 0, "{s}");
     assert_eq!(s["with_scope"], 4, "{s}");
@@ -134,7 +128,7 @@ fn results_read_before_join_are_missing_and_a_scope_fixes_it() {
 fn a_lock_held_across_the_slow_call_serializes_the_threads() {
     let s = summary(
         "common_mistakes",
-        &["--mode", "lock-held", "--tasks", "3", "--seconds", "0.1"],
+        &flags("--mode lock-held --tasks 3 --seconds 0.1"),
     );
     assert_eq!(s["held_max_overlap"], 1, "{s}");
     assert_eq!(s["released_max_overlap"], 3, "{s}");
@@ -142,10 +136,7 @@ fn a_lock_held_across_the_slow_call_serializes_the_threads() {
 
 #[test]
 fn opposite_lock_orders_deadlock_and_the_same_order_does_not() {
-    let s = summary(
-        "common_mistakes",
-        &["--mode", "lock-order", "--seconds", "0.1"],
-    );
+    let s = summary("common_mistakes", &flags("--mode lock-order --seconds 0.1"));
     assert!(s["opposite_order_finished"].as_u64().unwrap() < 2, "{s}");
     assert_eq!(s["same_order_finished"], 2, "{s}");
 }

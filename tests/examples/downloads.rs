@@ -90,35 +90,20 @@ fn the_async_downloader_follows_the_same_rules() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let client = download::async_client(&policy);
-        let flaky = download::download_async(
-            &client,
-            &server.fault_url(Fault::Flaky, "f.jpg"),
-            &out.join("f.jpg"),
-            &policy,
-            &never,
-        )
-        .await;
-        assert_eq!(flaky.map(|d| d.attempts), Ok(3));
-        let stalled = download::download_async(
-            &client,
-            &server.fault_url(Fault::StallBody, "s.jpg"),
-            &out.join("s.jpg"),
-            &policy,
-            &never,
-        )
-        .await;
-        assert_eq!(stalled.map_err(|(f, _)| f), Err(Failure::Timeout));
-        let html = download::download_async(
-            &client,
-            &server.fault_url(Fault::NotAnImage, "h.jpg"),
-            &out.join("h.jpg"),
-            &policy,
-            &never,
-        )
-        .await;
-        assert_eq!(html.map(|d| d.attempts), Err((Failure::NotAnImage, 1)));
+        let expected = [
+            (Fault::Flaky, Ok(3)),
+            (Fault::StallBody, Err((Failure::Timeout, 3))),
+            (Fault::NotAnImage, Err((Failure::NotAnImage, 1))),
+        ];
+        for (fault, attempts) in expected {
+            let url = server.fault_url(fault, "x.jpg");
+            let target = out.join(format!("{}.jpg", fault.kind()));
+            let outcome =
+                download::download_async(client.clone(), url, target, policy, &never).await;
+            assert_eq!(outcome.map(|done| done.attempts), attempts, "{fault:?}");
+        }
     });
-    assert_eq!(names(&out), vec!["f.jpg"]);
+    assert_eq!(names(&out), vec!["flaky.jpg"]);
 }
 
 #[test]

@@ -22,10 +22,7 @@ fn submit_returns_results_in_submission_order_on_a_bounded_pool() {
 
 #[test]
 fn a_timeout_returns_early_and_the_task_still_finishes() {
-    let out = stdout_of(
-        "pool_submit",
-        &["--mode", "timeout", "--seconds", "0.4", "--json"],
-    );
+    let out = stdout_of("pool_submit", &flags("--mode timeout --seconds 0.4 --json"));
     assert!(out.contains("Err(Timeout)"), "{out}");
     assert!(out.contains("the task is still Running"), "{out}");
     assert!(out.contains("result 1: Done sleeping 0.40 s"), "{out}");
@@ -78,7 +75,7 @@ fn cancel_and_shutdown_cancel_only_queued_tasks() {
 
 #[test]
 fn as_completed_handles_results_in_completion_order() {
-    for s in summaries("as_completed", &["--tasks", "5", "--seconds", "0.5"], 2) {
+    for s in summaries("as_completed", &flags("--tasks 5 --seconds 0.5"), 2) {
         // Task 0 sleeps longest, task 4 shortest: they finish in reverse.
         assert_eq!(s["order"], json!([4, 3, 2, 1, 0]), "{s}");
         assert_eq!(s["max_overlap"], 5, "{s}");
@@ -98,7 +95,7 @@ fn as_completed_on_fewer_workers_still_handles_every_result_once() {
 
 #[test]
 fn pool_map_returns_results_in_submission_order_whatever_finishes_first() {
-    let all = summaries("pool_map", &["--tasks", "4", "--seconds", "0.4"], 3);
+    let all = summaries("pool_map", &flags("--tasks 4 --seconds 0.4"), 3);
     for s in &all[..2] {
         assert_eq!(s["completion_order"], json!([3, 2, 1, 0]), "{s}");
         assert_eq!(
@@ -121,7 +118,7 @@ fn pool_map_returns_results_in_submission_order_whatever_finishes_first() {
 
 #[test]
 fn pool_map_failing_also_shows_the_all_or_nothing_result() {
-    let out = stdout_of("pool_map", &["--mode", "failing", "--seconds", "0.05"]);
+    let out = stdout_of("pool_map", &flags("--mode failing --seconds 0.05"));
     assert!(
         out.contains("all or nothing: Err(\"item 1 is corrupt\")"),
         "{out}"

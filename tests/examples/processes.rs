@@ -15,10 +15,7 @@ fn texts(value: &Value) -> Vec<String> {
 
 #[test]
 fn processes_send_jobs_and_read_answers_through_pipes() {
-    let s = summary(
-        "processes",
-        &["--mode", "pipes", "--tasks", "3", "--seconds", "0.1"],
-    );
+    let s = summary("processes", &flags("--mode pipes --tasks 3 --seconds 0.1"));
     assert_eq!(s["answers"], 3, "{s}");
     assert_eq!(
         s["max_overlap"], 3,
@@ -31,7 +28,7 @@ fn processes_send_jobs_and_read_answers_through_pipes() {
 
 #[test]
 fn processes_report_how_each_child_ended() {
-    let s = summary("processes", &["--mode", "exit-status", "--seconds", "0.05"]);
+    let s = summary("processes", &flags("--mode exit-status --seconds 0.05"));
     let statuses = texts(&s["statuses"]);
     let expected = [
         "exit code 0 (success)",
@@ -140,7 +137,7 @@ fn a_lock_held_by_another_thread_at_fork_stays_locked_in_the_child() {
 
 #[test]
 fn start_cost_times_every_method() {
-    let s = summary("fork_vs_spawn", &["--mode", "start-cost", "--tasks", "3"]);
+    let s = summary("fork_vs_spawn", &flags("--mode start-cost --tasks 3"));
     let table = s["per_start_us"].as_object().expect("a table of costs");
     for method in [
         "thread spawn+join",
@@ -165,7 +162,7 @@ fn every_message_arrives_once_in_order_through_channels_and_a_pipe() {
 fn a_producer_dying_mid_message_is_a_clear_error_not_a_hang() {
     let output = run_example(
         "pipes_and_queues",
-        &["--mode", "pipe", "--tasks", "1000", "--die-at", "100"],
+        &flags("--mode pipe --tasks 1000 --die-at 100"),
         Duration::from_secs(30),
     );
     assert_eq!(output.status.code(), Some(1));
@@ -224,10 +221,7 @@ fn process_examples_reject_bad_flags() {
 
 #[test]
 fn examples_print_a_table_people_can_read() {
-    let out = stdout_of(
-        "shared_memory",
-        &["--mode", "threads", "--increments", "1000"],
-    );
+    let out = stdout_of("shared_memory", &flags("--mode threads --increments 1000"));
     assert!(
         out.contains("4 workers x 1000 increments = 4000 expected"),
         "{out}"

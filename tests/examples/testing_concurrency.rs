@@ -3,12 +3,12 @@
 //! Whether a stress run finds a bug is chance, so it is never asserted here;
 //! what the example reports, and how it counts, is.
 
-use crate::common::{assert_rejected, run_example, summaries};
+use crate::common::{assert_rejected, flags, run_example, summaries};
 use std::time::Duration;
 
 #[test]
 fn each_mode_reports_its_rounds_and_failures() {
-    let all = summaries("stress_test", &["--rounds", "200", "--seconds", "20"], 2);
+    let all = summaries("stress_test", &flags("--rounds 200 --seconds 20"), 2);
     let modes: Vec<_> = all.iter().map(|s| s["mode"].as_str().unwrap()).collect();
     assert_eq!(modes, ["counter", "queue"]);
     for s in &all {
@@ -30,7 +30,7 @@ fn each_mode_reports_its_rounds_and_failures() {
 fn the_time_limit_ends_a_mode() {
     let all = summaries(
         "stress_test",
-        &["--mode", "counter", "--rounds", "1e9", "--seconds", "0.2"],
+        &flags("--mode counter --rounds 1e9 --seconds 0.2"),
         1,
     );
     assert!(all[0]["rounds"].as_u64().unwrap() < 1_000_000_000);

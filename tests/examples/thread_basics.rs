@@ -2,12 +2,12 @@
 //! Assertions are about structure (what overlapped, what finished, in which
 //! order), never about how fast this machine is.
 
-use crate::common::{assert_rejected, stdout_of, summaries, summary};
+use crate::common::{assert_rejected, flags, stdout_of, summaries, summary};
 use serde_json::json;
 
 #[test]
 fn sync_script_runs_tasks_one_at_a_time() {
-    let s = summary("sync_script", &["--tasks", "3", "--seconds", "0.1"]);
+    let s = summary("sync_script", &flags("--tasks 3 --seconds 0.1"));
     assert_eq!(s["mode"], "seq");
     assert_eq!(s["tasks"], 3);
     assert_eq!(s["finished"], 3);
@@ -19,7 +19,7 @@ fn sync_script_runs_tasks_one_at_a_time() {
 
 #[test]
 fn sync_script_prints_its_timeline() {
-    let out = stdout_of("sync_script", &["--tasks", "2", "--seconds", "0.05"]);
+    let out = stdout_of("sync_script", &flags("--tasks 2 --seconds 0.05"));
     assert_eq!(out.matches("Done sleeping.").count(), 2, "{out}");
     assert!(out.contains("task worker"), "no timeline header:\n{out}");
     assert!(out.contains("   1 main "), "no row for task 1:\n{out}");
@@ -28,7 +28,7 @@ fn sync_script_prints_its_timeline() {
 
 #[test]
 fn manual_threads_join_overlaps_both_threads() {
-    let s = summary("manual_threads", &["--mode", "join", "--seconds", "0.2"]);
+    let s = summary("manual_threads", &flags("--mode join --seconds 0.2"));
     assert_eq!(s["finished"], 2);
     assert_eq!(s["max_overlap"], 2, "{s}");
     assert_eq!(s["threads_used"], 2);
@@ -38,7 +38,7 @@ fn manual_threads_join_overlaps_both_threads() {
 fn manual_threads_reports_a_panic_through_join() {
     let out = stdout_of(
         "manual_threads",
-        &["--mode", "panic", "--seconds", "0.1", "--json"],
+        &flags("--mode panic --seconds 0.1 --json"),
     );
     assert!(out.contains("t1 finished"), "{out}");
     assert!(out.contains("t2 panicked: the disk is full"), "{out}");
@@ -54,7 +54,7 @@ fn manual_threads_reports_a_panic_through_join() {
 fn manual_threads_without_join_ends_before_its_threads() {
     let out = stdout_of(
         "manual_threads",
-        &["--mode", "no-join", "--seconds", "0.3", "--json"],
+        &flags("--mode no-join --seconds 0.3 --json"),
     );
     assert!(
         !out.contains("Done sleeping."),
@@ -74,7 +74,7 @@ fn manual_threads_runs_every_mode_by_default() {
 
 #[test]
 fn loop_join_two_loops_and_scope_overlap_all_tasks_but_join_in_loop_does_not() {
-    let all = summaries("loop_join", &["--tasks", "6", "--seconds", "0.1"], 3);
+    let all = summaries("loop_join", &flags("--tasks 6 --seconds 0.1"), 3);
     let by_mode = |mode: &str| all.iter().find(|s| s["mode"] == mode).unwrap().clone();
     for mode in ["two-loops", "scope"] {
         let s = by_mode(mode);
@@ -96,7 +96,7 @@ fn loop_join_two_loops_and_scope_overlap_all_tasks_but_join_in_loop_does_not() {
 #[test]
 fn thread_args_results_come_back_in_the_promised_order() {
     // Task i sleeps (n - i) / n of the longest time: the first submitted finishes last.
-    let all = summaries("thread_args", &["--tasks", "4", "--seconds", "0.6"], 4);
+    let all = summaries("thread_args", &flags("--tasks 4 --seconds 0.6"), 4);
     let order = |mode: &str| all.iter().find(|s| s["mode"] == mode).unwrap()["order"].clone();
     assert_eq!(
         order("results"),

@@ -53,6 +53,15 @@ fn messages(problems: &[Problem]) -> String {
     problems.iter().map(|p| format!("{p}\n")).collect()
 }
 
+/// Asserts that the source guard finds a problem whose message says `expected`.
+fn assert_caught(book: &tempfile::TempDir, expected: &str) {
+    let found = messages(&check_sources(book.path()).unwrap());
+    assert!(
+        found.contains(expected),
+        "expected {expected:?} in:\n{found}"
+    );
+}
+
 #[test]
 fn the_real_book_passes_every_guard() {
     let root = repo_root();
@@ -69,22 +78,14 @@ fn the_real_book_passes_every_guard() {
 fn a_chapter_missing_from_summary_is_caught() {
     let book = book_copy();
     fs::write(book.path().join("src/orphan.md"), "# Orphan\n").unwrap();
-    let found = messages(&check_sources(book.path()).unwrap());
-    assert!(
-        found.contains("orphan.md: is not listed in SUMMARY.md"),
-        "{found}"
-    );
+    assert_caught(&book, "orphan.md: is not listed in SUMMARY.md");
 }
 
 #[test]
 fn a_summary_entry_without_its_file_is_caught_and_not_created() {
     let book = book_copy();
     fs::remove_file(book.path().join("src/loop-join.md")).unwrap();
-    let found = messages(&check_sources(book.path()).unwrap());
-    assert!(
-        found.contains("lists loop-join.md, which does not exist"),
-        "{found}"
-    );
+    assert_caught(&book, "lists loop-join.md, which does not exist");
     assert!(build_book(book.path(), Some(&book.path().join("out"))).is_err());
     assert!(
         !book.path().join("src/loop-join.md").exists(),
@@ -100,10 +101,9 @@ fn an_include_of_a_missing_file_is_caught_by_the_check_and_the_build() {
         "../examples/sync_script.rs:main",
         "../examples/no_such_example.rs:main",
     );
-    let found = messages(&check_sources(book.path()).unwrap());
-    assert!(
-        found.contains("includes ../examples/no_such_example.rs, which cannot be read"),
-        "{found}"
+    assert_caught(
+        &book,
+        "includes ../examples/no_such_example.rs, which cannot be read",
     );
     let error = build_book(book.path(), Some(&book.path().join("out"))).unwrap_err();
     assert!(
@@ -120,11 +120,7 @@ fn an_include_of_a_missing_anchor_is_caught() {
         "// ANCHOR: main",
         "// ANCHOR: renamed",
     );
-    let found = messages(&check_sources(book.path()).unwrap());
-    assert!(
-        found.contains("sync_script.rs:main, but that file has no ANCHOR"),
-        "{found}"
-    );
+    assert_caught(&book, "sync_script.rs:main, but that file has no ANCHOR");
 }
 
 #[test]
@@ -136,11 +132,7 @@ fn an_include_that_quotes_nothing_is_caught() {
     let end = text.find("// ANCHOR_END: main").unwrap();
     let body_start = start + text[start..].find('\n').unwrap() + 1;
     fs::write(&example, format!("{}{}", &text[..body_start], &text[end..])).unwrap();
-    let found = messages(&check_sources(book.path()).unwrap());
-    assert!(
-        found.contains("sync_script.rs:main, which quotes nothing"),
-        "{found}"
-    );
+    assert_caught(&book, "sync_script.rs:main, which quotes nothing");
 }
 
 #[test]
@@ -172,12 +164,11 @@ fn a_run_button_on_code_the_playground_cannot_build_is_caught() {
     text.push_str("\n```rust\nuse concurrency_book::harness::timeline;\nfn main() {}\n```\n");
     text.push_str("\n```rust\n{{#include ../examples/sync_script.rs:main}}\n```\n");
     fs::write(&chapter, text).unwrap();
-    let found = messages(&check_sources(book.path()).unwrap());
-    assert!(
-        found.contains("using the crate `concurrency_book` needs `noplayground`"),
-        "{found}"
+    assert_caught(
+        &book,
+        "using the crate `concurrency_book` needs `noplayground`",
     );
-    assert!(found.contains("a block quoting an example"), "{found}");
+    assert_caught(&book, "a block quoting an example");
 }
 
 fn get(server: &BookServer, path: &str) -> (String, String) {
