@@ -2,9 +2,8 @@
 //! worker_count, common_mistakes. Speed is never asserted here (the benches
 //! measure it); correctness, structure and clean-up are.
 
-use crate::common::{assert_rejected, flags, run_example, stdout_of, summaries, summary};
+use crate::common::{assert_rejected, flags, stdout_of, summaries, summary};
 use serde_json::json;
-use std::time::Duration;
 
 /// sum of i*i for i < n
 fn expected(n: u128) -> String {
@@ -101,42 +100,34 @@ fn worker_count_rejects_zero_workers() {
     assert_rejected("worker_count", &["--workers 0"]);
 }
 
+/// The summary of one common_mistakes mode: `line` holds its flags.
+fn mistake(line: &str) -> serde_json::Value {
+    summary("common_mistakes", &flags(line))
+}
+
 #[test]
 fn a_wait_with_a_timeout_returns_although_the_task_never_does() {
-    let output = run_example(
-        "common_mistakes",
-        &flags("--mode no-timeout --seconds 0.1 --json"),
-        Duration::from_secs(30),
-    );
-    assert!(output.status.success());
-    let out = String::from_utf8(output.stdout).unwrap();
-    let s: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let s = mistake("--mode no-timeout --seconds 0.1");
     assert_eq!(s["timed_out"], true, "{s}");
 }
 
 #[test]
 fn results_read_before_join_are_missing_and_a_scope_fixes_it() {
-    let s = summary(
-        "common_mistakes",
-        &flags("--mode no-join --tasks 4 --seconds 0.2"),
-    );
+    let s = mistake("--mode no-join --tasks 4 --seconds 0.2");
     assert_eq!(s["without_join"], 0, "{s}");
     assert_eq!(s["with_scope"], 4, "{s}");
 }
 
 #[test]
 fn a_lock_held_across_the_slow_call_serializes_the_threads() {
-    let s = summary(
-        "common_mistakes",
-        &flags("--mode lock-held --tasks 3 --seconds 0.1"),
-    );
+    let s = mistake("--mode lock-held --tasks 3 --seconds 0.1");
     assert_eq!(s["held_max_overlap"], 1, "{s}");
     assert_eq!(s["released_max_overlap"], 3, "{s}");
 }
 
 #[test]
 fn opposite_lock_orders_deadlock_and_the_same_order_does_not() {
-    let s = summary("common_mistakes", &flags("--mode lock-order --seconds 0.1"));
+    let s = mistake("--mode lock-order --seconds 0.1");
     assert!(s["opposite_order_finished"].as_u64().unwrap() < 2, "{s}");
     assert_eq!(s["same_order_finished"], 2, "{s}");
 }
