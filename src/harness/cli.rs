@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, ValueEnum};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::harness::timeline::Timeline;
@@ -236,10 +236,11 @@ pub fn mode_name<M: ValueEnum>(mode: &M) -> String {
         .unwrap_or_default()
 }
 
-/// One run of one mode, printed as one JSON line by `--json`.
-#[derive(Debug, Clone, Serialize)]
+/// One run of one mode, printed as one JSON line by `--json`, and read back
+/// by `cargo xtask report` (the Python scripts print the same keys).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
-    pub example: &'static str,
+    pub example: String,
     pub mode: String,
     pub tasks: usize,
     pub workers: usize,
@@ -254,14 +255,14 @@ pub struct Summary {
 
 impl Summary {
     pub fn new(
-        example: &'static str,
+        example: &str,
         mode: impl Into<String>,
         tasks: usize,
         workers: usize,
         elapsed: Duration,
     ) -> Self {
         Summary {
-            example,
+            example: example.to_string(),
             mode: mode.into(),
             tasks,
             workers,
@@ -280,7 +281,7 @@ impl Summary {
     /// A summary of a recorded run: elapsed and ideal time, most tasks at once,
     /// finished tasks and the threads that ran them.
     pub fn from_timeline(
-        example: &'static str,
+        example: &str,
         mode: impl Into<String>,
         tasks: usize,
         workers: usize,
@@ -302,6 +303,20 @@ impl Summary {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a summary is always valid JSON")
+    }
+
+    /// Reads one `--json` line back; the error names a missing key.
+    pub fn from_json(line: &str) -> Result<Summary, serde_json::Error> {
+        serde_json::from_str(line)
+    }
+
+    /// A number among the summary's keys (`elapsed_s` or an extra key).
+    pub fn number(&self, key: &str) -> Result<f64, String> {
+        match key {
+            "elapsed_s" => Ok(self.elapsed_s),
+            _ => (self.extra.get(key).and_then(Value::as_f64))
+                .ok_or_else(|| format!("the summary has no number {key:?}: {}", self.to_json())),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::thread;
 
 use anyhow::{Context, Result, bail};
+use concurrency_book::harness::cli::Summary;
 use serde_json::Value;
 
 use super::*;
@@ -31,57 +32,172 @@ impl Sample {
     }
 }
 
+/// Every run of a round, as data, in the order the runs alternate: one line
+/// per run, or per worker count where the workers column says `each`.
+///
+/// Columns: the table it feeds; the language; the series (`*`: each summary
+/// names its own, by its mode or by the keys of its value); the workers; the
+/// example or script; its flags (`--json` is added); the summary key that
+/// holds the measured value. `{name}` is filled from the config (see
+/// [`Placeholders`]); `{w}` is the row's worker count and `{out}` a fresh
+/// folder for the run. A Python script runs only if the packages it needs
+/// are installed.
+const PLAN: &str = "
+sleep-tasks | Rust   | seq       | 1                  | sync_script        | --tasks {sleep_tasks} --seconds {sleep_s}                            | elapsed_s
+sleep-tasks | Python | seq       | 1                  | sleep_tasks.py     | --tasks {sleep_tasks} --seconds {sleep_s} --mode seq                 | elapsed_s
+sleep-tasks | Rust   | threads   | {sleep_tasks}      | loop_join          | --tasks {sleep_tasks} --seconds {sleep_s} --mode two-loops           | elapsed_s
+sleep-tasks | Python | threads   | {sleep_tasks}      | sleep_tasks.py     | --tasks {sleep_tasks} --seconds {sleep_s} --mode threads             | elapsed_s
+sleep-tasks | Rust   | pool      | {pool}             | pool_map           | --tasks {sleep_tasks} --seconds {sleep_s} --workers {w} --mode pool  | elapsed_s
+sleep-tasks | Python | pool      | {pool}             | sleep_tasks.py     | --tasks {sleep_tasks} --seconds {sleep_s} --workers {w} --mode pool  | elapsed_s
+cpu-bound   | Rust   | seq       | 1                  | cpu_bound          | --tasks {cpu_tasks} --n {n} --mode seq --repeat 3                    | elapsed_s
+cpu-bound   | Python | seq       | 1                  | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode seq                               | elapsed_s
+cpu-bound   | Rust   | rayon     | each {cpu_workers} | cpu_bound          | --tasks {cpu_tasks} --n {n} --mode rayon --workers {w} --repeat 3    | elapsed_s
+cpu-bound   | Python | threads   | each {cpu_workers} | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode threads --workers {w}             | elapsed_s
+cpu-bound   | Python | fork      | each {cpu_workers} | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode fork --workers {w}                | elapsed_s
+cpu-bound   | Rust   | processes | {cpu_tasks}        | cpu_bound          | --tasks {cpu_tasks} --n {n} --mode processes --repeat 3              | elapsed_s
+cpu-bound   | Python | spawn     | {cores}            | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode spawn --workers {w}               | elapsed_s
+downloads   | Rust   | pool      | each {dl_workers}  | download_images    | --urls-file {urls} --workers {w} --out {out} --mode pool             | elapsed_s
+downloads   | Python | threads   | each {dl_workers}  | download_images.py | --urls-file {urls} --workers {w} --out {out} --mode threads          | elapsed_s
+photos      | Rust   | fast seq        | 1        | process_images     | --tasks {photos} --size {size} --quality fast --mode seq --out {out}       | elapsed_s
+photos      | Rust   | fast rayon      | {cores}  | process_images     | --tasks {photos} --size {size} --quality fast --mode rayon --out {out}     | elapsed_s
+photos      | Rust   | fast processes  | {cores}  | process_images     | --tasks {photos} --size {size} --quality fast --mode processes --out {out} | elapsed_s
+photos      | Rust   | exact seq       | 1        | process_images     | --tasks {photos} --size {size} --quality exact --mode seq --out {out}       | elapsed_s
+photos      | Rust   | exact rayon     | {cores}  | process_images     | --tasks {photos} --size {size} --quality exact --mode rayon --out {out}     | elapsed_s
+photos      | Rust   | exact processes | {cores}  | process_images     | --tasks {photos} --size {size} --quality exact --mode processes --out {out} | elapsed_s
+photos      | Python | seq             | 1        | process_images.py  | --tasks {photos} --size {size} --mode seq --out {out}                       | elapsed_s
+photos      | Python | threads         | {cores}  | process_images.py  | --tasks {photos} --size {size} --mode threads --out {out}                   | elapsed_s
+photos      | Python | processes       | {cores}  | process_images.py  | --tasks {photos} --size {size} --mode processes --out {out}                 | elapsed_s
+# The same photos on timely dataflow: one worker, two threads, two processes,
+# and two processes with the photos sent by process 0.
+distributed | Rust | one-worker             | 1 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode one-worker --out {out}               | elapsed_s
+distributed | Rust | threads                | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode threads --out {out}                  | elapsed_s
+distributed | Rust | processes              | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode processes --out {out}                | elapsed_s
+distributed | Rust | processes, photos sent | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode processes --send-photos --out {out}  | elapsed_s
+start-costs | Rust   | * | 1 | fork_vs_spawn   | --tasks {starts} --mode start-cost | per_start_us
+start-costs | Python | * | 1 | start_costs.py  | --tasks {starts}                   | per_start_us
+";
+
+/// What a Python script needs besides the interpreter.
+fn python_needs(script: &str) -> Option<&'static str> {
+    match script {
+        "download_images.py" => Some("requests"),
+        "process_images.py" => Some("Pillow"),
+        _ => None,
+    }
+}
+
+/// The values `{name}` stands for in [`PLAN`].
+struct Placeholders(Vec<(&'static str, String)>);
+
+impl Placeholders {
+    fn new(config: &Config, urls: &Path) -> Self {
+        let (sleep_tasks, sleep_s, pool) = config.sleep;
+        let (cpu_tasks, n, cpu_workers) = &config.cpu;
+        let (_, _, dl_workers) = &config.downloads;
+        let (photos, (width, height)) = config.photos;
+        let list = |counts: &[usize]| (counts.iter().map(usize::to_string)).collect::<Vec<_>>();
+        Placeholders(vec![
+            ("sleep_tasks", sleep_tasks.to_string()),
+            ("sleep_s", sleep_s.to_string()),
+            ("pool", pool.to_string()),
+            ("cpu_tasks", cpu_tasks.to_string()),
+            ("n", n.to_string()),
+            ("cpu_workers", list(cpu_workers).join(" ")),
+            ("dl_workers", list(dl_workers).join(" ")),
+            ("cores", cores().to_string()),
+            ("urls", urls.display().to_string()),
+            ("photos", photos.to_string()),
+            ("size", format!("{width}x{height}")),
+            ("starts", config.starts.to_string()),
+        ])
+    }
+
+    /// `text` with every `{name}` filled in; an unknown name is a bug in PLAN.
+    fn fill(&self, text: &str, extra: &[(&str, &str)]) -> String {
+        let mut filled = text.to_string();
+        let known = self.0.iter().map(|(k, v)| (*k, v.as_str()));
+        for (name, value) in known.chain(extra.iter().copied()) {
+            filled = filled.replace(&format!("{{{name}}}"), value);
+        }
+        assert!(!filled.contains('{'), "PLAN names an unknown value: {text}");
+        filled
+    }
+}
+
+/// The programs PLAN runs that are examples (not Python scripts).
+pub(super) fn planned_examples() -> Vec<&'static str> {
+    let mut names: Vec<&str> = plan_rows()
+        .map(|row| row[4])
+        .filter(|p| !p.ends_with(".py"))
+        .collect();
+    names.dedup();
+    names
+}
+
+fn plan_rows() -> impl Iterator<Item = Vec<&'static str>> {
+    (PLAN.lines())
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+        .map(|line| line.split('|').map(str::trim).collect::<Vec<_>>())
+        .inspect(|row| assert_eq!(row.len(), 7, "a PLAN row has 7 columns: {row:?}"))
+}
+
 /// One program run per round.
 pub(super) struct Job {
     pub(super) table: &'static str,
     pub(super) language: &'static str,
+    /// `*`: each summary names its series
     pub(super) series: String,
     pub(super) workers: usize,
     pub(super) label: String,
     pub(super) program: PathBuf,
     pub(super) args: Vec<String>,
+    /// The summary key that holds the value: a number, or a map of series to numbers
+    pub(super) value: &'static str,
 }
 
 impl Job {
-    /// The samples in a run's JSON lines.
-    pub(super) fn read(&self, lines: &[Value]) -> Result<Vec<Sample>> {
-        let sample = |series: String, value: f64, result: Option<String>| Sample {
+    /// The samples in a run's summaries.
+    pub(super) fn read(&self, summaries: &[Summary]) -> Result<Vec<Sample>> {
+        let sample = |series: &str, value: f64, result: Option<String>| Sample {
             table: self.table,
             language: self.language,
-            series,
+            series: series.to_string(),
             workers: self.workers,
             value,
             result,
         };
-        if self.table == "start-costs" {
-            // Rust prints one line with a map; Python one line per kind.
-            let mut found = Vec::new();
-            for line in lines {
-                match &line["per_start_us"] {
-                    Value::Object(map) => {
-                        for (kind, value) in map {
-                            let value = value.as_f64().context("per_start_us not a number")?;
-                            found.push(sample(kind.clone(), value, None));
-                        }
-                    }
-                    value => {
-                        let value = value.as_f64().context("per_start_us missing")?;
-                        found.push(sample(text(&line["mode"]), value, None));
+        if self.series != "*" {
+            let [summary] = summaries else {
+                bail!(
+                    "{}: expected one summary, got {}",
+                    self.label,
+                    summaries.len()
+                );
+            };
+            let result = summary.extra.get("result").map(text);
+            let value =
+                (summary.number(self.value)).map_err(|e| anyhow::anyhow!("{}: {e}", self.label))?;
+            return Ok(vec![sample(&self.series, value, result)]);
+        }
+        let mut found = Vec::new();
+        for summary in summaries {
+            match summary.extra.get(self.value) {
+                Some(Value::Object(map)) => {
+                    for (series, value) in map {
+                        let value = value.as_f64().with_context(|| {
+                            format!("{}: {}.{series} is not a number", self.label, self.value)
+                        })?;
+                        found.push(sample(series, value, None));
                     }
                 }
+                _ => {
+                    let value = (summary.number(self.value))
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", self.label))?;
+                    found.push(sample(&summary.mode, value, None));
+                }
             }
-            return Ok(found);
         }
-        let [line] = lines else {
-            bail!(
-                "{}: expected one JSON line, got {}",
-                self.label,
-                lines.len()
-            );
-        };
-        let result = line.get("result").map(text);
-        let elapsed = line["elapsed_s"].as_f64().context("elapsed_s missing")?;
-        Ok(vec![sample(self.series.clone(), elapsed, result)])
+        Ok(found)
     }
 }
 
@@ -92,248 +208,62 @@ pub(super) fn text(value: &Value) -> String {
         .unwrap_or_else(|| value.to_string())
 }
 
-/// Every run of a round, in the order they alternate.
+/// Every run of a round, from [`PLAN`]; Python's only where it can run.
 pub(super) fn jobs(
     config: &Config,
     python: Option<&Python>,
     urls: &Path,
     scratch: &Path,
 ) -> Vec<Job> {
-    let rust = |table, series: &str, workers, example: &str, args: &[String]| Job {
-        table,
-        language: "Rust",
-        series: series.to_string(),
-        workers,
-        label: format!("{example} {}", args.join(" ")),
-        program: config.examples.join(example),
-        args: args.iter().cloned().chain(["--json".into()]).collect(),
-    };
-    let py = |table, series: &str, workers, script: &str, args: &[String]| {
-        python.map(|p| Job {
-            table,
-            language: "Python",
-            series: series.to_string(),
-            workers,
-            label: format!("python/{script} {}", args.join(" ")),
-            program: PathBuf::from(&p.program),
-            args: [config
-                .root
-                .join("python")
-                .join(script)
-                .display()
-                .to_string()]
-            .into_iter()
-            .chain(args.iter().cloned())
-            .chain(["--json".into()])
-            .collect(),
-        })
-    };
-    let strings = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let values = Placeholders::new(config, urls);
     let mut jobs = Vec::new();
-
-    let (tasks, seconds, pool) = config.sleep;
-    let common = strings(&[
-        "--tasks",
-        &tasks.to_string(),
-        "--seconds",
-        &seconds.to_string(),
-    ]);
-    let with = |extra: &[&str]| [common.clone(), strings(extra)].concat();
-    let pool_args = with(&["--workers", &pool.to_string()]);
-    jobs.push(rust("sleep-tasks", "seq", 1, "sync_script", &common));
-    jobs.extend(py(
-        "sleep-tasks",
-        "seq",
-        1,
-        "sleep_tasks.py",
-        &with(&["--mode", "seq"]),
-    ));
-    jobs.push(rust(
-        "sleep-tasks",
-        "threads",
-        tasks,
-        "loop_join",
-        &with(&["--mode", "two-loops"]),
-    ));
-    jobs.extend(py(
-        "sleep-tasks",
-        "threads",
-        tasks,
-        "sleep_tasks.py",
-        &with(&["--mode", "threads"]),
-    ));
-    jobs.push(rust(
-        "sleep-tasks",
-        "pool",
-        pool,
-        "pool_map",
-        &[pool_args.clone(), strings(&["--mode", "pool"])].concat(),
-    ));
-    jobs.extend(py(
-        "sleep-tasks",
-        "pool",
-        pool,
-        "sleep_tasks.py",
-        &[pool_args, strings(&["--mode", "pool"])].concat(),
-    ));
-
-    let (tasks, n, workers) = &config.cpu;
-    let common = strings(&["--tasks", &tasks.to_string(), "--n", &n.to_string()]);
-    let with = |extra: &[&str]| [common.clone(), strings(extra)].concat();
-    let cores = cores();
-    jobs.push(rust(
-        "cpu-bound",
-        "seq",
-        1,
-        "cpu_bound",
-        &with(&["--mode", "seq", "--repeat", "3"]),
-    ));
-    jobs.extend(py(
-        "cpu-bound",
-        "seq",
-        1,
-        "cpu_bound.py",
-        &with(&["--mode", "seq"]),
-    ));
-    for &w in workers {
-        let w_text = w.to_string();
-        jobs.push(rust(
-            "cpu-bound",
-            "rayon",
-            w,
-            "cpu_bound",
-            &with(&["--mode", "rayon", "--workers", &w_text, "--repeat", "3"]),
-        ));
-        jobs.extend(py(
-            "cpu-bound",
-            "threads",
-            w,
-            "cpu_bound.py",
-            &with(&["--mode", "threads", "--workers", &w_text]),
-        ));
-        jobs.extend(py(
-            "cpu-bound",
-            "fork",
-            w,
-            "cpu_bound.py",
-            &with(&["--mode", "fork", "--workers", &w_text]),
-        ));
-    }
-    jobs.push(rust(
-        "cpu-bound",
-        "processes",
-        *tasks,
-        "cpu_bound",
-        &with(&["--mode", "processes", "--repeat", "3"]),
-    ));
-    jobs.extend(py(
-        "cpu-bound",
-        "spawn",
-        cores,
-        "cpu_bound.py",
-        &with(&["--mode", "spawn", "--workers", &cores.to_string()]),
-    ));
-
-    let (_, _, workers) = &config.downloads;
-    let requests = python.filter(|p| p.requests.is_ok());
-    let urls = urls.display().to_string();
-    for &w in workers {
-        let out = scratch.join(format!("downloads-{w}")).display().to_string();
-        let args = strings(&[
-            "--urls-file",
-            &urls,
-            "--workers",
-            &w.to_string(),
-            "--out",
-            &out,
-        ]);
-        let with = |mode: &str| [args.clone(), strings(&["--mode", mode])].concat();
-        jobs.push(rust(
-            "downloads",
-            "pool",
-            w,
-            "download_images",
-            &with("pool"),
-        ));
-        if requests.is_some() {
-            jobs.extend(py(
-                "downloads",
-                "threads",
-                w,
-                "download_images.py",
-                &with("threads"),
-            ));
-        }
-    }
-
-    let (tasks, (width, height)) = config.photos;
-    let pillow = python.filter(|p| p.pillow.is_ok());
-    let common = strings(&[
-        "--tasks",
-        &tasks.to_string(),
-        "--size",
-        &format!("{width}x{height}"),
-    ]);
-    let photo_workers = [("seq", 1), ("rayon", cores), ("processes", cores)];
-    for quality in ["fast", "exact"] {
-        for (mode, w) in photo_workers {
+    for (row_number, row) in plan_rows().enumerate() {
+        let [table, language, series, workers, program, flags, value] = row[..] else {
+            unreachable!("plan_rows checks the columns")
+        };
+        let program_path = match language {
+            "Rust" => config.examples.join(program),
+            _ => {
+                let Some(python) = python else { continue };
+                let needs = python_needs(program);
+                if needs == Some("requests") && python.requests.is_err()
+                    || needs == Some("Pillow") && python.pillow.is_err()
+                {
+                    continue;
+                }
+                PathBuf::from(&python.program)
+            }
+        };
+        let counts = match workers.strip_prefix("each ") {
+            Some(list) => values.fill(list, &[]),
+            None => values.fill(workers, &[]),
+        };
+        for w in counts.split_whitespace() {
             let out = scratch
-                .join(format!("photos-{quality}-{mode}"))
+                .join(format!("run-{row_number}-{w}"))
                 .display()
                 .to_string();
-            let args = [
-                common.clone(),
-                strings(&["--quality", quality, "--mode", mode, "--out", &out]),
-            ]
-            .concat();
-            jobs.push(rust(
-                "photos",
-                &format!("{quality} {mode}"),
-                w,
-                "process_images",
-                &args,
-            ));
+            let mut args: Vec<String> = (flags.split_whitespace())
+                .map(|word| values.fill(word, &[("w", w), ("out", &out)]))
+                .collect();
+            let label = format!("{program} {}", args.join(" "));
+            if language != "Rust" {
+                let script = config.root.join("python").join(program);
+                args.insert(0, script.display().to_string());
+            }
+            args.push("--json".into());
+            jobs.push(Job {
+                table,
+                language,
+                series: series.to_string(),
+                workers: w.parse().expect("worker counts are whole numbers"),
+                label,
+                program: program_path.clone(),
+                args,
+                value,
+            });
         }
     }
-    if pillow.is_some() {
-        for (mode, w) in [("seq", 1), ("threads", cores), ("processes", cores)] {
-            let out = scratch.join(format!("pillow-{mode}")).display().to_string();
-            let args = [common.clone(), strings(&["--mode", mode, "--out", &out])].concat();
-            jobs.extend(py("photos", mode, w, "process_images.py", &args));
-        }
-    }
-
-    // The same photos on timely dataflow: one worker, two threads, two
-    // processes, and two processes with the photos sent by process 0.
-    let timely = [
-        ("one-worker", "one-worker", 1, ""),
-        ("threads", "threads", 2, ""),
-        ("processes", "processes", 2, ""),
-        ("processes, photos sent", "processes", 2, "--send-photos"),
-    ];
-    for (series, mode, w, send) in timely {
-        let out = scratch
-            .join(format!("timely-{series}"))
-            .display()
-            .to_string();
-        let mut args = [
-            common.clone(),
-            strings(&["--mode", mode, "--workers", "2", "--out", &out]),
-        ]
-        .concat();
-        args.extend((!send.is_empty()).then(|| send.to_string()));
-        jobs.push(rust("distributed", series, w, "distributed_images", &args));
-    }
-
-    let starts = strings(&["--tasks", &config.starts.to_string()]);
-    jobs.push(rust(
-        "start-costs",
-        "",
-        1,
-        "fork_vs_spawn",
-        &[starts.clone(), strings(&["--mode", "start-cost"])].concat(),
-    ));
-    jobs.extend(py("start-costs", "", 1, "start_costs.py", &starts));
     jobs
 }
 
@@ -348,4 +278,103 @@ pub(super) fn workers_text(workers: usize) -> String {
 
 pub(super) fn cores() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn python(pillow: bool) -> Python {
+        Python {
+            program: "python3".into(),
+            version: "3".into(),
+            pillow: if pillow {
+                Ok("11".into())
+            } else {
+                Err("missing".into())
+            },
+            requests: Ok("2".into()),
+        }
+    }
+
+    #[test]
+    fn the_plan_fills_every_value_and_expands_worker_lists() {
+        let config = Config::quick(Path::new("/repo"));
+        let (urls, scratch) = (Path::new("/s/urls.txt"), Path::new("/s"));
+        let rust = jobs(&config, None, urls, scratch);
+        // sleep 3, cpu 1 + 3 rayon + 1, downloads 5, photos 6, timely 4, starts 1
+        assert_eq!(rust.len(), 3 + 5 + 5 + 6 + 4 + 1);
+        let rayon: Vec<usize> = (rust.iter())
+            .filter(|job| job.series == "rayon")
+            .map(|job| job.workers)
+            .collect();
+        assert_eq!(rayon, config.cpu.2);
+        let download = rust.iter().find(|job| job.table == "downloads").unwrap();
+        assert_eq!(
+            download.args,
+            [
+                "--urls-file",
+                "/s/urls.txt",
+                "--workers",
+                "1",
+                "--out",
+                "/s/run-13-1"
+            ]
+            .iter()
+            .chain(&["--mode", "pool", "--json"])
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+        );
+        let all = jobs(&config, Some(&python(true)), urls, scratch);
+        // Python: sleep 3, cpu 1 + 3 + 3 + 1, downloads 5, photos 3, starts 1
+        assert_eq!(all.len() - rust.len(), 3 + 8 + 5 + 3 + 1);
+        let script = &all
+            .iter()
+            .find(|job| job.language == "Python")
+            .unwrap()
+            .args[0];
+        assert_eq!(script, "/repo/python/sleep_tasks.py");
+        let no_pillow = jobs(&config, Some(&python(false)), urls, scratch);
+        assert_eq!(
+            all.len() - no_pillow.len(),
+            3,
+            "no Pillow, no Python photos"
+        );
+        assert!(planned_examples().contains(&"fork_vs_spawn"));
+    }
+
+    #[test]
+    fn a_map_of_values_gives_a_sample_per_key_and_a_number_one_per_summary() {
+        let config = Config::quick(Path::new("/repo"));
+        let all = jobs(
+            &config,
+            Some(&python(true)),
+            Path::new("/u"),
+            Path::new("/s"),
+        );
+        let starts: Vec<&Job> = all.iter().filter(|j| j.table == "start-costs").collect();
+        let rust = Summary::from_json(
+            r#"{"example":"fork_vs_spawn","mode":"start-cost","tasks":2,"workers":1,
+                "elapsed_s":0.1,"per_start_us":{"thread":20.5,"fork":300}}"#,
+        )
+        .unwrap();
+        let python = |mode: &str| {
+            Summary::new("start_costs", mode, 2, 1, Duration::ZERO).with("per_start_us", 7.5)
+        };
+        let found = starts[0].read(&[rust]).unwrap();
+        let pairs: Vec<(&str, f64)> = found.iter().map(|s| (s.series.as_str(), s.value)).collect();
+        assert_eq!(pairs, [("fork", 300.0), ("thread", 20.5)]);
+        let found = starts[1].read(&[python("thread"), python("fork")]).unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            (found[1].series.as_str(), found[1].language),
+            ("fork", "Python")
+        );
+        let bad = Summary::new("start_costs", "x", 1, 1, Duration::ZERO);
+        let error = starts[1].read(&[bad]).unwrap_err().to_string();
+        assert!(error.contains("per_start_us"), "{error}");
+        let seq = all.iter().find(|j| j.table == "sleep-tasks").unwrap();
+        let error = seq.read(&[]).unwrap_err().to_string();
+        assert!(error.contains("expected one summary"), "{error}");
+    }
 }

@@ -252,8 +252,8 @@ fn measure(config: &Config, python: Option<&Python>, scratch: &Path) -> Result<V
                 "[{done}/{total}] round {round}/{}: {} {} ... ",
                 config.rounds, job.language, job.label
             );
-            let lines = run_json(config, &job.program, &job.args, &job.label)?;
-            let found = job.read(&lines)?;
+            let summaries = run_json(config, &job.program, &job.args, &job.label)?;
+            let found = job.read(&summaries)?;
             eprintln!(
                 "{}",
                 (found.iter())
@@ -313,17 +313,8 @@ fn draw_timelines(config: &Config, scratch: &Path) -> Result<Vec<(PathBuf, Vec<u
 }
 
 fn needed_examples(config: &Config) -> Vec<&'static str> {
-    let mut names = vec![
-        "sync_script",
-        "loop_join",
-        "pool_map",
-        "cpu_bound",
-        "image_server",
-        "download_images",
-        "process_images",
-        "distributed_images",
-        "fork_vs_spawn",
-    ];
+    let mut names = planned_examples();
+    names.push("image_server");
     names.extend(config.timelines.iter().map(|figure| figure.example));
     names
 }

@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use serde_json::Value;
+use concurrency_book::harness::cli::Summary;
 
 use super::*;
 
@@ -22,14 +22,14 @@ pub(super) struct Python {
     pub(super) requests: Result<String, String>,
 }
 
-/// Runs a program with a deadline and returns its JSON lines; a failure, a
-/// timeout or no JSON line is an error naming the run.
+/// Runs a program with a deadline and returns the summaries it printed; a
+/// failure, a timeout, no summary or a malformed one is an error naming the run.
 pub(super) fn run_json(
     config: &Config,
     program: &Path,
     args: &[String],
     label: &str,
-) -> Result<Vec<Value>> {
+) -> Result<Vec<Summary>> {
     let child = Command::new(program)
         .args(args)
         .current_dir(&config.root)
@@ -47,22 +47,15 @@ pub(super) fn run_json(
             tail(&String::from_utf8_lossy(&stderr), 20)
         );
     }
-    let lines: Vec<Value> = String::from_utf8_lossy(&stdout)
-        .lines()
+    let stdout = String::from_utf8_lossy(&stdout);
+    let summaries = (stdout.lines())
         .filter(|line| line.starts_with('{'))
-        .filter_map(|line| serde_json::from_str(line).ok())
-        .collect();
-    if lines.is_empty() {
+        .map(|line| Summary::from_json(line).with_context(|| format!("{label}: {line}")))
+        .collect::<Result<Vec<_>>>()?;
+    if summaries.is_empty() {
         bail!("{label}: printed no JSON summary line");
     }
-    for line in &lines {
-        for key in ["example", "mode", "tasks", "workers", "elapsed_s"] {
-            if line.get(key).is_none() {
-                bail!("{label}: its JSON line has no {key:?}: {line}");
-            }
-        }
-    }
-    Ok(lines)
+    Ok(summaries)
 }
 
 pub(super) type Finished = (std::process::ExitStatus, Vec<u8>, Vec<u8>);
