@@ -148,7 +148,7 @@ fn run(
 }
 
 fn main() {
-    let args: Args = Args::parse();
+    let args: Args = cli::parse_with_defaults(&[]);
     if let Some(n) = args.compute_one {
         println!("{}", compute(n)); // the worker process's whole job
         return;

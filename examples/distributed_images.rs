@@ -145,13 +145,14 @@ fn run_here(config: timely::Config, job: Job, bounds: cluster::Bounds) -> Result
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
-    std::fs::create_dir_all(&args.out)
-        .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
     if let Some(membership) = args.member.membership().unwrap_or_else(|e| cli::fail(e)) {
         return member(&args, membership);
     }
-    // Listed (and generated) before any worker starts, for a clear error.
-    let paths = args.photos.paths().unwrap_or_else(|e| cli::fail(e));
+    // Listed (and generated) and checked before any worker starts, for a clear error.
+    let paths = args
+        .photos
+        .inputs_for(&args.out)
+        .unwrap_or_else(|e| cli::fail(e));
     let workers = args.workers.unwrap_or(2);
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {
@@ -169,7 +170,7 @@ fn main() {
             Mode::OneWorker => run_here(timely::Config::thread(), job, bounds),
             Mode::Threads => run_here(timely::Config::process(workers), job, bounds),
             Mode::Processes => cluster::launch(processes, args.deadline, |process, hostfile| {
-                let mut flags = MemberArgs::flags(process, processes, hostfile);
+                let mut flags = args.member.flags(process, processes, hostfile);
                 flags.extend(job_flags(&args));
                 flags
             }),
@@ -211,14 +212,19 @@ fn job_flags(args: &Args) -> Vec<String> {
 
 /// One member of a cluster: connect to the others, run, and (process 0) report.
 fn member(args: &Args, Membership { process, addresses }: Membership) {
-    // Only process 0 lists the photos, before connecting, for a clear error.
+    // Only process 0 lists and checks the photos, before connecting, for a clear error.
     let photos = match process {
-        0 => args.photos.paths().unwrap_or_else(|e| cli::fail(e)),
-        _ => Vec::new(),
+        0 => args
+            .photos
+            .inputs_for(&args.out)
+            .unwrap_or_else(|e| cli::fail(e)),
+        _ => std::fs::create_dir_all(&args.out)
+            .map(|()| Vec::new())
+            .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display()))),
     };
     let threads = args.workers.unwrap_or(1);
     let processes = addresses.len();
-    let bounds = cluster::Bounds::cluster(args.deadline, addresses.clone(), process);
+    let bounds = cluster::Bounds::cluster(args.deadline, &args.member, addresses.clone(), process);
     let config = cluster_config(threads, process, addresses);
     let run = run_here(config, job(args, photos, threads), bounds);
     let run = run.unwrap_or_else(|e| cli::fail(e));

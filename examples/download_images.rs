@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::harness::files;
 use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
 use concurrency_book::harness::timeline::{self, Ideal, Timeline};
 use concurrency_book::lessons::download::{self, Outcome, Policy};
@@ -46,10 +47,10 @@ struct Args {
     #[arg(long)]
     faults: bool,
     /// How long one attempt may take, in seconds
-    #[arg(long, value_parser = cli::parse_seconds, default_value = "10", allow_hyphen_values = true)]
+    #[arg(long, value_parser = cli::parse_timeout, default_value = "10", allow_hyphen_values = true)]
     timeout: Duration,
-    /// Retries after a transient failure (5xx, timeout, broken connection)
-    #[arg(long, default_value = "3")]
+    /// Retries after a transient failure (5xx, timeout, broken connection), at most 10
+    #[arg(long, default_value = "3", value_parser = clap::value_parser!(u32).range(0..=10))]
     retries: u32,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
@@ -225,7 +226,8 @@ fn with_tokio(jobs: &[Job], limit: usize, policy: &Policy, progress: &Progress) 
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
-    ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)).expect("one Ctrl-C handler");
+    let out = args.out.clone();
+    ctrlc::set_handler(move || stop_within_a_second(&out)).expect("one Ctrl-C handler");
     let (server, urls) = match &args.urls_file {
         Some(file) => (None, download::read_url_file(file)),
         None => serve(&args),
@@ -294,6 +296,27 @@ fn folder(out: &Path, mode: &str, modes: usize) -> PathBuf {
     }
 }
 
+/// Ctrl-C or SIGTERM: every download stops at its next chunk or pause and
+/// deletes its partial file. One stuck in a silent connection could wait for
+/// its timeout, so after a second this process deletes its own partial files
+/// under `out` and exits anyway.
+fn stop_within_a_second(out: &Path) {
+    STOP.store(true, Ordering::SeqCst);
+    let out = out.to_path_buf();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(1));
+        for folder in std::iter::once(out.clone()).chain(
+            Mode::value_variants()
+                .iter()
+                .map(|m| out.join(cli::mode_name(m))),
+        ) {
+            let _ = files::remove_own_temporaries(&folder);
+        }
+        eprintln!("interrupted: complete files were kept, partial ones deleted");
+        process::exit(130);
+    });
+}
+
 /// After Ctrl-C: the downloads have stopped and deleted their partial files.
 fn exit_if_interrupted() {
     if STOP.load(Ordering::SeqCst) {
@@ -304,7 +327,9 @@ fn exit_if_interrupted() {
 
 /// Every URL with the file it goes to, in a folder that exists.
 fn jobs(urls: &[String], out: &Path) -> Vec<Job> {
-    if let Err(e) = std::fs::create_dir_all(out) {
+    // Partial files that a killed run left are removed first.
+    let prepared = std::fs::create_dir_all(out).and_then(|()| files::remove_stale_temporaries(out));
+    if let Err(e) = prepared {
         cli::fail(format!("--out {}: {e}", out.display()));
     }
     (urls.iter().zip(download::plan(urls, out)))

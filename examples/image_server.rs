@@ -39,7 +39,7 @@ struct Args {
 }
 
 fn main() {
-    let args = Args::parse();
+    let args: Args = cli::parse_with_defaults(&[]);
     let started = Instant::now();
     let server = ImageServer::start(ServerConfig {
         photos: args.tasks,

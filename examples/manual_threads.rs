@@ -99,7 +99,7 @@ fn main() {
         json,
         mode,
         files,
-    } = Args::parse();
+    } = cli::parse_with_defaults(&[]);
     let mut summaries = Vec::new();
     for mode in cli::modes(mode) {
         let name = cli::mode_name(&mode);

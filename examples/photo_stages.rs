@@ -77,7 +77,10 @@ fn both(input: &Path, args: &Args) -> (Run, Run, f64) {
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[("tasks", "5")]);
-    let inputs = args.photos.paths().unwrap_or_else(|e| cli::fail(e));
+    let inputs = args
+        .photos
+        .inputs_for(&args.out)
+        .unwrap_or_else(|e| cli::fail(e));
     let inputs: Vec<PathBuf> = inputs.into_iter().take(args.photos.tasks).collect();
     cli::note_debug_build();
     let (mut exact_sum, mut fast_sum) = (Stages::default(), Stages::default());

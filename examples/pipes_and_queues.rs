@@ -18,7 +18,7 @@ use concurrency_book::lessons::{ipc, worker};
 #[derive(Parser)]
 struct Args {
     /// How many messages to send
-    #[arg(long, value_parser = cli::parse_count, default_value = "200000", allow_hyphen_values = true)]
+    #[arg(long, value_parser = cli::parse_item_count, default_value = "200000", allow_hyphen_values = true)]
     tasks: usize,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
@@ -71,8 +71,13 @@ impl Checker {
 }
 
 // ANCHOR: channel
+/// Messages a channel holds before its producer must wait.
+const CAPACITY: usize = 1024;
+
 fn std_channel(count: usize) -> Checker {
-    let (sender, receiver) = mpsc::channel::<Message>();
+    // Bounded: a producer that runs ahead waits for the consumer, instead of
+    // filling memory with messages nobody has read yet.
+    let (sender, receiver) = mpsc::sync_channel::<Message>(CAPACITY);
     let producer = thread::spawn(move || {
         for seq in 0..count as u64 {
             sender
@@ -93,7 +98,7 @@ fn std_channel(count: usize) -> Checker {
 // ANCHOR_END: channel
 
 fn crossbeam_channel(count: usize) -> Checker {
-    let (sender, receiver) = crossbeam::channel::unbounded::<Message>();
+    let (sender, receiver) = crossbeam::channel::bounded::<Message>(CAPACITY);
     let producer = thread::spawn(move || {
         for seq in 0..count as u64 {
             sender
@@ -115,7 +120,7 @@ fn crossbeam_channel(count: usize) -> Checker {
 // ANCHOR: pipe
 fn pipe(count: usize, die_at: Option<usize>) -> io::Result<Checker> {
     let mut command = Command::new(std::env::current_exe()?);
-    command.args(["--producer", &count.to_string()]);
+    worker::dies_with_parent(&mut command).args(["--producer", &count.to_string()]);
     if let Some(at) = die_at {
         command.args(["--die-at", &at.to_string()]);
     }

@@ -5,7 +5,6 @@
 //!
 //! `cargo run --release --example process_images -- --mode rayon`
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
@@ -27,7 +26,7 @@ struct Args {
     /// Write the results here
     #[arg(long, default_value = "target/processed-images")]
     out: PathBuf,
-    /// Threads or processes (default: one per core)
+    /// Threads or processes (default: one per core; in threads mode, one per photo)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
     /// fast: decode at a reduced scale, as small as the blur allows; exact: the notes' full-size pipeline
@@ -50,7 +49,7 @@ struct Args {
 enum Mode {
     /// One photo after another, on the main thread
     Seq,
-    /// One thread per photo
+    /// One thread per photo (at most --workers at once, if given)
     Threads,
     /// rayon's par_iter over the photos, --workers threads
     Rayon,
@@ -75,16 +74,22 @@ fn seq(inputs: &[PathBuf], out: &Path, settings: &Settings) -> Outcomes {
 // ANCHOR_END: seq
 
 // ANCHOR: threads
-fn threads(inputs: &[PathBuf], out: &Path, settings: &Settings) -> Outcomes {
-    thread::scope(|scope| {
-        let handles: Vec<_> = (inputs.iter().enumerate())
-            .map(|(task, input)| scope.spawn(move || photo(task, input, out, settings)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().expect("process_photo returns its errors"))
-            .collect()
-    })
+/// One thread per photo, at most `limit` at once (in waves: each thread
+/// holds its photo's pixels, so threads cost memory).
+fn threads(inputs: &[PathBuf], out: &Path, settings: &Settings, limit: usize) -> Outcomes {
+    let mut outcomes = Vec::with_capacity(inputs.len());
+    for (wave, photos) in inputs.chunks(limit).enumerate() {
+        thread::scope(|scope| {
+            let handles: Vec<_> = (photos.iter().enumerate())
+                .map(|(i, input)| {
+                    scope.spawn(move || photo(wave * limit + i, input, out, settings))
+                })
+                .collect();
+            let joined = handles.into_iter().map(|handle| handle.join());
+            outcomes.extend(joined.map(|result| result.expect("process_photo returns its errors")));
+        });
+    }
+    outcomes
 }
 // ANCHOR_END: threads
 
@@ -174,11 +179,13 @@ fn main() {
         procpool::serve(work).unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
         return;
     }
-    let inputs = args.photos.paths().unwrap_or_else(|e| cli::fail(e));
-    fs::create_dir_all(&args.out)
-        .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
+    let inputs = args
+        .photos
+        .inputs_for(&args.out)
+        .unwrap_or_else(|e| cli::fail(e));
     cli::note_debug_build();
     let workers = args.workers.unwrap_or_else(cli::cores);
+    let thread_limit = args.workers.unwrap_or(inputs.len()); // threads: one per photo
     let settings = args.photos.settings(args.quality);
     let (mut summaries, mut speedups) = (Vec::new(), Speedups::default());
     for mode in cli::modes(args.mode) {
@@ -187,14 +194,14 @@ fn main() {
         let mut backend = backend(mode, workers);
         let run = photos::measure(|| match (mode, &mut backend) {
             (Mode::Seq, _) => seq(&inputs, &args.out, &settings),
-            (Mode::Threads, _) => threads(&inputs, &args.out, &settings),
+            (Mode::Threads, _) => threads(&inputs, &args.out, &settings, thread_limit),
             (Mode::RayonInner, Backend::Threads(pool)) => {
                 rayon_inner(&inputs, &args.out, &settings, pool)
             }
             (_, backend) => backend.map(&inputs, &args.out, &settings),
         });
         drop(backend); // the processes mode's workers exit (and are reaped) here
-        let used = workers_used(mode, inputs.len(), workers);
+        let used = workers_used(mode, inputs.len().min(thread_limit), workers);
         let speedup = speedups.add(&name, mode == Mode::Seq, run.timeline.elapsed, used);
         let summary = run.report(
             "process_images",

@@ -167,6 +167,7 @@ fn main() {
     pool.shutdown(Duration::from_secs(5))
         .unwrap_or_else(|e| cli::fail(format!("shutting the pool down: {e}")));
     cli::finish(&summaries, args.run.json, &args.run.files);
+    cli::exit_if_any_failed(&summaries);
 }
 
 /// Prints each task's outcome (in completion order); the mode's summary.

@@ -84,7 +84,7 @@ fn worker_main() -> io::Result<()> {
 // ANCHOR: start
 /// Starts this program again as a worker and hands it its job.
 fn start(job: &Job) -> io::Result<Child> {
-    let mut child = Command::new(std::env::current_exe()?)
+    let mut child = worker::dies_with_parent(&mut Command::new(std::env::current_exe()?))
         .arg("--worker")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -37,7 +37,7 @@ fn sync_script(tasks: usize, seconds: Duration) {
 // ANCHOR_END: main
 
 fn main() {
-    let Args { run } = Args::parse();
+    let Args { run } = cli::parse_with_defaults(&[]);
     let ((), timeline) =
         timeline::record(Ideal::SumOfTasks, || sync_script(run.tasks, run.seconds));
     println!("{timeline}");

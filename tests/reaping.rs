@@ -113,4 +113,87 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
     };
     assert_eq!(status.code(), Some(130), "exit code after Ctrl-C");
     assert_nothing_left("process_pool after Ctrl-C");
+
+    // SIGKILL to the example alone, which runs none of its code: its workers
+    // must die with it (they ask for PR_SET_PDEATHSIG), not run on as orphans.
+    let busy: [(&str, &str); 4] = [
+        ("process_pool", "--mode map --tasks 4 --seconds 30"),
+        ("cpu_bound", "--mode processes --tasks 2 --n 1e10"),
+        (
+            "shared_memory",
+            "--mode processes --workers 2 --increments 1e10",
+        ),
+        (
+            "distributed_images",
+            "--mode processes --tasks 2 --size 64x48 --seconds 30 --out target/test-scratch/reaping-d",
+        ),
+    ];
+    for (name, args) in busy {
+        let mut parent = Command::new(example_binary(name))
+            .args(flags(args))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the example starts");
+        let workers = wait_for_children_of(parent.id(), Duration::from_secs(20));
+        assert!(!workers.is_empty(), "{name} started no worker process");
+        parent.kill().expect("SIGKILL sent");
+        parent.wait().expect("the example is reaped");
+        let left = orphans_left_after(Duration::from_secs(5));
+        assert!(
+            left.is_empty(),
+            "{name}: workers {workers:?} outlived their parent: {left:?}"
+        );
+    }
+}
+
+/// The children of `pid`, once it has some (waiting at most `limit`).
+fn wait_for_children_of(pid: u32, limit: Duration) -> Vec<u32> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let children: Vec<u32> = (fs::read_dir("/proc").expect("/proc is readable").flatten())
+            .filter_map(|entry| entry.file_name().to_string_lossy().parse::<u32>().ok())
+            .filter(|child| parent_of(*child) == Some(pid))
+            .collect();
+        if !children.is_empty() || Instant::now() > deadline {
+            return children;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Orphans handed to this subreaper that are still alive after `limit`
+/// (the dead ones are reaped); those left are killed, so that one failure
+/// does not spill into the next check.
+fn orphans_left_after(limit: Duration) -> Vec<(u32, char)> {
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    let deadline = Instant::now() + limit;
+    loop {
+        // Reap every zombie child: a worker killed by its death signal.
+        while let Ok(status) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            if status == WaitStatus::StillAlive {
+                break;
+            }
+        }
+        let alive: Vec<(u32, char)> = our_children()
+            .into_iter()
+            .filter(|&(_, s)| s != 'Z')
+            .collect();
+        if alive.is_empty() {
+            return alive;
+        }
+        if Instant::now() > deadline {
+            for &(pid, _) in &alive {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            }
+            return alive;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -1,5 +1,6 @@
 // The Unix body of examples/shared_memory.rs (included from there).
 
+use std::io;
 use std::num::NonZeroUsize;
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use concurrency_book::harness::cli::{self, Summary};
 use concurrency_book::lessons::counter;
 use concurrency_book::lessons::worker;
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
+use nix::sys::wait::WaitStatus;
 use nix::unistd::{ForkResult, fork};
 
 /// Let several workers update one shared counter and array, and check the totals.
@@ -23,6 +25,10 @@ struct Args {
     /// Increments per worker (accepts 1e6)
     #[arg(long, value_parser = cli::parse_big_count, default_value = "1e6", allow_hyphen_values = true)]
     increments: u64,
+    /// The longest the worker processes may take, in seconds: then they are
+    /// killed and the run fails
+    #[arg(long, value_parser = cli::parse_timeout, default_value = "60", allow_hyphen_values = true)]
+    deadline: Duration,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
     mode: Option<Mode>,
@@ -94,7 +100,7 @@ fn with_threads(workers: usize, increments: u64) -> (u64, u64) {
 // ANCHOR_END: threads
 
 // ANCHOR: processes
-fn with_processes(workers: usize, increments: u64, atomic: bool) -> std::io::Result<(u64, u64)> {
+fn with_processes(workers: usize, increments: u64, atomic: bool, limit: Duration) -> io::Result<(u64, u64)> {
     let size = NonZeroUsize::new(size_of::<Shared>()).expect("Shared is not empty");
     // SAFETY: a fresh anonymous mapping overlaps nothing; MAP_SHARED keeps it
     // shared with the children after fork instead of copied on write.
@@ -106,22 +112,29 @@ fn with_processes(workers: usize, increments: u64, atomic: bool) -> std::io::Res
     // zeros are a valid `Shared`; it outlives `shared` (unmapped below).
     let shared: &Shared = unsafe { memory.as_ref() };
 
-    let mut children = Vec::new();
+    let (mut children, parent) = (Vec::new(), std::process::id());
     for worker in 0..workers {
         // SAFETY: the child only does atomic operations on the shared mapping,
         // reads the clock, and leaves with _exit(2): nothing that takes a lock
         // or allocates.
         match unsafe { fork() }? {
             ForkResult::Child => {
+                #[cfg(target_os = "linux")]
+                let _ = worker::die_with_parent(parent); // no orphan, even after a SIGKILL
                 work(shared, worker, workers, increments, atomic);
                 unsafe { libc::_exit(0) } // SAFETY: see exit_child in fork_vs_spawn
             }
             ForkResult::Parent { child } => children.push(child),
         }
     }
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + limit;
+    let mut unfinished = Vec::new();
     for child in children {
-        worker::wait_pid_until(child, deadline)?;
+        // Past the deadline a child is killed; any end but exit code 0 is a failure.
+        match worker::wait_pid_until(child, deadline)? {
+            WaitStatus::Exited(_, 0) => {}
+            status => unfinished.push(format!("{status:?}")),
+        }
     }
     let totals = (
         shared.counter.load(Ordering::Relaxed),
@@ -129,6 +142,10 @@ fn with_processes(workers: usize, increments: u64, atomic: bool) -> std::io::Res
     );
     // SAFETY: every child has exited and `shared` is not used after this.
     unsafe { munmap(memory.cast(), size.get())? };
+    if !unfinished.is_empty() {
+        let why = format!("workers did not finish within --deadline: {}", unfinished.join(", "));
+        return Err(io::Error::new(io::ErrorKind::TimedOut, why));
+    }
     Ok(totals)
 }
 // ANCHOR_END: processes
@@ -149,8 +166,8 @@ fn main() {
         let started = Instant::now();
         let totals = match mode {
             Mode::Threads => Ok(with_threads(args.workers, args.increments)),
-            Mode::Processes => with_processes(args.workers, args.increments, true),
-            Mode::LostUpdates => with_processes(args.workers, args.increments, false),
+            Mode::Processes => with_processes(args.workers, args.increments, true, args.deadline),
+            Mode::LostUpdates => with_processes(args.workers, args.increments, false, args.deadline),
         };
         let elapsed = started.elapsed();
         let (counter, slots) = totals.unwrap_or_else(|error| {

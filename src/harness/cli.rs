@@ -16,31 +16,61 @@ use crate::harness::timeline::Timeline;
 /// Longest duration a `--seconds` flag accepts: examples are meant to finish in seconds.
 pub const MAX_SECONDS: f64 = 600.0;
 
-/// Parses a count such as `--tasks` or `--workers`: a whole number, at least 1.
+/// The most tasks, workers or processes a count flag accepts. Each can be a
+/// thread or a process of its own: more than this is not a lesson, and the
+/// system may refuse to start them.
+pub const MAX_COUNT: usize = 10_000;
+
+/// The most a large count (`--n`, `--rounds`, `--increments`) accepts.
+pub const MAX_BIG_COUNT: u64 = 10_000_000_000;
+
+/// Parses a count such as `--tasks` or `--workers`: a whole number from 1 to
+/// [`MAX_COUNT`].
 pub fn parse_count(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(0) => Err("must be at least 1".into()),
+        Ok(n) if n > MAX_COUNT => Err(format!(
+            "must be at most {MAX_COUNT}: each can be a thread or a process, and more \
+             is not a lesson (the system may refuse to start them)"
+        )),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("`{text}` is not a whole number")),
     }
 }
 
-/// Parses a large count such as `--n 200000000` or `--n 2e8`: a whole number, at least 1.
+/// Parses a large count such as `--n 200000000` or `--n 2e8`: a whole number
+/// from 1 to [`MAX_BIG_COUNT`].
 pub fn parse_big_count(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    if let Ok(n) = text.replace('_', "").parse::<u64>() {
-        return if n == 0 {
-            Err("must be at least 1".into())
-        } else {
-            Ok(n)
-        };
+    let n = match text.replace('_', "").parse::<u64>() {
+        Ok(n) => n,
+        Err(_) => match text.parse::<f64>() {
+            Ok(x) if x.is_finite() && x.fract() == 0.0 && x >= 0.0 => x.min(u64::MAX as f64) as u64,
+            Ok(x) if x.is_finite() && x < 1.0 => 0,
+            _ => return Err(format!("`{text}` is not a whole number")),
+        },
+    };
+    match n {
+        0 => Err("must be at least 1".into()),
+        n if n > MAX_BIG_COUNT => Err(format!(
+            "must be at most {MAX_BIG_COUNT:.0e} (minutes of work or more)"
+        )),
+        n => Ok(n),
     }
-    match text.parse::<f64>() {
-        Ok(x) if x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= u64::MAX as f64 => {
-            Ok(x as u64)
-        }
-        Ok(x) if x.is_finite() && x < 1.0 => Err("must be at least 1".into()),
-        _ => Err(format!("`{text}` is not a whole number")),
+}
+
+/// Parses a count of small things that are not threads or processes (the
+/// messages through a channel, say): as [`parse_big_count`], as a `usize`.
+pub fn parse_item_count(text: &str) -> Result<usize, String> {
+    parse_big_count(text).and_then(|n| usize::try_from(n).map_err(|_| "too large".to_string()))
+}
+
+/// Parses a timeout in seconds such as `--timeout 10`: more than 0, at most
+/// [`MAX_SECONDS`].
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_seconds(text)? {
+        Duration::ZERO => Err("must be more than 0 seconds: nothing can finish in no time".into()),
+        timeout => Ok(timeout),
     }
 }
 
@@ -61,23 +91,35 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// Parses an image size, `WIDTHxHEIGHT`, each side from 1 to 20000.
+/// The longest side `--size` accepts: the JPEG decoder's memory limit
+/// refuses photos much larger than 12000 x 12000 (432 MB of pixels).
+pub const MAX_SIDE: u32 = 12_000;
+
+/// Parses an image size, `WIDTHxHEIGHT`, each side from 1 to [`MAX_SIDE`].
 pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     let (w, h) = text
         .split_once('x')
         .ok_or("expected WIDTHxHEIGHT, such as 3000x2000")?;
     let side = |s: &str| match s.trim().parse::<u32>() {
-        Ok(n) if (1..=20_000).contains(&n) => Ok(n),
-        _ => Err(format!("`{s}` is not a side between 1 and 20000")),
+        Ok(n) if (1..=MAX_SIDE).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a side between 1 and {MAX_SIDE} (larger photos are refused by the decoder)"
+        )),
     };
     Ok((side(w)?, side(h)?))
 }
 
-/// Parses a blur's standard deviation in pixels: a finite number, 0 or more.
+/// The widest blur `--sigma` accepts, in pixels: wider is a flat colour, and
+/// takes minutes to compute.
+pub const MAX_SIGMA: f32 = 100.0;
+
+/// Parses a blur's standard deviation in pixels: from 0 to [`MAX_SIGMA`].
 pub fn parse_sigma(text: &str) -> Result<f32, String> {
     match text.trim().parse::<f32>() {
-        Ok(sigma) if sigma.is_finite() && sigma >= 0.0 => Ok(sigma),
-        _ => Err(format!("`{text}` is not a blur sigma (pixels, 0 or more)")),
+        Ok(sigma) if (0.0..=MAX_SIGMA).contains(&sigma) => Ok(sigma),
+        _ => Err(format!(
+            "`{text}` is not a blur sigma: pixels, from 0 to {MAX_SIGMA} (wider is a flat colour)"
+        )),
     }
 }
 
@@ -199,10 +241,17 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Exits with code 1 if any run had a failed task (its `failed` key is not 0).
+/// Exits with code 1, saying so on stderr, if any run had a failed task (its
+/// `failed` key is not 0). Call it after the summaries are printed.
 pub fn exit_if_any_failed(summaries: &[Summary]) {
-    let failed = |s: &Summary| s.extra.get("failed").is_some_and(|f| f != 0);
-    if summaries.iter().any(failed) {
+    let failed = |s: &Summary| s.extra.get("failed").and_then(Value::as_u64).unwrap_or(0);
+    let total: u64 = summaries.iter().map(failed).sum();
+    if total > 0 {
+        let modes: Vec<&str> = (summaries.iter())
+            .filter(|s| failed(s) > 0)
+            .map(|s| s.mode.as_str())
+            .collect();
+        eprintln!("error: {total} task(s) failed, in {}", modes.join(", "));
         std::process::exit(1);
     }
 }
@@ -218,7 +267,27 @@ pub fn parse_with_defaults<T: Parser>(defaults: &[(&'static str, &'static str)])
         command = command.mut_arg(id, |arg| arg.default_value(value));
     }
     let matches = command.get_matches();
+    exit_cleanly_when_threads_run_out();
     T::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
+/// `std::thread::spawn` panics when the system refuses a thread (too many,
+/// or no memory for its stack). The lessons call it as it is, for clarity;
+/// this hook turns that one panic into an error message and exit code 1.
+/// Every other panic goes to the default hook, as before.
+fn exit_cleanly_when_threads_run_out() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = crate::panic_message(info.payload());
+        if message.contains("failed to spawn thread") {
+            eprintln!(
+                "error: the system refused another thread ({message}): \
+                 ask for fewer tasks or workers"
+            );
+            std::process::exit(1);
+        }
+        default(info);
+    }));
 }
 
 /// The modes to run: the one chosen with `--mode`, or all of them in turn.

@@ -25,6 +25,7 @@ use crate::harness::cli::{self, Summary};
 use crate::harness::files;
 use crate::harness::timeline::{Ideal, Span, Timeline};
 use crate::lessons::images::{self, Settings};
+use crate::lessons::worker;
 
 /// `count` addresses on 127.0.0.1 whose ports were free a moment ago (the
 /// OS picks them; another program could still take one before we bind it).
@@ -124,6 +125,10 @@ pub struct MemberArgs {
     /// The cluster's addresses, one host:port per line, in process order
     #[arg(long, value_name = "FILE", requires = "process")]
     pub hostfile: Option<PathBuf>,
+    /// How long to wait, in seconds, for every process of the cluster to
+    /// connect: a few seconds on one machine; allow more across hosts
+    #[arg(long, value_parser = cli::parse_timeout, default_value = "10", allow_hyphen_values = true)]
+    pub connect_timeout: Duration,
     /// Internal: process 0 of a launched cluster writes its results here
     #[arg(long, hide = true)]
     pub results_to: Option<PathBuf>,
@@ -139,11 +144,12 @@ pub struct Membership {
 
 impl MemberArgs {
     /// The flags that make process `process` of a launched cluster a member.
-    pub fn flags(process: usize, processes: usize, hostfile: &Path) -> Vec<String> {
+    pub fn flags(&self, process: usize, processes: usize, hostfile: &Path) -> Vec<String> {
         let mut flags = vec![
             format!("--process={process}"),
             format!("--processes={processes}"),
             format!("--hostfile={}", hostfile.display()),
+            format!("--connect-timeout={}", self.connect_timeout.as_secs_f64()),
         ];
         if process == 0 {
             flags.push(format!("--results-to={}", results_path(hostfile).display()));
@@ -427,6 +433,8 @@ pub fn read_run(path: &Path) -> Result<Run, String> {
 /// How long a run may take, and who the peers are (none for one process).
 pub struct Bounds {
     pub deadline: Duration,
+    /// How long the processes may take to connect (a cluster only)
+    pub connect_timeout: Duration,
     pub addresses: Vec<String>,
     pub me: usize,
 }
@@ -435,14 +443,22 @@ impl Bounds {
     pub fn local(deadline: Duration) -> Bounds {
         Bounds {
             deadline,
+            connect_timeout: deadline,
             addresses: Vec::new(),
             me: 0,
         }
     }
 
-    pub fn cluster(deadline: Duration, addresses: Vec<String>, me: usize) -> Bounds {
+    /// Process `me` of a cluster of `addresses`, with `member`'s connect timeout.
+    pub fn cluster(
+        deadline: Duration,
+        member: &MemberArgs,
+        addresses: Vec<String>,
+        me: usize,
+    ) -> Bounds {
         Bounds {
             deadline,
+            connect_timeout: member.connect_timeout.min(deadline),
             addresses,
             me,
         }
@@ -510,13 +526,22 @@ pub fn run_bounded(
         })
         .map_err(|e| format!("cannot start a thread: {e}"))?;
     let seconds = bounds.deadline.as_secs_f64();
-    match results.recv_timeout(bounds.deadline) {
+    let in_cluster = !bounds.addresses.is_empty();
+    // First the connections, within --connect-timeout; then the rest of the run.
+    let event = match results.recv_timeout(bounds.connect_timeout) {
+        Err(_) if in_cluster && !flag.load(Ordering::SeqCst) => {
+            let connect = bounds.connect_timeout.as_secs_f64();
+            let peers = bounds.peers();
+            return Err(format!(
+                "not connected within --connect-timeout {connect} s: no answer from {peers}"
+            ));
+        }
+        Err(_) => results.recv_timeout(bounds.deadline.saturating_sub(clock.elapsed())),
+        event => event,
+    };
+    match event {
         Ok(Event::Finished(done)) => Ok(Run::new(done?, start_us, clock.elapsed())),
         Ok(Event::Lost(why)) => Err(format!("lost {why}")),
-        Err(_) if !flag.load(Ordering::SeqCst) && !bounds.addresses.is_empty() => Err(format!(
-            "not connected within --deadline {seconds} s: no answer from {}",
-            bounds.peers()
-        )),
         Err(_) => Err(format!("the run took longer than --deadline {seconds} s")),
     }
 }
@@ -552,7 +577,7 @@ fn launch_in(
     let clock = Instant::now();
     let mut members = Members(Vec::new());
     for process in 0..processes {
-        let child = Command::new(&program)
+        let child = worker::dies_with_parent(&mut Command::new(&program))
             .args(args(process, &hostfile))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -15,16 +15,151 @@ use std::path::{Path, PathBuf};
 /// device, a socket) is refused rather than replaced.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let path = writable_target(path)?;
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("output");
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let temporary = temporary_beside(&path, "tmp");
     let written = fs::write(&temporary, bytes).and_then(|()| fs::rename(&temporary, &path));
     if written.is_err() {
         let _ = fs::remove_file(&temporary);
     }
     written
+}
+
+/// The hidden file beside `path` that this process writes before renaming it
+/// into place: `.NAME.PID.SUFFIX`, with NAME shortened so that the whole stays
+/// within the 255 bytes a file name may have.
+pub fn temporary_beside(path: &Path, suffix: &str) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut end = name.len().min(200);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    let name = &name[..end];
+    path.with_file_name(format!(".{name}.{}.{suffix}", std::process::id()))
+}
+
+/// Removes the temporary files (see [`temporary_beside`]) in `folder` whose
+/// process is no longer running: what a SIGKILL, a crash or a power cut left
+/// behind. Returns how many it removed; a missing folder has none.
+pub fn remove_stale_temporaries(folder: &Path) -> io::Result<usize> {
+    let entries = match fs::read_dir(folder) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+        other => other?,
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = temporary_owner(&name) else {
+            continue;
+        };
+        if !process_is_running(pid) && entry.file_type()?.is_file() {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Removes this process's own temporary files in `folder`: for a program
+/// that must stop at once, with writes still under way.
+pub fn remove_own_temporaries(folder: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    for entry in fs::read_dir(folder)? {
+        let entry = entry?;
+        if temporary_owner(&entry.file_name().to_string_lossy()) == Some(std::process::id()) {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// The process id in a temporary file's name `.NAME.PID.tmp` or `.NAME.PID.part`.
+fn temporary_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let rest = (rest.strip_suffix(".tmp")).or_else(|| rest.strip_suffix(".part"))?;
+    let (_, pid) = rest.rsplit_once('.')?;
+    pid.parse().ok()
+}
+
+fn process_is_running(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        use nix::errno::Errno;
+        let pid = nix::unistd::Pid::from_raw(pid as i32);
+        // Signal 0 checks only that the process exists (EPERM: it does, not ours).
+        !matches!(nix::sys::signal::kill(pid, None), Err(Errno::ESRCH))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true // no cheap check: keep the file
+    }
+}
+
+/// Refuses an output folder that is, contains, or is inside the input folder:
+/// results written there could replace the inputs, or be read as inputs on
+/// the next run. Links and `..` are resolved first, and on Unix a folder that
+/// is the same one by device and inode (a bind mount) counts too. The error
+/// names both flags.
+pub fn refuse_overlap(input: &Path, out: &Path) -> Result<(), String> {
+    let overlap = |why: &str| {
+        Err(format!(
+            "--out {} {why} --input {}: the results could replace or mix with the photos; \
+             choose a folder apart from it",
+            out.display(),
+            input.display()
+        ))
+    };
+    let input_real =
+        fs::canonicalize(input).map_err(|e| format!("--input {}: {e}", input.display()))?;
+    let out_real = resolve(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
+    if out_real == input_real || same_folder(&out_real, &input_real) {
+        return overlap("is");
+    }
+    if (out_real.ancestors()).any(|a| a == input_real || same_folder(a, &input_real)) {
+        return overlap("is inside");
+    }
+    if (input_real.ancestors()).any(|a| a == out_real || same_folder(a, &out_real)) {
+        return overlap("contains");
+    }
+    Ok(())
+}
+
+/// `path` with links and `..` resolved, though its last parts may not exist yet.
+fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let absolute = std::path::absolute(path)?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while fs::symlink_metadata(existing).is_err() {
+        rest.push(existing.file_name().unwrap_or_default().to_owned());
+        existing = existing.parent().unwrap_or(Path::new("/"));
+    }
+    let mut real = fs::canonicalize(existing)?;
+    for part in rest.iter().rev() {
+        if part == ".." {
+            real.pop();
+        } else if part != "." {
+            real.push(part);
+        }
+    }
+    Ok(real)
+}
+
+/// Two existing folders that are one (same device and inode).
+fn same_folder(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::metadata(a), fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
 }
 
 /// The regular file that writing to `path` should replace.
@@ -131,6 +266,63 @@ mod tests {
         assert!(error.to_string().contains("a device"), "{error}");
         let error = write_atomically(&dir, b"x").unwrap_err();
         assert!(error.to_string().contains("a folder"), "{error}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn temporaries_keep_within_a_file_name_and_stale_ones_are_removed() {
+        let dir = scratch("stale");
+        let long = "é".repeat(120) + ".jpg"; // 244 bytes
+        let temporary = temporary_beside(&dir.join(&long), "part");
+        let name = temporary
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(name.len() <= 255, "{} bytes", name.len());
+        assert_eq!(temporary_owner(&name), Some(std::process::id()));
+        // Ours (running) stays; one of a finished process goes; others stay.
+        fs::write(&temporary, b"mine").unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        fs::write(dir.join(format!(".a.jpg.{dead}.part")), b"stale").unwrap();
+        fs::write(dir.join(format!(".b.jpg.{dead}.tmp")), b"stale").unwrap();
+        fs::write(dir.join(format!("c.jpg.{dead}.tmp")), b"not hidden").unwrap();
+        fs::write(dir.join(".notes.txt"), b"not ours").unwrap();
+        assert_eq!(remove_stale_temporaries(&dir).unwrap(), 2);
+        let mut left: Vec<String> = (fs::read_dir(&dir).unwrap())
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [".notes.txt".to_string(), name, format!("c.jpg.{dead}.tmp")]
+        );
+        assert_eq!(remove_stale_temporaries(&dir.join("missing")).unwrap(), 0);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_output_folder_apart_from_the_input_is_required() {
+        let dir = scratch("overlap");
+        let input = dir.join("photos");
+        fs::create_dir_all(input.join("sub")).unwrap();
+        let refused = |out: &Path| refuse_overlap(&input, out).unwrap_err();
+        assert!(refused(&input).contains("is --input"));
+        assert!(refused(&input.join("sub/../.")).contains("is --input"));
+        assert!(refused(&input.join("new/deeper")).contains("is inside"));
+        assert!(refused(&dir).contains("contains"));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&input, dir.join("link")).unwrap();
+            assert!(refused(&dir.join("link")).contains("is --input"));
+            assert!(refused(&dir.join("link/out")).contains("is inside"));
+        }
+        refuse_overlap(&input, &dir.join("results")).unwrap();
+        refuse_overlap(&input, &dir.join("photos-out")).unwrap();
+        let missing = refuse_overlap(&dir.join("none"), &dir.join("out")).unwrap_err();
+        assert!(missing.contains("--input"), "{missing}");
         fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -108,7 +108,7 @@ impl Default for ServerConfig {
 }
 
 struct State {
-    photos: Vec<(String, Vec<u8>)>,
+    photos: Vec<(String, Arc<[u8]>)>,
     config: ServerConfig,
     /// Requests seen per path, for the flaky fault.
     seen: Mutex<HashMap<String, u32>>,
@@ -127,17 +127,20 @@ impl ImageServer {
     /// Generates (or reuses) the photos and starts serving them on 127.0.0.1.
     pub fn start(config: ServerConfig) -> io::Result<ImageServer> {
         let (width, height) = config.size;
-        let photos = testimages::ensure(config.photos, width, height)?
-            .iter()
-            .map(|path| {
-                let name = path
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned();
-                std::fs::read(path).map(|bytes| (name, bytes))
-            })
+        // Past MAX_DISTINCT photos, names go on and photos repeat: memory and
+        // the cache stay bounded however many are served.
+        let distinct = config.photos.min(testimages::MAX_DISTINCT);
+        let bytes = (testimages::ensure(distinct, width, height)?.iter())
+            .map(|path| std::fs::read(path).map(Arc::<[u8]>::from))
             .collect::<io::Result<Vec<_>>>()?;
+        let photos = (0..config.photos)
+            .map(|i| {
+                (
+                    format!("photo-{:02}.jpg", i + 1),
+                    Arc::clone(&bytes[i % distinct]),
+                )
+            })
+            .collect();
         let state = Arc::new(State {
             photos,
             config,
@@ -341,8 +344,8 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
             .photos
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, bytes)| bytes.as_slice()),
-        Some(_) => state.photos.first().map(|(_, bytes)| bytes.as_slice()),
+            .map(|(_, bytes)| &bytes[..]),
+        Some(_) => state.photos.first().map(|(_, bytes)| &bytes[..]),
     };
     let Some(photo) = photo else {
         return not_found(stream).await;

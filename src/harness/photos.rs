@@ -2,14 +2,16 @@
 //! `distributed_images`) and the measuring around one mode of
 //! `process_images`: timeline, peak memory, photos per second, speedup.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::cli::{self, Summary};
 use super::speedup::{Speedup, round2};
 use super::timeline::{self, Ideal, Timeline};
-use super::{memory, testimages};
+use super::{files, memory, testimages};
 use crate::lessons::images::{self, Failed, Processed, Quality, Settings};
 
 /// Where the photos come from, and the blur: the flags every photo example shares.
@@ -18,8 +20,8 @@ pub struct PhotoArgs {
     /// Process the photos in this folder (default: generated test photos)
     #[arg(long)]
     pub input: Option<PathBuf>,
-    /// How many test photos to generate (without --input)
-    #[arg(long, value_parser = cli::parse_count, default_value = "15", allow_hyphen_values = true)]
+    /// How many test photos to generate (without --input), at most 100
+    #[arg(long, value_parser = parse_photo_count, default_value = "15", allow_hyphen_values = true)]
     pub tasks: usize,
     /// Size of the generated photos, WIDTHxHEIGHT
     #[arg(long, value_parser = cli::parse_size, default_value = "3000x2000")]
@@ -27,6 +29,18 @@ pub struct PhotoArgs {
     /// Gaussian blur sigma, in pixels of the photo
     #[arg(long, value_parser = cli::parse_sigma, default_value = "15", allow_hyphen_values = true)]
     pub sigma: f32,
+}
+
+/// A count of photos: at most [`testimages::MAX_DISTINCT`], the cache's bound.
+fn parse_photo_count(text: &str) -> Result<usize, String> {
+    match cli::parse_count(text)? {
+        n if n > testimages::MAX_DISTINCT => Err(format!(
+            "must be at most {}: more generated photos would fill the disk \
+             (process a folder of your own with --input)",
+            testimages::MAX_DISTINCT
+        )),
+        n => Ok(n),
+    }
 }
 
 impl PhotoArgs {
@@ -50,6 +64,30 @@ impl PhotoArgs {
         if paths.is_empty() {
             return Err("no photos to process".into());
         }
+        Ok(paths)
+    }
+
+    /// The photos for a run that writes into `out`, checked before any work:
+    /// `out` apart from `--input`, no two photos with one output name, `out`
+    /// made, and temporary files that killed runs left there removed.
+    pub fn inputs_for(&self, out: &Path) -> Result<Vec<PathBuf>, String> {
+        if let Some(input) = &self.input {
+            files::refuse_overlap(input, out)?;
+        }
+        let paths = self.paths()?;
+        let mut outputs: HashMap<PathBuf, &Path> = HashMap::new();
+        for path in &paths {
+            if let Some(other) = outputs.insert(images::output_path(path, out), path) {
+                return Err(format!(
+                    "{} and {} would both be written as {}: rename one of them",
+                    other.display(),
+                    path.display(),
+                    images::output_path(path, out).display()
+                ));
+            }
+        }
+        let prepared = fs::create_dir_all(out).and_then(|()| files::remove_stale_temporaries(out));
+        prepared.map_err(|e| format!("--out {}: {e}", out.display()))?;
         Ok(paths)
     }
 

@@ -72,11 +72,23 @@ pub fn cache_dir(width: u32, height: u32) -> PathBuf {
         .join(format!("{width}x{height}"))
 }
 
-/// Paths of `count` test photos of this size, generating (in parallel) the
-/// ones not yet in the cache.
+/// The most distinct photos generated for one size: the cache stays within
+/// 100 photos per size (about 100 MB at 3000 x 2000), and more tasks reuse them.
+pub const MAX_DISTINCT: usize = 100;
+
+/// Paths of `count` test photos of this size (at most [`MAX_DISTINCT`]),
+/// generating (in parallel) the ones not yet in the cache. Temporary files
+/// that an interrupted generation left are removed first.
 pub fn ensure(count: usize, width: u32, height: u32) -> io::Result<Vec<PathBuf>> {
+    if count > MAX_DISTINCT {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("at most {MAX_DISTINCT} distinct test photos per size, not {count}"),
+        ));
+    }
     let dir = cache_dir(width, height);
     fs::create_dir_all(&dir)?;
+    crate::harness::files::remove_stale_temporaries(&dir)?;
     let paths: Vec<PathBuf> = (0..count)
         .map(|i| dir.join(format!("photo-{:02}.jpg", i + 1)))
         .collect();

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 
+use crate::harness::files;
+
 /// The rules every download follows.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
@@ -58,6 +60,8 @@ pub enum Failure {
     Status(u16),
     /// The server sent nothing, or stopped sending, for too long
     Timeout,
+    /// The URL cannot be requested (not retried: it will not get better)
+    InvalidUrl(String),
     /// Connecting failed, or the connection broke
     Connection(String),
     /// Fewer bytes arrived than the `Content-Length` promised
@@ -88,6 +92,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Status(code) => write!(f, "the server answered HTTP {code}"),
             Failure::Timeout => write!(f, "timed out"),
+            Failure::InvalidUrl(why) => write!(f, "not a URL that can be requested: {why}"),
             Failure::Connection(why) => write!(f, "connection failed: {why}"),
             Failure::Truncated { expected, received } => {
                 write!(f, "cut short: {received} of {expected} bytes")
@@ -131,42 +136,59 @@ pub fn file_name(url: &str) -> String {
             }
         })
         .collect();
-    let clean = clean
-        .trim_start_matches('.')
-        .chars()
-        .take(100)
-        .collect::<String>();
-    if clean.is_empty() {
-        "download".into()
-    } else {
-        clean
+    // At most 100 characters (all ASCII by now), cut in the stem so that the
+    // extension stays.
+    let clean = clean.trim_start_matches('.');
+    match clean.rsplit_once('.') {
+        _ if clean.is_empty() => "download".into(),
+        Some((stem, extension)) if !stem.is_empty() && extension.len() <= 10 => {
+            let keep = 100 - 1 - extension.len();
+            format!("{}.{extension}", &stem[..stem.len().min(keep)])
+        }
+        _ => clean[..clean.len().min(100)].to_string(),
     }
 }
 
+/// The most a URL file may hold: far more than a lesson needs, and a stop
+/// for `--urls-file /dev/zero`.
+pub const MAX_URL_FILE_BYTES: u64 = 10 << 20;
+
 /// The URLs of a file, one per line; blank lines and `#` comments are
-/// skipped. The error names the file and the first line that is not an
-/// http(s) URL.
+/// skipped, a byte-order mark is ignored. Every URL must parse as an http(s)
+/// URL; the error names the file and the line.
 pub fn read_url_file(file: &Path) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("--urls-file {}: {e}", file.display()))?;
-    let urls: Vec<String> = (text.lines())
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(String::from)
-        .collect();
-    if let Some(url) =
-        (urls.iter()).find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
-    {
-        return Err(format!(
-            "--urls-file {}: `{url}` is not an http(s) URL",
-            file.display()
-        ));
+    let fail = |why: String| format!("--urls-file {}: {why}", file.display());
+    let mut bytes = Vec::new();
+    let opened = std::fs::File::open(file).map_err(|e| fail(e.to_string()))?;
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(opened, MAX_URL_FILE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > MAX_URL_FILE_BYTES {
+        return Err(fail(format!(
+            "more than {MAX_URL_FILE_BYTES} bytes: not a list of URLs"
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| fail(format!("not UTF-8 text: {e}")))?;
+    let mut urls = Vec::new();
+    for (number, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let url = reqwest::Url::parse(line)
+            .map_err(|e| fail(format!("line {}: `{line}` is not a URL ({e})", number + 1)))?;
+        if !["http", "https"].contains(&url.scheme()) {
+            return Err(fail(format!(
+                "line {}: `{line}` is not an http(s) URL",
+                number + 1
+            )));
+        }
+        urls.push(url.to_string());
     }
     if urls.is_empty() {
-        return Err(format!(
-            "--urls-file {}: no URLs to download",
-            file.display()
-        ));
+        return Err(fail("no URLs to download".into()));
     }
     Ok(urls)
 }
@@ -221,14 +243,43 @@ pub fn looks_like_image(start: &[u8]) -> bool {
         || (start.starts_with(b"RIFF") && start.get(8..12) == Some(b"WEBP"))
 }
 
+/// The longest wait before a retry, jitter included.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// The most retries a policy may ask for: with the waits capped at
+/// [`MAX_BACKOFF`], ten retries can already take a minute.
+pub const MAX_RETRIES: u32 = 10;
+
 /// Backoff before retry `attempt` (1, 2, ...): doubling, with up to 50% random
-/// jitter so that many clients do not retry in lockstep.
+/// jitter so that many clients do not retry in lockstep, and never more than
+/// [`MAX_BACKOFF`].
 pub fn backoff(policy: &Policy, attempt: u32) -> Duration {
-    let base = policy.backoff * 2u32.saturating_pow(attempt.saturating_sub(1));
+    let base = policy
+        .backoff
+        .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
+    let base = base.min(MAX_BACKOFF * 2 / 3);
     let random = std::collections::hash_map::RandomState::new()
         .build_hasher()
         .finish();
-    base + base.mul_f64((random % 1000) as f64 / 2000.0)
+    (base + base.mul_f64((random % 1000) as f64 / 2000.0)).min(MAX_BACKOFF)
+}
+
+/// Waits `wait`, or less if `stop` is set meanwhile: Ctrl-C is never kept
+/// waiting for a backoff.
+pub fn pause(wait: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + wait;
+    while !stop.load(Ordering::SeqCst) && Instant::now() < until {
+        std::thread::sleep((until - Instant::now()).min(Duration::from_millis(20)));
+    }
+}
+
+/// The async [`pause`]: the task yields its thread while it waits.
+pub async fn pause_async(wait: Duration, stop: &AtomicBool) {
+    let until = tokio::time::Instant::now() + wait;
+    while !stop.load(Ordering::SeqCst) && tokio::time::Instant::now() < until {
+        tokio::time::sleep((until - tokio::time::Instant::now()).min(Duration::from_millis(20)))
+            .await;
+    }
 }
 
 /// After attempt number `attempt` (1, 2, ...): the outcome, or how long to
@@ -249,7 +300,7 @@ fn after_attempt(
         })),
         Err(failure)
             if failure.is_transient()
-                && attempt <= policy.retries
+                && attempt <= policy.retries.min(MAX_RETRIES)
                 && !stop.load(Ordering::SeqCst) =>
         {
             Err(backoff(policy, attempt))
@@ -288,8 +339,7 @@ struct Partial<'a> {
 
 impl<'a> Partial<'a> {
     fn new(target: &'a Path, expected: Option<u64>) -> Self {
-        let name = target.file_name().unwrap_or_default().to_string_lossy();
-        let temp = target.with_file_name(format!(".{name}.{}.part", std::process::id()));
+        let temp = files::temporary_beside(target, "part");
         let (received, start) = (0, Vec::new());
         Partial {
             target,
@@ -343,6 +393,8 @@ impl<'a> Partial<'a> {
 fn classify(error: &reqwest::Error) -> Failure {
     if error.is_timeout() {
         Failure::Timeout
+    } else if error.is_builder() {
+        Failure::InvalidUrl(error_chain(error))
     } else if let Some(status) = error.status() {
         Failure::Status(status.as_u16())
     } else {
@@ -393,7 +445,7 @@ pub fn download(
         let result = attempt_blocking(client, url, target, policy, stop);
         match after_attempt(result, attempt, target, policy, stop) {
             Ok(outcome) => return outcome,
-            Err(wait) => std::thread::sleep(wait),
+            Err(wait) => pause(wait, stop), // a sleep that Ctrl-C cuts short
         }
     }
     unreachable!("retries end long before u32::MAX attempts")
@@ -474,7 +526,7 @@ pub async fn download_async(
         let result = attempt_async(&client, &url, &target, &policy, stop).await;
         match after_attempt(result, attempt, &target, &policy, stop) {
             Ok(outcome) => return outcome,
-            Err(wait) => tokio::time::sleep(wait).await, // not thread::sleep!
+            Err(wait) => pause_async(wait, stop).await, // tokio's sleep, not thread::sleep!
         }
     }
     unreachable!("retries end long before u32::MAX attempts")
@@ -527,6 +579,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_url_that_cannot_be_requested_is_not_retried() {
+        let policy = Policy::new(Duration::from_secs(1), 3);
+        let client = blocking_client(&policy);
+        let target = std::env::temp_dir().join(format!("bad-url-{}.jpg", std::process::id()));
+        let never = AtomicBool::new(false);
+        let outcome = download(
+            &client,
+            "http://exa mple.com/a.jpg",
+            &target,
+            &policy,
+            &never,
+        );
+        match outcome {
+            Err((Failure::InvalidUrl(_), 1)) => {}
+            other => panic!("one attempt and InvalidUrl, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn url_files_skip_a_bom_accept_upper_case_and_name_the_bad_line() {
+        let file = std::env::temp_dir().join(format!("urls-{}.txt", std::process::id()));
+        std::fs::write(
+            &file,
+            "\u{feff}# photos\nHTTP://Example.com/a.jpg\n\nhttps://h/b.jpg\n",
+        )
+        .unwrap();
+        let urls = read_url_file(&file).unwrap();
+        assert_eq!(urls, ["http://example.com/a.jpg", "https://h/b.jpg"]);
+        std::fs::write(&file, "http://h/a.jpg\nhttp//h/b.jpg\n").unwrap();
+        let error = read_url_file(&file).unwrap_err();
+        assert!(
+            error.contains("line 2: `http//h/b.jpg` is not a URL"),
+            "{error}"
+        );
+        std::fs::write(&file, "file:///etc/passwd\n").unwrap();
+        let error = read_url_file(&file).unwrap_err();
+        assert!(
+            error.contains("line 1: `file:///etc/passwd` is not an http(s) URL"),
+            "{error}"
+        );
+        std::fs::remove_file(&file).unwrap();
+    }
+
+    #[test]
     fn file_names_cannot_escape_the_folder() {
         assert_eq!(file_name("http://h/photos/photo-01.jpg"), "photo-01.jpg");
         assert_eq!(file_name("http://h/a/..%2F..%2Fetc%2Fpasswd"), "passwd");
@@ -537,6 +633,12 @@ mod tests {
         assert_eq!(file_name("http://h"), "download");
         assert_eq!(file_name("http://h/.hidden"), "hidden");
         assert_eq!(file_name("http://h/a b.jpg?size=large#top"), "a_b.jpg");
+        let long = file_name(&format!("http://h/{}.jpg", "x".repeat(5000)));
+        assert_eq!(
+            (long.len(), &long[95..]),
+            (100, "x.jpg"),
+            "the extension stays"
+        );
     }
 
     #[test]

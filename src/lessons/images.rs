@@ -157,8 +157,7 @@ pub fn process_photo(
     let bytes = std::fs::read(input).map_err(|e| fail(format!("cannot open: {e}")))?;
     let rendered = render(&bytes, settings).map_err(fail)?;
     let write_started = Instant::now();
-    let name = input.file_stem().unwrap_or_default().to_string_lossy();
-    let output = out_dir.join(format!("{name}.jpg"));
+    let output = output_path(input, out_dir);
     write_atomically(&output, &rendered.jpeg)
         .map_err(|e| fail(format!("cannot write {}: {e}", output.display())))?;
     let stages = Stages {
@@ -175,6 +174,12 @@ pub fn process_photo(
     })
 }
 // ANCHOR_END: process_photo
+
+/// Where the result for `input` goes: its name with `.jpg`, in `out_dir`.
+pub fn output_path(input: &Path, out_dir: &Path) -> PathBuf {
+    let name = input.file_stem().unwrap_or_default().to_string_lossy();
+    out_dir.join(format!("{name}.jpg"))
+}
 
 /// One photo processed in memory: the output JPEG and where the time went.
 #[derive(Debug, Clone)]
@@ -398,7 +403,7 @@ pub fn images_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| {
             let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            ["jpg", "jpeg", "png"].contains(&extension.to_ascii_lowercase().as_str())
+            ["jpg", "jpeg"].contains(&extension.to_ascii_lowercase().as_str())
         })
         .collect();
     paths.sort();

@@ -108,7 +108,8 @@ impl ProcessPool {
     }
 
     fn spawn(&mut self, slot: usize) -> io::Result<u32> {
-        let mut child = Command::new(std::env::current_exe()?)
+        // Started from the thread that runs the pool, which outlives its workers.
+        let mut child = worker::dies_with_parent(&mut Command::new(std::env::current_exe()?))
             .args(&self.options.worker_args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -13,6 +13,46 @@ use std::time::{Duration, Instant};
 
 use crate::harness::timeline::{self, SpanGuard};
 
+// ANCHOR: dies_with_parent
+/// Makes a child started by `command` die with this process, however this
+/// process ends: Ctrl-C, SIGTERM, a panic, even SIGKILL, which runs no code
+/// of ours. On Linux the kernel does it: the child asks, before it runs the
+/// program, for SIGKILL when its parent goes (`PR_SET_PDEATHSIG`). Elsewhere
+/// this does nothing, and a child learns of its parent's death only from its
+/// pipes closing.
+///
+/// The kernel means the parent *thread*: start such children from a thread
+/// that lives as long as they should (the main thread, or the one that waits
+/// for them).
+pub fn dies_with_parent(command: &mut Command) -> &mut Command {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let parent = std::process::id();
+        // SAFETY: the closure runs in the child between fork and exec, where
+        // only async-signal-safe calls are allowed: prctl(2) and getppid(2)
+        // are, and it allocates nothing.
+        unsafe {
+            command.pre_exec(move || die_with_parent(parent));
+        }
+    }
+    command
+}
+
+/// In a child of `parent`: asks for SIGKILL when the parent dies, and exits
+/// at once if it is already gone (then the child has a new parent). Calls
+/// only prctl(2), getppid(2) and _exit(2), so a child of `fork` may call it.
+#[cfg(target_os = "linux")]
+pub fn die_with_parent(parent: u32) -> io::Result<()> {
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+    if nix::unistd::getppid().as_raw() as u32 != parent {
+        // SAFETY: _exit(2) ends the process at once, running nothing else.
+        unsafe { libc::_exit(1) }
+    }
+    Ok(())
+}
+// ANCHOR_END: dies_with_parent
+
 /// A child process running one task of ours.
 pub struct Worker {
     child: Child,
@@ -25,7 +65,7 @@ impl Worker {
     /// runs from now until the process exits, labelled with its pid.
     pub fn spawn(task: usize, args: &[String]) -> io::Result<Worker> {
         let program = std::env::current_exe()?;
-        let child = Command::new(&program)
+        let child = dies_with_parent(&mut Command::new(&program))
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

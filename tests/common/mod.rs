@@ -33,16 +33,58 @@ pub fn example_binary(name: &str) -> PathBuf {
     binary
 }
 
-/// Runs an example with `args`, killing it if it takes longer than `limit`.
-pub fn run_example(name: &str, args: &[&str], limit: Duration) -> Output {
-    let mut child = Command::new(example_binary(name))
+/// What an example may use, for tests of full disks and refused threads.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Limits {
+    /// RLIMIT_FSIZE: a larger write fails with EFBIG, as on a full disk
+    /// (SIGXFSZ, which would kill the process instead, is ignored)
+    pub file_bytes: Option<u64>,
+    /// RLIMIT_AS: the address space, so that thread stacks run out
+    pub memory_bytes: Option<u64>,
+}
+
+/// Starts an example with `args` and piped output, within `limits`.
+pub fn spawn_example(name: &str, args: &[&str], limits: Limits) -> std::process::Child {
+    let mut command = Command::new(example_binary(name));
+    command
         .args(args)
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    if limits.file_bytes.is_some() || limits.memory_bytes.is_some() {
+        use nix::sys::resource::{Resource, setrlimit};
+        use nix::sys::signal::{SigHandler, Signal, signal};
+        use std::os::unix::process::CommandExt;
+        // SAFETY: between fork and exec the closure calls only setrlimit(2)
+        // and signal(2), which are async-signal-safe, and allocates nothing.
+        unsafe {
+            command.pre_exec(move || {
+                if let Some(bytes) = limits.file_bytes {
+                    setrlimit(Resource::RLIMIT_FSIZE, bytes, bytes)?;
+                    signal(Signal::SIGXFSZ, SigHandler::SigIgn)?;
+                }
+                if let Some(bytes) = limits.memory_bytes {
+                    setrlimit(Resource::RLIMIT_AS, bytes, bytes)?;
+                }
+                Ok(())
+            });
+        }
+    }
+    command
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start example {name}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start example {name}: {e}"))
+}
+
+/// Runs an example with `args`, killing it if it takes longer than `limit`.
+pub fn run_example(name: &str, args: &[&str], limit: Duration) -> Output {
+    run_example_within(name, args, Limits::default(), limit)
+}
+
+/// [`run_example`] within `limits`.
+pub fn run_example_within(name: &str, args: &[&str], limits: Limits, limit: Duration) -> Output {
+    let mut child = spawn_example(name, args, limits);
     let deadline = Instant::now() + limit;
     loop {
         if child.try_wait().expect("waiting on the example").is_some() {

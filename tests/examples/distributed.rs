@@ -145,7 +145,7 @@ fn a_cluster_started_by_hand_reports_on_process_0() {
 }
 
 #[test]
-fn a_missing_peer_is_named_when_the_deadline_passes() {
+fn a_missing_peer_is_named_when_the_connect_timeout_passes() {
     let dir = scratch("distributed-missing");
     let (hosts, addresses) = hostfile(&dir, 2);
     let host = format!("--hostfile={}", hosts.display());
@@ -154,13 +154,15 @@ fn a_missing_peer_is_named_when_the_deadline_passes() {
         "--process=0",
         &host,
         &out,
-        "--deadline=1",
+        "--connect-timeout=1",
         "--tasks=2",
         "--size=320x240",
     ];
+    // Well before the default --deadline of 120 s.
     let output = run_example(EXAMPLE, &args, Duration::from_secs(30));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("within --connect-timeout 1 s"), "{stderr}");
     let expected = format!("no answer from process 1 ({})", addresses[1]);
     assert!(stderr.contains(&expected), "{stderr}");
 }

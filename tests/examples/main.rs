@@ -13,5 +13,6 @@ mod figures;
 mod images;
 mod pools;
 mod processes;
+mod promises;
 mod testing_concurrency;
 mod thread_basics;

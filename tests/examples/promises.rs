@@ -1,0 +1,376 @@
+//! "What the examples promise" (src/promises.md): each failure that page
+//! lists, tried on the example, with the outcome it promises. Every wait here
+//! is bounded; none asserts a speed, only what was kept, left or said.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Child;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::common::{Limits, assert_rejected, flags, run_example, run_example_within, scratch};
+use crate::common::{spawn_example, summary};
+use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
+use concurrency_book::harness::testimages;
+use concurrency_book::lessons::images;
+
+const TEN: Duration = Duration::from_secs(10);
+
+/// Every file below `dir`, as paths relative to it, sorted.
+fn all_files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let relative = path.strip_prefix(dir).unwrap_or(&path);
+                found.push(relative.display().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn signal(child: &Child, signal: nix::sys::signal::Signal) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, signal).expect("the signal is sent");
+}
+
+/// Waits for `child` at most `limit`; its exit code, or a panic naming `what`.
+fn exit_code_within(child: &mut Child, limit: Duration, what: &str) -> Option<i32> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("waiting on the example") {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running {limit:?} later");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_full_disk_fails_each_download_and_keeps_no_truncated_photo() {
+    // The first photo the embedded server serves, and a file size limit just
+    // under it: the last write of each download fails, as on a full disk.
+    // (The async mode used to drop the error of that last write.)
+    let photo = &testimages::ensure(1, 1600, 1200).unwrap()[0];
+    let size = fs::metadata(photo).unwrap().len();
+    let out = scratch("full-disk");
+    let out_flag = format!("--out={}", out.display());
+    let limits = Limits {
+        file_bytes: Some(size - 100),
+        ..Limits::default()
+    };
+    for mode in ["seq", "pool", "async"] {
+        let args = ["--tasks", "1", "--seconds", "0", "--mode", mode, &out_flag];
+        let output = run_example_within("download_images", &args, limits, Duration::from_secs(60));
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{mode}: {stdout}");
+        assert!(stdout.contains("failed"), "{mode}: {stdout}");
+        assert!(
+            !stdout.contains("ok "),
+            "{mode} reported a photo it could not write: {stdout}"
+        );
+        assert_eq!(all_files(&out), Vec::<String>::new(), "{mode} left files");
+    }
+}
+
+/// A scratch folder with a `photos` folder in it holding one small photo
+/// under each of `names`: (the folder, the photos' folder, the photo's bytes).
+fn photo_folder(name: &str, names: &[&str]) -> (PathBuf, PathBuf, Vec<u8>) {
+    let dir = scratch(name);
+    let input = dir.join("photos");
+    fs::create_dir_all(&input).unwrap();
+    let photo = images::encode_jpeg(&testimages::photo_like(160, 120, 1), 90).unwrap();
+    for name in names {
+        fs::write(input.join(name), &photo).unwrap();
+    }
+    (dir, input, photo)
+}
+
+#[test]
+fn an_output_folder_that_overlaps_the_input_is_refused_and_the_photos_stay() {
+    let (dir, input, photo) = photo_folder("overlap", &["a.jpg"]);
+    let input_flag = format!("--input={}", input.display());
+    for (out, why) in [
+        (input.clone(), "is --input"),
+        (input.join("results"), "is inside --input"),
+        (dir.clone(), "contains --input"),
+    ] {
+        for example in ["process_images", "photo_stages"] {
+            let out_flag = format!("--out={}", out.display());
+            let output = run_example(example, &[&input_flag, &out_flag], Duration::from_secs(30));
+            let stderr = text(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{example} {out_flag}: {stderr}"
+            );
+            assert!(stderr.contains(why), "{example} {out_flag}: {stderr}");
+        }
+    }
+    assert_eq!(
+        all_files(&dir),
+        ["photos/a.jpg"],
+        "nothing made, nothing replaced"
+    );
+    assert_eq!(fs::read(input.join("a.jpg")).unwrap(), photo);
+}
+
+#[test]
+fn two_photos_with_one_output_name_are_refused_before_any_work() {
+    let (dir, input, _) = photo_folder("one-name", &["a.jpg", "a.jpeg"]);
+    fs::write(input.join("notes.png"), b"not a JPEG: not an input").unwrap();
+    let out = dir.join("out");
+    let args = [
+        format!("--input={}", input.display()),
+        format!("--out={}", out.display()),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = run_example("process_images", &args, Duration::from_secs(30));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let both = stderr.contains("a.jpeg and ") && stderr.contains("a.jpg would both be written");
+    assert!(both, "{stderr}");
+    assert_eq!(
+        all_files(&out),
+        Vec::<String>::new(),
+        "refused before any work"
+    );
+}
+
+#[test]
+fn only_the_jpegs_of_an_input_folder_are_read() {
+    let (dir, input, _) = photo_folder("only-jpegs", &["a.jpg", "b.JPEG"]);
+    fs::write(input.join("c.png"), b"a PNG: the pipeline reads JPEGs only").unwrap();
+    let (input_flag, out_flag) = (
+        format!("--input={}", input.display()),
+        format!("--out={}", dir.join("out").display()),
+    );
+    let s = summary("process_images", &["--mode", "seq", &input_flag, &out_flag]);
+    assert_eq!(
+        (s["tasks"].as_u64(), s["failed"].as_u64()),
+        (Some(2), Some(0)),
+        "{s}"
+    );
+    assert_eq!(all_files(&dir.join("out")), ["a.jpg", "b.jpg"]);
+}
+
+#[test]
+fn counts_sizes_and_durations_have_upper_limits() {
+    assert_rejected("loop_join", &["--tasks 10001"]);
+    assert_rejected("pool_submit", &["--workers 20000"]);
+    assert_rejected("cpu_bound", &["--n 2e10"]);
+    assert_rejected(
+        "process_images",
+        &["--sigma 1e30", "--size 13000x100", "--tasks 101"],
+    );
+    assert_rejected("download_images", &["--timeout 0", "--retries 11"]);
+    assert_rejected("pipes_and_queues", &["--tasks 2e10"]);
+    assert_rejected("shared_memory", &["--deadline 0"]);
+    assert_rejected("distributed_images", &["--connect-timeout 0"]);
+}
+
+#[test]
+fn a_thread_the_system_refuses_is_a_clear_error_not_a_panic() {
+    // 3000 threads need 6 GB of stacks; half a gigabyte of address space
+    // makes the system refuse them.
+    let limits = Limits {
+        memory_bytes: Some(512 << 20),
+        ..Limits::default()
+    };
+    let args = flags("--tasks 3000 --seconds 0.5 --mode two-loops");
+    let output = run_example_within("loop_join", &args, limits, Duration::from_secs(60));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the system refused another thread"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_url_file_is_read_with_a_limit_and_a_bad_line_is_named() {
+    let output = run_example("download_images", &flags("--urls-file /dev/zero"), TEN);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not a list of URLs"), "{stderr}");
+    let list = scratch("url-lines").join("urls.txt");
+    fs::write(
+        &list,
+        "\u{feff}HTTP://127.0.0.1:9/a.jpg\n\nhttp://exa mple.com/b.jpg\n",
+    )
+    .unwrap();
+    let output = run_example(
+        "download_images",
+        &["--urls-file", list.to_str().unwrap()],
+        Duration::from_secs(30),
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("line 3: `http://exa mple.com/b.jpg` is not a URL"),
+        "{stderr}"
+    );
+}
+
+/// Starts download_images on `urls` (lines of a URL file) with `flags`,
+/// into a fresh folder: (the running example, its folder).
+fn start_download(name: &str, urls: &str, flags_line: &str) -> (Child, PathBuf) {
+    let dir = scratch(name);
+    let (list, out) = (dir.join("urls.txt"), dir.join("out"));
+    fs::write(&list, format!("{urls}\n")).unwrap();
+    let mut args = vec![
+        format!("--urls-file={}", list.display()),
+        format!("--out={}", out.display()),
+    ];
+    args.extend(flags(flags_line).into_iter().map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    (
+        spawn_example("download_images", &args, Limits::default()),
+        out,
+    )
+}
+
+#[test]
+fn ctrl_c_is_not_kept_waiting_by_a_retry_backoff() {
+    let server = ImageServer::start(ServerConfig {
+        photos: 1,
+        latency: Duration::ZERO,
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let url = server.fault_url(Fault::ServerError, "x.jpg");
+    let (mut child, out) = start_download("backoff", &url, "--mode seq --retries 10");
+    // Ten seconds in, an uncapped backoff would be in its 6.4 s (or longer) wait.
+    thread::sleep(Duration::from_secs(10));
+    signal(&child, nix::sys::signal::Signal::SIGINT);
+    let code = exit_code_within(
+        &mut child,
+        Duration::from_secs(2),
+        "download_images after Ctrl-C",
+    );
+    assert_eq!(code, Some(130));
+    assert_eq!(all_files(&out), Vec::<String>::new());
+}
+
+#[test]
+fn sigterm_stops_downloads_like_ctrl_c_and_leaves_no_partial_file() {
+    // 20 KB/s: a photo takes many seconds, so downloads are under way.
+    let server = ImageServer::start(ServerConfig {
+        photos: 3,
+        latency: Duration::ZERO,
+        bandwidth: Some(20_000),
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let urls = server.photo_urls().join("\n");
+    let (mut child, out) = start_download("sigterm", &urls, "--mode pool");
+    thread::sleep(Duration::from_millis(1500));
+    let partial = all_files(&out);
+    assert!(
+        partial.iter().any(|f| f.ends_with(".part")),
+        "under way: {partial:?}"
+    );
+    signal(&child, nix::sys::signal::Signal::SIGTERM);
+    let code = exit_code_within(
+        &mut child,
+        Duration::from_secs(3),
+        "download_images after SIGTERM",
+    );
+    assert_eq!(code, Some(130), "SIGTERM is handled as Ctrl-C is");
+    assert_eq!(
+        all_files(&out),
+        Vec::<String>::new(),
+        "no partial file kept"
+    );
+}
+
+#[test]
+fn partial_files_of_dead_processes_are_removed_at_start() {
+    let out = scratch("stale");
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let stale = format!(".photo-01.jpg.{dead}.part");
+    fs::write(out.join(&stale), b"half a photo").unwrap();
+    let out_flag = format!("--out={}", out.display());
+    let args = ["--tasks", "1", "--seconds", "0", "--mode", "seq", &out_flag];
+    let output = run_example("download_images", &args, Duration::from_secs(60));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(all_files(&out), ["photo-01.jpg"]);
+}
+
+#[test]
+fn a_deadline_that_passes_is_a_failure_not_a_success() {
+    let args = flags("--mode processes --workers 2 --increments 1e10 --deadline 0.5");
+    let output = run_example("shared_memory", &args, Duration::from_secs(30));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("did not finish within --deadline"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_threads_mode_runs_at_most_workers_photos_at_once() {
+    let out = scratch("threads-limit");
+    let out_flag = format!("--out={}", out.display());
+    let s = summary(
+        "process_images",
+        &[
+            "--mode",
+            "threads",
+            "--tasks",
+            "6",
+            "--size",
+            "1200x800",
+            "--workers",
+            "2",
+            &out_flag,
+        ],
+    );
+    assert_eq!(s["workers"], 2, "{s}");
+    assert!(s["max_overlap"].as_u64().unwrap() <= 2, "{s}");
+    assert_eq!(
+        (s["tasks"].as_u64(), s["failed"].as_u64()),
+        (Some(6), Some(0)),
+        "{s}"
+    );
+}
+
+#[test]
+fn the_photo_cache_stays_bounded_however_many_photos_are_served() {
+    let (width, height) = (66, 44); // a size no other test uses
+    let cache = testimages::cache_dir(width, height);
+    let _ = fs::remove_dir_all(&cache);
+    let list = scratch("many-photos").join("urls.txt");
+    let urls_file = format!("--urls-file={}", list.display());
+    let args = [
+        "--tasks",
+        "150",
+        "--size",
+        "66x44",
+        "--stop-after",
+        "1",
+        &urls_file,
+    ];
+    let output = run_example("image_server", &args, Duration::from_secs(60));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(fs::read_to_string(&list).unwrap().lines().count(), 150);
+    assert_eq!(all_files(&cache).len(), testimages::MAX_DISTINCT);
+}
