@@ -28,8 +28,8 @@ struct Args {
     /// The most time per mode, in seconds
     #[arg(long, value_parser = cli::parse_seconds, default_value = "1", allow_hyphen_values = true)]
     seconds: Duration,
-    /// The longest random sleep before each racing step, in microseconds (0: none)
-    #[arg(long, default_value = "20")]
+    /// The longest random sleep before each racing step, in microseconds (0: none; at most 100000)
+    #[arg(long, default_value = "20", value_parser = clap::value_parser!(u64).range(0..=100_000))]
     jitter_us: u64,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]

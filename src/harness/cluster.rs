@@ -51,13 +51,13 @@ pub fn read_hostfile(path: &Path) -> Result<Vec<String>, String> {
         if line.is_empty() {
             continue;
         }
+        let at = |why: String| format!("--hostfile {} line {}: {why}", path.display(), number + 1);
         let port = line.rsplit_once(':').map(|(_, port)| port.parse::<u16>());
-        if !matches!(port, Some(Ok(_))) {
-            return Err(format!(
-                "--hostfile {} line {}: expected host:port, found {line:?}",
-                path.display(),
-                number + 1
-            ));
+        if !matches!(port, Some(Ok(_))) || line.split_whitespace().count() > 1 {
+            return Err(at(format!("expected one host:port, found {line:?}")));
+        }
+        if let Some(first) = addresses.iter().position(|a| a == line) {
+            return Err(at(format!("{line} is process {first}'s address too")));
         }
         addresses.push(line.to_string());
     }

@@ -23,6 +23,38 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     written
 }
 
+/// Writes every `(path, bytes)` or none: each to a temporary file beside its
+/// path first, then, once all of them are written, each renamed into place.
+/// A failure before the renames (a full disk, a folder where a file should
+/// go, a FIFO) removes the temporary files and leaves every path as it was.
+/// Folders are made as needed. The error names the path.
+pub fn write_all_or_nothing(files: &[(PathBuf, Vec<u8>)]) -> io::Result<()> {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut stage = |path: &Path, bytes: &[u8]| -> io::Result<()> {
+        if let Some(folder) = path.parent() {
+            fs::create_dir_all(folder)?;
+        }
+        let target = writable_target(path)?;
+        let temporary = temporary_beside(&target, "tmp");
+        staged.push((temporary.clone(), target));
+        fs::write(&temporary, bytes)
+    };
+    let written = files.iter().try_for_each(|(path, bytes)| {
+        stage(path, bytes).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    });
+    if let Err(error) = written {
+        for (temporary, _) in &staged {
+            let _ = fs::remove_file(temporary);
+        }
+        return Err(error);
+    }
+    for (temporary, target) in &staged {
+        fs::rename(temporary, target)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", target.display())))?;
+    }
+    Ok(())
+}
+
 /// The hidden file beside `path` that this process writes before renaming it
 /// into place: `.NAME.PID.SUFFIX`, with NAME shortened so that the whole stays
 /// within the 255 bytes a file name may have.
@@ -323,6 +355,36 @@ mod tests {
         refuse_overlap(&input, &dir.join("photos-out")).unwrap();
         let missing = refuse_overlap(&dir.join("none"), &dir.join("out")).unwrap_err();
         assert!(missing.contains("--input"), "{missing}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn all_or_nothing_writes_nothing_when_one_path_fails() {
+        let dir = scratch("all-or-nothing");
+        fs::write(dir.join("a.md"), b"old a").unwrap();
+        fs::create_dir_all(dir.join("c.json")).unwrap(); // a folder where a file should go
+        let files = [
+            (dir.join("a.md"), b"new a".to_vec()),
+            (dir.join("sub/b.svg"), b"new b".to_vec()),
+            (dir.join("c.json"), b"new c".to_vec()),
+        ];
+        let error = write_all_or_nothing(&files).unwrap_err().to_string();
+        assert!(
+            error.contains("c.json") && error.contains("a folder"),
+            "{error}"
+        );
+        assert_eq!(fs::read(dir.join("a.md")).unwrap(), b"old a");
+        assert!(!dir.join("sub/b.svg").exists());
+        let left = |d: &Path| fs::read_dir(d).unwrap().count();
+        assert_eq!(
+            (left(&dir), left(&dir.join("sub"))),
+            (3, 0),
+            "no temporary file left"
+        );
+        fs::remove_dir_all(dir.join("c.json")).unwrap();
+        write_all_or_nothing(&files).unwrap();
+        assert_eq!(fs::read(dir.join("c.json")).unwrap(), b"new c");
+        assert_eq!(fs::read(dir.join("a.md")).unwrap(), b"new a");
         fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
@@ -227,8 +227,14 @@ impl Drop for ImageServer {
 
 async fn accept_loop(listener: TcpListener, state: Arc<State>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors (EMFILE, ENFILE) or memory: retrying at
+            // once would spin a core; wait while the open connections finish.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
         };
         let state = Arc::clone(&state);
         tokio::spawn(async move {
@@ -237,31 +243,53 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
     }
 }
 
-/// Reads the request head (bounded in size and time) and returns its path.
-async fn read_path(stream: &mut TcpStream) -> io::Result<String> {
-    let mut head = Vec::new();
-    let mut buffer = [0u8; 1024];
-    let read = async {
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-            let n = stream.read(&mut buffer).await?;
+/// Why a request could not be read.
+enum BadRequest {
+    /// The client closed the connection, or it broke: nothing to answer
+    Gone,
+    /// Not a request this server understands, or too long: answer 400
+    Malformed,
+    /// No complete request within 10 s: answer 408
+    TooSlow,
+}
+
+/// Reads one request's head (up to its empty line; `\r\n` or a bare `\n`
+/// ends a line) and returns the path of its `GET`. What follows the head
+/// stays in `reader` for the next request: pipelined requests are answered
+/// in order.
+async fn read_path(reader: &mut BufReader<TcpStream>) -> Result<String, BadRequest> {
+    let read_head = async {
+        let (mut request_line, mut total) = (String::new(), 0);
+        loop {
+            let mut line = Vec::new();
+            let n = (&mut *reader)
+                .take(8 * 1024)
+                .read_until(b'\n', &mut line)
+                .await;
+            let n = n.map_err(|_| BadRequest::Gone)?;
+            total += n;
             if n == 0 {
-                break;
+                return Err(BadRequest::Gone);
             }
-            head.extend_from_slice(&buffer[..n]);
+            if !line.ends_with(b"\n") || total > 16 * 1024 {
+                return Err(BadRequest::Malformed); // a line or a head too long
+            }
+            let line = String::from_utf8_lossy(&line).trim_end().to_string();
+            if line.is_empty() && !request_line.is_empty() {
+                return Ok(request_line);
+            }
+            if request_line.is_empty() {
+                request_line = line; // blank lines before a request are allowed
+            }
         }
-        Ok::<_, io::Error>(())
     };
-    tokio::time::timeout(Duration::from_secs(10), read)
+    let request_line = tokio::time::timeout(Duration::from_secs(10), read_head)
         .await
-        .map_err(|_| io::ErrorKind::TimedOut)??;
-    let text = String::from_utf8_lossy(&head);
-    let mut words = text.split_whitespace();
+        .map_err(|_| BadRequest::TooSlow)??;
+    let mut words = request_line.split_whitespace();
     match (words.next(), words.next()) {
         (Some("GET"), Some(path)) => Ok(path.to_string()),
-        _ => Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a GET request",
-        )),
+        _ => Err(BadRequest::Malformed),
     }
 }
 
@@ -296,14 +324,25 @@ async fn not_found(stream: &mut TcpStream) -> io::Result<bool> {
 }
 
 /// Answers requests on one connection until the client closes it, a fault
-/// ends it, or it stays idle for 10 s (HTTP/1.1 keeps connections open).
-async fn serve(mut stream: TcpStream, state: Arc<State>) -> io::Result<()> {
-    while let Ok(path) = read_path(&mut stream).await {
-        if !answer(&mut stream, &state, path).await? {
-            break;
+/// ends it, or it stays idle for 10 s (HTTP/1.1 keeps connections open). A
+/// request it cannot read gets 400 (or 408 when too slow), then the close.
+async fn serve(stream: TcpStream, state: Arc<State>) -> io::Result<()> {
+    let mut reader = BufReader::new(stream);
+    let status = loop {
+        match read_path(&mut reader).await {
+            Ok(path) => {
+                if !answer(reader.get_mut(), &state, path).await? {
+                    return Ok(()); // a fault that ends the connection
+                }
+            }
+            Err(BadRequest::Gone) => return Ok(()),
+            Err(BadRequest::Malformed) => break "400 Bad Request",
+            Err(BadRequest::TooSlow) => break "408 Request Timeout",
         }
-    }
-    Ok(())
+    };
+    let stream = reader.get_mut();
+    respond(stream, status, "text/plain", status.as_bytes(), None).await?;
+    stream.shutdown().await
 }
 
 /// Sends headers that promise `claimed` bytes of JPEG, then only `part` of them.

@@ -41,6 +41,8 @@ pub struct Limits {
     pub file_bytes: Option<u64>,
     /// RLIMIT_AS: the address space, so that thread stacks run out
     pub memory_bytes: Option<u64>,
+    /// RLIMIT_NOFILE: how many files and sockets may be open at once
+    pub open_files: Option<u64>,
 }
 
 /// Starts an example with `args` and piped output, within `limits`.
@@ -53,7 +55,7 @@ pub fn spawn_example(name: &str, args: &[&str], limits: Limits) -> std::process:
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     #[cfg(unix)]
-    if limits.file_bytes.is_some() || limits.memory_bytes.is_some() {
+    if limits.file_bytes.is_some() || limits.memory_bytes.is_some() || limits.open_files.is_some() {
         use nix::sys::resource::{Resource, setrlimit};
         use nix::sys::signal::{SigHandler, Signal, signal};
         use std::os::unix::process::CommandExt;
@@ -67,6 +69,9 @@ pub fn spawn_example(name: &str, args: &[&str], limits: Limits) -> std::process:
                 }
                 if let Some(bytes) = limits.memory_bytes {
                     setrlimit(Resource::RLIMIT_AS, bytes, bytes)?;
+                }
+                if let Some(count) = limits.open_files {
+                    setrlimit(Resource::RLIMIT_NOFILE, count, count)?;
                 }
                 Ok(())
             });

@@ -1,6 +1,7 @@
 //! "Beyond one machine": the photo job on timely dataflow, as one worker, as
 //! threads, as processes on 127.0.0.1, and as a cluster started by hand.
 
+use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -217,7 +218,27 @@ fn bad_flags_and_hostfiles_are_rejected() {
     let (hosts, _) = hostfile(&dir, 2);
     let host = format!("--hostfile={}", hosts.display());
     let missing = format!("--hostfile={}", dir.join("nope.txt").display());
+    fs::write(
+        dir.join("twice.txt"),
+        "127.0.0.1:2101\n127.0.0.1:2102\n127.0.0.1:2101\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("two-on-a-line.txt"),
+        "127.0.0.1:2101 127.0.0.1:2102\n",
+    )
+    .unwrap();
+    let twice = format!("--hostfile={}", dir.join("twice.txt").display());
+    let two = format!("--hostfile={}", dir.join("two-on-a-line.txt").display());
     for (args, named) in [
+        (
+            vec!["--process=0", twice.as_str()],
+            "line 3: 127.0.0.1:2101 is process 0's address too",
+        ),
+        (
+            vec!["--process=0", two.as_str()],
+            "line 1: expected one host:port",
+        ),
         (vec!["--process=2", host.as_str()], "--process 2"),
         (
             vec!["--process=0", host.as_str(), "--processes=3"],

@@ -109,7 +109,7 @@ fn an_output_folder_that_overlaps_the_input_is_refused_and_the_photos_stay() {
         (input.join("results"), "is inside --input"),
         (dir.clone(), "contains --input"),
     ] {
-        for example in ["process_images", "photo_stages"] {
+        for example in ["process_images", "photo_stages", "distributed_images"] {
             let out_flag = format!("--out={}", out.display());
             let output = run_example(example, &[&input_flag, &out_flag], Duration::from_secs(30));
             let stderr = text(&output.stderr);
@@ -169,6 +169,58 @@ fn only_the_jpegs_of_an_input_folder_are_read() {
 }
 
 #[test]
+fn output_flags_refuse_special_files_and_follow_links() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch("special-files");
+    let fifo = dir.join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let server = |path: &Path| {
+        let flag = format!("--urls-file={}", path.display());
+        run_example(
+            "image_server",
+            &["--tasks", "1", "--stop-after", "1", &flag],
+            TEN,
+        )
+    };
+    for (path, kind) in [
+        (Path::new("/dev/null"), "a device"),
+        (&fifo, "a FIFO"),
+        (&dir, "a folder"),
+    ] {
+        let output = server(path);
+        let stderr = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}: {stderr}",
+            path.display()
+        );
+        assert!(stderr.contains(kind), "{}: {stderr}", path.display());
+    }
+    assert!(
+        fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    // A link is followed: its target gets the URLs, the link stays a link.
+    std::os::unix::fs::symlink("urls.txt", dir.join("link")).unwrap();
+    assert!(server(&dir.join("link")).status.success());
+    assert!(
+        fs::symlink_metadata(dir.join("link"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        fs::read_to_string(dir.join("urls.txt"))
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+}
+
+#[test]
 fn counts_sizes_and_durations_have_upper_limits() {
     assert_rejected("loop_join", &["--tasks 10001"]);
     assert_rejected("pool_submit", &["--workers 20000"]);
@@ -181,6 +233,7 @@ fn counts_sizes_and_durations_have_upper_limits() {
     assert_rejected("pipes_and_queues", &["--tasks 2e10"]);
     assert_rejected("shared_memory", &["--deadline 0"]);
     assert_rejected("distributed_images", &["--connect-timeout 0"]);
+    assert_rejected("stress_test", &["--jitter-us 1000000"]);
 }
 
 #[test]
@@ -227,6 +280,17 @@ fn a_url_file_is_read_with_a_limit_and_a_bad_line_is_named() {
     );
 }
 
+/// An in-test image server with no latency.
+fn quick_server(photos: usize, bandwidth: Option<u64>) -> ImageServer {
+    let config = ServerConfig {
+        photos,
+        latency: Duration::ZERO,
+        bandwidth,
+        ..ServerConfig::default()
+    };
+    ImageServer::start(config).expect("the server starts")
+}
+
 /// Starts download_images on `urls` (lines of a URL file) with `flags`,
 /// into a fresh folder: (the running example, its folder).
 fn start_download(name: &str, urls: &str, flags_line: &str) -> (Child, PathBuf) {
@@ -247,12 +311,7 @@ fn start_download(name: &str, urls: &str, flags_line: &str) -> (Child, PathBuf) 
 
 #[test]
 fn ctrl_c_is_not_kept_waiting_by_a_retry_backoff() {
-    let server = ImageServer::start(ServerConfig {
-        photos: 1,
-        latency: Duration::ZERO,
-        ..ServerConfig::default()
-    })
-    .unwrap();
+    let server = quick_server(1, None);
     let url = server.fault_url(Fault::ServerError, "x.jpg");
     let (mut child, out) = start_download("backoff", &url, "--mode seq --retries 10");
     // Ten seconds in, an uncapped backoff would be in its 6.4 s (or longer) wait.
@@ -270,13 +329,7 @@ fn ctrl_c_is_not_kept_waiting_by_a_retry_backoff() {
 #[test]
 fn sigterm_stops_downloads_like_ctrl_c_and_leaves_no_partial_file() {
     // 20 KB/s: a photo takes many seconds, so downloads are under way.
-    let server = ImageServer::start(ServerConfig {
-        photos: 3,
-        latency: Duration::ZERO,
-        bandwidth: Some(20_000),
-        ..ServerConfig::default()
-    })
-    .unwrap();
+    let server = quick_server(3, Some(20_000));
     let urls = server.photo_urls().join("\n");
     let (mut child, out) = start_download("sigterm", &urls, "--mode pool");
     thread::sleep(Duration::from_millis(1500));
@@ -373,4 +426,105 @@ fn the_photo_cache_stays_bounded_however_many_photos_are_served() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(fs::read_to_string(&list).unwrap().lines().count(), 150);
     assert_eq!(all_files(&cache).len(), testimages::MAX_DISTINCT);
+}
+
+/// The statuses of the responses in `bytes`, in order (bodies skipped by
+/// their `Content-Length`).
+fn statuses(mut bytes: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    while let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+        let head = String::from_utf8_lossy(&bytes[..end]).into_owned();
+        let status = head
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split(' ')
+            .nth(1)
+            .unwrap_or("");
+        let length: usize = (head.lines())
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .map_or(0, |n| n.trim().parse().unwrap());
+        found.push(status.to_string());
+        bytes = &bytes[(end + 4 + length).min(bytes.len())..];
+    }
+    found
+}
+
+#[test]
+fn the_image_server_reads_bare_line_feeds_and_pipelined_requests_in_order() {
+    use std::io::{Read, Write};
+    let server = quick_server(1, None);
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    stream.set_read_timeout(Some(TEN)).unwrap();
+    // Three requests in one write, the second with bare line feeds, then one
+    // that is not HTTP: answered in order, then 400 and the close.
+    let requests = "GET /photos/photo-01.jpg HTTP/1.1\r\nHost: x\r\n\r\n\
+                    GET /no/such/path HTTP/1.1\nHost: x\n\n\
+                    GET /photos/photo-01.jpg HTTP/1.1\r\n\r\n\
+                    HELLO\r\n\r\n";
+    stream.write_all(requests.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .expect("the server closes after the 400");
+    assert_eq!(statuses(&answer), ["200", "404", "200", "400"]);
+}
+
+#[test]
+fn the_image_server_waits_instead_of_spinning_when_out_of_file_descriptors() {
+    let list = scratch("few-files").join("urls.txt");
+    let urls_file = format!("--urls-file={}", list.display());
+    let limits = Limits {
+        open_files: Some(48),
+        ..Limits::default()
+    };
+    let args = [
+        "--tasks",
+        "1",
+        "--seconds",
+        "0",
+        "--stop-after",
+        "20",
+        &urls_file,
+    ];
+    let mut server = spawn_example("image_server", &args, limits);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fs::read_to_string(&list).map_or(true, |text| text.is_empty()) {
+        assert!(Instant::now() < deadline, "the server did not start");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let url = fs::read_to_string(&list).unwrap();
+    let address = url
+        .trim()
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    // More idle connections than the server may open files: accept fails.
+    let idle: Vec<_> = (0..100)
+        .filter_map(|_| std::net::TcpStream::connect(&address).ok())
+        .collect();
+    let cpu_seconds = |pid: u32| {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        ticks / 100.0 // USER_HZ
+    };
+    let before = cpu_seconds(server.id());
+    thread::sleep(Duration::from_secs(3));
+    let used = cpu_seconds(server.id()) - before;
+    drop(idle);
+    let _ = server.kill();
+    let _ = server.wait();
+    // Spinning on accept errors burns a whole core: about 3 s here.
+    assert!(
+        used < 1.0,
+        "the server used {used:.2} s of CPU in 3 s while out of descriptors"
+    );
 }

@@ -181,3 +181,36 @@ fn a_failing_run_is_an_error_naming_it_and_writes_nothing() {
     assert_eq!(read(out.path().join("measured/cpu-bound.md")), before);
     assert!(!out.path().join("figures").exists());
 }
+
+#[test]
+fn a_report_that_cannot_write_one_file_changes_none() {
+    let out = tempfile::tempdir().unwrap();
+    let config = tiny(out.path(), "no-such-python3");
+    let before = "a table from an earlier report\n";
+    std::fs::create_dir_all(out.path().join("measured/report.json")).unwrap(); // in the way
+    std::fs::write(out.path().join("measured/cpu-bound.md"), before).unwrap();
+    let error = format!(
+        "{:#}",
+        report::run(&config).expect_err("the last write fails")
+    );
+    assert!(error.contains("report.json"), "{error}");
+    assert_eq!(read(out.path().join("measured/cpu-bound.md")), before);
+    let mut left: Vec<String> = std::fs::read_dir(out.path().join("measured"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["cpu-bound.md", "report.json"],
+        "nothing new, no temporary file"
+    );
+    // Folders may have been made on the way; no file was written in them.
+    let mut folders = vec![out.path().join("figures")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            assert!(entry.path().is_dir(), "written: {}", entry.path().display());
+            folders.push(entry.path());
+        }
+    }
+}

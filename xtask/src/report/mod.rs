@@ -204,9 +204,8 @@ pub fn run(config: &Config) -> Result<Report> {
     let raw = serde_json::to_string_pretty(&samples.iter().map(Sample::json).collect::<Vec<_>>())?;
     files.push((config.measured.join("report.json"), raw.into_bytes()));
 
-    for (path, bytes) in &files {
-        write_atomically(path, bytes)?;
-    }
+    // All or nothing: a failure here leaves the book as it was.
+    files::write_all_or_nothing(&files).context("cannot write the report")?;
     eprintln!(
         "wrote {} files in {:.0} s",
         files.len(),
@@ -317,12 +316,6 @@ fn needed_examples(config: &Config) -> Vec<&'static str> {
     names.push("image_server");
     names.extend(config.timelines.iter().map(|figure| figure.example));
     names
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let folder = path.parent().context("a file has a folder")?;
-    std::fs::create_dir_all(folder).with_context(|| format!("cannot make {}", folder.display()))?;
-    files::write_atomically(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use concurrency_book::harness::cli::Summary;
+use concurrency_book::lessons::worker;
 
 use super::*;
 
@@ -30,7 +31,7 @@ pub(super) fn run_json(
     args: &[String],
     label: &str,
 ) -> Result<Vec<Summary>> {
-    let child = Command::new(program)
+    let child = worker::dies_with_parent(&mut Command::new(program))
         .args(args)
         .current_dir(&config.root)
         .env_remove("RUST_BACKTRACE")
@@ -106,7 +107,9 @@ impl ServerGuard {
         latency: f64,
         urls: &Path,
     ) -> Result<ServerGuard> {
-        let mut child = Command::new(config.examples.join("image_server"))
+        // It dies with the report, however the report ends (PR_SET_PDEATHSIG).
+        let mut server = Command::new(config.examples.join("image_server"));
+        let mut child = worker::dies_with_parent(&mut server)
             .args([
                 "--tasks",
                 &tasks.to_string(),
