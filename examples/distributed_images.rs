@@ -17,7 +17,7 @@ use concurrency_book::harness::cli;
 use concurrency_book::harness::cluster::{self, Done, MemberArgs, Membership, Photo, Run, plural};
 use concurrency_book::harness::photos::PhotoArgs;
 use concurrency_book::lessons::images::{Quality, Settings};
-use timely::dataflow::operators::vec::Map;
+use timely::dataflow::operators::vec::{Broadcast, Map};
 use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
 use timely::dataflow::{InputHandle, ProbeHandle};
 use timely::{CommunicationConfig, WorkerConfig};
@@ -110,6 +110,29 @@ fn worker_main(worker: &mut timely::worker::Worker, job: &Job) -> Vec<Done> {
 }
 // ANCHOR_END: dataflow
 
+/// Before any photo: every worker tells every other the job it runs, and all
+/// must agree (members started by hand could differ in a flag).
+fn same_job(worker: &mut timely::worker::Worker, job: &Job) -> Result<(), String> {
+    let settings = format!(
+        "{:?}, pause {:?}, photos sent: {}, {} thread(s) per process",
+        job.settings, job.pause, job.send_photos, job.threads_per_process
+    );
+    let received = Rc::new(RefCell::new(Vec::new()));
+    let mut input = InputHandle::new();
+    worker.dataflow::<u64, _, _>(|scope| {
+        let received = Rc::clone(&received);
+        (scope
+            .input_from(&mut input)
+            .container::<Vec<(usize, String)>>())
+        .broadcast()
+        .inspect(move |sent| received.borrow_mut().push(sent.clone()));
+    });
+    input.send((worker.index(), settings.clone()));
+    drop(input);
+    while worker.step_or_park(None) {} // until every worker has heard from every other
+    cluster::check_same_job(worker.index(), &settings, received.take(), worker.peers())
+}
+
 // ANCHOR: config
 /// A cluster member's timely configuration, built here rather than parsed by
 /// timely, so that this program keeps its own flags and `--help`.
@@ -133,11 +156,12 @@ fn run_here(config: timely::Config, job: Job, bounds: cluster::Bounds) -> Result
     cluster::run_bounded(bounds, move |started| {
         let guards = timely::execute(config, move |worker| {
             started.mark();
-            worker_main(worker, &job)
+            same_job(worker, &job)?;
+            Ok::<_, String>(worker_main(worker, &job))
         })?;
         let mut done = Vec::new();
         for result in guards.join() {
-            done.extend(result.map_err(|e| format!("a worker failed: {e}"))?);
+            done.extend(result.map_err(|e| format!("a worker failed: {e}"))??);
         }
         Ok(done)
     })

@@ -126,6 +126,52 @@ fn finish(child: &mut Child, limit: Duration) -> (Option<i32>, String) {
 }
 
 #[test]
+fn a_stray_connection_during_start_up_is_named_at_once() {
+    let dir = scratch("distributed-stray");
+    let (hosts, addresses) = hostfile(&dir, 2);
+    let mut first = Members(vec![member(0, &hosts, &dir, &["--connect-timeout=60"])]);
+    // Connect to process 0's port as soon as it listens, and hang up: not a member.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(&addresses[0]).is_err() {
+        assert!(Instant::now() < deadline, "process 0 never listened");
+        thread::sleep(Duration::from_millis(10));
+    }
+    let _second = Members(vec![member(1, &hosts, &dir, &["--connect-timeout=60"])]);
+    // Long before the 60 s connect timeout.
+    let (code, stderr) = finish(&mut first.0[0], Duration::from_secs(20));
+    assert_eq!(code, Some(1), "{stderr}");
+    let expected = format!(
+        "a connection to {} (process 0) during start-up was not a cluster member",
+        addresses[0]
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+}
+
+#[test]
+fn members_started_with_different_settings_refuse_to_run() {
+    let dir = scratch("distributed-disagree");
+    let (hosts, _) = hostfile(&dir, 2);
+    let out = dir.join("out");
+    let mut members = Members(vec![
+        member(0, &hosts, &out, &["--sigma=15"]),
+        member(1, &hosts, &out, &["--sigma=3"]),
+    ]);
+    for (process, child) in members.0.iter_mut().enumerate() {
+        let (code, stderr) = finish(child, Duration::from_secs(30));
+        assert_eq!(code, Some(1), "process {process}: {stderr}");
+        assert!(
+            stderr.contains("runs another job"),
+            "process {process}: {stderr}"
+        );
+        assert!(
+            stderr.contains("sigma: 3.0") && stderr.contains("sigma: 15.0"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(files(&out).len(), 0, "no photo processed");
+}
+
+#[test]
 fn a_cluster_started_by_hand_reports_on_process_0() {
     let dir = scratch("distributed-by-hand");
     let (hosts, _) = hostfile(&dir, 2);
