@@ -114,8 +114,12 @@ fn worker_main(worker: &mut timely::worker::Worker, job: &Job) -> Vec<Done> {
 /// must agree (members started by hand could differ in a flag).
 fn same_job(worker: &mut timely::worker::Worker, job: &Job) -> Result<(), String> {
     let settings = format!(
-        "{:?}, pause {:?}, photos sent: {}, {} thread(s) per process",
-        job.settings, job.pause, job.send_photos, job.threads_per_process
+        "{:?}, pause {:?}, photos sent: {}, {} worker(s), {} per process",
+        job.settings,
+        job.pause,
+        job.send_photos,
+        worker.peers(),
+        job.threads_per_process
     );
     let received = Rc::new(RefCell::new(Vec::new()));
     let mut input = InputHandle::new();

@@ -382,8 +382,19 @@ pub fn run_bounded(
         event => event,
     };
     match event {
-        Ok(Event::Finished(done)) => Ok(Run::new(done?, start_us, clock.elapsed())),
-        Ok(Event::Lost(why)) => Err(why),
+        Ok(Event::Finished(Ok(done))) => Ok(Run::new(done, start_us, clock.elapsed())),
+        // Before any worker started: timely could not bind, or the members
+        // disagree on the cluster's shape (its own message can be as terse as
+        // "index out of bounds").
+        Ok(Event::Finished(Err(why))) if in_cluster && !flag.load(Ordering::SeqCst) => {
+            let address = bounds.addresses.get(bounds.me).map_or("?", String::as_str);
+            Err(format!(
+                "process {} ({address}) could not start: {why} (is the port free, and do all \
+                 members have the same hostfile, --processes and --workers?)",
+                bounds.me
+            ))
+        }
+        Ok(Event::Finished(Err(why)) | Event::Lost(why)) => Err(why),
         Err(_) => Err(format!("the run took longer than --deadline {seconds} s")),
     }
 }
