@@ -40,6 +40,9 @@ struct Args {
     /// The embedded server's latency per request, in seconds
     #[arg(long, value_parser = cli::parse_seconds, default_value = "0.3", allow_hyphen_values = true)]
     seconds: Duration,
+    /// Size of the embedded server's photos, WIDTHxHEIGHT
+    #[arg(long, value_parser = cli::parse_size, default_value = "1600x1200")]
+    size: (u32, u32),
     /// The embedded server's bandwidth per response, in bytes per second (default: unlimited)
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     bandwidth: Option<u64>,
@@ -270,6 +273,7 @@ fn serve(args: &Args) -> (Option<ImageServer>, Result<Vec<String>, String>) {
         photos: args.tasks,
         latency: args.seconds,
         bandwidth: args.bandwidth,
+        size: args.size,
         ..ServerConfig::default()
     };
     let server =

@@ -353,6 +353,25 @@ fn sigterm_stops_downloads_like_ctrl_c_and_leaves_no_partial_file() {
 }
 
 #[test]
+fn ctrl_c_while_the_test_photos_are_made_stops_at_once() {
+    // A size no other test uses: its photos are made afresh, for many seconds.
+    let _ = fs::remove_dir_all(testimages::cache_dir(3001, 2001));
+    let out = scratch("ctrl-c-generating");
+    let out_flag = format!("--out={}", out.display());
+    let args = ["--tasks", "100", "--size", "3001x2001", &out_flag];
+    let mut child = spawn_example("download_images", &args, Limits::default());
+    thread::sleep(Duration::from_secs(1));
+    signal(&child, nix::sys::signal::Signal::SIGINT);
+    let code = exit_code_within(
+        &mut child,
+        Duration::from_secs(3),
+        "download_images after Ctrl-C",
+    );
+    assert_eq!(code, Some(130));
+    assert_eq!(all_files(&out), Vec::<String>::new());
+}
+
+#[test]
 fn partial_files_of_dead_processes_are_removed_at_start() {
     let out = scratch("stale");
     let mut gone = std::process::Command::new("true").spawn().unwrap();
