@@ -274,7 +274,6 @@ fn serve(args: &Args) -> (Option<ImageServer>, Result<Vec<String>, String>) {
         latency: args.seconds,
         bandwidth: args.bandwidth,
         size: args.size,
-        ..ServerConfig::default()
     };
     let server =
         ImageServer::start(config).unwrap_or_else(|e| cli::fail(format!("the image server: {e}")));
