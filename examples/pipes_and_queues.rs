@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::harness::memory;
 use concurrency_book::lessons::{ipc, worker};
 
 /// Send numbered messages from a producer to a consumer and measure the rate.
@@ -20,6 +21,10 @@ struct Args {
     /// How many messages to send
     #[arg(long, value_parser = cli::parse_item_count, default_value = "200000", allow_hyphen_values = true)]
     tasks: usize,
+    /// The channel modes' consumer starts this many seconds late: the producer
+    /// runs ahead, and waits at the channel's capacity
+    #[arg(long, value_parser = cli::parse_seconds, default_value = "0", allow_hyphen_values = true)]
+    consumer_delay: Duration,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
     mode: Option<Mode>,
@@ -74,7 +79,7 @@ impl Checker {
 /// Messages a channel holds before its producer must wait.
 const CAPACITY: usize = 1024;
 
-fn std_channel(count: usize) -> Checker {
+fn std_channel(count: usize, consumer_delay: Duration) -> Checker {
     // Bounded: a producer that runs ahead waits for the consumer, instead of
     // filling memory with messages nobody has read yet.
     let (sender, receiver) = mpsc::sync_channel::<Message>(CAPACITY);
@@ -89,6 +94,7 @@ fn std_channel(count: usize) -> Checker {
         received: 0,
         intact: true,
     };
+    thread::sleep(consumer_delay); // the producer runs ahead, as far as the channel lets it
     for bytes in receiver {
         checker.check(&bytes);
     }
@@ -97,7 +103,7 @@ fn std_channel(count: usize) -> Checker {
 }
 // ANCHOR_END: channel
 
-fn crossbeam_channel(count: usize) -> Checker {
+fn crossbeam_channel(count: usize, consumer_delay: Duration) -> Checker {
     let (sender, receiver) = crossbeam::channel::bounded::<Message>(CAPACITY);
     let producer = thread::spawn(move || {
         for seq in 0..count as u64 {
@@ -110,6 +116,7 @@ fn crossbeam_channel(count: usize) -> Checker {
         received: 0,
         intact: true,
     };
+    thread::sleep(consumer_delay); // the producer runs ahead, as far as the channel lets it
     for bytes in receiver {
         checker.check(&bytes);
     }
@@ -187,8 +194,8 @@ fn main() {
         let name = cli::mode_name(&mode);
         let started = Instant::now();
         let checker = match mode {
-            Mode::StdChannel => Ok(std_channel(args.tasks)),
-            Mode::Crossbeam => Ok(crossbeam_channel(args.tasks)),
+            Mode::StdChannel => Ok(std_channel(args.tasks, args.consumer_delay)),
+            Mode::Crossbeam => Ok(crossbeam_channel(args.tasks, args.consumer_delay)),
             Mode::Pipe => pipe(args.tasks, args.die_at),
         };
         let elapsed = started.elapsed();
@@ -207,7 +214,8 @@ fn main() {
             Summary::new("pipes_and_queues", name, args.tasks, 2, elapsed)
                 .with("received", checker.received)
                 .with("intact", intact)
-                .with("messages_per_s", rate.round()),
+                .with("messages_per_s", rate.round())
+                .with("peak_memory_mib", memory::peak_mib()),
         );
     }
     cli::print_json(&summaries, args.json);

@@ -399,6 +399,22 @@ fn a_deadline_that_passes_is_a_failure_not_a_success() {
 }
 
 #[test]
+fn a_producer_ahead_of_its_consumer_waits_instead_of_filling_memory() {
+    // The consumer starts a second late; two million 32-byte messages queued
+    // in an unbounded channel would take about 80 MiB.
+    for mode in ["std-channel", "crossbeam"] {
+        let args = ["--mode", mode, "--tasks", "2e6", "--consumer-delay", "1"];
+        let s = summary("pipes_and_queues", &args);
+        assert_eq!(s["intact"], true, "{s}");
+        let peak = s["peak_memory_mib"].as_f64().expect("Linux reports a peak");
+        assert!(
+            peak < 32.0,
+            "{mode}: a peak of {peak} MiB: the messages piled up: {s}"
+        );
+    }
+}
+
+#[test]
 fn the_threads_mode_runs_at_most_workers_photos_at_once() {
     let out = scratch("threads-limit");
     let out_flag = format!("--out={}", out.display());
