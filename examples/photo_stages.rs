@@ -107,18 +107,23 @@ fn main() {
         });
     }
     if let Some(path) = &args.svg {
-        let bars: Vec<Bar> = (bars.iter())
-            .map(|(label, values)| Bar {
-                label,
-                values: values.clone(),
-            })
-            .collect();
-        let title = format!("Where the time goes: mean of {} photos", inputs.len());
-        let svg = charts::stacked_bars(&title, "milliseconds per photo", &Stages::NAMES, &bars)
-            .unwrap_or_else(|e| cli::fail(format!("--svg {}: {e}", path.display())));
-        cli::write_file(path, svg.as_bytes(), "--svg").unwrap_or_else(|e| cli::fail(e));
+        draw(path, &bars, inputs.len());
     }
     cli::print_json(&summaries, args.json);
+}
+
+/// `--svg`: each quality's stages as one stacked bar.
+fn draw(path: &Path, bars: &[(String, Vec<f64>)], photos: usize) {
+    let bars: Vec<Bar> = (bars.iter())
+        .map(|(label, values)| Bar {
+            label,
+            values: values.clone(),
+        })
+        .collect();
+    let title = format!("Where the time goes: mean of {photos} photos");
+    let svg = charts::stacked_bars(&title, "milliseconds per photo", &Stages::NAMES, &bars)
+        .unwrap_or_else(|e| cli::fail(format!("--svg {}: {e}", path.display())));
+    cli::write_file(path, svg.as_bytes(), "--svg").unwrap_or_else(|e| cli::fail(e));
 }
 
 /// Prints one pipeline's mean time per stage; its summary, and the
