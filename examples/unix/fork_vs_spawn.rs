@@ -124,9 +124,12 @@ fn lock_hazard(patience: Duration) -> std::io::Result<(bool, WaitStatus)> {
         }
     });
     locked.wait();
-    // SAFETY: the child only tries the lock (an atomic operation), reads the
-    // clock, sleeps, and leaves with _exit(2); it never blocks on the lock,
-    // which is exactly the hazard: the thread holding it was not copied.
+    // SAFETY: this process has another thread, so the child may only make
+    // async-signal-safe calls: clock_gettime(2) (Instant::now), poll(2) as a
+    // sleep, and _exit(2) are on that list, and try_lock is no call at all
+    // (one atomic compare-and-swap on std's futex-based Mutex, on Linux). It
+    // never blocks on the lock, which is exactly the hazard: the thread
+    // holding it was not copied.
     let result = match unsafe { fork() }? {
         ForkResult::Child => {
             let deadline = Instant::now() + patience;
@@ -135,7 +138,7 @@ fn lock_hazard(patience: Duration) -> std::io::Result<(bool, WaitStatus)> {
                     Ok(_) => exit_child(0),
                     Err(TryLockError::Poisoned(_)) => exit_child(2),
                     Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                        thread::sleep(Duration::from_millis(5));
+                        let _ = nix::poll::poll(&mut [], 5u8); // 5 ms; thread::sleep's nanosleep is not on the list
                     }
                     Err(TryLockError::WouldBlock) => exit_child(1), // locked for good
                 }

@@ -16,7 +16,10 @@ use serde::de::DeserializeOwned;
 pub const MAX_MESSAGE: usize = 64 << 20;
 
 // ANCHOR: framing
-/// Writes one message: its length, then its bytes.
+/// Writes one message: its length, then its bytes. It does not flush: a
+/// stream of messages through a `BufWriter` then leaves in large writes
+/// (flush at the end); [`send`], for a request that waits for its answer,
+/// flushes each one.
 pub fn write_message(pipe: &mut impl Write, payload: &[u8]) -> io::Result<()> {
     if payload.len() > MAX_MESSAGE {
         return Err(io::Error::new(
@@ -25,8 +28,7 @@ pub fn write_message(pipe: &mut impl Write, payload: &[u8]) -> io::Result<()> {
         ));
     }
     pipe.write_all(&(payload.len() as u32).to_le_bytes())?;
-    pipe.write_all(payload)?;
-    pipe.flush()
+    pipe.write_all(payload)
 }
 
 /// Reads one message; `Ok(None)` if the writer closed the pipe between messages.
@@ -73,10 +75,11 @@ fn cut_short(part: &str, got: usize, wanted: usize) -> io::Error {
     )
 }
 
-/// Sends a value as one JSON message.
+/// Sends a value as one JSON message, flushed: the other side can read it now.
 pub fn send<T: Serialize>(pipe: &mut impl Write, value: &T) -> io::Result<()> {
     let bytes = serde_json::to_vec(value).map_err(io::Error::other)?;
-    write_message(pipe, &bytes)
+    write_message(pipe, &bytes)?;
+    pipe.flush()
 }
 
 /// Receives one JSON message; `Ok(None)` at a clean end of the pipe.
