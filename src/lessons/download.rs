@@ -579,6 +579,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn backoff_is_capped_and_a_pause_ends_when_stop_is_set() {
+        let policy = Policy::default();
+        assert!((1..=40).all(|attempt| backoff(&policy, attempt) <= MAX_BACKOFF));
+        assert!(
+            backoff(&policy, 30) >= MAX_BACKOFF * 2 / 3,
+            "capped, not wrapped"
+        );
+        let stop = AtomicBool::new(false);
+        let started = Instant::now();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(50));
+                stop.store(true, Ordering::SeqCst);
+            });
+            pause(Duration::from_secs(60), &stop);
+        });
+        // Stopped long before the minute: the bound only has to tell the two apart.
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
     fn a_url_that_cannot_be_requested_is_not_retried() {
         let policy = Policy::new(Duration::from_secs(1), 3);
         let client = blocking_client(&policy);
