@@ -8,6 +8,8 @@ use std::process::Child;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::Signal;
+
 use crate::common::{Limits, assert_rejected, flags, run_example, run_example_within, scratch};
 use crate::common::{spawn_example, summary};
 use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
@@ -39,13 +41,12 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn signal(child: &Child, signal: nix::sys::signal::Signal) {
+/// Sends `signal` to `child` alone and waits for it at most `limit`: its
+/// exit code, or a panic if it is still running then (it is killed).
+fn stop(child: &mut Child, signal: Signal, limit: Duration) -> Option<i32> {
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, signal).expect("the signal is sent");
-}
-
-/// Waits for `child` at most `limit`; its exit code, or a panic naming `what`.
-fn exit_code_within(child: &mut Child, limit: Duration, what: &str) -> Option<i32> {
+    let what = format!("the example, after {signal}");
     let deadline = Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().expect("waiting on the example") {
@@ -316,12 +317,7 @@ fn ctrl_c_is_not_kept_waiting_by_a_retry_backoff() {
     let (mut child, out) = start_download("backoff", &url, "--mode seq --retries 10");
     // Mid-retries (the waits themselves: lessons::download's unit tests).
     thread::sleep(Duration::from_millis(1500));
-    signal(&child, nix::sys::signal::Signal::SIGINT);
-    let code = exit_code_within(
-        &mut child,
-        Duration::from_secs(2),
-        "download_images after Ctrl-C",
-    );
+    let code = stop(&mut child, Signal::SIGINT, Duration::from_secs(2));
     assert_eq!(code, Some(130));
     assert_eq!(all_files(&out), Vec::<String>::new());
 }
@@ -338,12 +334,7 @@ fn sigterm_stops_downloads_like_ctrl_c_and_leaves_no_partial_file() {
         partial.iter().any(|f| f.ends_with(".part")),
         "under way: {partial:?}"
     );
-    signal(&child, nix::sys::signal::Signal::SIGTERM);
-    let code = exit_code_within(
-        &mut child,
-        Duration::from_secs(3),
-        "download_images after SIGTERM",
-    );
+    let code = stop(&mut child, Signal::SIGTERM, Duration::from_secs(3));
     assert_eq!(code, Some(130), "SIGTERM is handled as Ctrl-C is");
     assert_eq!(
         all_files(&out),
@@ -361,12 +352,7 @@ fn ctrl_c_while_the_test_photos_are_made_stops_at_once() {
     let args = ["--tasks", "100", "--size", "3001x2001", &out_flag];
     let mut child = spawn_example("download_images", &args, Limits::default());
     thread::sleep(Duration::from_secs(1));
-    signal(&child, nix::sys::signal::Signal::SIGINT);
-    let code = exit_code_within(
-        &mut child,
-        Duration::from_secs(3),
-        "download_images after Ctrl-C",
-    );
+    let code = stop(&mut child, Signal::SIGINT, Duration::from_secs(3));
     assert_eq!(code, Some(130));
     assert_eq!(all_files(&out), Vec::<String>::new());
 }
