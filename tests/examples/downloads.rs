@@ -8,7 +8,9 @@ use std::sync::atomic::AtomicBool;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{assert_rejected, example_binary, names, run_example, scratch, summaries};
+use crate::common::{
+    assert_rejected, example_binary, flags, names, run_example, scratch, summaries,
+};
 use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
 use concurrency_book::lessons::download::{self, Failure, Policy};
 
@@ -109,16 +111,9 @@ fn the_async_downloader_follows_the_same_rules() {
 #[test]
 fn concurrent_modes_overlap_their_downloads_and_seq_does_not() {
     let out = scratch("modes");
-    let args = [
-        "--tasks",
-        "4",
-        "--seconds",
-        "0.2",
-        "--workers",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let out_flag = format!("--out={}", out.display());
+    let mut args = flags("--tasks 4 --seconds 0.2 --workers 2");
+    args.push(&out_flag);
     let all = summaries("download_images", &args, 4);
     let overlap: Vec<u64> = all
         .iter()
@@ -185,21 +180,10 @@ fn hostile_urls_cannot_write_outside_the_output_folder() {
 #[test]
 fn failures_are_listed_and_make_the_exit_code_non_zero() {
     let out = scratch("failures");
-    let args = [
-        "--faults",
-        "--mode",
-        "async",
-        "--tasks",
-        "1",
-        "--seconds",
-        "0.02",
-        "--timeout",
-        "0.5",
-        "--retries",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let out_flag = format!("--out={}", out.display());
+    let mut args =
+        flags("--faults --mode async --tasks 1 --seconds 0.02 --timeout 0.5 --retries 2");
+    args.push(&out_flag);
     let output = run_example("download_images", &args, Duration::from_secs(60));
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);

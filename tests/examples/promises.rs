@@ -41,6 +41,14 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Asserts that `signal` stops the example within 3 s (a second, plus room
+/// for a busy machine) with exit code 130, leaving no file in `out`.
+fn assert_stops_clean(child: &mut Child, signal: Signal, out: &Path) {
+    let code = stop(child, signal, Duration::from_secs(3));
+    assert_eq!(code, Some(130), "{signal} is handled as Ctrl-C is");
+    assert_eq!(all_files(out), Vec::<String>::new(), "no partial file kept");
+}
+
 /// Sends `signal` to `child` alone and waits for it at most `limit`: its
 /// exit code, or a panic if it is still running then (it is killed).
 fn stop(child: &mut Child, signal: Signal, limit: Duration) -> Option<i32> {
@@ -317,9 +325,7 @@ fn ctrl_c_is_not_kept_waiting_by_a_retry_backoff() {
     let (mut child, out) = start_download("backoff", &url, "--mode seq --retries 10");
     // Mid-retries (the waits themselves: lessons::download's unit tests).
     thread::sleep(Duration::from_millis(1500));
-    let code = stop(&mut child, Signal::SIGINT, Duration::from_secs(2));
-    assert_eq!(code, Some(130));
-    assert_eq!(all_files(&out), Vec::<String>::new());
+    assert_stops_clean(&mut child, Signal::SIGINT, &out);
 }
 
 #[test]
@@ -334,13 +340,7 @@ fn sigterm_stops_downloads_like_ctrl_c_and_leaves_no_partial_file() {
         partial.iter().any(|f| f.ends_with(".part")),
         "under way: {partial:?}"
     );
-    let code = stop(&mut child, Signal::SIGTERM, Duration::from_secs(3));
-    assert_eq!(code, Some(130), "SIGTERM is handled as Ctrl-C is");
-    assert_eq!(
-        all_files(&out),
-        Vec::<String>::new(),
-        "no partial file kept"
-    );
+    assert_stops_clean(&mut child, Signal::SIGTERM, &out);
 }
 
 #[test]
@@ -352,9 +352,7 @@ fn ctrl_c_while_the_test_photos_are_made_stops_at_once() {
     let args = ["--tasks", "100", "--size", "3001x2001", &out_flag];
     let mut child = spawn_example("download_images", &args, Limits::default());
     thread::sleep(Duration::from_secs(1));
-    let code = stop(&mut child, Signal::SIGINT, Duration::from_secs(3));
-    assert_eq!(code, Some(130));
-    assert_eq!(all_files(&out), Vec::<String>::new());
+    assert_stops_clean(&mut child, Signal::SIGINT, &out);
 }
 
 #[test]
