@@ -13,9 +13,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli;
 use concurrency_book::harness::cluster::{self, Done, MemberArgs, Membership, Photo, Run, plural};
 use concurrency_book::harness::photos::PhotoArgs;
+use concurrency_book::harness::{cli, files};
 use concurrency_book::lessons::images::{Quality, Settings};
 use timely::dataflow::operators::vec::{Broadcast, Map};
 use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
@@ -247,6 +247,7 @@ fn member(args: &Args, Membership { process, addresses }: Membership) {
             .inputs_for(&args.out)
             .unwrap_or_else(|e| cli::fail(e)),
         _ => std::fs::create_dir_all(&args.out)
+            .map(|()| files::clean_up_on_interrupt(&args.out))
             .map(|()| Vec::new())
             .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display()))),
     };

@@ -10,10 +10,10 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli;
 use concurrency_book::harness::photos::{self, Outcomes, PhotoArgs};
 use concurrency_book::harness::speedup::Speedups;
 use concurrency_book::harness::timeline;
+use concurrency_book::harness::{cli, files};
 use concurrency_book::lessons::images::{self, Blur, Failed, Processed, Quality, Settings};
 use concurrency_book::lessons::procpool::{self, Options, ProcessPool};
 use rayon::prelude::*;
@@ -175,9 +175,7 @@ fn backend(mode: Mode, workers: usize) -> Backend {
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
     if args.image_worker {
-        let work = |_, _, job: Job| images::process_photo(&job.input, &job.out, &job.settings);
-        procpool::serve(work).unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
-        return;
+        return serve_as_worker();
     }
     let inputs = args
         .photos
@@ -214,6 +212,15 @@ fn main() {
     }
     cli::finish(&summaries, args.json, &args.files);
     cli::exit_if_any_failed(&summaries);
+}
+
+/// A worker process of the processes mode: photos in, results out.
+fn serve_as_worker() {
+    let work = |_, _, job: Job| {
+        files::clean_up_on_interrupt(&job.out); // a half-written photo goes if we are stopped
+        images::process_photo(&job.input, &job.out, &job.settings)
+    };
+    procpool::serve(work).unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
 }
 
 /// Threads or processes that ran photos: one per photo in the threads mode.

@@ -91,18 +91,58 @@ pub fn remove_stale_temporaries(folder: &Path) -> io::Result<usize> {
     Ok(removed)
 }
 
-/// Removes this process's own temporary files in `folder`: for a program
-/// that must stop at once, with writes still under way.
+/// Removes this process's own temporary files in `folder` and in the folders
+/// just inside it: for a program that must stop at once, with writes still
+/// under way.
 pub fn remove_own_temporaries(folder: &Path) -> io::Result<usize> {
+    remove_own_temporaries_to_depth(folder, 1)
+}
+
+fn remove_own_temporaries_to_depth(folder: &Path, depth: u32) -> io::Result<usize> {
     let mut removed = 0;
     for entry in fs::read_dir(folder)? {
         let entry = entry?;
-        if temporary_owner(&entry.file_name().to_string_lossy()) == Some(std::process::id()) {
+        if entry.file_type()?.is_dir() {
+            if depth > 0 {
+                removed += remove_own_temporaries_to_depth(&entry.path(), depth - 1)?;
+            }
+        } else if temporary_owner(&entry.file_name().to_string_lossy()) == Some(std::process::id())
+        {
             fs::remove_file(entry.path())?;
             removed += 1;
         }
     }
     Ok(removed)
+}
+
+/// The folders [`clean_up_on_interrupt`] cleans.
+static CLEANED_ON_INTERRUPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// From now on, Ctrl-C or SIGTERM removes this process's temporary files in
+/// `folder` (and in every folder registered before, and the folders just
+/// inside them), then exits with code 130. The first call installs the
+/// handler; an example with a Ctrl-C handler of its own cleans up itself.
+/// A worker process, which a dying parent stops with SIGTERM (see
+/// `lessons::worker::dies_with_parent`), cleans up the same way.
+pub fn clean_up_on_interrupt(folder: &Path) {
+    let mut folders = CLEANED_ON_INTERRUPT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if folders.iter().any(|f| f == folder) {
+        return;
+    }
+    if folders.is_empty() {
+        let _ = ctrlc::set_handler(|| {
+            let folders = CLEANED_ON_INTERRUPT
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            for folder in folders.iter() {
+                let _ = remove_own_temporaries(folder);
+            }
+            std::process::exit(130);
+        });
+    }
+    folders.push(folder.to_path_buf());
 }
 
 /// The process id in a temporary file's name `.NAME.PID.tmp` or `.NAME.PID.part`.

@@ -69,7 +69,8 @@ impl PhotoArgs {
 
     /// The photos for a run that writes into `out`, checked before any work:
     /// `out` apart from `--input`, no two photos with one output name, `out`
-    /// made, and temporary files that killed runs left there removed.
+    /// made, temporary files that killed runs left there removed, and this
+    /// run's own removed on Ctrl-C or SIGTERM.
     pub fn inputs_for(&self, out: &Path) -> Result<Vec<PathBuf>, String> {
         if let Some(input) = &self.input {
             files::refuse_overlap(input, out)?;
@@ -88,6 +89,7 @@ impl PhotoArgs {
         }
         let prepared = fs::create_dir_all(out).and_then(|()| files::remove_stale_temporaries(out));
         prepared.map_err(|e| format!("--out {}: {e}", out.display()))?;
+        files::clean_up_on_interrupt(out);
         Ok(paths)
     }
 

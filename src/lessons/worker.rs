@@ -17,9 +17,11 @@ use crate::harness::timeline::{self, SpanGuard};
 /// Makes a child started by `command` die with this process, however this
 /// process ends: Ctrl-C, SIGTERM, a panic, even SIGKILL, which runs no code
 /// of ours. On Linux the kernel does it: the child asks, before it runs the
-/// program, for SIGKILL when its parent goes (`PR_SET_PDEATHSIG`). Elsewhere
-/// this does nothing, and a child learns of its parent's death only from its
-/// pipes closing.
+/// program, for SIGTERM when its parent goes (`PR_SET_PDEATHSIG`). SIGTERM
+/// rather than SIGKILL, so that a child that must clean up (remove its
+/// half-written files) can; one that does not handle it ends at once.
+/// Elsewhere this does nothing, and a child learns of its parent's death only
+/// from its pipes closing.
 ///
 /// The kernel means the parent *thread*: start such children from a thread
 /// that lives as long as they should (the main thread, or the one that waits
@@ -39,12 +41,12 @@ pub fn dies_with_parent(command: &mut Command) -> &mut Command {
     command
 }
 
-/// In a child of `parent`: asks for SIGKILL when the parent dies, and exits
+/// In a child of `parent`: asks for SIGTERM when the parent dies, and exits
 /// at once if it is already gone (then the child has a new parent). Calls
 /// only prctl(2), getppid(2) and _exit(2), so a child of `fork` may call it.
 #[cfg(target_os = "linux")]
 pub fn die_with_parent(parent: u32) -> io::Result<()> {
-    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)?;
     if nix::unistd::getppid().as_raw() as u32 != parent {
         // SAFETY: _exit(2) ends the process at once, running nothing else.
         unsafe { libc::_exit(1) }

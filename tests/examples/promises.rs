@@ -355,6 +355,74 @@ fn ctrl_c_while_the_test_photos_are_made_stops_at_once() {
     assert_stops_clean(&mut child, Signal::SIGINT, &out);
 }
 
+/// The processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let parent = |child: u32| {
+        let stat = fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse::<u32>()
+            .ok()
+    };
+    (fs::read_dir("/proc").unwrap().flatten())
+        .filter_map(|entry| entry.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|&child| parent(child) == Some(pid))
+        .collect()
+}
+
+#[test]
+fn sigterm_to_a_photo_run_removes_its_and_its_workers_half_written_files() {
+    let inputs = testimages::ensure(4, 1600, 1200).unwrap();
+    let input = inputs[0].parent().unwrap().display().to_string();
+    let out = scratch("sigterm-photos");
+    let (input_flag, out_flag) = (
+        format!("--input={input}"),
+        format!("--out={}", out.display()),
+    );
+    let args = [
+        "--mode",
+        "processes",
+        "--workers",
+        "2",
+        "--quality",
+        "exact",
+        &input_flag,
+        &out_flag,
+    ];
+    let mut parent = spawn_example("process_images", &args, Limits::default());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let workers = loop {
+        let workers = children_of(parent.id());
+        if workers.len() == 2 || Instant::now() > deadline {
+            break workers;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(workers.len(), 2, "two worker processes");
+    thread::sleep(Duration::from_millis(500)); // each has a photo by now
+    // Half-written outputs, as the parent and each worker name them.
+    for pid in workers.iter().chain([&parent.id()]) {
+        fs::write(out.join(format!(".half-{pid}.jpg.{pid}.tmp")), b"half").unwrap();
+    }
+    let code = stop(&mut parent, Signal::SIGTERM, Duration::from_secs(5));
+    assert_eq!(code, Some(130), "SIGTERM is handled as Ctrl-C is");
+    // The workers, stopped by their parent's death, remove their own.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while all_files(&out).iter().any(|f| f.ends_with(".tmp")) {
+        assert!(Instant::now() < deadline, "left: {:?}", all_files(&out));
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        workers
+            .iter()
+            .all(|pid| !Path::new(&format!("/proc/{pid}/stat")).exists()
+                || fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .is_ok_and(|s| s.contains(") Z")))
+    );
+}
+
 #[test]
 fn partial_files_of_dead_processes_are_removed_at_start() {
     let out = scratch("stale");
