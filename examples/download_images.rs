@@ -18,6 +18,7 @@ use concurrency_book::harness::cli::{self, Summary};
 use concurrency_book::harness::files;
 use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
 use concurrency_book::harness::timeline::{self, Ideal, Timeline};
+use concurrency_book::harness::urls;
 use concurrency_book::lessons::download::{self, Outcome, Policy};
 use crossbeam::channel;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -232,7 +233,7 @@ fn main() {
     let out = args.out.clone();
     ctrlc::set_handler(move || stop_within_a_second(&out)).expect("one Ctrl-C handler");
     let (server, urls) = match &args.urls_file {
-        Some(file) => (None, download::read_url_file(file)),
+        Some(file) => (None, urls::read_url_file(file)),
         None => serve(&args),
     };
     let urls = urls.unwrap_or_else(|e| cli::fail(e));

@@ -13,3 +13,4 @@ pub mod photos;
 pub mod speedup;
 pub mod testimages;
 pub mod timeline;
+pub mod urls;
