@@ -85,7 +85,14 @@ pub fn on_lost_peer(
         if let Some(peer) = current.name().and_then(peer_of_thread) {
             lost.store(true, Ordering::SeqCst);
             let address = addresses.get(peer).map_or("?", String::as_str);
-            report(format!("lost process {peer} ({address}): {message}"));
+            // timely's own words when the members' shapes differ.
+            let shapes = ["index out of bounds", "attempt to subtract with overflow"];
+            let hint = if shapes.iter().any(|s| message.contains(s)) {
+                " (members started with different --workers fail this way)"
+            } else {
+                ""
+            };
+            report(format!("lost process {peer} ({address}): {message}{hint}"));
         } else if message.starts_with("failed to decode worker index") {
             // Something connected to our port during start-up and sent no
             // worker index: not a member (a port scan, a stray client).
