@@ -374,24 +374,22 @@ fn children_of(pid: u32) -> Vec<u32> {
 
 #[test]
 fn sigterm_to_a_photo_run_removes_its_and_its_workers_half_written_files() {
-    let inputs = testimages::ensure(4, 1600, 1200).unwrap();
-    let input = inputs[0].parent().unwrap().display().to_string();
+    // Two worker processes, each held 30 s on its photo (--seconds): the
+    // run is surely in the middle when the signal comes.
     let out = scratch("sigterm-photos");
-    let (input_flag, out_flag) = (
-        format!("--input={input}"),
-        format!("--out={}", out.display()),
-    );
+    let out_flag = format!("--out={}", out.display());
     let args = [
         "--mode",
         "processes",
         "--workers",
         "2",
-        "--quality",
-        "exact",
-        &input_flag,
-        &out_flag,
+        "--tasks",
+        "2",
+        "--size",
+        "64x48",
     ];
-    let mut parent = spawn_example("process_images", &args, Limits::default());
+    let args = [&args[..], &["--seconds", "30", &out_flag]].concat();
+    let mut parent = spawn_example("distributed_images", &args, Limits::default());
     let deadline = Instant::now() + Duration::from_secs(20);
     let workers = loop {
         let workers = children_of(parent.id());
@@ -401,7 +399,7 @@ fn sigterm_to_a_photo_run_removes_its_and_its_workers_half_written_files() {
         thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(workers.len(), 2, "two worker processes");
-    thread::sleep(Duration::from_millis(500)); // each has a photo by now
+    thread::sleep(Duration::from_secs(1)); // each worker has started, and waits on its photo
     // Half-written outputs, as the parent and each worker name them.
     for pid in workers.iter().chain([&parent.id()]) {
         fs::write(out.join(format!(".half-{pid}.jpg.{pid}.tmp")), b"half").unwrap();
