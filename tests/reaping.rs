@@ -10,36 +10,15 @@
 
 mod common;
 
-use std::fs;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{example_binary, flags, run_example};
+use common::{children_of, example_binary, flags, run_example};
 
 /// Processes whose parent is this process, with their state letter.
 fn our_children() -> Vec<(u32, char)> {
-    let me = std::process::id();
-    let mut children = Vec::new();
-    for entry in fs::read_dir("/proc").expect("/proc is readable").flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) S ppid ...": the command may contain spaces, so split after ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
-            continue;
-        };
-        let mut fields = rest.split_whitespace();
-        let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
-        let ppid: u32 = fields.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        if ppid == me {
-            children.push((pid, state));
-        }
-    }
-    children
+    children_of(std::process::id())
 }
 
 /// Asserts no process is left, giving orphans a moment to be handed to us.
@@ -151,21 +130,15 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
 fn wait_for_children_of(pid: u32, limit: Duration) -> Vec<u32> {
     let deadline = Instant::now() + limit;
     loop {
-        let children: Vec<u32> = (fs::read_dir("/proc").expect("/proc is readable").flatten())
-            .filter_map(|entry| entry.file_name().to_string_lossy().parse::<u32>().ok())
-            .filter(|child| parent_of(*child) == Some(pid))
+        let children: Vec<u32> = children_of(pid)
+            .into_iter()
+            .map(|(child, _)| child)
             .collect();
         if !children.is_empty() || Instant::now() > deadline {
             return children;
         }
         thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = stat.rsplit_once(')')?.1;
-    rest.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Orphans handed to this subreaper that are still alive after `limit`

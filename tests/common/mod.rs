@@ -178,6 +178,29 @@ pub fn assert_rejected_naming(name: &str, args: &[&str], flag: &str) {
     );
 }
 
+/// The fields of `/proc/PID/stat` after the command's name: the state
+/// letter, the parent's pid, and so on (`utime` and `stime` at 11 and 12);
+/// `None` once the process is gone. Linux only.
+pub fn proc_stat(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) S ppid ...": the command may contain spaces, so split after ')'.
+    let rest = stat.rsplit_once(')')?.1;
+    Some(rest.split_whitespace().map(String::from).collect())
+}
+
+/// The processes whose parent is `parent`, with their state letter.
+pub fn children_of(parent: u32) -> Vec<(u32, char)> {
+    let entries = std::fs::read_dir("/proc").expect("/proc is readable");
+    (entries.flatten())
+        .filter_map(|entry| entry.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter_map(|pid| {
+            let fields = proc_stat(pid)?;
+            let state = fields.first()?.chars().next()?;
+            (fields.get(1)?.parse::<u32>().ok()? == parent).then_some((pid, state))
+        })
+        .collect()
+}
+
 /// A fresh, empty folder under `target/test-scratch` for one test.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 
 use crate::common::{Limits, assert_rejected, flags, run_example, run_example_within, scratch};
-use crate::common::{spawn_example, summary};
+use crate::common::{children_of, proc_stat, spawn_example, summary};
 use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
 use concurrency_book::harness::testimages;
 use concurrency_book::lessons::images;
@@ -355,23 +355,6 @@ fn ctrl_c_while_the_test_photos_are_made_stops_at_once() {
     assert_stops_clean(&mut child, Signal::SIGINT, &out);
 }
 
-/// The processes whose parent is `pid`.
-fn children_of(pid: u32) -> Vec<u32> {
-    let parent = |child: u32| {
-        let stat = fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
-        stat.rsplit_once(')')?
-            .1
-            .split_whitespace()
-            .nth(1)?
-            .parse::<u32>()
-            .ok()
-    };
-    (fs::read_dir("/proc").unwrap().flatten())
-        .filter_map(|entry| entry.file_name().to_string_lossy().parse::<u32>().ok())
-        .filter(|&child| parent(child) == Some(pid))
-        .collect()
-}
-
 #[test]
 fn sigterm_to_a_photo_run_removes_its_and_its_workers_half_written_files() {
     // Two worker processes, each held 30 s on its photo (--seconds): the
@@ -392,7 +375,10 @@ fn sigterm_to_a_photo_run_removes_its_and_its_workers_half_written_files() {
     let mut parent = spawn_example("distributed_images", &args, Limits::default());
     let deadline = Instant::now() + Duration::from_secs(20);
     let workers = loop {
-        let workers = children_of(parent.id());
+        let workers: Vec<u32> = children_of(parent.id())
+            .into_iter()
+            .map(|(pid, _)| pid)
+            .collect();
         if workers.len() == 2 || Instant::now() > deadline {
             break workers;
         }
@@ -412,12 +398,11 @@ fn sigterm_to_a_photo_run_removes_its_and_its_workers_half_written_files() {
         assert!(Instant::now() < deadline, "left: {:?}", all_files(&out));
         thread::sleep(Duration::from_millis(20));
     }
+    // Gone, or dead and waiting for init to reap them.
+    let ended = |pid: &u32| proc_stat(*pid).is_none_or(|fields| fields[0] == "Z");
     assert!(
-        workers
-            .iter()
-            .all(|pid| !Path::new(&format!("/proc/{pid}/stat")).exists()
-                || fs::read_to_string(format!("/proc/{pid}/stat"))
-                    .is_ok_and(|s| s.contains(") Z")))
+        workers.iter().all(ended),
+        "workers {workers:?} still running"
     );
 }
 
@@ -591,13 +576,7 @@ fn the_image_server_waits_instead_of_spinning_when_out_of_file_descriptors() {
         .filter_map(|_| std::net::TcpStream::connect(&address).ok())
         .collect();
     let cpu_seconds = |pid: u32| {
-        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .unwrap()
-            .1
-            .split_whitespace()
-            .collect();
+        let fields = proc_stat(pid).expect("the server runs");
         let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
         ticks / 100.0 // USER_HZ
     };
