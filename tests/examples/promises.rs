@@ -361,16 +361,7 @@ fn sigterm_to_a_photo_run_removes_its_and_its_workers_half_written_files() {
     // run is surely in the middle when the signal comes.
     let out = scratch("sigterm-photos");
     let out_flag = format!("--out={}", out.display());
-    let args = [
-        "--mode",
-        "processes",
-        "--workers",
-        "2",
-        "--tasks",
-        "2",
-        "--size",
-        "64x48",
-    ];
+    let args = flags("--mode processes --workers 2 --tasks 2 --size 64x48");
     let args = [&args[..], &["--seconds", "30", &out_flag]].concat();
     let mut parent = spawn_example("distributed_images", &args, Limits::default());
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -483,15 +474,8 @@ fn the_photo_cache_stays_bounded_however_many_photos_are_served() {
     let _ = fs::remove_dir_all(&cache);
     let list = scratch("many-photos").join("urls.txt");
     let urls_file = format!("--urls-file={}", list.display());
-    let args = [
-        "--tasks",
-        "150",
-        "--size",
-        "66x44",
-        "--stop-after",
-        "1",
-        &urls_file,
-    ];
+    let mut args = flags("--tasks 150 --size 66x44 --stop-after 1");
+    args.push(&urls_file);
     let output = run_example("image_server", &args, Duration::from_secs(60));
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(fs::read_to_string(&list).unwrap().lines().count(), 150);
