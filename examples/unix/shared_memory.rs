@@ -114,9 +114,10 @@ fn with_processes(workers: usize, increments: u64, atomic: bool, limit: Duration
 
     let (mut children, parent) = (Vec::new(), std::process::id());
     for worker in 0..workers {
-        // SAFETY: the child only does atomic operations on the shared mapping,
-        // reads the clock, and leaves with _exit(2): nothing that takes a lock
-        // or allocates.
+        // SAFETY: the child only asks to die with its parent (prctl(2),
+        // getppid(2)), does atomic operations on the shared mapping, reads
+        // the clock (clock_gettime(2)), and leaves with _exit(2): all
+        // async-signal-safe, nothing that takes a lock or allocates.
         match unsafe { fork() }? {
             ForkResult::Child => {
                 #[cfg(target_os = "linux")]
