@@ -7,6 +7,7 @@
 //!
 //! `cargo run --release --example distributed_images`
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -17,9 +18,10 @@ use concurrency_book::harness::cluster::{self, Done, MemberArgs, Membership, Pho
 use concurrency_book::harness::photos::PhotoArgs;
 use concurrency_book::harness::{cli, files};
 use concurrency_book::lessons::images::{Quality, Settings};
-use timely::dataflow::operators::vec::{Broadcast, Map};
+use timely::dataflow::operators::vec::Map;
 use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
 use timely::dataflow::{InputHandle, ProbeHandle};
+use timely::execute::execute_from;
 use timely::{CommunicationConfig, WorkerConfig};
 
 /// Blur and shrink photos on timely dataflow workers: threads, processes or hosts.
@@ -110,65 +112,67 @@ fn worker_main(worker: &mut timely::worker::Worker, job: &Job) -> Vec<Done> {
 }
 // ANCHOR_END: dataflow
 
-/// Before any photo: every worker tells every other the job it runs, and all
-/// must agree (members started by hand could differ in a flag).
-fn same_job(worker: &mut timely::worker::Worker, job: &Job) -> Result<(), String> {
-    let settings = format!(
-        "{:?}, pause {:?}, photos sent: {}, {} worker(s), {} per process",
-        job.settings,
-        job.pause,
-        job.send_photos,
-        worker.peers(),
-        job.threads_per_process
+/// What a member tells the others when it connects: members started by hand
+/// with other flags must refuse to run together, not mix their results.
+fn job_description(job: &Job, processes: usize) -> String {
+    format!(
+        "{:?}, pause {:?}, photos sent: {}, {processes} processes of {} worker(s)",
+        job.settings, job.pause, job.send_photos, job.threads_per_process
+    )
+}
+
+// ANCHOR: connect
+/// A cluster member's timely workers: connect to the other members (each
+/// checks the others' job), then start timely on those sockets, so that this
+/// program keeps its own flags, `--help` and connect timeout.
+fn cluster_workers(
+    args: &Args,
+    job: &Job,
+    me: usize,
+    addresses: &[String],
+) -> Result<Workers, String> {
+    let description = job_description(job, addresses.len());
+    let timeout = args.member.connect_timeout;
+    let sockets = cluster::connect_members(addresses, me, &description, timeout)?;
+    println!(
+        "process {me}: connected to all {} processes",
+        addresses.len()
     );
-    let received = Rc::new(RefCell::new(Vec::new()));
-    let mut input = InputHandle::new();
-    worker.dataflow::<u64, _, _>(|scope| {
-        let received = Rc::clone(&received);
-        (scope
-            .input_from(&mut input)
-            .container::<Vec<(usize, String)>>())
-        .broadcast()
-        .inspect(move |sent| received.borrow_mut().push(sent.clone()));
-    });
-    input.send((worker.index(), settings.clone()));
-    drop(input);
-    while worker.step_or_park(None) {} // until every worker has heard from every other
-    cluster::check_same_job(worker.index(), &settings, received.take(), worker.peers())
+    cluster::timely_allocators(sockets, me, job.threads_per_process)
 }
+// ANCHOR_END: connect
 
-// ANCHOR: config
-/// A cluster member's timely configuration, built here rather than parsed by
-/// timely, so that this program keeps its own flags and `--help`.
-fn cluster_config(threads: usize, process: usize, addresses: Vec<String>) -> timely::Config {
-    timely::Config {
-        communication: CommunicationConfig::Cluster {
-            threads,
-            process,
-            addresses,
-            report: false,
-            zerocopy: false,
-        },
-        worker: WorkerConfig::default(),
-    }
-}
-// ANCHOR_END: config
+/// timely's workers, ready to start: one allocator per worker thread, and
+/// what keeps their connections open.
+type Workers = (
+    Vec<timely::communication::AllocatorBuilder>,
+    Box<dyn Any + Send>,
+);
 
-/// Runs timely with `config` in this process, bounded by the deadline; worker
+/// Runs timely's `workers` in this process, bounded by the deadline; worker
 /// 0's results come back (the other workers return none).
-fn run_here(config: timely::Config, job: Job, bounds: cluster::Bounds) -> Result<Run, String> {
-    cluster::run_bounded(bounds, move |started| {
-        let guards = timely::execute(config, move |worker| {
-            started.mark();
-            same_job(worker, &job)?;
-            Ok::<_, String>(worker_main(worker, &job))
+fn run_here(workers: Workers, job: Job, bounds: cluster::Bounds) -> Result<Run, String> {
+    cluster::run_bounded(bounds, move || {
+        let (allocators, connections) = workers;
+        let config = WorkerConfig::default();
+        let guards = execute_from(allocators, connections, config, move |worker| {
+            worker_main(worker, &job)
         })?;
         let mut done = Vec::new();
         for result in guards.join() {
-            done.extend(result.map_err(|e| format!("a worker failed: {e}"))??);
+            done.extend(result.map_err(|e| format!("a worker failed: {e}"))?);
         }
         Ok(done)
     })
+}
+
+/// timely's workers in this process only: `threads` of them.
+fn local_workers(threads: usize) -> Workers {
+    let config = match threads {
+        1 => CommunicationConfig::Thread,
+        _ => CommunicationConfig::Process(threads),
+    };
+    config.try_build().unwrap_or_else(|e| cli::fail(e))
 }
 
 fn main() {
@@ -195,8 +199,7 @@ fn main() {
         let job = job(&args, paths.clone(), workers / processes);
         let bounds = cluster::Bounds::local(args.deadline);
         let run = match mode {
-            Mode::OneWorker => run_here(timely::Config::thread(), job, bounds),
-            Mode::Threads => run_here(timely::Config::process(workers), job, bounds),
+            Mode::OneWorker | Mode::Threads => run_here(local_workers(workers), job, bounds),
             Mode::Processes => cluster::launch(processes, args.deadline, |process, hostfile| {
                 let mut flags = args.member.flags(process, processes, hostfile);
                 flags.extend(job_flags(&args));
@@ -253,10 +256,10 @@ fn member(args: &Args, Membership { process, addresses }: Membership) {
     };
     let threads = args.workers.unwrap_or(1);
     let processes = addresses.len();
-    let bounds = cluster::Bounds::cluster(args.deadline, &args.member, addresses.clone(), process);
-    let config = cluster_config(threads, process, addresses);
-    let run = run_here(config, job(args, photos, threads), bounds);
-    let run = run.unwrap_or_else(|e| cli::fail(e));
+    let job = job(args, photos, threads);
+    let workers = cluster_workers(args, &job, process, &addresses).unwrap_or_else(|e| cli::fail(e));
+    let bounds = cluster::Bounds::cluster(args.deadline, addresses, process);
+    let run = run_here(workers, job, bounds).unwrap_or_else(|e| cli::fail(e));
     if process != 0 {
         println!("process {process}: done, results gathered on process 0");
     } else if let Some(path) = &args.member.results_to {

@@ -2,7 +2,8 @@
 //! threads, as processes on 127.0.0.1, and as a cluster started by hand.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -126,24 +127,45 @@ fn finish(child: &mut Child, limit: Duration) -> (Option<i32>, String) {
 }
 
 #[test]
-fn a_stray_connection_during_start_up_is_named_at_once() {
+fn strangers_on_the_port_are_dropped_and_the_cluster_runs() {
     let dir = scratch("distributed-stray");
     let (hosts, addresses) = hostfile(&dir, 2);
-    let mut first = Members(vec![member(0, &hosts, &dir, &["--connect-timeout=60"])]);
-    // Connect to process 0's port as soon as it listens, and hang up: not a member.
+    let out = dir.join("out");
+    let mut first = Members(vec![member(0, &hosts, &out, &["--connect-timeout=60"])]);
+    // As soon as process 0 listens: one client hangs up at once, one sends
+    // what timely itself would take for process 1 (its number, 8 bytes).
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(&addresses[0]).is_err() {
+    let hang_up = loop {
+        if let Ok(stream) = TcpStream::connect(&addresses[0]) {
+            break stream;
+        }
         assert!(Instant::now() < deadline, "process 0 never listened");
         thread::sleep(Duration::from_millis(10));
-    }
-    let _second = Members(vec![member(1, &hosts, &dir, &["--connect-timeout=60"])]);
-    // Long before the 60 s connect timeout.
-    let (code, stderr) = finish(&mut first.0[0], Duration::from_secs(20));
-    assert_eq!(code, Some(1), "{stderr}");
-    let expected = format!(
-        "a connection to {} (process 0) during start-up was not a cluster member",
-        addresses[0]
-    );
+    };
+    drop(hang_up);
+    let mut impostor = TcpStream::connect(&addresses[0]).unwrap();
+    impostor.write_all(&1u64.to_le_bytes()).unwrap();
+    let _second = Members(vec![member(1, &hosts, &out, &["--connect-timeout=60"])]);
+    let (code, stderr) = finish(&mut first.0[0], Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    let dropped = stderr
+        .matches("dropped a connection from 127.0.0.1:")
+        .count();
+    assert_eq!(dropped, 2, "both strangers named: {stderr}");
+    assert!(stderr.contains("not a member's greeting"), "{stderr}");
+    assert_eq!(files(&out).len(), 5, "every photo processed");
+}
+
+#[test]
+fn a_port_taken_by_another_program_is_named() {
+    let dir = scratch("distributed-taken");
+    let (hosts, addresses) = hostfile(&dir, 2);
+    let _taken = std::net::TcpListener::bind(&addresses[1]).unwrap();
+    let host = format!("--hostfile={}", hosts.display());
+    let output = run_example(EXAMPLE, &["--process=1", &host], Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let expected = format!("process 1 cannot listen on {}", addresses[1]);
     assert!(stderr.contains(&expected), "{stderr}");
 }
 
@@ -152,21 +174,30 @@ fn members_started_with_different_settings_refuse_to_run() {
     let dir = scratch("distributed-disagree");
     let (hosts, _) = hostfile(&dir, 2);
     let out = dir.join("out");
-    let mut members = Members(vec![
-        member(0, &hosts, &out, &["--sigma=15"]),
-        member(1, &hosts, &out, &["--sigma=3"]),
-    ]);
-    for (process, child) in members.0.iter_mut().enumerate() {
-        let (code, stderr) = finish(child, Duration::from_secs(30));
-        assert_eq!(code, Some(1), "process {process}: {stderr}");
-        assert!(
-            stderr.contains("runs another job"),
-            "process {process}: {stderr}"
-        );
-        assert!(
-            stderr.contains("sigma: 3.0") && stderr.contains("sigma: 15.0"),
-            "{stderr}"
-        );
+    for (first, second, both_named) in [
+        ("--sigma=15", "--sigma=3", ["sigma: 15.0", "sigma: 3.0"]),
+        (
+            "--workers=1",
+            "--workers=2",
+            ["of 1 worker(s)", "of 2 worker(s)"],
+        ),
+    ] {
+        let mut members = Members(vec![
+            member(0, &hosts, &out, &[first]),
+            member(1, &hosts, &out, &[second]),
+        ]);
+        for (process, child) in members.0.iter_mut().enumerate() {
+            let (code, stderr) = finish(child, Duration::from_secs(30));
+            assert_eq!(code, Some(1), "process {process}: {stderr}");
+            assert!(
+                stderr.contains("runs another job"),
+                "process {process}: {stderr}"
+            );
+            assert!(
+                both_named.iter().all(|setting| stderr.contains(setting)),
+                "{both_named:?}: {stderr}"
+            );
+        }
     }
     assert_eq!(files(&out).len(), 0, "no photo processed");
 }

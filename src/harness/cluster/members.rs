@@ -1,5 +1,4 @@
-//! A cluster's members: their addresses and hostfile, their own flags, the
-//! check that they all run the same job, and timely's failures turned into
+//! A cluster's members: their addresses and hostfile, their own flags, and timely's failures turned into
 //! errors that name the peer.
 
 use std::io;
@@ -72,11 +71,7 @@ pub fn peer_of_thread(name: &str) -> Option<usize> {
 /// that is a consequence (workers find their queues poisoned, joining the
 /// communication threads fails) and is silenced too; any other panic is
 /// printed as usual.
-pub fn on_lost_peer(
-    addresses: Vec<String>,
-    me: usize,
-    report: impl Fn(String) + Send + Sync + 'static,
-) {
+pub fn on_lost_peer(addresses: Vec<String>, report: impl Fn(String) + Send + Sync + 'static) {
     let default_hook = panic::take_hook();
     let lost = AtomicBool::new(false);
     panic::set_hook(Box::new(move |info: &PanicHookInfo| {
@@ -85,23 +80,7 @@ pub fn on_lost_peer(
         if let Some(peer) = current.name().and_then(peer_of_thread) {
             lost.store(true, Ordering::SeqCst);
             let address = addresses.get(peer).map_or("?", String::as_str);
-            // timely's own words when the members' shapes differ.
-            let shapes = ["index out of bounds", "attempt to subtract with overflow"];
-            let hint = if shapes.iter().any(|s| message.contains(s)) {
-                " (members started with different --workers fail this way)"
-            } else {
-                ""
-            };
-            report(format!("lost process {peer} ({address}): {message}{hint}"));
-        } else if message.starts_with("failed to decode worker index") {
-            // Something connected to our port during start-up and sent no
-            // worker index: not a member (a port scan, a stray client).
-            lost.store(true, Ordering::SeqCst);
-            let address = addresses.get(me).map_or("?", String::as_str);
-            report(format!(
-                "a connection to {address} (process {me}) during start-up was not a \
-                 cluster member: {message}"
-            ));
+            report(format!("lost process {peer} ({address}): {message}"));
         } else if !lost.load(Ordering::SeqCst) {
             default_hook(info);
         }
@@ -191,29 +170,4 @@ impl MemberArgs {
 /// Where process 0 of a cluster started by [`launch`] leaves its run.
 pub(super) fn results_path(hostfile: &Path) -> PathBuf {
     hostfile.with_extension("json")
-}
-
-/// The same-job check of a cluster: worker `me` runs `settings` (the job's
-/// flags, as text) and received `(worker, settings)` from every one of the
-/// `workers` workers. Members started by hand with another `--sigma`,
-/// `--quality` or photo count would otherwise compute a result that no single
-/// setting gives. The error names the first worker that differs, and both
-/// settings.
-pub fn check_same_job(
-    me: usize,
-    settings: &str,
-    mut received: Vec<(usize, String)>,
-    workers: usize,
-) -> Result<(), String> {
-    received.sort();
-    match received.iter().find(|(_, theirs)| theirs != settings) {
-        Some((other, theirs)) => Err(format!(
-            "worker {other} runs another job: `{theirs}`; worker {me} runs `{settings}`"
-        )),
-        None if received.len() != workers => Err(format!(
-            "worker {me} heard from {} of {workers} workers",
-            received.len()
-        )),
-        None => Ok(()),
-    }
 }

@@ -10,8 +10,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -24,7 +22,9 @@ use crate::harness::timeline::{Ideal, Span, Timeline};
 use crate::lessons::images::{self, Settings};
 use crate::lessons::worker;
 
+mod connect;
 mod members;
+pub use connect::{connect_members, timely_allocators};
 pub use members::*;
 
 /// What worker 0 sends out: each photo's path, and with `send` its bytes too,
@@ -272,8 +272,6 @@ pub fn read_run(path: &Path) -> Result<Run, String> {
 /// How long a run may take, and who the peers are (none for one process).
 pub struct Bounds {
     pub deadline: Duration,
-    /// How long the processes may take to connect (a cluster only)
-    pub connect_timeout: Duration,
     pub addresses: Vec<String>,
     pub me: usize,
 }
@@ -282,51 +280,17 @@ impl Bounds {
     pub fn local(deadline: Duration) -> Bounds {
         Bounds {
             deadline,
-            connect_timeout: deadline,
             addresses: Vec::new(),
             me: 0,
         }
     }
 
-    /// Process `me` of a cluster of `addresses`, with `member`'s connect timeout.
-    pub fn cluster(
-        deadline: Duration,
-        member: &MemberArgs,
-        addresses: Vec<String>,
-        me: usize,
-    ) -> Bounds {
+    /// Process `me` of a cluster of `addresses`.
+    pub fn cluster(deadline: Duration, addresses: Vec<String>, me: usize) -> Bounds {
         Bounds {
             deadline,
-            connect_timeout: member.connect_timeout.min(deadline),
             addresses,
             me,
-        }
-    }
-
-    /// "process 1 (127.0.0.1:2102)" for every peer but this process.
-    fn peers(&self) -> String {
-        let others = (self.addresses.iter().enumerate())
-            .filter(|(process, _)| *process != self.me)
-            .map(|(process, address)| format!("process {process} ({address})"));
-        others.collect::<Vec<_>>().join(", ")
-    }
-}
-
-/// Set by the first worker to start: timely starts workers only once every
-/// process is connected.
-#[derive(Clone)]
-pub struct Started {
-    flag: Arc<AtomicBool>,
-    announce: Option<(usize, usize)>,
-}
-
-impl Started {
-    /// Marks the run as started; in a cluster, process P says once, on
-    /// stdout, that all N processes are connected.
-    pub fn mark(&self) {
-        let first = !self.flag.swap(true, Ordering::SeqCst);
-        if let (true, Some((me, processes))) = (first, self.announce) {
-            println!("process {me}: connected to all {processes} processes");
         }
     }
 }
@@ -342,60 +306,33 @@ enum Event {
 /// blocked, so the caller should exit the process.
 pub fn run_bounded(
     bounds: Bounds,
-    run: impl FnOnce(Started) -> Result<Vec<Done>, String> + Send + 'static,
+    run: impl FnOnce() -> Result<Vec<Done>, String> + Send + 'static,
 ) -> Result<Run, String> {
     let (events, results) = mpsc::channel();
     if !bounds.addresses.is_empty() {
         let lost = events.clone();
-        on_lost_peer(bounds.addresses.clone(), bounds.me, move |why| {
+        on_lost_peer(bounds.addresses.clone(), move |why| {
             let _ = lost.send(Event::Lost(why));
         });
     }
-    let flag = Arc::new(AtomicBool::new(false));
-    let started = Started {
-        flag: Arc::clone(&flag),
-        announce: (!bounds.addresses.is_empty()).then_some((bounds.me, bounds.addresses.len())),
-    };
     let start_us = now_us();
     let clock = Instant::now();
     thread::Builder::new()
         .name("timely-run".into())
         .spawn(move || {
             // A panic in timely's start-up ends the run with an error, not a wait.
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(started)));
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
             let run = run.unwrap_or_else(|panic| Err(crate::panic_message(&*panic)));
             let _ = events.send(Event::Finished(run));
         })
         .map_err(|e| format!("cannot start a thread: {e}"))?;
-    let seconds = bounds.deadline.as_secs_f64();
-    let in_cluster = !bounds.addresses.is_empty();
-    // First the connections, within --connect-timeout; then the rest of the run.
-    let event = match results.recv_timeout(bounds.connect_timeout) {
-        Err(_) if in_cluster && !flag.load(Ordering::SeqCst) => {
-            let connect = bounds.connect_timeout.as_secs_f64();
-            let peers = bounds.peers();
-            return Err(format!(
-                "not connected within --connect-timeout {connect} s: no answer from {peers}"
-            ));
-        }
-        Err(_) => results.recv_timeout(bounds.deadline.saturating_sub(clock.elapsed())),
-        event => event,
-    };
-    match event {
+    match results.recv_timeout(bounds.deadline) {
         Ok(Event::Finished(Ok(done))) => Ok(Run::new(done, start_us, clock.elapsed())),
-        // Before any worker started: timely could not bind, or the members
-        // disagree on the cluster's shape (its own message can be as terse as
-        // "index out of bounds").
-        Ok(Event::Finished(Err(why))) if in_cluster && !flag.load(Ordering::SeqCst) => {
-            let address = bounds.addresses.get(bounds.me).map_or("?", String::as_str);
-            Err(format!(
-                "process {} ({address}) could not start: {why} (is the port free, and do all \
-                 members have the same hostfile, --processes and --workers?)",
-                bounds.me
-            ))
-        }
         Ok(Event::Finished(Err(why)) | Event::Lost(why)) => Err(why),
-        Err(_) => Err(format!("the run took longer than --deadline {seconds} s")),
+        Err(_) => {
+            let seconds = bounds.deadline.as_secs_f64();
+            Err(format!("the run took longer than --deadline {seconds} s"))
+        }
     }
 }
 
