@@ -15,6 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{children_of, example_binary, flags, run_example};
+use nix::sys::signal::Signal;
 
 /// Processes whose parent is this process, with their state letter.
 fn our_children() -> Vec<(u32, char)> {
@@ -62,36 +63,39 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
         assert_nothing_left(&format!("{name} {args:?}"));
     }
 
-    // Ctrl-C in the middle of a process pool's work: the pool kills and reaps
-    // its workers and the example exits with 130.
-    let mut pool = Command::new(example_binary("process_pool"))
-        .args(["--mode", "map", "--tasks", "4", "--seconds", "20"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the example starts");
-    thread::sleep(Duration::from_millis(500)); // the workers are busy now
-    let workers: Vec<u32> = our_children().iter().map(|&(pid, _)| pid).collect();
-    assert_eq!(
-        workers,
-        vec![pool.id()],
-        "only the pool is our child; its workers are its own"
-    );
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pool.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .expect("SIGINT sent");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = pool.try_wait().expect("waiting on the pool") {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the pool did not stop on Ctrl-C");
-        thread::sleep(Duration::from_millis(10));
-    };
-    assert_eq!(status.code(), Some(130), "exit code after Ctrl-C");
-    assert_nothing_left("process_pool after Ctrl-C");
+    // Ctrl-C, or SIGTERM, in the middle of a process pool's work: the pool
+    // kills and reaps its workers and the example exits with 130.
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        let mut pool = Command::new(example_binary("process_pool"))
+            .args(["--mode", "map", "--tasks", "4", "--seconds", "20"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the example starts");
+        let workers = wait_for_children_of(pool.id(), Duration::from_secs(20));
+        assert!(!workers.is_empty(), "the pool started no worker");
+        let children: Vec<u32> = our_children().iter().map(|&(pid, _)| pid).collect();
+        assert_eq!(
+            children,
+            vec![pool.id()],
+            "only the pool is our child; its workers are its own"
+        );
+        let pid = nix::unistd::Pid::from_raw(pool.id() as i32);
+        nix::sys::signal::kill(pid, signal).expect("signal sent");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = pool.try_wait().expect("waiting on the pool") {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the pool did not stop on {signal}"
+            );
+            thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(status.code(), Some(130), "exit code after {signal}");
+        assert_nothing_left(&format!("process_pool after {signal}"));
+    }
 
     // SIGKILL to the example alone, which runs none of its code: its workers
     // must die with it (they ask for PR_SET_PDEATHSIG), not run on as orphans.

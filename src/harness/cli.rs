@@ -24,6 +24,10 @@ pub const MAX_COUNT: usize = 10_000;
 /// The most a large count (`--n`, `--rounds`, `--increments`) accepts.
 pub const MAX_BIG_COUNT: u64 = 10_000_000_000;
 
+// cpu_bound checks its results with the closed form n(n-1)(2n-1)/6 in u128:
+// the product must fit for every n this parser accepts.
+const _: () = assert!((MAX_BIG_COUNT as u128).pow(3) < u128::MAX / 2);
+
 /// Parses a count such as `--tasks` or `--workers`: a whole number from 1 to
 /// [`MAX_COUNT`].
 pub fn parse_count(text: &str) -> Result<usize, String> {
