@@ -160,7 +160,9 @@ fn transfer_both_ways(reversed: bool, patience: Duration) -> Vec<bool> {
                 // The fix: both threads take the lower-numbered lock first.
                 let (first, second) = if reversed { (from, to) } else { (0, 1) };
                 scope.spawn(move || {
-                    let deadline = Instant::now() + patience;
+                    // The second thread is twice as patient: the first gives
+                    // up first, and the run ends the same way every time.
+                    let deadline = Instant::now() + patience * (from as u32 + 1);
                     let Some(mut a) = lock_until(&accounts[first], deadline) else {
                         return false;
                     };

@@ -14,5 +14,6 @@ mod images;
 mod pools;
 mod processes;
 mod promises;
+mod recorded;
 mod testing_concurrency;
 mod thread_basics;

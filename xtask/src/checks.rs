@@ -5,6 +5,9 @@
 //!   quotes at least one non-blank line;
 //! - no playground Run button on code that cannot run there (it quotes an
 //!   example, or uses a crate other than std);
+//! - every program output a chapter shows is recorded under `recorded/`, or
+//!   marked as illustrative with the reason;
+//! - every ASCII timeline is followed by its SVG figure;
 //! - every internal link of the built HTML leads to an existing page and anchor.
 //!
 //! Inline snippets are compiled by rustdoc (see `build.rs` of the main package).
@@ -49,37 +52,131 @@ pub fn check_sources(root: &Path) -> Result<Vec<Problem>> {
         problems.extend(check_includes(&chapter, &text));
         problems.extend(check_playground(&chapter, &text, &crates));
         problems.extend(check_timeline_figures(&chapter, &text));
+        problems.extend(check_recorded_outputs(&chapter, &text));
     }
     problems.sort();
     Ok(problems)
 }
 
-/// Every ASCII timeline a chapter shows (a text block with `task worker |`)
-/// is followed, before the next code block or heading, by its SVG figure from
-/// `figures/timelines/` (which `cargo xtask report` draws), or by a comment
-/// `<!-- ascii only: why -->` saying why there is none.
-fn check_timeline_figures(chapter: &Path, text: &str) -> Vec<Problem> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut problems = Vec::new();
+/// A fenced block of a chapter: its first line's index, its info string
+/// (`text`, `console`, `rust,noplayground`, ...) and its lines.
+struct Fenced<'a> {
+    start: usize,
+    info: &'a str,
+    lines: &'a [&'a str],
+}
+
+fn fenced_blocks<'a>(lines: &'a [&'a str]) -> Vec<Fenced<'a>> {
+    let mut blocks = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        if !lines[i].starts_with("```text") {
+        let Some(info) = lines[i].strip_prefix("```") else {
             i += 1;
             continue;
-        }
+        };
         let start = i;
         i += 1;
         while i < lines.len() && lines[i].trim() != "```" {
             i += 1;
         }
-        if !lines[start..i.min(lines.len())]
-            .iter()
-            .any(|l| l.contains("task worker |"))
-        {
+        blocks.push(Fenced {
+            start,
+            info: info.trim(),
+            lines: &lines[start + 1..i.min(lines.len())],
+        });
+        i += 1;
+    }
+    blocks
+}
+
+/// The recordings a block includes (`{{#include ../recorded/NAME.txt}}`),
+/// as paths next to the chapter's; `None` if any line is something else.
+fn recorded_includes(chapter: &Path, block: &Fenced) -> Option<Vec<PathBuf>> {
+    let folder = chapter.parent().unwrap_or(Path::new("."));
+    let included = block
+        .lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let path = line
+                .trim()
+                .strip_prefix("{{#include ")?
+                .strip_suffix("}}")?;
+            path.contains("recorded/").then(|| folder.join(path))
+        });
+    let included: Option<Vec<PathBuf>> = included.collect();
+    included.filter(|paths| !paths.is_empty())
+}
+
+/// A block that only shows commands to type: every line starts with `$ `,
+/// continues the line before (which ends with `\`), or is a `#` comment.
+fn only_commands(block: &Fenced) -> bool {
+    let mut continued = false;
+    block.lines.iter().all(|line| {
+        let ok = continued || line.starts_with("$ ") || line.starts_with('#');
+        continued = line.ends_with('\\');
+        ok
+    })
+}
+
+/// Every `text` or `console` block shows commands, a recording from
+/// `recorded/` (which `cargo xtask outputs` writes and `cargo test` checks),
+/// or follows a comment `<!-- illustrative: why -->` saying why it is typed.
+fn check_recorded_outputs(chapter: &Path, text: &str) -> Vec<Problem> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut problems = Vec::new();
+    for block in fenced_blocks(&lines) {
+        if !matches!(block.info, "text" | "console") || only_commands(&block) {
             continue;
         }
-        i += 1;
-        let after = lines[i.min(lines.len())..]
+        if recorded_includes(chapter, &block).is_some() {
+            continue;
+        }
+        let before = lines[..block.start]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty());
+        if before.is_some_and(|l| l.starts_with("<!-- illustrative:")) {
+            continue;
+        }
+        problems.push(problem(
+            chapter,
+            format!(
+                "the `{}` block at line {} shows output nobody recorded: put its command in \
+                 recorded/NAME.txt, run `cargo xtask outputs` and include the file, or say \
+                 <!-- illustrative: why --> before it",
+                block.info,
+                block.start + 1
+            ),
+        ));
+    }
+    problems
+}
+
+/// Every ASCII timeline a chapter shows (a `text` or `console` block with
+/// `task worker |`, typed or recorded) is followed, before the next code
+/// block or heading, by its SVG figure from `figures/timelines/` (which
+/// `cargo xtask report` draws), or by a comment `<!-- ascii only: why -->`
+/// saying why there is none.
+fn check_timeline_figures(chapter: &Path, text: &str) -> Vec<Problem> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut problems = Vec::new();
+    for block in fenced_blocks(&lines) {
+        if !matches!(block.info, "text" | "console") {
+            continue;
+        }
+        let shown = match recorded_includes(chapter, &block) {
+            Some(paths) => paths
+                .iter()
+                .map(|path| fs::read_to_string(path).unwrap_or_default())
+                .collect::<String>(),
+            None => block.lines.join("\n"),
+        };
+        if !shown.contains("task worker") || !shown.lines().any(|l| l.contains("task worker")) {
+            continue;
+        }
+        let end = block.start + block.lines.len() + 2;
+        let after = lines[end.min(lines.len())..]
             .iter()
             .take_while(|l| !l.starts_with("```") && !l.starts_with('#'));
         let mut figured = false;
@@ -93,7 +190,7 @@ fn check_timeline_figures(chapter: &Path, text: &str) -> Vec<Problem> {
                 format!(
                     "the ASCII timeline at line {} has no figures/timelines/ SVG after it \
                      (add the run to xtask's report TIMELINES, or say <!-- ascii only: why -->)",
-                    start + 1
+                    block.start + 1
                 ),
             ));
         }

@@ -4,6 +4,7 @@
 //!   (mdBook itself only logs a missing include and still returns `Ok`).
 //! - [`checks`]: the guards `cargo test` runs on the book's sources and output.
 //! - [`browser`]: the browser test, every page opened in headless Chromium.
+//! - [`outputs`]: `cargo xtask outputs`, the program output the chapters show, recorded.
 //! - [`report`]: `cargo xtask report`, Rust and Python measured side by side.
 //! - [`serve`]: a small loopback server that rebuilds on change and reloads the page.
 
@@ -11,6 +12,7 @@
 pub mod browser;
 pub mod build;
 pub mod checks;
+pub mod outputs;
 #[cfg(unix)]
 pub mod report;
 pub mod serve;

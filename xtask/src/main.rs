@@ -1,4 +1,5 @@
-//! `cargo xtask book [--serve]`: build (or serve) the book; `cargo xtask check`: run its guards.
+//! `cargo xtask book [--serve]`: build (or serve) the book; `cargo xtask check`: run its guards;
+//! `cargo xtask outputs`: record the examples' output the chapters show.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,15 @@ enum Command {
         #[arg(long)]
         release: bool,
     },
+    /// Run every command recorded under recorded/ and write what it printed
+    /// into its file, which the chapters include.
+    Outputs {
+        /// Only these recordings (file names without .txt); default: all.
+        names: Vec<String>,
+        /// Compare with the recordings instead of writing them; fail on drift.
+        #[arg(long)]
+        check: bool,
+    },
     /// Build the book, then open every page in headless Chromium and check what a
     /// reader would see (needs Debian's chromium and chromium-driver).
     BrowserTest {
@@ -103,6 +113,7 @@ fn run(cli: Cli) -> Result<()> {
                 release,
             );
         }
+        Command::Outputs { names, check } => return outputs(&root, &names, check),
         Command::BrowserTest {
             chromium,
             chromedriver,
@@ -200,6 +211,25 @@ fn report(
         println!("skipped: {reason}");
     }
     Ok(())
+}
+
+/// `cargo xtask outputs`: builds the examples (release ones too when a
+/// recording asks for `--release`), then records.
+fn outputs(root: &std::path::Path, names: &[String], check: bool) -> Result<()> {
+    let selected = xtask::outputs::select(root, names)?;
+    println!("building the examples...");
+    let dev_examples = build_examples(root, false)?;
+    let release_examples = match selected.iter().any(|(_, recording, _)| recording.release) {
+        true => Some(build_examples(root, true)?),
+        false => None,
+    };
+    xtask::outputs::run(&xtask::outputs::Plan {
+        root,
+        dev_examples: &dev_examples,
+        release_examples: release_examples.as_deref(),
+        names,
+        check,
+    })
 }
 
 /// `cargo xtask browser-test`: the book at `book` built into target/, then opened page by page.

@@ -113,6 +113,8 @@ fn fingerprint(root: &Path) -> (Option<SystemTime>, usize) {
         root.join("examples"),
         root.join("tests"),             // the testing chapter quotes tests/loom.rs
         root.join("measured"),          // tables written by the report, included by chapters
+        root.join("recorded"),          // outputs written by `cargo xtask outputs`
+        root.join("listings"),          // listings that must not compile
         root.join("photo-kernels/src"), // the images chapter quotes its blur
         root.join("book.toml"),
     ];

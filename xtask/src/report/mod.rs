@@ -97,6 +97,8 @@ pub const TIMELINES: &[TimelineFigure] = &[
         &["--quality", "exact", "--tasks", "6"],
     ),
     figure("distributed-images", "distributed_images", &[]),
+    // Not a timeline: photo_stages' --svg draws its stages' mean times.
+    figure("photo-stages", "photo_stages", &[]),
 ];
 
 const fn figure(

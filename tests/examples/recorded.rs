@@ -1,0 +1,70 @@
+//! Every program output the book shows is recorded under `recorded/` by
+//! `cargo xtask outputs`. This test runs each recorded command again and
+//! fails when the output has drifted from its recording (after masking what
+//! varies: see `concurrency_book::harness::recorded`).
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::thread;
+use std::time::Duration;
+
+use concurrency_book::harness::recorded::{self, Recording};
+
+use crate::common::example_binary;
+
+/// Runs at once: most recorded runs sleep or wait more than they compute.
+const AT_ONCE: usize = 4;
+
+#[test]
+fn every_recorded_output_still_matches_its_program() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let paths = recorded::recordings(&root.join("recorded")).unwrap();
+    assert!(paths.len() >= 40, "the recordings are missing: {paths:?}");
+    let recordings: Vec<_> = paths
+        .iter()
+        .map(|path| Recording::read(path).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    // Build every example first, one cargo at a time.
+    let examples = example_binary(&recordings[0].0.example);
+    let examples = examples.parent().unwrap().to_path_buf();
+    for (recording, _) in &recordings {
+        example_binary(&recording.example);
+    }
+
+    let queue = Mutex::new(paths.iter().zip(&recordings).collect::<Vec<_>>());
+    let problems = Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for _ in 0..AT_ONCE {
+            scope.spawn(|| {
+                while let Some((path, (recording, before))) = queue.lock().unwrap().pop() {
+                    let name = path.strip_prefix(root).unwrap().display();
+                    let output = recording.run(&examples, root, Duration::from_secs(300));
+                    let problem = match output {
+                        Err(e) => Some(e),
+                        Ok(output) if output.exit_code != Some(recording.exit_code) => {
+                            Some(format!(
+                                "exited with {:?}, recorded {}:\n{}",
+                                output.exit_code, recording.exit_code, output.text
+                            ))
+                        }
+                        Ok(output) => recording
+                            .matches(before, &output.text)
+                            .err()
+                            .map(|diff| format!("(- recorded, + now)\n{diff}")),
+                    };
+                    if let Some(problem) = problem {
+                        problems.lock().unwrap().push(format!("{name}: {problem}"));
+                    }
+                }
+            });
+        }
+    });
+    let problems = problems.into_inner().unwrap();
+    assert!(
+        problems.is_empty(),
+        "{} output(s) drifted; run `cargo xtask outputs` to record them again, and read the \
+         chapters that include them:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

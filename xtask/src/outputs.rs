@@ -1,0 +1,103 @@
+//! `cargo xtask outputs`: runs every command recorded under `recorded/` and
+//! writes what it printed into its file (see
+//! `concurrency_book::harness::recorded`), or with `--check` only compares.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use concurrency_book::harness::files::write_all_or_nothing;
+use concurrency_book::harness::recorded::{self, Recording};
+
+/// The longest one recorded run may take.
+pub const RUN_LIMIT: Duration = Duration::from_secs(300);
+
+/// What to record: the examples' folders (dev and release builds) and which
+/// recordings (all when `names` is empty).
+pub struct Plan<'a> {
+    pub root: &'a Path,
+    pub dev_examples: &'a Path,
+    pub release_examples: Option<&'a Path>,
+    pub names: &'a [String],
+    pub check: bool,
+}
+
+/// The recordings `names` selects (by file stem), every one if empty; an
+/// unknown name is an error.
+pub fn select(root: &Path, names: &[String]) -> Result<Vec<(PathBuf, Recording, String)>> {
+    let paths = recorded::recordings(&root.join("recorded")).map_err(anyhow::Error::msg)?;
+    let stem = |path: &Path| path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    for name in names {
+        if !paths.iter().any(|path| stem(path).as_deref() == Some(name)) {
+            bail!("no recording named {name} in recorded/");
+        }
+    }
+    let mut selected = Vec::new();
+    for path in paths {
+        if names.is_empty() || names.contains(&stem(&path).unwrap_or_default()) {
+            let (recording, output) = Recording::read(&path).map_err(anyhow::Error::msg)?;
+            selected.push((path, recording, output));
+        }
+    }
+    Ok(selected)
+}
+
+/// Runs each selected recording's command in turn (one at a time, so that
+/// the recorded times are the machine's own), then writes every file that
+/// changed, all or none. With `check`, compares instead and writes nothing.
+pub fn run(plan: &Plan) -> Result<()> {
+    let selected = select(plan.root, plan.names)?;
+    let (mut changed, mut drifted) = (Vec::new(), Vec::new());
+    for (path, recording, before) in &selected {
+        let name = path
+            .strip_prefix(plan.root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let examples = match (recording.release, plan.release_examples) {
+            (true, Some(release)) => release,
+            _ => plan.dev_examples,
+        };
+        let started = Instant::now();
+        let output = recording
+            .run(examples, plan.root, RUN_LIMIT)
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        println!("{name}: {:.1} s", started.elapsed().as_secs_f64());
+        if output.exit_code != Some(recording.exit_code) {
+            bail!(
+                "{name}: `{}` exited with {:?}, expected {}; it printed:\n{}",
+                recording.command,
+                output.exit_code,
+                recording.exit_code,
+                output.text
+            );
+        }
+        if plan.check {
+            if let Err(diff) = recording.matches(before, &output.text) {
+                drifted.push(format!("{name} (- recorded, + now):\n{diff}"));
+            }
+        } else if *before != output.text {
+            changed.push((path.clone(), recording.render(&output.text).into_bytes()));
+        }
+    }
+    if !drifted.is_empty() {
+        bail!(
+            "{} output(s) drifted from their recording; `cargo xtask outputs` records them again:\n{}",
+            drifted.len(),
+            drifted.join("\n")
+        );
+    }
+    write_all_or_nothing(&changed)?;
+    for (path, _) in &changed {
+        println!(
+            "wrote {}",
+            path.strip_prefix(plan.root).unwrap_or(path).display()
+        );
+    }
+    println!(
+        "{} recording(s) run, {} changed",
+        selected.len(),
+        changed.len()
+    );
+    Ok(())
+}
