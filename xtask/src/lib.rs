@@ -1,5 +1,6 @@
 //! Builds, serves and checks the book, so that reading it needs only cargo.
 //!
+//! - [`benches`]: `cargo xtask bench-tables`, the chapters' criterion tables from criterion's JSON.
 //! - [`build`]: runs mdBook as a library and fails on any warning or error it logs
 //!   (mdBook itself only logs a missing include and still returns `Ok`).
 //! - [`checks`]: the guards `cargo test` runs on the book's sources and output.
@@ -8,6 +9,8 @@
 //! - [`report`]: `cargo xtask report`, Rust and Python measured side by side.
 //! - [`serve`]: a small loopback server that rebuilds on change and reloads the page.
 
+#[cfg(unix)]
+pub mod benches;
 #[cfg(all(unix, feature = "browser"))]
 pub mod browser;
 pub mod build;

@@ -56,6 +56,13 @@ enum Command {
         #[arg(long)]
         release: bool,
     },
+    /// Write the chapters' tables of criterion figures (measured/bench-*.md)
+    /// from criterion's estimates in target/criterion.
+    BenchTables {
+        /// Run the benches the tables need first (about 15 minutes on 2 cores).
+        #[arg(long)]
+        run: bool,
+    },
     /// Run every command recorded under recorded/ and write what it printed
     /// into its file, which the chapters include.
     Outputs {
@@ -114,6 +121,7 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Outputs { names, check } => return outputs(&root, &names, check),
+        Command::BenchTables { run } => return bench_tables(&root, run),
         Command::BrowserTest {
             chromium,
             chromedriver,
@@ -209,6 +217,48 @@ fn report(
     }
     for reason in &report.skipped {
         println!("skipped: {reason}");
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench-tables`: (with `run`, runs each table's benches, then)
+/// writes every table, all or none.
+fn bench_tables(root: &std::path::Path, run: bool) -> Result<()> {
+    use xtask::benches::TABLES;
+    if run {
+        let mut done = Vec::new();
+        for table in TABLES {
+            if done.contains(&table.bench) {
+                continue;
+            }
+            println!("cargo bench {}", table.bench);
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = std::process::Command::new(cargo)
+                .current_dir(root)
+                .arg("bench")
+                .args(table.bench.split_whitespace())
+                .status()?;
+            if !status.success() {
+                bail!("cargo bench {} failed", table.bench);
+            }
+            done.push(table.bench);
+        }
+    }
+    let criterion = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), std::path::PathBuf::from)
+        .join("criterion");
+    let footer = format!(
+        "Measured on {} by `cargo xtask bench-tables` on {}.",
+        xtask::report::machine::today(),
+        xtask::report::machine::rust_machine_description()
+    );
+    let files = xtask::benches::tables(&criterion, &root.join("measured"), &footer)?;
+    concurrency_book::harness::files::write_all_or_nothing(&files)?;
+    for (path, _) in &files {
+        println!(
+            "wrote {}",
+            path.strip_prefix(root).unwrap_or(path).display()
+        );
     }
     Ok(())
 }

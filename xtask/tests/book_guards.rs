@@ -252,7 +252,10 @@ fn typed_program_output_is_caught_and_a_reason_lets_it_pass() {
     let text = std::fs::read_to_string(&chapter).unwrap();
     std::fs::write(&chapter, format!("{text}\n{typed}")).unwrap();
     let problems = messages(&check_sources(book.path()).unwrap());
-    assert!(problems.contains("shows output nobody recorded"), "{problems}");
+    assert!(
+        problems.contains("shows output nobody recorded"),
+        "{problems}"
+    );
 
     let reason = "<!-- illustrative: a sketch -->\n\n";
     std::fs::write(&chapter, format!("{text}\n{reason}{typed}")).unwrap();

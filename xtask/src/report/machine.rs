@@ -49,8 +49,13 @@ pub(super) fn machine_description(python: Option<&Python>) -> String {
     )
 }
 
+/// Cores, CPU model, OS and rustc, for figures that involve no Python.
+pub fn rust_machine_description() -> String {
+    machine_description(None)
+}
+
 /// Today's date (UTC) as YYYY-MM-DD, from the system clock.
-pub(super) fn today() -> String {
+pub fn today() -> String {
     let days = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400) as i64;

@@ -14,7 +14,7 @@ use concurrency_book::harness::charts::{self};
 use concurrency_book::harness::files;
 
 mod jobs;
-mod machine;
+pub mod machine;
 mod running;
 mod stats;
 mod tables;

@@ -1,0 +1,388 @@
+//! `cargo xtask bench-tables`: the chapters' tables of criterion figures,
+//! made from criterion's own estimates instead of copied from a terminal.
+//!
+//! `cargo bench` leaves, for every bench, its mean time and confidence
+//! interval in `target/criterion/GROUP/ID/new/estimates.json` (and what it
+//! measured in `benchmark.json`). Each table below names its rows by bench
+//! ID; the command reads their estimates, computes the ratios a chapter
+//! discusses, and writes `measured/bench-NAME.md` with the bench command and
+//! the machine and date line, for the chapter to include.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+/// One table of a chapter.
+pub struct BenchTable {
+    /// Written to `measured/bench-NAME.md`.
+    pub name: &'static str,
+    /// The `cargo bench` arguments that run its benches.
+    pub bench: &'static str,
+    /// Header of the second column (what each row runs).
+    pub what: &'static str,
+    /// Rows: criterion's ID, and what that bench runs.
+    pub rows: &'static [(&'static str, &'static str)],
+    /// A column of each row's time as a ratio to one row's.
+    pub ratio: Option<Ratio>,
+}
+
+/// How a ratio column is computed.
+pub struct Ratio {
+    pub header: &'static str,
+    /// The row the others are compared with.
+    pub baseline: &'static str,
+    /// true: baseline / time (a speedup); false: time / baseline (a cost).
+    pub speedup: bool,
+}
+
+const fn rows(
+    rows: &'static [(&'static str, &'static str)],
+) -> &'static [(&'static str, &'static str)] {
+    rows
+}
+
+/// Every table the chapters include.
+pub const TABLES: &[BenchTable] = &[
+    BenchTable {
+        name: "round-trip",
+        bench: "--bench pools -- round_trip",
+        what: "what",
+        rows: rows(&[
+            (
+                "round_trip/tiny_pool",
+                "`pool.submit(..)`, then `task.result(..)`",
+            ),
+            (
+                "round_trip/rayon_spawn_channel",
+                "`rayon::spawn` sending on a crossbeam channel, `recv_timeout`",
+            ),
+            ("round_trip/thread_spawn_join", "a new thread, joined"),
+        ]),
+        ratio: Some(Ratio {
+            header: "vs rayon",
+            baseline: "round_trip/rayon_spawn_channel",
+            speedup: false,
+        }),
+    },
+    BenchTable {
+        name: "cpu-bound",
+        bench: "--bench pools -- cpu_bound",
+        what: "workers",
+        rows: rows(&[
+            ("cpu_bound/seq", "none: one loop"),
+            ("cpu_bound/threads/1", "1 thread"),
+            ("cpu_bound/rayon/1", "a rayon pool of 1"),
+            ("cpu_bound/processes/1", "1 worker process"),
+            ("cpu_bound/threads/2", "2 threads"),
+            ("cpu_bound/rayon/2", "a rayon pool of 2"),
+            ("cpu_bound/processes/2", "2 worker processes"),
+        ]),
+        ratio: Some(Ratio {
+            header: "speedup over `seq`",
+            baseline: "cpu_bound/seq",
+            speedup: true,
+        }),
+    },
+    BenchTable {
+        name: "one-task",
+        bench: "--bench pools -- cpu_bound/one_task",
+        what: "what runs",
+        rows: rows(&[
+            ("cpu_bound/one_task_folded", "the loop without `black_box`"),
+            ("cpu_bound/one_task", "the loop with `black_box(i)`"),
+        ]),
+        ratio: None,
+    },
+    BenchTable {
+        name: "rayon-task",
+        bench: "--bench pools -- rayon_task",
+        what: "what",
+        rows: rows(&[
+            (
+                "rayon_task/iter_10k",
+                "`x * 3` summed over 10,000 items, one thread",
+            ),
+            (
+                "rayon_task/par_iter_10k",
+                "the same with `par_iter`, called from outside the pool",
+            ),
+            (
+                "rayon_task/join",
+                "one `rayon::join` of two empty closures, inside the pool",
+            ),
+            (
+                "rayon_task/join_from_outside",
+                "the same, called from the main thread",
+            ),
+        ]),
+        ratio: None,
+    },
+    BenchTable {
+        name: "channels",
+        bench: "--bench pools -- channel",
+        what: "channel, producers",
+        rows: rows(&[
+            ("channel/std_mpsc/1", "`std::sync::mpsc`, 1 producer"),
+            (
+                "channel/crossbeam/1",
+                "`crossbeam::channel::unbounded`, 1 producer",
+            ),
+            ("channel/std_mpsc/4", "`std::sync::mpsc`, 4 producers"),
+            (
+                "channel/crossbeam/4",
+                "`crossbeam::channel::unbounded`, 4 producers",
+            ),
+        ]),
+        ratio: None,
+    },
+    BenchTable {
+        name: "messages",
+        bench: "--bench processes -- messages",
+        what: "where the messages go",
+        rows: rows(&[
+            (
+                "messages/std_channel_thread",
+                "an `mpsc::channel()` to a thread",
+            ),
+            ("messages/pipe_process", "a pipe to a worker process"),
+        ]),
+        ratio: None,
+    },
+    BenchTable {
+        name: "cpu-pool",
+        bench: "--bench processes -- cpu_pool",
+        what: "pool",
+        rows: rows(&[
+            ("cpu_pool/rayon_2_threads", "rayon, 2 threads"),
+            (
+                "cpu_pool/process_pool_2_workers",
+                "the book's process pool, 2 workers",
+            ),
+        ]),
+        ratio: Some(Ratio {
+            header: "vs threads",
+            baseline: "cpu_pool/rayon_2_threads",
+            speedup: false,
+        }),
+    },
+];
+
+/// A bench's figures from criterion: the mean time in seconds, its 95%
+/// confidence interval, and the elements per iteration if it declared them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    pub seconds: f64,
+    pub low: f64,
+    pub high: f64,
+    pub elements: Option<f64>,
+}
+
+/// Reads `id`'s estimate from criterion's folder (`target/criterion`).
+pub fn estimate(criterion: &Path, id: &str) -> Result<Estimate> {
+    let folder = criterion.join(id).join("new");
+    let read = |file: &str| -> Result<Value> {
+        let path = folder.join(file);
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "no figures for `{id}` ({}): run its bench first",
+                path.display()
+            )
+        })?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{}: not criterion's JSON", path.display()))
+    };
+    let estimates = read("estimates.json")?;
+    let mean = &estimates["mean"];
+    let number = |value: &Value| {
+        value
+            .as_f64()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .with_context(|| format!("`{id}`: estimates.json has no mean"))
+    };
+    let elements = read("benchmark.json")?["throughput"]["Elements"].as_f64();
+    Ok(Estimate {
+        seconds: number(&mean["point_estimate"])? / 1e9,
+        low: number(&mean["confidence_interval"]["lower_bound"])? / 1e9,
+        high: number(&mean["confidence_interval"]["upper_bound"])? / 1e9,
+        elements,
+    })
+}
+
+/// A duration as criterion prints it: three significant digits, in ns, µs, ms or s.
+pub fn time(seconds: f64) -> String {
+    let (value, unit) = match seconds {
+        s if s < 1e-6 => (s * 1e9, "ns"),
+        s if s < 1e-3 => (s * 1e6, "µs"),
+        s if s < 1.0 => (s * 1e3, "ms"),
+        s => (s, "s"),
+    };
+    let digits = if value >= 100.0 {
+        0
+    } else if value >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{value:.digits$} {unit}")
+}
+
+/// The table's markdown: one row per bench, the mean and its interval, the
+/// rate when the benches count elements, the ratio; then where it comes from.
+pub fn render(table: &BenchTable, estimates: &[Estimate], footer: &str) -> Result<String> {
+    let per_second = estimates.iter().all(|e| e.elements.is_some());
+    let mut header = vec!["bench", table.what, "mean time (95% interval)"];
+    if per_second {
+        header.push("per second");
+    }
+    if let Some(ratio) = &table.ratio {
+        header.push(ratio.header);
+    }
+    let mut text = format!(
+        "| {} |\n|{}\n",
+        header.join(" | "),
+        "---|".repeat(header.len())
+    );
+    let baseline = match &table.ratio {
+        Some(ratio) => {
+            let at = (table.rows.iter().position(|(id, _)| *id == ratio.baseline))
+                .with_context(|| format!("table {}: no row {}", table.name, ratio.baseline))?;
+            Some(estimates[at].seconds)
+        }
+        None => None,
+    };
+    for ((id, what), e) in table.rows.iter().zip(estimates) {
+        let mut cells = vec![
+            format!("`{id}`"),
+            what.to_string(),
+            format!("{} ({} to {})", time(e.seconds), time(e.low), time(e.high)),
+        ];
+        if let (true, Some(elements)) = (per_second, e.elements) {
+            cells.push(format!("{:.3} million", elements / e.seconds / 1e6));
+        }
+        if let (Some(ratio), Some(base)) = (&table.ratio, baseline) {
+            let r = if ratio.speedup {
+                base / e.seconds
+            } else {
+                e.seconds / base
+            };
+            cells.push(format!("{r:.2}x"));
+        }
+        text.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    text.push_str(&format!(
+        "\n<small>criterion's mean of `cargo bench {}`. {footer}</small>\n",
+        table.bench
+    ));
+    Ok(text)
+}
+
+/// Every table's file and text, from the estimates in `criterion`; an error
+/// names the first bench without figures.
+pub fn tables(criterion: &Path, measured: &Path, footer: &str) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for table in TABLES {
+        let estimates = (table.rows.iter())
+            .map(|(id, _)| estimate(criterion, id))
+            .collect::<Result<Vec<_>>>()
+            .with_context(|| format!("table {} (`cargo bench {}`)", table.name, table.bench))?;
+        let text = render(table, &estimates, footer)?;
+        files.push((
+            measured.join(format!("bench-{}.md", table.name)),
+            text.into_bytes(),
+        ));
+    }
+    if files.is_empty() {
+        bail!("no tables");
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimate_at(seconds: f64) -> Estimate {
+        Estimate {
+            seconds,
+            low: seconds * 0.9,
+            high: seconds * 1.1,
+            elements: None,
+        }
+    }
+
+    #[test]
+    fn times_read_like_criterion() {
+        assert_eq!(time(26.6e-6), "26.6 µs");
+        assert_eq!(time(0.0457), "45.7 ms");
+        assert_eq!(time(4.0e-9), "4.00 ns");
+        assert_eq!(time(1.573), "1.57 s");
+        assert_eq!(time(0.595), "595 ms");
+    }
+
+    #[test]
+    fn a_table_has_its_rows_ratios_and_source() {
+        let table = &TABLES[1]; // cpu-bound: a speedup over seq
+        let estimates: Vec<Estimate> = [0.0457, 0.044, 0.045, 0.051, 0.0243, 0.0241, 0.0301]
+            .map(estimate_at)
+            .to_vec();
+        let text = render(table, &estimates, "Measured on 2026-11-28.").unwrap();
+        assert!(
+            text.contains(
+                "| `cpu_bound/threads/2` | 2 threads | 24.3 ms (21.9 ms to 26.7 ms) | 1.88x |"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("| `cpu_bound/seq` | none: one loop | 45.7 ms"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`cargo bench --bench pools -- cpu_bound`. Measured on 2026-11-28."),
+            "{text}"
+        );
+        assert_eq!(text.lines().filter(|l| l.starts_with("| `")).count(), 7);
+    }
+
+    #[test]
+    fn a_missing_bench_is_named_with_what_to_run() {
+        let empty = tempfile::tempdir().unwrap();
+        let error = tables(empty.path(), empty.path(), "").unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("round_trip/tiny_pool") && message.contains("run its bench first"),
+            "{message}"
+        );
+        assert!(
+            message.contains("cargo bench --bench pools -- round_trip"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn estimates_are_read_from_criterion_s_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("messages/pipe_process/new");
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(
+            new.join("estimates.json"),
+            r#"{"mean":{"point_estimate":11400000.0,"confidence_interval":{"lower_bound":11000000.0,"upper_bound":11800000.0}}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            new.join("benchmark.json"),
+            r#"{"throughput":{"Elements":100000}}"#,
+        )
+        .unwrap();
+        let e = estimate(dir.path(), "messages/pipe_process").unwrap();
+        assert_eq!(
+            e,
+            Estimate {
+                seconds: 0.0114,
+                low: 0.011,
+                high: 0.0118,
+                elements: Some(100000.0)
+            }
+        );
+    }
+}
