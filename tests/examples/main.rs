@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod coordinating;
 mod cpu_and_mistakes;
 mod distributed;
 mod downloads;

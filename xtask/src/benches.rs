@@ -8,6 +8,7 @@
 //! discusses, and writes `measured/bench-NAME.md` with the bench command and
 //! the machine and date line, for the chapter to include.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -166,6 +167,162 @@ pub const TABLES: &[BenchTable] = &[
             speedup: false,
         }),
     },
+    BenchTable {
+        name: "spawn-join",
+        bench: "--bench threads",
+        what: "what",
+        rows: rows(&[
+            ("spawn_join/one", "start one thread, join it"),
+            ("spawn_join/ten_two_loops", "start ten, then join ten"),
+            (
+                "spawn_join/ten_join_in_loop",
+                "start and join each of ten in turn",
+            ),
+            ("spawn_join/ten_scoped", "ten scoped threads"),
+        ]),
+        ratio: Some(Ratio {
+            header: "vs two loops",
+            baseline: "spawn_join/ten_two_loops",
+            speedup: false,
+        }),
+    },
+    BenchTable {
+        name: "start",
+        bench: "--bench processes -- start",
+        what: "what starts",
+        rows: rows(&[
+            ("start/thread_spawn_join", "a thread"),
+            ("start/fork_wait", "`fork`, the child exits at once"),
+            ("start/posix_spawn_wait", "`posix_spawn` of `true`"),
+            ("start/command_status", "`Command::new(\"true\").status()`"),
+            ("start/fork_exec_wait", "`fork`, then `exec` of `true`"),
+        ]),
+        ratio: Some(Ratio {
+            header: "vs a thread",
+            baseline: "start/thread_spawn_join",
+            speedup: false,
+        }),
+    },
+    BenchTable {
+        name: "makespan",
+        bench: "--bench downloads -- makespan",
+        what: "pool threads",
+        rows: rows(&[
+            ("makespan/pool/1", "1"),
+            ("makespan/pool/2", "2"),
+            ("makespan/pool/4", "4"),
+            ("makespan/pool/8", "8"),
+            ("makespan/pool/15", "15"),
+        ]),
+        ratio: Some(Ratio {
+            header: "speedup over 1",
+            baseline: "makespan/pool/1",
+            speedup: true,
+        }),
+    },
+    BenchTable {
+        name: "blur",
+        bench: "--bench images -- blur",
+        what: "what",
+        rows: rows(&[
+            (
+                "blur/image_blur",
+                "`image::imageops::blur`: an exact Gaussian kernel",
+            ),
+            (
+                "blur/image_fast_blur",
+                "`image::imageops::fast_blur`: box passes, generic code",
+            ),
+            ("blur/boxes", "the book's box blur, one thread"),
+            ("blur/boxes_parallel", "the same, on both cores"),
+        ]),
+        ratio: Some(Ratio {
+            header: "vs the book's, one thread",
+            baseline: "blur/boxes",
+            speedup: false,
+        }),
+    },
+    BenchTable {
+        name: "modes",
+        bench: "--bench images -- modes",
+        what: "mode",
+        rows: rows(&[
+            ("modes/seq", "one photo after another"),
+            ("modes/threads", "a thread per photo"),
+            ("modes/rayon", "rayon, one photo per task"),
+            ("modes/processes", "the process pool"),
+            (
+                "modes/rayon_inner",
+                "one photo at a time, each stage on rayon",
+            ),
+            ("modes/rayon_fast", "rayon, the fast pipeline"),
+        ]),
+        ratio: Some(Ratio {
+            header: "speedup over `seq`",
+            baseline: "modes/seq",
+            speedup: true,
+        }),
+    },
+    BenchTable {
+        name: "candidates",
+        bench: "--bench images -- candidates",
+        what: "what",
+        rows: rows(&[
+            (
+                "candidates/decode/zune_full",
+                "zune-jpeg (the `image` crate's decoder), every pixel",
+            ),
+            (
+                "candidates/decode/mozjpeg_8_8",
+                "libjpeg through mozjpeg, every pixel",
+            ),
+            (
+                "candidates/decode/mozjpeg_4_8",
+                "the same at 1/2 (1500 x 1000)",
+            ),
+            (
+                "candidates/decode/mozjpeg_1_8",
+                "the same at 1/8 (375 x 250)",
+            ),
+            ("candidates/decode/jpeg_decoder_half", "jpeg-decoder at 1/2"),
+            (
+                "candidates/decode/jpeg_decoder_eighth",
+                "jpeg-decoder at 1/8",
+            ),
+            (
+                "candidates/encode/image",
+                "the `image` crate's encoder, 1200 x 800, quality 85",
+            ),
+            (
+                "candidates/encode/jpeg_encoder",
+                "jpeg-encoder with its `simd` feature",
+            ),
+            (
+                "candidates/encode/mozjpeg_fastest",
+                "mozjpeg with its fastest settings",
+            ),
+        ]),
+        ratio: None,
+    },
+    BenchTable {
+        name: "stages",
+        bench: "--bench images -- 'stages|pipeline'",
+        what: "stage",
+        rows: rows(&[
+            ("stages/exact/decode", "exact: decode 3000 x 2000"),
+            ("stages/exact/blur", "exact: blur 3000 x 2000, sigma 15"),
+            ("stages/exact/resize", "exact: `thumbnail` to 1200 x 800"),
+            ("stages/exact/encode", "exact: encode (`image`)"),
+            ("pipeline/exact", "exact: the whole photo"),
+            ("stages/fast/decode", "fast: decode at 1/8 (375 x 250)"),
+            ("stages/fast/blur", "fast: blur 375 x 250, sigma 1.9"),
+            ("stages/fast/resize", "fast: enlarge to 1200 x 800"),
+            ("stages/fast/encode", "fast: encode (jpeg-encoder)"),
+            ("pipeline/fast", "fast: the whole photo"),
+            ("stages/write", "write the file (either)"),
+        ]),
+        ratio: None,
+    },
 ];
 
 /// A bench's figures from criterion: the mean time in seconds, its 95%
@@ -178,17 +335,42 @@ pub struct Estimate {
     pub elements: Option<f64>,
 }
 
-/// Reads `id`'s estimate from criterion's folder (`target/criterion`).
-pub fn estimate(criterion: &Path, id: &str) -> Result<Estimate> {
-    let folder = criterion.join(id).join("new");
+/// Where criterion keeps each bench's figures, by its full ID: read from
+/// every `benchmark.json` under `criterion` (criterion writes `a/b/c` as the
+/// folder `a/b_c` when `b/c` is one function's name).
+pub fn bench_folders(criterion: &Path) -> Result<HashMap<String, PathBuf>> {
+    let mut folders = HashMap::new();
+    let mut pending = vec![criterion.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue; // no benches run yet: every table will say which to run
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() && path.file_name().is_some_and(|n| n != "report") {
+                pending.push(path);
+            } else if path.ends_with("new/benchmark.json") {
+                let text = std::fs::read_to_string(&path)?;
+                let info: Value = serde_json::from_str(&text)
+                    .with_context(|| format!("{}: not criterion's JSON", path.display()))?;
+                if let (Some(id), Some(folder)) = (info["full_id"].as_str(), path.parent()) {
+                    folders.insert(id.to_string(), folder.to_path_buf());
+                }
+            }
+        }
+    }
+    Ok(folders)
+}
+
+/// Reads `id`'s estimate from its folder (see [`bench_folders`]).
+pub fn estimate(folders: &HashMap<String, PathBuf>, id: &str) -> Result<Estimate> {
+    let folder = folders.get(id).with_context(|| {
+        format!("no figures for `{id}` in target/criterion: run its bench first")
+    })?;
     let read = |file: &str| -> Result<Value> {
         let path = folder.join(file);
-        let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "no figures for `{id}` ({}): run its bench first",
-                path.display()
-            )
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("no figures for `{id}` ({})", path.display()))?;
         serde_json::from_str(&text)
             .with_context(|| format!("{}: not criterion's JSON", path.display()))
     };
@@ -258,7 +440,9 @@ pub fn render(table: &BenchTable, estimates: &[Estimate], footer: &str) -> Resul
             format!("{} ({} to {})", time(e.seconds), time(e.low), time(e.high)),
         ];
         if let (true, Some(elements)) = (per_second, e.elements) {
-            cells.push(format!("{:.3} million", elements / e.seconds / 1e6));
+            let millions = elements / e.seconds / 1e6;
+            let digits = if millions >= 10.0 { 1 } else { 2 };
+            cells.push(format!("{millions:.digits$} million"));
         }
         if let (Some(ratio), Some(base)) = (&table.ratio, baseline) {
             let r = if ratio.speedup {
@@ -280,10 +464,11 @@ pub fn render(table: &BenchTable, estimates: &[Estimate], footer: &str) -> Resul
 /// Every table's file and text, from the estimates in `criterion`; an error
 /// names the first bench without figures.
 pub fn tables(criterion: &Path, measured: &Path, footer: &str) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    let folders = bench_folders(criterion)?;
     let mut files = Vec::new();
     for table in TABLES {
         let estimates = (table.rows.iter())
-            .map(|(id, _)| estimate(criterion, id))
+            .map(|(id, _)| estimate(&folders, id))
             .collect::<Result<Vec<_>>>()
             .with_context(|| format!("table {} (`cargo bench {}`)", table.name, table.bench))?;
         let text = render(table, &estimates, footer)?;
@@ -360,9 +545,10 @@ mod tests {
     }
 
     #[test]
-    fn estimates_are_read_from_criterion_s_files() {
+    fn estimates_are_found_by_their_full_id() {
         let dir = tempfile::tempdir().unwrap();
-        let new = dir.path().join("messages/pipe_process/new");
+        // criterion's folder for the function `decode/zune_full` of `candidates`.
+        let new = dir.path().join("candidates/decode_zune_full/new");
         std::fs::create_dir_all(&new).unwrap();
         std::fs::write(
             new.join("estimates.json"),
@@ -371,10 +557,11 @@ mod tests {
         .unwrap();
         std::fs::write(
             new.join("benchmark.json"),
-            r#"{"throughput":{"Elements":100000}}"#,
+            r#"{"full_id":"candidates/decode/zune_full","throughput":{"Elements":100000}}"#,
         )
         .unwrap();
-        let e = estimate(dir.path(), "messages/pipe_process").unwrap();
+        let folders = bench_folders(dir.path()).unwrap();
+        let e = estimate(&folders, "candidates/decode/zune_full").unwrap();
         assert_eq!(
             e,
             Estimate {
@@ -384,5 +571,6 @@ mod tests {
                 elements: Some(100000.0)
             }
         );
+        assert!(estimate(&folders, "candidates/decode_zune_full").is_err());
     }
 }

@@ -59,7 +59,7 @@ enum Command {
     /// Write the chapters' tables of criterion figures (measured/bench-*.md)
     /// from criterion's estimates in target/criterion.
     BenchTables {
-        /// Run the benches the tables need first (about 15 minutes on 2 cores).
+        /// Run the benches the tables need first (about 20 minutes on 2 cores).
         #[arg(long)]
         run: bool,
     },
@@ -236,7 +236,8 @@ fn bench_tables(root: &std::path::Path, run: bool) -> Result<()> {
             let status = std::process::Command::new(cargo)
                 .current_dir(root)
                 .arg("bench")
-                .args(table.bench.split_whitespace())
+                // As a shell would: the quotes only keep `a|b` one word.
+                .args(table.bench.split_whitespace().map(|a| a.trim_matches('\'')))
                 .status()?;
             if !status.success() {
                 bail!("cargo bench {} failed", table.bench);

@@ -115,6 +115,7 @@ fn fingerprint(root: &Path) -> (Option<SystemTime>, usize) {
         root.join("measured"),          // tables written by the report, included by chapters
         root.join("recorded"),          // outputs written by `cargo xtask outputs`
         root.join("listings"),          // listings that must not compile
+        root.join("python"),            // Python beside the Rust, quoted by anchors
         root.join("photo-kernels/src"), // the images chapter quotes its blur
         root.join("book.toml"),
     ];

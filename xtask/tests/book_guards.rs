@@ -13,7 +13,7 @@ use xtask::repo_root;
 use xtask::serve::BookServer;
 
 /// A copy of what the book is built from: book.toml, Cargo.toml, src/,
-/// examples/, tests/, measured/, recorded/ and listings/.
+/// examples/, tests/, measured/, recorded/, listings/ and python/.
 fn book_copy() -> tempfile::TempDir {
     let root = repo_root();
     let copy = tempfile::tempdir().unwrap();
@@ -27,6 +27,7 @@ fn book_copy() -> tempfile::TempDir {
         "measured",
         "recorded",
         "listings",
+        "python",
         "photo-kernels",
     ] {
         copy_dir(&root.join(dir), &copy.path().join(dir));

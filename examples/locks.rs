@@ -1,0 +1,138 @@
+//! Python's `Lock` and `RLock` in Rust: a `Mutex` whose holder panics is
+//! poisoned, and a thread that asks again for a `Mutex` it holds does not
+//! get it.
+//!
+//! `cargo run --example locks -- --mode poison`
+
+use std::sync::{Mutex, PoisonError, TryLockError};
+use std::thread;
+use std::time::Instant;
+
+use clap::{Parser, ValueEnum};
+use concurrency_book::harness::cli::{self, Summary};
+use serde_json::{Value, json};
+
+/// Lock and RLock: what a panic does to a Mutex, and locking one twice.
+#[derive(Parser)]
+struct Args {
+    /// Run only this mode (default: all, in the order listed)
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+    /// Print one JSON summary line per mode, after everything else
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    /// A thread panics halfway through an update, holding the lock
+    Poison,
+    /// The thread that holds a lock asks for it again (Python's RLock)
+    Reenter,
+}
+
+// ANCHOR: accounts
+/// Two accounts whose total must not change: a transfer takes from one and
+/// gives to the other, both under one lock.
+#[derive(Debug)]
+struct Accounts {
+    checking: i64,
+    savings: i64,
+}
+
+impl Accounts {
+    fn total(&self) -> i64 {
+        self.checking + self.savings
+    }
+}
+// ANCHOR_END: accounts
+
+// ANCHOR: poison
+fn poison() -> Value {
+    let accounts = Mutex::new(Accounts {
+        checking: 100,
+        savings: 100,
+    });
+    thread::scope(|scope| {
+        let transfer = scope.spawn(|| {
+            let mut accounts = accounts.lock().unwrap();
+            accounts.checking -= 10;
+            panic!("the savings ledger is unreachable"); // before `savings += 10`
+        });
+        let _ = transfer.join(); // the panic ended that thread only
+    });
+    // The guard was dropped as the thread unwound, so the lock is free, but
+    // marked: every `lock()` from now on returns Err(PoisonError).
+    let after_panic = match accounts.lock() {
+        Ok(accounts) => accounts.total(),
+        Err(poisoned) => {
+            let accounts = poisoned.into_inner(); // the guard, all the same
+            println!("poisoned: {accounts:?}, total {}", accounts.total());
+            accounts.total()
+        }
+    };
+    // Recovering: put the data right, then clear the mark.
+    let mut repair = accounts.lock().unwrap_or_else(PoisonError::into_inner);
+    repair.checking += 10; // undo the half-done transfer
+    drop(repair);
+    accounts.clear_poison();
+    let repaired = accounts.lock().unwrap().total();
+    println!(
+        "repaired: total {repaired}, poisoned: {}",
+        accounts.is_poisoned()
+    );
+    json!({ "total_after_panic": after_panic, "total_repaired": repaired })
+}
+// ANCHOR_END: poison
+
+// ANCHOR: reenter
+fn reenter() -> Value {
+    let ledger = Mutex::new(Vec::<i64>::new());
+    let held = ledger.lock().unwrap();
+    // `ledger.lock()` here would never return: std says a second lock on the
+    // same thread "might panic or deadlock". `try_lock` shows it safely.
+    let second = match ledger.try_lock() {
+        Ok(_) => "acquired",
+        Err(TryLockError::WouldBlock) => "would block",
+        Err(TryLockError::Poisoned(_)) => "poisoned",
+    };
+    println!("the same thread asks again: {second}");
+    drop(held);
+
+    // The Rust way: lock once, and hand what the lock protects down.
+    let mut entries = ledger.lock().unwrap();
+    record_twice(&mut entries, 25);
+    println!("recorded {:?} under one lock", *entries);
+    json!({ "second_lock": second, "entries": entries.len() })
+}
+
+fn record_twice(entries: &mut Vec<i64>, amount: i64) {
+    record(entries, amount);
+    record(entries, amount);
+}
+
+fn record(entries: &mut Vec<i64>, amount: i64) {
+    entries.push(amount);
+}
+// ANCHOR_END: reenter
+
+fn main() {
+    let args: Args = cli::parse_with_defaults(&[]);
+    let mut summaries = Vec::new();
+    for mode in cli::modes(args.mode) {
+        let name = cli::mode_name(&mode);
+        println!("== {name} ==");
+        let started = Instant::now();
+        let findings = match mode {
+            Mode::Poison => poison(),
+            Mode::Reenter => reenter(),
+        };
+        let mut summary = Summary::new("locks", name, 1, 1, started.elapsed());
+        if let Value::Object(findings) = findings {
+            summary.extra.extend(findings);
+        }
+        summaries.push(summary);
+        println!();
+    }
+    cli::print_json(&summaries, args.json);
+}

@@ -1,0 +1,30 @@
+//! "Coordinating threads": Python's Lock and RLock beside std's Mutex.
+
+use crate::common::{assert_rejected_naming, flags, summaries};
+
+#[test]
+fn a_panic_holding_the_lock_poisons_it_and_the_repair_clears_it() {
+    let runs = summaries("locks", &["--mode", "poison"], 1);
+    let poison = &runs[0];
+    assert_eq!(poison["mode"], "poison");
+    // The panic came between the two halves of the transfer: 10 are missing,
+    // and only the poisoned lock says so.
+    assert_eq!(poison["total_after_panic"], 190, "{poison}");
+    assert_eq!(poison["total_repaired"], 200, "{poison}");
+}
+
+#[test]
+fn the_thread_holding_a_mutex_cannot_take_it_again() {
+    let runs = summaries("locks", &["--mode", "reenter"], 1);
+    let reenter = &runs[0];
+    assert_eq!(reenter["second_lock"], "would block", "{reenter}");
+    assert_eq!(reenter["entries"], 2, "both records made under one lock");
+}
+
+#[test]
+fn every_mode_runs_by_default_and_bad_modes_are_refused() {
+    let runs = summaries("locks", &[], 2);
+    let modes: Vec<&str> = runs.iter().map(|s| s["mode"].as_str().unwrap()).collect();
+    assert_eq!(modes, ["poison", "reenter"]);
+    assert_rejected_naming("locks", &flags("--mode rlock"), "--mode");
+}
