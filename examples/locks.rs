@@ -63,12 +63,12 @@ fn poison() -> Value {
     });
     // The guard was dropped as the thread unwound, so the lock is free, but
     // marked: every `lock()` from now on returns Err(PoisonError).
-    let after_panic = match accounts.lock() {
-        Ok(accounts) => accounts.total(),
+    let (poisoned, after_panic) = match accounts.lock() {
+        Ok(accounts) => (false, accounts.total()),
         Err(poisoned) => {
             let accounts = poisoned.into_inner(); // the guard, all the same
             println!("poisoned: {accounts:?}, total {}", accounts.total());
-            accounts.total()
+            (true, accounts.total())
         }
     };
     // Recovering: put the data right, then clear the mark.
@@ -81,7 +81,12 @@ fn poison() -> Value {
         "repaired: total {repaired}, poisoned: {}",
         accounts.is_poisoned()
     );
-    json!({ "total_after_panic": after_panic, "total_repaired": repaired })
+    json!({
+        "poisoned": poisoned,
+        "total_after_panic": after_panic,
+        "total_repaired": repaired,
+        "poisoned_after_repair": accounts.is_poisoned(),
+    })
 }
 // ANCHOR_END: poison
 

@@ -9,8 +9,10 @@ fn a_panic_holding_the_lock_poisons_it_and_the_repair_clears_it() {
     assert_eq!(poison["mode"], "poison");
     // The panic came between the two halves of the transfer: 10 are missing,
     // and only the poisoned lock says so.
+    assert_eq!(poison["poisoned"], true, "{poison}");
     assert_eq!(poison["total_after_panic"], 190, "{poison}");
     assert_eq!(poison["total_repaired"], 200, "{poison}");
+    assert_eq!(poison["poisoned_after_repair"], false, "{poison}");
 }
 
 #[test]
