@@ -30,3 +30,34 @@ fn every_mode_runs_by_default_and_bad_modes_are_refused() {
     assert_eq!(modes, ["poison", "reenter"]);
     assert_rejected_naming("locks", &flags("--mode rlock"), "--mode");
 }
+
+#[test]
+fn a_stop_flag_stops_every_worker_and_every_step_is_counted() {
+    let runs = summaries(
+        "stop_flags",
+        &flags("--mode stop-flag --workers 3 --seconds 0.2"),
+        1,
+    );
+    let run = &runs[0];
+    let per_worker: Vec<u64> = (run["per_worker"].as_array().unwrap().iter())
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    assert_eq!(per_worker.len(), 3, "{run}");
+    assert!(per_worker.iter().all(|&n| n > 0), "every worker ran: {run}");
+    // The Relaxed counter, read after the joins, missed no step.
+    assert_eq!(
+        run["steps"].as_u64(),
+        Some(per_worker.iter().sum()),
+        "{run}"
+    );
+}
+
+#[test]
+fn the_waiter_sleeps_until_the_flag_is_set() {
+    let runs = summaries("stop_flags", &flags("--mode wait --seconds 0.2"), 1);
+    let run = &runs[0];
+    assert!(run["wakeups"].as_u64().unwrap() >= 1, "{run}");
+    // It cannot have passed its loop before the flag was set, 0.2 s in.
+    assert!(run["waited_s"].as_f64().unwrap() >= 0.2, "{run}");
+    assert_rejected_naming("stop_flags", &flags("--workers 0"), "--workers");
+}

@@ -1,0 +1,127 @@
+//! Python's `threading.Event` in Rust: a stop flag (an `AtomicBool`) that
+//! workers check between steps while another thread reads their progress,
+//! and a thread that sleeps until a flag is set (`park` and `unpark`).
+//!
+//! `cargo run --example stop_flags`
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use concurrency_book::harness::cli::{self, Summary};
+use serde_json::{Value, json};
+
+/// Event and stop flags: atomics that tell threads when to stop or go.
+#[derive(Parser)]
+struct Args {
+    /// How many worker threads in the stop-flag mode
+    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
+    workers: usize,
+    /// How long the workers run, or the waiter waits, in seconds
+    #[arg(long, value_parser = cli::parse_seconds, default_value = "0.3", allow_hyphen_values = true)]
+    seconds: Duration,
+    /// Run only this mode (default: all, in the order listed)
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+    /// Print one JSON summary line per mode, after everything else
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    /// Workers take steps until a shared flag says stop; main reads their progress
+    StopFlag,
+    /// A thread sleeps until another sets a flag and wakes it (Event.wait)
+    Wait,
+}
+
+// ANCHOR: stop_flag
+fn stop_flag(workers: usize, run_for: Duration) -> Value {
+    let stop = AtomicBool::new(false);
+    let steps = AtomicU64::new(0); // progress, read while the workers run
+    let (per_worker, stopped_in) = thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        thread::sleep(Duration::from_millis(1)); // one step of work
+                        mine += 1;
+                        steps.fetch_add(1, Ordering::Relaxed);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let started = Instant::now();
+        while started.elapsed() < run_for {
+            thread::sleep(run_for / 3);
+            let so_far = steps.load(Ordering::Relaxed);
+            println!(
+                "after {:.2} s: {so_far} steps",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        let told = Instant::now();
+        stop.store(true, Ordering::Relaxed);
+        let per_worker: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        (per_worker, told.elapsed())
+    });
+    let total = steps.load(Ordering::Relaxed); // after the joins: every step counted
+    println!(
+        "stopped all {workers} workers {:.1} ms after the flag was set; {total} steps, {per_worker:?} per worker",
+        stopped_in.as_secs_f64() * 1e3
+    );
+    json!({ "steps": total, "per_worker": per_worker, "stopped_in_s": stopped_in.as_secs_f64() })
+}
+// ANCHOR_END: stop_flag
+
+// ANCHOR: wait
+fn wait(wait_for: Duration) -> Value {
+    let ready = AtomicBool::new(false);
+    let started = Instant::now();
+    let (wakeups, waited) = thread::scope(|scope| {
+        let waiter = scope.spawn(|| {
+            let mut wakeups = 0;
+            // A loop, not one park(): park may return without an unpark.
+            while !ready.load(Ordering::Acquire) {
+                thread::park();
+                wakeups += 1;
+            }
+            (wakeups, started.elapsed())
+        });
+        thread::sleep(wait_for);
+        ready.store(true, Ordering::Release); // Event.set()
+        waiter.thread().unpark();
+        waiter.join().unwrap()
+    });
+    println!(
+        "the waiter slept {:.2} s and woke {wakeups} time(s)",
+        waited.as_secs_f64()
+    );
+    json!({ "wakeups": wakeups, "waited_s": waited.as_secs_f64() })
+}
+// ANCHOR_END: wait
+
+fn main() {
+    let args: Args = cli::parse_with_defaults(&[]);
+    let mut summaries = Vec::new();
+    for mode in cli::modes(args.mode) {
+        let name = cli::mode_name(&mode);
+        println!("== {name} ==");
+        let started = Instant::now();
+        let (workers, findings) = match mode {
+            Mode::StopFlag => (args.workers, stop_flag(args.workers, args.seconds)),
+            Mode::Wait => (1, wait(args.seconds)),
+        };
+        let mut summary = Summary::new("stop_flags", name, workers, workers, started.elapsed());
+        if let Value::Object(findings) = findings {
+            summary.extra.extend(findings);
+        }
+        summaries.push(summary);
+        println!();
+    }
+    cli::print_json(&summaries, args.json);
+}
