@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use concurrency_book::lessons::counter;
 use concurrency_book::lessons::pool::{Pool, Shutdown, TaskError};
+use concurrency_book::lessons::publish::Publication;
 use concurrency_book::lessons::queue::JobQueue;
 use concurrency_book::lessons::sync::{Arc, AtomicBool, AtomicU64, Ordering, thread};
 
@@ -196,3 +197,30 @@ fn shutdown_cancels_or_finishes_every_task_and_stops_every_worker() {
     println!("{runs} interleavings, all correct");
 }
 // ANCHOR_END: pool
+
+// ANCHOR: publish
+/// One thread publishes 42 through a flag; another reads it if the flag is up.
+fn publish_42(store: Ordering, load: Ordering) {
+    let mailbox = Arc::new(Publication::new());
+    let writer = thread::spawn({
+        let mailbox = Arc::clone(&mailbox);
+        move || mailbox.publish(42, store)
+    });
+    if let Some(value) = mailbox.read(load) {
+        assert_eq!(value, 42, "the flag was up, the value was not there yet");
+    }
+    writer.join().unwrap();
+}
+
+#[test]
+fn release_and_acquire_publish_the_value_with_the_flag() {
+    let runs = check(3, || publish_42(Ordering::Release, Ordering::Acquire));
+    println!("{runs} interleavings, all correct");
+}
+
+#[test]
+fn loom_finds_the_stale_value_behind_a_relaxed_flag() {
+    let (message, _runs) = find_failure(3, || publish_42(Ordering::Relaxed, Ordering::Relaxed));
+    assert!(message.contains("the value was not there yet"), "{message}");
+}
+// ANCHOR_END: publish

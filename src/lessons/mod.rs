@@ -9,6 +9,7 @@ pub mod images;
 pub mod ipc;
 pub mod pool;
 pub mod procpool;
+pub mod publish;
 pub mod queue;
 pub mod sync;
 pub mod worker;
