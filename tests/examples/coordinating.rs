@@ -61,3 +61,31 @@ fn the_waiter_sleeps_until_the_flag_is_set() {
     assert!(run["waited_s"].as_f64().unwrap() >= 0.2, "{run}");
     assert_rejected_naming("stop_flags", &flags("--workers 0"), "--workers");
 }
+
+#[test]
+fn readers_overlap_on_an_rwlock_and_never_on_a_mutex() {
+    let runs = summaries(
+        "rwlock",
+        &flags("--mode overlap --workers 4 --seconds 0.2"),
+        1,
+    );
+    let run = &runs[0];
+    assert_eq!(run["mutex_at_once"], 1, "{run}");
+    // Four readers holding the lock 2 ms at a time, for 0.2 s: they overlap.
+    assert!(run["rwlock_at_once"].as_u64().unwrap() >= 2, "{run}");
+}
+
+/// std's RwLock on Linux (futex-based) makes new readers wait behind a
+/// waiting writer; other systems may not, so this checks Linux only.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_writer_is_not_starved_by_readers_that_keep_coming() {
+    let runs = summaries(
+        "rwlock",
+        &flags("--mode writer --workers 4 --seconds 1.5"),
+        1,
+    );
+    let waited = runs[0]["writer_waited_s"].as_f64().unwrap();
+    // Starved, it would wait until the readers stop, a whole second later.
+    assert!(waited < 0.5, "the writer waited {waited} s");
+}

@@ -168,6 +168,30 @@ pub const TABLES: &[BenchTable] = &[
         }),
     },
     BenchTable {
+        name: "locks",
+        bench: "--bench locks",
+        what: "what",
+        rows: rows(&[
+            ("read_heavy/mutex", "1 write in 100, `Mutex`"),
+            ("read_heavy/rwlock", "1 write in 100, `RwLock`"),
+            (
+                "read_heavy/atomics",
+                "1 write in 100, 64 `AtomicU64`, no lock",
+            ),
+            ("write_heavy/mutex", "1 write in 2, `Mutex`"),
+            ("write_heavy/rwlock", "1 write in 2, `RwLock`"),
+            (
+                "write_heavy/atomics",
+                "1 write in 2, 64 `AtomicU64`, no lock",
+            ),
+        ]),
+        ratio: Some(Ratio {
+            header: "vs `Mutex`, read-heavy",
+            baseline: "read_heavy/mutex",
+            speedup: false,
+        }),
+    },
+    BenchTable {
         name: "spawn-join",
         bench: "--bench threads",
         what: "what",
