@@ -1,4 +1,5 @@
-//! Recorded program output: the book shows no output that was typed.
+//! Recorded program output: the book shows no program output that was typed,
+//! except blocks that say why (`<!-- illustrative: why -->`).
 //!
 //! Each file under `recorded/` holds one run of an example as a reader would
 //! see it in a terminal: the command on the first line (`$ cargo run
