@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary, TaskArgs};
+use concurrency_book::harness::cli::{self, TaskArgs};
 use concurrency_book::harness::timeline::{self, Ideal};
 
 /// Make each common concurrency mistake safely, and see what it costs.
@@ -202,23 +202,10 @@ fn main() {
     if run.files.svg.is_some() || run.files.trace.is_some() {
         cli::fail("--svg and --trace: common_mistakes draws no timeline of its own");
     }
-    let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
-        let name = cli::mode_name(&mode);
-        println!("== {name} ==");
-        let started = Instant::now();
-        let (tasks, workers, findings) = match mode {
-            Mode::NoTimeout => (1, 1, no_timeout(run.seconds)),
-            Mode::NoJoin => (run.tasks, run.tasks, no_join(run.tasks, run.seconds)),
-            Mode::LockHeld => (run.tasks, run.tasks, lock_held(run.tasks, run.seconds)),
-            Mode::LockOrder => (2, 2, lock_order(run.seconds)),
-        };
-        let mut summary = Summary::new("common_mistakes", name, tasks, workers, started.elapsed());
-        if let serde_json::Value::Object(findings) = findings {
-            summary.extra.extend(findings);
-        }
-        summaries.push(summary);
-        println!();
-    }
-    cli::print_json(&summaries, run.json);
+    cli::run_modes("common_mistakes", mode, run.json, |mode| match mode {
+        Mode::NoTimeout => (1, 1, no_timeout(run.seconds)),
+        Mode::NoJoin => (run.tasks, run.tasks, no_join(run.tasks, run.seconds)),
+        Mode::LockHeld => (run.tasks, run.tasks, lock_held(run.tasks, run.seconds)),
+        Mode::LockOrder => (2, 2, lock_order(run.seconds)),
+    });
 }

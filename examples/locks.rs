@@ -6,21 +6,16 @@
 
 use std::sync::{Mutex, PoisonError, TryLockError};
 use std::thread;
-use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::harness::cli;
 use serde_json::{Value, json};
 
 /// Lock and RLock: what a panic does to a Mutex, and locking one twice.
 #[derive(Parser)]
 struct Args {
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -122,22 +117,9 @@ fn record(entries: &mut Vec<i64>, amount: i64) {
 // ANCHOR_END: reenter
 
 fn main() {
-    let args: Args = cli::parse_with_defaults(&[]);
-    let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
-        let name = cli::mode_name(&mode);
-        println!("== {name} ==");
-        let started = Instant::now();
-        let findings = match mode {
-            Mode::Poison => poison(),
-            Mode::Reenter => reenter(),
-        };
-        let mut summary = Summary::new("locks", name, 1, 1, started.elapsed());
-        if let Value::Object(findings) = findings {
-            summary.extra.extend(findings);
-        }
-        summaries.push(summary);
-        println!();
-    }
-    cli::print_json(&summaries, args.json);
+    let Args { modes } = cli::parse_with_defaults(&[]);
+    cli::run_modes("locks", modes.mode, modes.json, |mode| match mode {
+        Mode::Poison => (1, 1, poison()),
+        Mode::Reenter => (1, 1, reenter()),
+    });
 }

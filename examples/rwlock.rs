@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::harness::cli;
 use serde_json::{Value, json};
 
 /// RwLock: readers that overlap, and a writer among readers that never stop.
@@ -22,12 +22,8 @@ struct Args {
     /// How long the readers keep reading, in seconds
     #[arg(long, value_parser = cli::parse_seconds, default_value = "0.3", allow_hyphen_values = true)]
     seconds: Duration,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -112,27 +108,14 @@ fn writer(readers: usize, run_for: Duration) -> Value {
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
-    let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
-        let name = cli::mode_name(&mode);
-        println!("== {name} ==");
-        let started = Instant::now();
-        let findings = match mode {
-            Mode::Overlap => overlap(args.workers, args.seconds),
-            Mode::Writer => writer(args.workers, args.seconds),
-        };
-        let mut summary = Summary::new(
-            "rwlock",
-            name,
-            args.workers,
-            args.workers,
-            started.elapsed(),
-        );
-        if let Value::Object(findings) = findings {
-            summary.extra.extend(findings);
-        }
-        summaries.push(summary);
-        println!();
-    }
-    cli::print_json(&summaries, args.json);
+    let readers = args.workers;
+    cli::run_modes(
+        "rwlock",
+        args.modes.mode,
+        args.modes.json,
+        |mode| match mode {
+            Mode::Overlap => (readers, readers, overlap(readers, args.seconds)),
+            Mode::Writer => (readers, readers, writer(readers, args.seconds)),
+        },
+    );
 }

@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary};
+use concurrency_book::harness::cli;
 use serde_json::{Value, json};
 
 /// Event and stop flags: atomics that tell threads when to stop or go.
@@ -21,12 +21,8 @@ struct Args {
     /// How long the workers run, or the waiter waits, in seconds
     #[arg(long, value_parser = cli::parse_seconds, default_value = "0.3", allow_hyphen_values = true)]
     seconds: Duration,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -107,21 +103,17 @@ fn wait(wait_for: Duration) -> Value {
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
-    let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
-        let name = cli::mode_name(&mode);
-        println!("== {name} ==");
-        let started = Instant::now();
-        let (workers, findings) = match mode {
-            Mode::StopFlag => (args.workers, stop_flag(args.workers, args.seconds)),
-            Mode::Wait => (1, wait(args.seconds)),
-        };
-        let mut summary = Summary::new("stop_flags", name, workers, workers, started.elapsed());
-        if let Value::Object(findings) = findings {
-            summary.extra.extend(findings);
-        }
-        summaries.push(summary);
-        println!();
-    }
-    cli::print_json(&summaries, args.json);
+    cli::run_modes(
+        "stop_flags",
+        args.modes.mode,
+        args.modes.json,
+        |mode| match mode {
+            Mode::StopFlag => (
+                args.workers,
+                args.workers,
+                stop_flag(args.workers, args.seconds),
+            ),
+            Mode::Wait => (1, 1, wait(args.seconds)),
+        },
+    );
 }

@@ -31,12 +31,8 @@ struct Args {
     /// The longest random sleep before each racing step, in microseconds (0: none; at most 100000)
     #[arg(long, default_value = "20", value_parser = clap::value_parser!(u64).range(0..=100_000))]
     jitter_us: u64,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -153,7 +149,7 @@ fn main() {
     );
     println!("mode        rounds   failures   first failure   elapsed");
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.modes.mode) {
         let name = cli::mode_name(&mode);
         let Found {
             rounds,
@@ -175,5 +171,5 @@ fn main() {
                 .with("jitter_us", args.jitter_us),
         );
     }
-    cli::print_json(&summaries, args.json);
+    cli::print_json(&summaries, args.modes.json);
 }

@@ -28,12 +28,8 @@ struct Args {
     /// Each CPU job sums i*i for i below n (accepts 1e6)
     #[arg(long, value_parser = cli::parse_big_count, default_value = "2e6", allow_hyphen_values = true)]
     n: u64,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -86,7 +82,7 @@ fn main() {
     let cores = cli::cores();
     println!("{} jobs per run, {cores} cores", args.tasks);
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.modes.mode) {
         let name = cli::mode_name(&mode);
         println!("\n== {name} ==\nworkers   elapsed   speedup");
         let started = Instant::now();
@@ -119,7 +115,7 @@ fn main() {
                 .with("runs", rows),
         );
     }
-    cli::print_json(&summaries, args.json);
+    cli::print_json(&summaries, args.modes.json);
 }
 
 /// The worker count of the fastest run.

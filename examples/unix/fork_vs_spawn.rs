@@ -21,12 +21,8 @@ struct Args {
     /// How many processes to start per method in start-cost
     #[arg(long, value_parser = cli::parse_count, default_value = "100", allow_hyphen_values = true)]
     tasks: usize,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -270,7 +266,7 @@ fn run(mode: Mode, starts: usize) -> std::io::Result<(usize, serde_json::Value)>
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.modes.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ==");
         let started = Instant::now();
@@ -289,5 +285,5 @@ fn main() {
         }
         println!();
     }
-    cli::print_json(&summaries, args.json);
+    cli::print_json(&summaries, args.modes.json);
 }

@@ -302,6 +302,43 @@ pub fn modes<M: ValueEnum + Clone>(chosen: Option<M>) -> Vec<M> {
     }
 }
 
+/// `--mode` and `--json`: the flags of an example with several variants.
+#[derive(Args, Debug, Clone)]
+pub struct ModeArgs<M: ValueEnum + Clone + Send + Sync + 'static> {
+    /// Run only this mode (default: all, in the order listed)
+    #[arg(long, value_enum)]
+    pub mode: Option<M>,
+    /// Print one JSON summary line per mode, after everything else
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the chosen mode, or each in turn, under a `== MODE ==` heading:
+/// `run` does one and returns its tasks, its workers and what it found (a
+/// JSON object, whose keys join the mode's summary). The `--json` lines come
+/// last.
+pub fn run_modes<M: ValueEnum + Clone>(
+    example: &str,
+    chosen: Option<M>,
+    json: bool,
+    mut run: impl FnMut(M) -> (usize, usize, Value),
+) {
+    let mut summaries = Vec::new();
+    for mode in modes(chosen) {
+        let name = mode_name(&mode);
+        println!("== {name} ==");
+        let started = std::time::Instant::now();
+        let (tasks, workers, findings) = run(mode);
+        let mut summary = Summary::new(example, name, tasks, workers, started.elapsed());
+        if let Value::Object(findings) = findings {
+            summary.extra.extend(findings);
+        }
+        summaries.push(summary);
+        println!();
+    }
+    print_json(&summaries, json);
+}
+
 /// The name `--mode` accepts for this mode.
 pub fn mode_name<M: ValueEnum>(mode: &M) -> String {
     mode.to_possible_value()
