@@ -71,6 +71,9 @@ enum Command {
         /// Compare with the recordings instead of writing them; fail on drift.
         #[arg(long)]
         check: bool,
+        /// Only the recordings made with --release (cargo test checks the others).
+        #[arg(long)]
+        release_only: bool,
     },
     /// Build the book, then open every page in headless Chromium and check what a
     /// reader would see (needs Debian's chromium and chromium-driver).
@@ -120,7 +123,11 @@ fn run(cli: Cli) -> Result<()> {
                 release,
             );
         }
-        Command::Outputs { names, check } => return outputs(&root, &names, check),
+        Command::Outputs {
+            names,
+            check,
+            release_only,
+        } => return outputs(&root, &names, check, release_only),
         Command::BenchTables { run } => return bench_tables(&root, run),
         Command::BrowserTest {
             chromium,
@@ -266,19 +273,30 @@ fn bench_tables(root: &std::path::Path, run: bool) -> Result<()> {
 
 /// `cargo xtask outputs`: builds the examples (release ones too when a
 /// recording asks for `--release`), then records.
-fn outputs(root: &std::path::Path, names: &[String], check: bool) -> Result<()> {
-    let selected = xtask::outputs::select(root, names)?;
+fn outputs(
+    root: &std::path::Path,
+    names: &[String],
+    check: bool,
+    release_only: bool,
+) -> Result<()> {
+    let selected = xtask::outputs::select(root, names, release_only)?;
+    let needs = |release: bool| (selected.iter()).any(|(_, r, _)| !r.rustc && r.release == release);
     println!("building the examples...");
-    let dev_examples = build_examples(root, false)?;
-    let release_examples = match selected.iter().any(|(_, recording, _)| recording.release) {
-        true => Some(build_examples(root, true)?),
-        false => None,
+    let dev_examples = if needs(false) {
+        Some(build_examples(root, false)?)
+    } else {
+        None
+    };
+    let release_examples = if needs(true) {
+        Some(build_examples(root, true)?)
+    } else {
+        None
     };
     xtask::outputs::run(&xtask::outputs::Plan {
         root,
-        dev_examples: &dev_examples,
+        selected: &selected,
+        dev_examples: dev_examples.as_deref(),
         release_examples: release_examples.as_deref(),
-        names,
         check,
     })
 }

@@ -5,26 +5,31 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use concurrency_book::harness::files::write_all_or_nothing;
 use concurrency_book::harness::recorded::{self, Recording};
 
 /// The longest one recorded run may take.
 pub const RUN_LIMIT: Duration = Duration::from_secs(300);
 
-/// What to record: the examples' folders (dev and release builds) and which
-/// recordings (all when `names` is empty).
+/// What to record: the recordings (from [`select`]) and the examples'
+/// folders their commands need (dev and release builds).
 pub struct Plan<'a> {
     pub root: &'a Path,
-    pub dev_examples: &'a Path,
+    pub selected: &'a [(PathBuf, Recording, String)],
+    pub dev_examples: Option<&'a Path>,
     pub release_examples: Option<&'a Path>,
-    pub names: &'a [String],
     pub check: bool,
 }
 
-/// The recordings `names` selects (by file stem), every one if empty; an
-/// unknown name is an error.
-pub fn select(root: &Path, names: &[String]) -> Result<Vec<(PathBuf, Recording, String)>> {
+/// The recordings `names` selects (by file stem), every one if empty, and
+/// with `release_only` only those recorded with `--release`; an unknown name
+/// is an error.
+pub fn select(
+    root: &Path,
+    names: &[String],
+    release_only: bool,
+) -> Result<Vec<(PathBuf, Recording, String)>> {
     let paths = recorded::recordings(&root.join("recorded")).map_err(anyhow::Error::msg)?;
     let stem = |path: &Path| path.file_stem().map(|s| s.to_string_lossy().into_owned());
     for name in names {
@@ -36,7 +41,9 @@ pub fn select(root: &Path, names: &[String]) -> Result<Vec<(PathBuf, Recording, 
     for path in paths {
         if names.is_empty() || names.contains(&stem(&path).unwrap_or_default()) {
             let (recording, output) = Recording::read(&path).map_err(anyhow::Error::msg)?;
-            selected.push((path, recording, output));
+            if recording.release || !release_only {
+                selected.push((path, recording, output));
+            }
         }
     }
     Ok(selected)
@@ -46,18 +53,19 @@ pub fn select(root: &Path, names: &[String]) -> Result<Vec<(PathBuf, Recording, 
 /// the recorded times are the machine's own), then writes every file that
 /// changed, all or none. With `check`, compares instead and writes nothing.
 pub fn run(plan: &Plan) -> Result<()> {
-    let selected = select(plan.root, plan.names)?;
     let (mut changed, mut drifted) = (Vec::new(), Vec::new());
-    for (path, recording, before) in &selected {
+    for (path, recording, before) in plan.selected {
         let name = path
             .strip_prefix(plan.root)
             .unwrap_or(path)
             .display()
             .to_string();
-        let examples = match (recording.release, plan.release_examples) {
-            (true, Some(release)) => release,
-            _ => plan.dev_examples,
+        let examples = match (recording.rustc, recording.release) {
+            (true, _) => Some(Path::new("")), // rustc runs no example
+            (false, true) => plan.release_examples,
+            (false, false) => plan.dev_examples,
         };
+        let examples = examples.with_context(|| format!("{name}: its examples were not built"))?;
         let started = Instant::now();
         let output = recording
             .run(examples, plan.root, RUN_LIMIT)
@@ -96,7 +104,7 @@ pub fn run(plan: &Plan) -> Result<()> {
     }
     println!(
         "{} recording(s) run, {} changed",
-        selected.len(),
+        plan.selected.len(),
         changed.len()
     );
     Ok(())
