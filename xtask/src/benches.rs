@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 /// One table of a chapter.
@@ -37,19 +37,13 @@ pub struct Ratio {
     pub speedup: bool,
 }
 
-const fn rows(
-    rows: &'static [(&'static str, &'static str)],
-) -> &'static [(&'static str, &'static str)] {
-    rows
-}
-
 /// Every table the chapters include.
 pub const TABLES: &[BenchTable] = &[
     BenchTable {
         name: "round-trip",
         bench: "--bench pools -- round_trip",
         what: "what",
-        rows: rows(&[
+        rows: &[
             (
                 "round_trip/tiny_pool",
                 "`pool.submit(..)`, then `task.result(..)`",
@@ -59,7 +53,7 @@ pub const TABLES: &[BenchTable] = &[
                 "`rayon::spawn` sending on a crossbeam channel, `recv_timeout`",
             ),
             ("round_trip/thread_spawn_join", "a new thread, joined"),
-        ]),
+        ],
         ratio: Some(Ratio {
             header: "vs rayon",
             baseline: "round_trip/rayon_spawn_channel",
@@ -70,7 +64,7 @@ pub const TABLES: &[BenchTable] = &[
         name: "cpu-bound",
         bench: "--bench pools -- cpu_bound",
         what: "workers",
-        rows: rows(&[
+        rows: &[
             ("cpu_bound/seq", "none: one loop"),
             ("cpu_bound/threads/1", "1 thread"),
             ("cpu_bound/rayon/1", "a rayon pool of 1"),
@@ -78,7 +72,7 @@ pub const TABLES: &[BenchTable] = &[
             ("cpu_bound/threads/2", "2 threads"),
             ("cpu_bound/rayon/2", "a rayon pool of 2"),
             ("cpu_bound/processes/2", "2 worker processes"),
-        ]),
+        ],
         ratio: Some(Ratio {
             header: "speedup over `seq`",
             baseline: "cpu_bound/seq",
@@ -89,17 +83,17 @@ pub const TABLES: &[BenchTable] = &[
         name: "one-task",
         bench: "--bench pools -- cpu_bound/one_task",
         what: "what runs",
-        rows: rows(&[
+        rows: &[
             ("cpu_bound/one_task_folded", "the loop without `black_box`"),
             ("cpu_bound/one_task", "the loop with `black_box(i)`"),
-        ]),
+        ],
         ratio: None,
     },
     BenchTable {
         name: "rayon-task",
         bench: "--bench pools -- rayon_task",
         what: "what",
-        rows: rows(&[
+        rows: &[
             (
                 "rayon_task/iter_10k",
                 "`x * 3` summed over 10,000 items, one thread",
@@ -116,14 +110,14 @@ pub const TABLES: &[BenchTable] = &[
                 "rayon_task/join_from_outside",
                 "the same, called from the main thread",
             ),
-        ]),
+        ],
         ratio: None,
     },
     BenchTable {
         name: "channels",
         bench: "--bench pools -- channel",
         what: "channel, producers",
-        rows: rows(&[
+        rows: &[
             ("channel/std_mpsc/1", "`std::sync::mpsc`, 1 producer"),
             (
                 "channel/crossbeam/1",
@@ -134,33 +128,33 @@ pub const TABLES: &[BenchTable] = &[
                 "channel/crossbeam/4",
                 "`crossbeam::channel::unbounded`, 4 producers",
             ),
-        ]),
+        ],
         ratio: None,
     },
     BenchTable {
         name: "messages",
         bench: "--bench processes -- messages",
         what: "where the messages go",
-        rows: rows(&[
+        rows: &[
             (
                 "messages/std_channel_thread",
                 "an `mpsc::channel()` to a thread",
             ),
             ("messages/pipe_process", "a pipe to a worker process"),
-        ]),
+        ],
         ratio: None,
     },
     BenchTable {
         name: "cpu-pool",
         bench: "--bench processes -- cpu_pool",
         what: "pool",
-        rows: rows(&[
+        rows: &[
             ("cpu_pool/rayon_2_threads", "rayon, 2 threads"),
             (
                 "cpu_pool/process_pool_2_workers",
                 "the book's process pool, 2 workers",
             ),
-        ]),
+        ],
         ratio: Some(Ratio {
             header: "vs threads",
             baseline: "cpu_pool/rayon_2_threads",
@@ -171,7 +165,7 @@ pub const TABLES: &[BenchTable] = &[
         name: "locks",
         bench: "--bench locks",
         what: "what",
-        rows: rows(&[
+        rows: &[
             ("read_heavy/mutex", "1 write in 100, `Mutex`"),
             ("read_heavy/rwlock", "1 write in 100, `RwLock`"),
             (
@@ -184,7 +178,7 @@ pub const TABLES: &[BenchTable] = &[
                 "write_heavy/atomics",
                 "1 write in 2, 64 `AtomicU64`, no lock",
             ),
-        ]),
+        ],
         ratio: Some(Ratio {
             header: "vs `Mutex`, read-heavy",
             baseline: "read_heavy/mutex",
@@ -195,7 +189,7 @@ pub const TABLES: &[BenchTable] = &[
         name: "spawn-join",
         bench: "--bench threads",
         what: "what",
-        rows: rows(&[
+        rows: &[
             ("spawn_join/one", "start one thread, join it"),
             ("spawn_join/ten_two_loops", "start ten, then join ten"),
             (
@@ -203,7 +197,7 @@ pub const TABLES: &[BenchTable] = &[
                 "start and join each of ten in turn",
             ),
             ("spawn_join/ten_scoped", "ten scoped threads"),
-        ]),
+        ],
         ratio: Some(Ratio {
             header: "vs two loops",
             baseline: "spawn_join/ten_two_loops",
@@ -214,13 +208,13 @@ pub const TABLES: &[BenchTable] = &[
         name: "start",
         bench: "--bench processes -- start",
         what: "what starts",
-        rows: rows(&[
+        rows: &[
             ("start/thread_spawn_join", "a thread"),
             ("start/fork_wait", "`fork`, the child exits at once"),
             ("start/posix_spawn_wait", "`posix_spawn` of `true`"),
             ("start/command_status", "`Command::new(\"true\").status()`"),
             ("start/fork_exec_wait", "`fork`, then `exec` of `true`"),
-        ]),
+        ],
         ratio: Some(Ratio {
             header: "vs a thread",
             baseline: "start/thread_spawn_join",
@@ -231,13 +225,13 @@ pub const TABLES: &[BenchTable] = &[
         name: "makespan",
         bench: "--bench downloads -- makespan",
         what: "pool threads",
-        rows: rows(&[
+        rows: &[
             ("makespan/pool/1", "1"),
             ("makespan/pool/2", "2"),
             ("makespan/pool/4", "4"),
             ("makespan/pool/8", "8"),
             ("makespan/pool/15", "15"),
-        ]),
+        ],
         ratio: Some(Ratio {
             header: "speedup over 1",
             baseline: "makespan/pool/1",
@@ -248,7 +242,7 @@ pub const TABLES: &[BenchTable] = &[
         name: "blur",
         bench: "--bench images -- blur",
         what: "what",
-        rows: rows(&[
+        rows: &[
             (
                 "blur/image_blur",
                 "`image::imageops::blur`: an exact Gaussian kernel",
@@ -259,7 +253,7 @@ pub const TABLES: &[BenchTable] = &[
             ),
             ("blur/boxes", "the book's box blur, one thread"),
             ("blur/boxes_parallel", "the same, on both cores"),
-        ]),
+        ],
         ratio: Some(Ratio {
             header: "vs the book's, one thread",
             baseline: "blur/boxes",
@@ -270,7 +264,7 @@ pub const TABLES: &[BenchTable] = &[
         name: "modes",
         bench: "--bench images -- modes",
         what: "mode",
-        rows: rows(&[
+        rows: &[
             ("modes/seq", "one photo after another"),
             ("modes/threads", "a thread per photo"),
             ("modes/rayon", "rayon, one photo per task"),
@@ -280,7 +274,7 @@ pub const TABLES: &[BenchTable] = &[
                 "one photo at a time, each stage on rayon",
             ),
             ("modes/rayon_fast", "rayon, the fast pipeline"),
-        ]),
+        ],
         ratio: Some(Ratio {
             header: "speedup over `seq`",
             baseline: "modes/seq",
@@ -291,7 +285,7 @@ pub const TABLES: &[BenchTable] = &[
         name: "candidates",
         bench: "--bench images -- candidates",
         what: "what",
-        rows: rows(&[
+        rows: &[
             (
                 "candidates/decode/zune_full",
                 "zune-jpeg (the `image` crate's decoder), every pixel",
@@ -325,14 +319,14 @@ pub const TABLES: &[BenchTable] = &[
                 "candidates/encode/mozjpeg_fastest",
                 "mozjpeg with its fastest settings",
             ),
-        ]),
+        ],
         ratio: None,
     },
     BenchTable {
         name: "stages",
         bench: "--bench images -- 'stages|pipeline'",
         what: "stage",
-        rows: rows(&[
+        rows: &[
             ("stages/exact/decode", "exact: decode 3000 x 2000"),
             ("stages/exact/blur", "exact: blur 3000 x 2000, sigma 15"),
             ("stages/exact/resize", "exact: `thumbnail` to 1200 x 800"),
@@ -344,7 +338,7 @@ pub const TABLES: &[BenchTable] = &[
             ("stages/fast/encode", "fast: encode (jpeg-encoder)"),
             ("pipeline/fast", "fast: the whole photo"),
             ("stages/write", "write the file (either)"),
-        ]),
+        ],
         ratio: None,
     },
 ];
@@ -500,9 +494,6 @@ pub fn tables(criterion: &Path, measured: &Path, footer: &str) -> Result<Vec<(Pa
             measured.join(format!("bench-{}.md", table.name)),
             text.into_bytes(),
         ));
-    }
-    if files.is_empty() {
-        bail!("no tables");
     }
     Ok(files)
 }

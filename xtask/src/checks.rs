@@ -172,7 +172,7 @@ fn check_timeline_figures(chapter: &Path, text: &str) -> Vec<Problem> {
                 .collect::<String>(),
             None => block.lines.join("\n"),
         };
-        if !shown.contains("task worker") || !shown.lines().any(|l| l.contains("task worker")) {
+        if !shown.contains("task worker") {
             continue;
         }
         let end = block.start + block.lines.len() + 2;
