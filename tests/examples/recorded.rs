@@ -4,7 +4,7 @@
 //! varies: see `concurrency_book::harness::recorded`).
 //!
 //! The few recordings made with `--release` (the CPU-bound chapters' full
-//! runs) are left to `cargo xtask outputs --check`, which `.ci/run` runs:
+//! runs) are left to `cargo xtask outputs --check --release-only`, which `.ci/run` runs:
 //! with this package built at `opt-level = 1` for tests they take minutes,
 //! and `cargo test` must stay under six.
 
