@@ -6,7 +6,8 @@
 
 use std::hint::black_box;
 use std::process;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -142,11 +143,14 @@ fn main() {
             .unwrap_or(args.run.seconds * 2 + Duration::from_millis(500)),
         worker_args: vec!["--pool-worker".into()],
     };
-    let mut pool = ProcessPool::start(options)
-        .unwrap_or_else(|e| cli::fail(format!("cannot start the worker processes: {e}")));
     // Ctrl-C stops the pool, which kills and reaps its workers before we exit.
-    let stop = pool.stop_flag();
-    ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)).expect("one Ctrl-C handler");
+    // The handler comes first, so that no signal finds the workers without it.
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_ctrl_c = Arc::clone(&stop);
+    ctrlc::set_handler(move || on_ctrl_c.store(true, Ordering::SeqCst))
+        .expect("one Ctrl-C handler");
+    let mut pool = ProcessPool::start_with_stop_flag(options, stop)
+        .unwrap_or_else(|e| cli::fail(format!("cannot start the worker processes: {e}")));
 
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {

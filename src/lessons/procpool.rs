@@ -84,12 +84,22 @@ pub struct ProcessPool {
 impl ProcessPool {
     /// Starts `options.workers` worker processes.
     pub fn start(options: Options) -> io::Result<ProcessPool> {
+        Self::start_with_stop_flag(options, Arc::default())
+    }
+
+    /// Starts the pool with a stop flag made beforehand: a Ctrl-C handler
+    /// installed before the workers start cannot miss a signal sent as soon
+    /// as they exist.
+    pub fn start_with_stop_flag(
+        options: Options,
+        stop: Arc<AtomicBool>,
+    ) -> io::Result<ProcessPool> {
         assert!(options.workers > 0, "a pool needs at least one worker");
         let mut pool = ProcessPool {
             slots: (0..options.workers).map(|_| None).collect(),
             options,
             from_readers: channel::unbounded(),
-            stop: Arc::new(AtomicBool::new(false)),
+            stop,
         };
         for slot in 0..pool.slots.len() {
             pool.spawn(slot)?;
