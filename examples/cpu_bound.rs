@@ -169,7 +169,7 @@ fn main() {
         println!("== {name} (fastest of {}) ==", args.repeat);
         let used = workers_used(mode, args.tasks, workers);
         let at_once = used.min(args.tasks).min(cores); // the best speedup possible
-        let ideal = speedups.ideal(mode == Mode::Seq, at_once);
+        let ideal = speedups.ideal(mode == Mode::Seq, used.min(args.tasks), cores);
         let (results, timeline) = (0..args.repeat)
             .map(|_| run(mode, &numbers, &pool, ideal))
             .min_by_key(|(_, timeline)| timeline.elapsed)

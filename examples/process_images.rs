@@ -190,7 +190,9 @@ fn main() {
         let name = cli::mode_name(&mode);
         println!("== {name} ({} photos, {workers} workers) ==", inputs.len());
         let mut backend = backend(mode, workers);
-        let run = photos::measure(|| match (mode, &mut backend) {
+        let used = workers_used(mode, inputs.len().min(thread_limit), workers);
+        let ideal = speedups.ideal(mode == Mode::Seq, used, cli::cores());
+        let run = photos::measure(ideal, || match (mode, &mut backend) {
             (Mode::Seq, _) => seq(&inputs, &args.out, &settings),
             (Mode::Threads, _) => threads(&inputs, &args.out, &settings, thread_limit),
             (Mode::RayonInner, Backend::Threads(pool)) => {
@@ -199,8 +201,12 @@ fn main() {
             (_, backend) => backend.map(&inputs, &args.out, &settings),
         });
         drop(backend); // the processes mode's workers exit (and are reaped) here
-        let used = workers_used(mode, inputs.len().min(thread_limit), workers);
-        let speedup = speedups.add(&name, mode == Mode::Seq, run.timeline.elapsed, used);
+        let speedup = speedups.add(
+            &name,
+            mode == Mode::Seq,
+            run.timeline.elapsed,
+            used.min(cli::cores()),
+        );
         let summary = run.report(
             "process_images",
             &name,

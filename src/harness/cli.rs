@@ -382,10 +382,13 @@ impl Summary {
         }
     }
 
-    /// Keeps the run's timeline for `--svg` and `--trace`.
+    /// Keeps the run's timeline for `--svg` and `--trace`, and adds its ideal:
+    /// `ideal` (what it is: `longest_task`, `sum_of_tasks` or
+    /// `sequential_over_cores`) and `ideal_s`.
     pub fn with_timeline(mut self, timeline: &Timeline) -> Self {
         self.timeline = Some(timeline.clone());
-        self
+        self.with("ideal", timeline.ideal.kind())
+            .with("ideal_s", round_ms(timeline.ideal_time().as_secs_f64()))
     }
 
     /// A summary of a recorded run: elapsed and ideal time, most tasks at once,
@@ -399,7 +402,6 @@ impl Summary {
     ) -> Self {
         Summary::new(example, mode, tasks, workers, timeline.elapsed)
             .with_timeline(timeline)
-            .with("ideal_s", round_ms(timeline.ideal_time().as_secs_f64()))
             .with("max_overlap", timeline.max_overlap())
             .with("finished", timeline.spans.len())
             .with("threads_used", timeline.workers().len())

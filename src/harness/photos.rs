@@ -128,10 +128,11 @@ pub struct PhotoRun {
     pub peak_mib: Option<f64>,
 }
 
-/// Runs `work`, recording its timeline and this process's peak memory.
-pub fn measure(work: impl FnOnce() -> Outcomes) -> PhotoRun {
+/// Runs `work`, recording its timeline (drawn against `ideal`) and this
+/// process's peak memory.
+pub fn measure(ideal: Ideal, work: impl FnOnce() -> Outcomes) -> PhotoRun {
     memory::reset_peak();
-    let (outcomes, timeline) = timeline::record(Ideal::SumOfTasks, work);
+    let (outcomes, timeline) = timeline::record(ideal, work);
     PhotoRun {
         outcomes,
         timeline,

@@ -23,16 +23,18 @@ pub struct Speedup {
 }
 
 impl Speedups {
-    /// Where a timeline's ideal line goes: the sum of the tasks for the
-    /// baseline, the baseline over `at_once` cores once there is one.
-    pub fn ideal(&self, is_baseline: bool, at_once: usize) -> Ideal {
+    /// Where a timeline's ideal line goes, for a mode whose `workers` threads
+    /// or processes ran tasks at once on `cores` cores: the sum of the tasks
+    /// for the baseline; the baseline over the cores it could use once there
+    /// is one; without one, the sum of the tasks over the workers.
+    pub fn ideal(&self, is_baseline: bool, workers: usize, cores: usize) -> Ideal {
         match self.baseline {
             _ if is_baseline => Ideal::SumOfTasks,
             Some(sequential) => Ideal::SequentialOver {
                 sequential,
-                cores: at_once,
+                cores: workers.min(cores),
             },
-            None => Ideal::LongestTask,
+            None => Ideal::SumOver { workers },
         }
     }
 

@@ -48,9 +48,24 @@ pub enum Ideal {
     /// CPU work split perfectly: a sequential run's time divided by the cores
     /// used. (Task spans cannot tell this: tasks sharing a core run longer.)
     SequentialOver { sequential: Duration, cores: usize },
+    /// CPU work without a sequential run to compare with: the sum of the
+    /// tasks over the workers that ran them at once. With no more workers
+    /// than cores, each task had a core to itself; with more, each took
+    /// longer in proportion, and the quotient is still the work over the cores.
+    SumOver { workers: usize },
 }
 
 impl Ideal {
+    /// Its name in a summary's `ideal` key.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Ideal::LongestTask => "longest_task",
+            Ideal::SumOfTasks => "sum_of_tasks",
+            Ideal::SequentialOver { .. } => "sequential_over_cores",
+            Ideal::SumOver { .. } => "sum_over_workers",
+        }
+    }
+
     fn describe(self) -> String {
         match self {
             Ideal::LongestTask => "the longest task".into(),
@@ -60,6 +75,8 @@ impl Ideal {
                 sequential.as_secs_f64(),
                 if cores == 1 { "" } else { "s" }
             ),
+            Ideal::SumOver { workers: 1 } => "the sum of all tasks".into(),
+            Ideal::SumOver { workers } => format!("the sum of all tasks over {workers} workers"),
         }
     }
 }
@@ -251,6 +268,7 @@ impl Timeline {
             Ideal::LongestTask => durations.max().unwrap_or_default(),
             Ideal::SumOfTasks => durations.sum(),
             Ideal::SequentialOver { sequential, cores } => sequential / cores.max(1) as u32,
+            Ideal::SumOver { workers } => durations.sum::<Duration>() / workers.max(1) as u32,
         }
     }
 
@@ -505,6 +523,18 @@ mod tests {
         let text = timeline.to_string();
         assert!(
             text.contains("ideal 0.20 s (the sequential 0.40 s over 2 cores)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn sum_over_workers_divides_the_tasks_time() {
+        let spans = vec![span(0, "T1", 0, 300), span(1, "T2", 0, 100)];
+        let timeline = timeline(spans, Ideal::SumOver { workers: 2 });
+        assert_eq!(timeline.ideal_time(), Duration::from_millis(200));
+        let text = timeline.to_string();
+        assert!(
+            text.contains("(the sum of all tasks over 2 workers)"),
             "{text}"
         );
     }

@@ -133,3 +133,78 @@ fn an_unwritable_figure_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// Each mode's ideal line is the one that means something for it: the sum of
+/// the tasks for a sequential run, the sequential time over the cores for
+/// parallel CPU work (once the sequential run is known), the longest task
+/// where the tasks wait rather than compute.
+#[test]
+fn each_mode_is_drawn_against_its_own_ideal() {
+    let out = scratch("figures-ideals");
+    let photos_out = out.join("photos");
+    let cases: [(&str, Vec<&str>, &[(&str, &str)]); 6] = [
+        (
+            "sync_script",
+            vec!["--tasks", "2", "--seconds", "0.01"],
+            &[("seq", "sum_of_tasks")],
+        ),
+        (
+            "loop_join",
+            vec!["--tasks", "2", "--seconds", "0.01", "--mode", "two-loops"],
+            &[("two-loops", "longest_task")],
+        ),
+        (
+            "cpu_bound",
+            vec!["--tasks", "2", "--n", "1000"],
+            &[
+                ("seq", "sum_of_tasks"),
+                ("threads", "sequential_over_cores"),
+                ("rayon", "sequential_over_cores"),
+                ("processes", "sequential_over_cores"),
+            ],
+        ),
+        (
+            "process_images",
+            flags_with_out("--tasks 2 --size 60x40 --out", &photos_out),
+            &[
+                ("seq", "sum_of_tasks"),
+                ("threads", "sequential_over_cores"),
+                ("rayon", "sequential_over_cores"),
+                ("processes", "sequential_over_cores"),
+                ("rayon-inner", "sequential_over_cores"),
+            ],
+        ),
+        // Without a sequential run to compare with: the tasks over the workers.
+        (
+            "cpu_bound",
+            vec!["--tasks", "2", "--n", "1000", "--mode", "rayon"],
+            &[("rayon", "sum_over_workers")],
+        ),
+        (
+            "process_images",
+            flags_with_out("--tasks 2 --size 60x40 --mode processes --out", &photos_out),
+            &[("processes", "sum_over_workers")],
+        ),
+    ];
+    for (example, args, expected) in cases {
+        let runs = summaries(example, &args, expected.len());
+        let found: Vec<(&str, &str)> = (runs.iter())
+            .map(|run| {
+                (
+                    run["mode"].as_str().unwrap(),
+                    run["ideal"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(found, expected, "{example}");
+        for run in &runs {
+            assert!(run["ideal_s"].is_number(), "{example}: {run}");
+        }
+    }
+}
+
+fn flags_with_out<'a>(line: &'a str, out: &'a Path) -> Vec<&'a str> {
+    let mut args: Vec<&str> = line.split_whitespace().collect();
+    args.push(out.to_str().unwrap());
+    args
+}
