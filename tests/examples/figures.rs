@@ -142,7 +142,9 @@ fn an_unwritable_figure_is_a_clear_error() {
 fn each_mode_is_drawn_against_its_own_ideal() {
     let out = scratch("figures-ideals");
     let photos_out = out.join("photos");
-    let cases: [(&str, Vec<&str>, &[(&str, &str)]); 6] = [
+    // (example, its flags, each mode and its ideal)
+    type Case<'a> = (&'a str, Vec<&'a str>, &'a [(&'a str, &'a str)]);
+    let cases: [Case; 6] = [
         (
             "sync_script",
             vec!["--tasks", "2", "--seconds", "0.01"],
