@@ -14,6 +14,9 @@
 //!   threads, rayon and worker processes (this bench binary run again with a
 //!   hidden argument), against `seq`: the speedup and efficiency table.
 //!   `one_task` vs `one_task_folded`: what `black_box` prevents.
+//! - `cpu_by_n/N/*`: the same four tasks with `n` from 10^5 to 10^8, on every
+//!   core: how the speedup of threads, rayon and processes grows with the size
+//!   of each task.
 //! - `channel/*`: 100,000 messages through std's mpsc and crossbeam's channel,
 //!   one producer and four producers.
 
@@ -27,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use concurrency_book::lessons::pool::Pool;
 use concurrency_book::lessons::worker::{self, Worker};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group};
 use crossbeam::channel;
 use rayon::prelude::*;
 
@@ -95,62 +98,104 @@ fn cpu_bound(c: &mut Criterion) {
     group.bench_function("one_task_folded", |b| {
         b.iter(|| compute_folded(black_box(N)));
     });
-    group.bench_function("seq", |b| {
-        b.iter(|| (0..TASKS).map(|_| compute(black_box(N))).sum::<u128>());
-    });
+    group.bench_function("seq", |b| b.iter(|| seq(N)));
     for workers in 1..=cores {
         group.bench_with_input(BenchmarkId::new("threads", workers), &workers, |b, &w| {
-            b.iter(|| {
-                thread::scope(|scope| {
-                    // Worker `k` runs tasks k, k + w, k + 2w, ...
-                    let handles: Vec<_> = (0..w)
-                        .map(|k| {
-                            scope.spawn(move || {
-                                (k..TASKS)
-                                    .step_by(w)
-                                    .map(|_| compute(black_box(N)))
-                                    .sum::<u128>()
-                            })
-                        })
-                        .collect();
-                    handles.into_iter().map(|h| h.join().unwrap()).sum::<u128>()
-                })
-            });
+            b.iter(|| threads(N, w));
         });
         group.bench_with_input(BenchmarkId::new("processes", workers), &workers, |b, &w| {
-            b.iter(|| {
-                // Worker `k` is a process running its share of the tasks.
-                let workers: Vec<Worker> = (0..w)
-                    .map(|k| {
-                        let share = (k..TASKS).step_by(w).count();
-                        let args = [WORKER_FLAG.into(), N.to_string(), share.to_string()];
-                        Worker::spawn(k, &args).unwrap()
-                    })
-                    .collect();
-                let deadline = Instant::now() + Duration::from_secs(60);
-                let outputs = worker::collect(workers, deadline).unwrap();
-                outputs
-                    .iter()
-                    .map(|line| line.trim().parse::<u128>().unwrap())
-                    .sum::<u128>()
-            });
+            b.iter(|| processes(N, w));
         });
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .build()
             .unwrap();
         group.bench_with_input(BenchmarkId::new("rayon", workers), &workers, |b, _| {
-            b.iter(|| {
-                pool.install(|| {
-                    (0..TASKS)
-                        .into_par_iter()
-                        .map(|_| compute(black_box(N)))
-                        .sum::<u128>()
-                })
-            });
+            b.iter(|| rayon_on(&pool, N));
         });
     }
     group.finish();
+}
+
+/// The same four tasks at sizes from 0.1 ms to 100 ms each, on every core:
+/// where threads and processes start to pay.
+fn cpu_by_n(c: &mut Criterion) {
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cores)
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("cpu_by_n");
+    // Ten runs of each, not criterion's growing batches: 10^8 takes a second.
+    group.sample_size(10).sampling_mode(SamplingMode::Flat);
+    let sizes: [(&str, u64); 4] = [
+        ("1e5", 100_000),
+        ("1e6", 1_000_000),
+        ("1e7", 10_000_000),
+        ("1e8", 100_000_000),
+    ];
+    for (label, n) in sizes {
+        group.bench_function(BenchmarkId::new(label, "seq"), |b| b.iter(|| seq(n)));
+        group.bench_function(BenchmarkId::new(label, "threads"), |b| {
+            b.iter(|| threads(n, cores));
+        });
+        group.bench_function(BenchmarkId::new(label, "rayon"), |b| {
+            b.iter(|| rayon_on(&pool, n));
+        });
+        group.bench_function(BenchmarkId::new(label, "processes"), |b| {
+            b.iter(|| processes(n, cores));
+        });
+    }
+    group.finish();
+}
+
+/// `TASKS` tasks of `compute(n)`, one after another.
+fn seq(n: u64) -> u128 {
+    (0..TASKS).map(|_| compute(black_box(n))).sum()
+}
+
+/// `TASKS` tasks on `w` scoped threads: worker `k` runs tasks k, k + w, ...
+fn threads(n: u64, w: usize) -> u128 {
+    thread::scope(|scope| {
+        let handles: Vec<_> = (0..w)
+            .map(|k| {
+                scope.spawn(move || {
+                    (k..TASKS)
+                        .step_by(w)
+                        .map(|_| compute(black_box(n)))
+                        .sum::<u128>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    })
+}
+
+/// `TASKS` tasks on a rayon pool.
+fn rayon_on(pool: &rayon::ThreadPool, n: u64) -> u128 {
+    pool.install(|| {
+        (0..TASKS)
+            .into_par_iter()
+            .map(|_| compute(black_box(n)))
+            .sum()
+    })
+}
+
+/// `TASKS` tasks on `w` worker processes (this bench binary run again), each
+/// running its share: started, run and reaped every time.
+fn processes(n: u64, w: usize) -> u128 {
+    let workers: Vec<Worker> = (0..w)
+        .map(|k| {
+            let share = (k..TASKS).step_by(w).count();
+            let args = [WORKER_FLAG.into(), n.to_string(), share.to_string()];
+            Worker::spawn(k, &args).unwrap()
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let outputs = worker::collect(workers, deadline).unwrap();
+    (outputs.iter())
+        .map(|line| line.trim().parse::<u128>().unwrap())
+        .sum()
 }
 
 const MESSAGES: u64 = 100_000;
@@ -194,7 +239,9 @@ fn channels(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rayon_task, round_trip, cpu_bound, channels);
+criterion_group!(
+    benches, rayon_task, round_trip, cpu_bound, cpu_by_n, channels
+);
 
 /// The hidden argument that makes this bench binary a worker process for
 /// `cpu_bound/processes`: `--bench-worker N TASKS` runs `compute(N)` TASKS times.

@@ -22,6 +22,7 @@ use concurrency_book::lessons::counter;
 use concurrency_book::lessons::pool::{Pool, Shutdown, TaskError};
 use concurrency_book::lessons::publish::Publication;
 use concurrency_book::lessons::queue::JobQueue;
+use concurrency_book::lessons::semaphore::{Permit, Semaphore};
 use concurrency_book::lessons::sync::{Arc, AtomicBool, AtomicU64, Ordering, thread};
 
 /// loom does not model time: every timed wait here lasts until it is notified.
@@ -224,3 +225,42 @@ fn loom_finds_the_stale_value_behind_a_relaxed_flag() {
     assert!(message.contains("the value was not there yet"), "{message}");
 }
 // ANCHOR_END: publish
+
+// ANCHOR: semaphore
+/// Three threads share a semaphore of one permit, taken with `acquire`:
+/// each counts itself in while it holds the permit.
+fn three_threads_one_permit(acquire: for<'a> fn(&'a Semaphore) -> Permit<'a>) {
+    let semaphore = Arc::new(Semaphore::new(1));
+    let holders = Arc::new(AtomicU64::new(0));
+    let hold = {
+        let (semaphore, holders) = (Arc::clone(&semaphore), Arc::clone(&holders));
+        move || {
+            let _permit = acquire(&semaphore);
+            let before = holders.fetch_add(1, Ordering::SeqCst);
+            assert_eq!(before, 0, "two threads held the one permit at once");
+            holders.fetch_sub(1, Ordering::SeqCst);
+        }
+    };
+    let others: Vec<_> = (0..2).map(|_| thread::spawn(hold.clone())).collect();
+    hold();
+    for other in others {
+        other.join().unwrap();
+    }
+    assert_eq!(semaphore.in_use(), 0, "a permit was not given back");
+}
+
+#[test]
+fn the_semaphore_admits_one_at_a_time_and_wakes_every_waiter() {
+    // A lost wake-up would leave a waiter asleep: loom reports a deadlock.
+    let runs = check(2, || three_threads_one_permit(Semaphore::acquire));
+    println!("{runs} interleavings, all correct");
+}
+
+#[test]
+fn loom_finds_two_holders_when_check_and_take_are_two_lockings() {
+    let (message, _runs) = find_failure(2, || {
+        three_threads_one_permit(Semaphore::acquire_check_then_take)
+    });
+    assert!(message.contains("two threads held"), "{message}");
+}
+// ANCHOR_END: semaphore

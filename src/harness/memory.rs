@@ -34,3 +34,23 @@ pub fn reset_peak() {
 fn mib(kib: f64) -> f64 {
     (kib / 1024.0 * 10.0).round() / 10.0
 }
+
+/// The file in criterion's folder where benches leave the peak memory of a
+/// bench (criterion measures only time), keyed by bench ID, for
+/// `cargo xtask bench-tables`.
+pub const BENCH_PEAK_MEMORY_FILE: &str = "peak-memory.json";
+
+/// Records `mib` as the peak memory of bench `id` in `criterion` (the
+/// criterion folder), keeping what other benches recorded there.
+pub fn save_bench_peak(criterion: &std::path::Path, id: &str, mib: f64) -> std::io::Result<()> {
+    use serde_json::{Map, Value};
+    let path = criterion.join(BENCH_PEAK_MEMORY_FILE);
+    let mut peaks: Map<String, Value> = match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).unwrap_or_default(),
+        Err(_) => Map::new(),
+    };
+    peaks.insert(id.to_string(), mib.into());
+    std::fs::create_dir_all(criterion)?;
+    let text = serde_json::to_string_pretty(&Value::Object(peaks))?;
+    super::files::write_atomically(&path, text.as_bytes())
+}

@@ -11,7 +11,8 @@
 //! (every number, temporary paths, timeline bars).
 //!
 //! A command that must fail says so at its end: `$ cargo run --example X --
-//! --bad-flag   # exits with 1`.
+//! --bad-flag   # exits with 1`. One that reads input the reader fetches
+//! first (photos from a Debian package, say) names it: `# needs PATH`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,9 @@ pub struct Recording {
     /// `# every run differs`: a run whose lines show the outcome of a race
     /// (a stress test), so only each line's first word is compared.
     pub varies: bool,
+    /// `# needs PATH`: input the reader fetches first, as the chapter shows
+    /// (relative to the repository); without it the run is skipped.
+    pub needs: Option<String>,
 }
 
 /// What a run printed and how it ended.
@@ -48,6 +52,7 @@ pub struct Output {
 
 const EXITS: &str = "exits with ";
 const VARIES: &str = "every run differs";
+const NEEDS: &str = "needs ";
 
 impl Recording {
     /// Reads a recording's first line, `$ cargo run [--release] --example
@@ -63,7 +68,7 @@ impl Recording {
         // What the line says after ` # `: `exits with N`, `every run differs`.
         let (line, comment) = command.split_once(" # ").unwrap_or((&command, ""));
         let line = line.trim_end();
-        let (mut exit_code, mut varies) = (0, false);
+        let (mut exit_code, mut varies, mut needs) = (0, false, None);
         for part in comment.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             if let Some(code) = part.strip_prefix(EXITS) {
                 exit_code = code
@@ -71,8 +76,12 @@ impl Recording {
                     .map_err(|_| format!("`{part}`: not an exit code"))?;
             } else if part == VARIES {
                 varies = true;
+            } else if let Some(path) = part.strip_prefix(NEEDS) {
+                needs = Some(path.trim().to_string());
             } else {
-                return Err(format!("`# {part}`: expected `{EXITS}N` or `{VARIES}`"));
+                return Err(format!(
+                    "`# {part}`: expected `{EXITS}N`, `{VARIES}` or `{NEEDS}PATH`"
+                ));
             }
         }
         if line.contains(['"', '\'', '\\']) {
@@ -93,6 +102,7 @@ impl Recording {
                     rustc: true,
                     exit_code,
                     varies,
+                    needs,
                 });
             }
             _ => {
@@ -128,6 +138,7 @@ impl Recording {
             rustc: false,
             exit_code,
             varies,
+            needs,
         })
     }
 
@@ -357,6 +368,8 @@ mod tests {
         let r = Recording::parse("$ cargo run --example x # every run differs; exits with 1");
         assert_eq!(r.map(|r| (r.varies, r.exit_code)), Ok((true, 1)));
         assert!(Recording::parse("$ cargo run --example x # exits fast").is_err());
+        let r = Recording::parse("$ cargo run --example x -- --input target/m # needs target/m");
+        assert_eq!(r.map(|r| r.needs), Ok(Some("target/m".to_string())));
         for bad in [
             "cargo run --example x",
             "$ cargo test",

@@ -11,5 +11,6 @@ pub mod pool;
 pub mod procpool;
 pub mod publish;
 pub mod queue;
+pub mod semaphore;
 pub mod sync;
 pub mod worker;

@@ -26,12 +26,17 @@ pub struct BenchTable {
     pub rows: &'static [(&'static str, &'static str)],
     /// A column of each row's time as a ratio to one row's.
     pub ratio: Option<Ratio>,
+    /// A column of the process's peak memory during each bench, which the
+    /// bench saved with `memory::save_bench_peak`.
+    pub memory: bool,
 }
 
 /// How a ratio column is computed.
 pub struct Ratio {
     pub header: &'static str,
-    /// The row the others are compared with.
+    /// The row the others are compared with: a bench ID, or a last segment
+    /// alone (`seq`) to compare each row with its sibling of that name
+    /// (`cpu_by_n/1e6/threads` with `cpu_by_n/1e6/seq`).
     pub baseline: &'static str,
     /// true: baseline / time (a speedup); false: time / baseline (a cost).
     pub speedup: bool,
@@ -59,6 +64,7 @@ pub const TABLES: &[BenchTable] = &[
             baseline: "round_trip/rayon_spawn_channel",
             speedup: false,
         }),
+        memory: false,
     },
     BenchTable {
         name: "cpu-bound",
@@ -78,6 +84,36 @@ pub const TABLES: &[BenchTable] = &[
             baseline: "cpu_bound/seq",
             speedup: true,
         }),
+        memory: false,
+    },
+    BenchTable {
+        name: "cpu-by-n",
+        bench: "--bench pools -- cpu_by_n",
+        what: "four tasks of `compute(n)`",
+        rows: &[
+            ("cpu_by_n/1e5/seq", "n = 10⁵, one loop"),
+            ("cpu_by_n/1e5/threads", "n = 10⁵, a thread per core"),
+            ("cpu_by_n/1e5/rayon", "n = 10⁵, rayon"),
+            ("cpu_by_n/1e5/processes", "n = 10⁵, a process per core"),
+            ("cpu_by_n/1e6/seq", "n = 10⁶, one loop"),
+            ("cpu_by_n/1e6/threads", "n = 10⁶, a thread per core"),
+            ("cpu_by_n/1e6/rayon", "n = 10⁶, rayon"),
+            ("cpu_by_n/1e6/processes", "n = 10⁶, a process per core"),
+            ("cpu_by_n/1e7/seq", "n = 10⁷, one loop"),
+            ("cpu_by_n/1e7/threads", "n = 10⁷, a thread per core"),
+            ("cpu_by_n/1e7/rayon", "n = 10⁷, rayon"),
+            ("cpu_by_n/1e7/processes", "n = 10⁷, a process per core"),
+            ("cpu_by_n/1e8/seq", "n = 10⁸, one loop"),
+            ("cpu_by_n/1e8/threads", "n = 10⁸, a thread per core"),
+            ("cpu_by_n/1e8/rayon", "n = 10⁸, rayon"),
+            ("cpu_by_n/1e8/processes", "n = 10⁸, a process per core"),
+        ],
+        ratio: Some(Ratio {
+            header: "speedup over `seq` at that `n`",
+            baseline: "seq",
+            speedup: true,
+        }),
+        memory: false,
     },
     BenchTable {
         name: "one-task",
@@ -88,6 +124,7 @@ pub const TABLES: &[BenchTable] = &[
             ("cpu_bound/one_task", "the loop with `black_box(i)`"),
         ],
         ratio: None,
+        memory: false,
     },
     BenchTable {
         name: "rayon-task",
@@ -112,6 +149,7 @@ pub const TABLES: &[BenchTable] = &[
             ),
         ],
         ratio: None,
+        memory: false,
     },
     BenchTable {
         name: "channels",
@@ -130,6 +168,7 @@ pub const TABLES: &[BenchTable] = &[
             ),
         ],
         ratio: None,
+        memory: false,
     },
     BenchTable {
         name: "messages",
@@ -143,6 +182,7 @@ pub const TABLES: &[BenchTable] = &[
             ("messages/pipe_process", "a pipe to a worker process"),
         ],
         ratio: None,
+        memory: false,
     },
     BenchTable {
         name: "cpu-pool",
@@ -160,6 +200,7 @@ pub const TABLES: &[BenchTable] = &[
             baseline: "cpu_pool/rayon_2_threads",
             speedup: false,
         }),
+        memory: false,
     },
     BenchTable {
         name: "locks",
@@ -184,6 +225,7 @@ pub const TABLES: &[BenchTable] = &[
             baseline: "read_heavy/mutex",
             speedup: false,
         }),
+        memory: false,
     },
     BenchTable {
         name: "spawn-join",
@@ -203,6 +245,7 @@ pub const TABLES: &[BenchTable] = &[
             baseline: "spawn_join/ten_two_loops",
             speedup: false,
         }),
+        memory: false,
     },
     BenchTable {
         name: "start",
@@ -220,6 +263,7 @@ pub const TABLES: &[BenchTable] = &[
             baseline: "start/thread_spawn_join",
             speedup: false,
         }),
+        memory: false,
     },
     BenchTable {
         name: "makespan",
@@ -237,6 +281,7 @@ pub const TABLES: &[BenchTable] = &[
             baseline: "makespan/pool/1",
             speedup: true,
         }),
+        memory: false,
     },
     BenchTable {
         name: "blur",
@@ -259,6 +304,7 @@ pub const TABLES: &[BenchTable] = &[
             baseline: "blur/boxes",
             speedup: false,
         }),
+        memory: false,
     },
     BenchTable {
         name: "modes",
@@ -280,6 +326,7 @@ pub const TABLES: &[BenchTable] = &[
             baseline: "modes/seq",
             speedup: true,
         }),
+        memory: false,
     },
     BenchTable {
         name: "candidates",
@@ -321,6 +368,7 @@ pub const TABLES: &[BenchTable] = &[
             ),
         ],
         ratio: None,
+        memory: false,
     },
     BenchTable {
         name: "stages",
@@ -340,6 +388,20 @@ pub const TABLES: &[BenchTable] = &[
             ("stages/write", "write the file (either)"),
         ],
         ratio: None,
+        memory: false,
+    },
+    BenchTable {
+        name: "many",
+        bench: "--bench downloads -- many",
+        what: "requests for 1 KB, all at once",
+        rows: &[
+            ("many/threads/100", "100, a thread each"),
+            ("many/async/100", "100, a tokio task each"),
+            ("many/threads/1000", "1,000, a thread each"),
+            ("many/async/1000", "1,000, a tokio task each"),
+        ],
+        ratio: None,
+        memory: true,
     },
 ];
 
@@ -429,7 +491,12 @@ pub fn time(seconds: f64) -> String {
 
 /// The table's markdown: one row per bench, the mean and its interval, the
 /// rate when the benches count elements, the ratio; then where it comes from.
-pub fn render(table: &BenchTable, estimates: &[Estimate], footer: &str) -> Result<String> {
+pub fn render(
+    table: &BenchTable,
+    estimates: &[Estimate],
+    peaks: &HashMap<String, f64>,
+    footer: &str,
+) -> Result<String> {
     let per_second = estimates.iter().all(|e| e.elements.is_some());
     let mut header = vec!["bench", table.what, "mean time (95% interval)"];
     if per_second {
@@ -438,20 +505,26 @@ pub fn render(table: &BenchTable, estimates: &[Estimate], footer: &str) -> Resul
     if let Some(ratio) = &table.ratio {
         header.push(ratio.header);
     }
+    if table.memory {
+        header.push("peak memory of the process");
+    }
     let mut text = format!(
         "| {} |\n|{}\n",
         header.join(" | "),
         "---|".repeat(header.len())
     );
-    let baseline = match &table.ratio {
-        Some(ratio) => {
-            let at = (table.rows.iter().position(|(id, _)| *id == ratio.baseline))
-                .with_context(|| format!("table {}: no row {}", table.name, ratio.baseline))?;
-            Some(estimates[at].seconds)
-        }
-        None => None,
-    };
-    for ((id, what), e) in table.rows.iter().zip(estimates) {
+    let baselines = (table.rows.iter())
+        .map(|(id, _)| match &table.ratio {
+            Some(ratio) => {
+                let base = baseline_of(id, ratio.baseline);
+                let at = (table.rows.iter().position(|(id, _)| *id == base))
+                    .with_context(|| format!("table {}: no row {base}", table.name))?;
+                Ok(Some(estimates[at].seconds))
+            }
+            None => Ok(None),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for (((id, what), e), baseline) in table.rows.iter().zip(estimates).zip(baselines) {
         let mut cells = vec![
             format!("`{id}`"),
             what.to_string(),
@@ -470,6 +543,15 @@ pub fn render(table: &BenchTable, estimates: &[Estimate], footer: &str) -> Resul
             };
             cells.push(format!("{r:.2}x"));
         }
+        if table.memory {
+            let peak = peaks.get(*id).with_context(|| {
+                format!(
+                    "no peak memory for {id}: run `cargo bench {}` first",
+                    table.bench
+                )
+            })?;
+            cells.push(format!("{peak:.0} MiB"));
+        }
         text.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     text.push_str(&format!(
@@ -479,17 +561,36 @@ pub fn render(table: &BenchTable, estimates: &[Estimate], footer: &str) -> Resul
     Ok(text)
 }
 
+/// The peak memory the benches saved, by bench ID (none saved: empty).
+fn peak_memory(criterion: &Path) -> Result<HashMap<String, f64>> {
+    let path = criterion.join(concurrency_book::harness::memory::BENCH_PEAK_MEMORY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a map of bench IDs to MiB", path.display())),
+        Err(_) => Ok(HashMap::new()),
+    }
+}
+
+/// The ID of the row that `id` is compared with (see [`Ratio::baseline`]).
+fn baseline_of(id: &str, baseline: &str) -> String {
+    match (baseline.contains('/'), id.rsplit_once('/')) {
+        (false, Some((group, _))) => format!("{group}/{baseline}"),
+        _ => baseline.to_string(),
+    }
+}
+
 /// Every table's file and text, from the estimates in `criterion`; an error
 /// names the first bench without figures.
 pub fn tables(criterion: &Path, measured: &Path, footer: &str) -> Result<Vec<(PathBuf, Vec<u8>)>> {
     let folders = bench_folders(criterion)?;
+    let peaks = peak_memory(criterion)?;
     let mut files = Vec::new();
     for table in TABLES {
         let estimates = (table.rows.iter())
             .map(|(id, _)| estimate(&folders, id))
             .collect::<Result<Vec<_>>>()
             .with_context(|| format!("table {} (`cargo bench {}`)", table.name, table.bench))?;
-        let text = render(table, &estimates, footer)?;
+        let text = render(table, &estimates, &peaks, footer)?;
         files.push((
             measured.join(format!("bench-{}.md", table.name)),
             text.into_bytes(),
@@ -526,7 +627,13 @@ mod tests {
         let estimates: Vec<Estimate> = [0.0457, 0.044, 0.045, 0.051, 0.0243, 0.0241, 0.0301]
             .map(estimate_at)
             .to_vec();
-        let text = render(table, &estimates, "Measured on 2026-11-28.").unwrap();
+        let text = render(
+            table,
+            &estimates,
+            &HashMap::new(),
+            "Measured on 2026-11-28.",
+        )
+        .unwrap();
         assert!(
             text.contains(
                 "| `cpu_bound/threads/2` | 2 threads | 24.3 ms (21.9 ms to 26.7 ms) | 1.88x |"
@@ -542,6 +649,48 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.lines().filter(|l| l.starts_with("| `")).count(), 7);
+    }
+
+    #[test]
+    fn a_baseline_without_a_group_is_each_rows_sibling() {
+        let table = TABLES.iter().find(|t| t.name == "cpu-by-n").unwrap();
+        // seq at 10 ms then 100 ms; each size's other rows at half its seq
+        let estimates: Vec<Estimate> = (0..table.rows.len())
+            .map(|row| {
+                let seq = 0.01 * 10f64.powi(row as i32 / 4);
+                estimate_at(if row % 4 == 0 { seq } else { seq / 2.0 })
+            })
+            .collect();
+        let text = render(table, &estimates, &HashMap::new(), "").unwrap();
+        let ratios: Vec<&str> = (text.lines().filter(|l| l.starts_with("| `")))
+            .map(|l| l.rsplit(" | ").next().unwrap().trim_end_matches(" |"))
+            .collect();
+        assert_eq!(ratios.len(), 16, "{text}");
+        for (row, ratio) in ratios.iter().enumerate() {
+            let expected = if row % 4 == 0 { "1.00x" } else { "2.00x" };
+            assert_eq!(*ratio, expected, "row {row}: {text}");
+        }
+        assert_eq!(baseline_of("a/b/c", "seq"), "a/b/seq");
+        assert_eq!(baseline_of("a/b/c", "x/y"), "x/y");
+    }
+
+    #[test]
+    fn peak_memory_goes_beside_the_time_and_a_missing_one_is_named() {
+        let table = TABLES.iter().find(|t| t.name == "many").unwrap();
+        let estimates: Vec<Estimate> = table.rows.iter().map(|_| estimate_at(0.5)).collect();
+        let mut peaks: HashMap<String, f64> = (table.rows.iter())
+            .map(|(id, _)| (id.to_string(), 61.6))
+            .collect();
+        let text = render(table, &estimates, &peaks, "").unwrap();
+        assert!(text.contains("| peak memory of the process |"), "{text}");
+        assert_eq!(text.matches(" | 62 MiB |").count(), 4, "{text}");
+        peaks.remove("many/async/1000");
+        let error = render(table, &estimates, &peaks, "").unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("many/async/1000") && message.contains("--bench downloads"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
         // seq, rayon on 1 and 2, processes; seq, threads and fork on 1 and 2, spawn
         ("cpu-bound.md", 4, if python { 6 } else { 0 }),
         ("downloads.md", 2, if requests { 2 } else { 0 }),
-        ("photos-vs-pillow.md", 6, if pillow { 3 } else { 0 }),
+        ("photos-vs-pillow.md", 8, if pillow { 3 } else { 0 }),
         ("start-costs.md", 5, if python { 5 } else { 0 }),
         // timely: one worker, two threads, two processes (reading or sent the photos)
         ("distributed.md", 4, 0),
@@ -115,6 +115,17 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
             table.contains("by `a test`"),
             "{file} does not say how it was made"
         );
+    }
+    // Each exact photo mode alone, with its peak memory (the processes mode's
+    // workers' too): seq, threads, rayon, processes, rayon-inner.
+    let modes = read(measured.join("photo-modes.md"));
+    let memory: Vec<&str> = (modes.lines().filter(|line| line.starts_with("| `")))
+        .map(|line| line.rsplit(" | ").next().unwrap())
+        .collect();
+    assert_eq!(memory.len(), 5, "{modes}");
+    if cfg!(target_os = "linux") {
+        assert!(memory.iter().all(|m| m.contains(" MiB")), "{modes}");
+        assert_eq!(modes.matches("MiB per worker").count(), 1, "{modes}");
     }
     let timely = read(measured.join("distributed-headline.md"));
     assert_eq!(timely.matches("photos per second").count(), 4, "{timely}");

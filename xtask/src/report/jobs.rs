@@ -19,6 +19,10 @@ pub(super) struct Sample {
     pub(super) workers: usize,
     /// Seconds, or µs per start in the start-costs table.
     pub(super) value: f64,
+    /// The summary key it was read from: the row's first key is its table
+    /// value; later ones (peak memory, say) sit beside it.
+    pub(super) key: &'static str,
+    pub(super) primary: bool,
     /// compute(n)'s result, to check the two languages agree.
     pub(super) result: Option<String>,
 }
@@ -27,7 +31,7 @@ impl Sample {
     pub(super) fn json(&self) -> Value {
         serde_json::json!({
             "table": self.table, "language": self.language, "series": self.series,
-            "workers": self.workers, "value": self.value,
+            "workers": self.workers, "value": self.value, "key": self.key,
         })
     }
 }
@@ -38,7 +42,8 @@ impl Sample {
 /// Columns: the table it feeds; the language; the series (`*`: each summary
 /// names its own, by its mode or by the keys of its value); the workers; the
 /// example or script; its flags (`--json` is added); the summary key that
-/// holds the measured value. `{name}` is filled from the config (see
+/// holds the measured value, then any keys to keep beside it when the
+/// summary has them. `{name}` is filled from the config (see
 /// [`Placeholders`]); `{w}` is the row's worker count and `{out}` a fresh
 /// folder for the run. A Python script runs only if the packages it needs
 /// are installed.
@@ -61,9 +66,12 @@ downloads   | Python | threads   | each {dl_workers}  | download_images.py | --u
 photos      | Rust   | fast seq        | 1        | process_images     | --tasks {photos} --size {size} --quality fast --mode seq --out {out}       | elapsed_s
 photos      | Rust   | fast rayon      | {cores}  | process_images     | --tasks {photos} --size {size} --quality fast --mode rayon --out {out}     | elapsed_s
 photos      | Rust   | fast processes  | {cores}  | process_images     | --tasks {photos} --size {size} --quality fast --mode processes --out {out} | elapsed_s
-photos      | Rust   | exact seq       | 1        | process_images     | --tasks {photos} --size {size} --quality exact --mode seq --out {out}       | elapsed_s
-photos      | Rust   | exact rayon     | {cores}  | process_images     | --tasks {photos} --size {size} --quality exact --mode rayon --out {out}     | elapsed_s
-photos      | Rust   | exact processes | {cores}  | process_images     | --tasks {photos} --size {size} --quality exact --mode processes --out {out} | elapsed_s
+# Each exact mode alone, so that its peak memory is its own.
+photos      | Rust   | exact seq         | 1        | process_images   | --tasks {photos} --size {size} --quality exact --mode seq --out {out}         | elapsed_s peak_memory_mib
+photos      | Rust   | exact threads     | {photos} | process_images   | --tasks {photos} --size {size} --quality exact --mode threads --out {out}     | elapsed_s peak_memory_mib
+photos      | Rust   | exact rayon       | {cores}  | process_images   | --tasks {photos} --size {size} --quality exact --mode rayon --out {out}       | elapsed_s peak_memory_mib
+photos      | Rust   | exact processes   | {cores}  | process_images   | --tasks {photos} --size {size} --quality exact --mode processes --out {out}   | elapsed_s peak_memory_mib worker_peak_memory_mib
+photos      | Rust   | exact rayon-inner | {cores}  | process_images   | --tasks {photos} --size {size} --quality exact --mode rayon-inner --out {out} | elapsed_s peak_memory_mib
 photos      | Python | seq             | 1        | process_images.py  | --tasks {photos} --size {size} --mode seq --out {out}                       | elapsed_s
 photos      | Python | threads         | {cores}  | process_images.py  | --tasks {photos} --size {size} --mode threads --out {out}                   | elapsed_s
 photos      | Python | processes       | {cores}  | process_images.py  | --tasks {photos} --size {size} --mode processes --out {out}                 | elapsed_s
@@ -153,6 +161,8 @@ pub(super) struct Job {
     pub(super) args: Vec<String>,
     /// The summary key that holds the value: a number, or a map of series to numbers
     pub(super) value: &'static str,
+    /// Keys kept beside the value when a summary has them (one series only).
+    pub(super) beside: Vec<&'static str>,
 }
 
 impl Job {
@@ -164,6 +174,8 @@ impl Job {
             series: series.to_string(),
             workers: self.workers,
             value,
+            key: self.value,
+            primary: true,
             result,
         };
         if self.series != "*" {
@@ -177,7 +189,18 @@ impl Job {
             let result = summary.extra.get("result").map(text);
             let value =
                 (summary.number(self.value)).map_err(|e| anyhow::anyhow!("{}: {e}", self.label))?;
-            return Ok(vec![sample(&self.series, value, result)]);
+            let mut found = vec![sample(&self.series, value, result)];
+            for &key in &self.beside {
+                if let Ok(value) = summary.number(key) {
+                    let primary = false;
+                    found.push(Sample {
+                        key,
+                        primary,
+                        ..sample(&self.series, value, None)
+                    });
+                }
+            }
+            return Ok(found);
         }
         let mut found = Vec::new();
         for summary in summaries {
@@ -218,9 +241,12 @@ pub(super) fn jobs(
     let values = Placeholders::new(config, urls);
     let mut jobs = Vec::new();
     for (row_number, row) in plan_rows().enumerate() {
-        let [table, language, series, workers, program, flags, value] = row[..] else {
+        let [table, language, series, workers, program, flags, keys] = row[..] else {
             unreachable!("plan_rows checks the columns")
         };
+        let mut keys = keys.split_whitespace();
+        let value = keys.next().expect("a PLAN row names its value's key");
+        let beside: Vec<&'static str> = keys.collect();
         let program_path = match language {
             "Rust" => config.examples.join(program),
             _ => {
@@ -261,6 +287,7 @@ pub(super) fn jobs(
                 program: program_path.clone(),
                 args,
                 value,
+                beside: beside.clone(),
             });
         }
     }
@@ -302,8 +329,8 @@ mod tests {
         let config = Config::quick(Path::new("/repo"));
         let (urls, scratch) = (Path::new("/s/urls.txt"), Path::new("/s"));
         let rust = jobs(&config, None, urls, scratch);
-        // sleep 3, cpu 1 + 3 rayon + 1, downloads 5, photos 6, timely 4, starts 1
-        assert_eq!(rust.len(), 3 + 5 + 5 + 6 + 4 + 1);
+        // sleep 3, cpu 1 + 3 rayon + 1, downloads 5, photos 8, timely 4, starts 1
+        assert_eq!(rust.len(), 3 + 5 + 5 + 8 + 4 + 1);
         let rayon: Vec<usize> = (rust.iter())
             .filter(|job| job.series == "rayon")
             .map(|job| job.workers)

@@ -185,4 +185,6 @@ pub(super) fn python_says(program: &str, code: &str) -> Result<String, String> {
 }
 
 /// The samples, grouped: (table, language, series, workers) to every round's value.
-pub(super) type Grouped = BTreeMap<(&'static str, &'static str, String, usize), Vec<f64>>;
+/// A table row: (table, language, series, workers).
+pub(super) type GroupKey = (&'static str, &'static str, String, usize);
+pub(super) type Grouped = BTreeMap<GroupKey, Vec<f64>>;

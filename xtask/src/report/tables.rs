@@ -1,5 +1,6 @@
 //! The report's Markdown tables, headlines and charts, from the samples.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
@@ -10,6 +11,8 @@ use super::*;
 pub(super) struct Tables<'a> {
     pub(super) config: &'a Config,
     pub(super) grouped: Grouped,
+    /// Values kept beside a row's: (row's key, summary key) to samples.
+    pub(super) beside: BTreeMap<(GroupKey, &'static str), Vec<f64>>,
     /// Each table's rows in the order the jobs ran.
     pub(super) order: Vec<(&'static str, &'static str, String, usize)>,
     pub(super) python: Option<&'a Python>,
@@ -24,9 +27,17 @@ impl<'a> Tables<'a> {
         skipped: &'a [String],
     ) -> Result<Tables<'a>> {
         let mut grouped = Grouped::new();
+        let mut beside = BTreeMap::new();
         let mut order = Vec::new();
         for s in samples {
             let key = (s.table, s.language, s.series.clone(), s.workers);
+            if !s.primary {
+                beside
+                    .entry((key, s.key))
+                    .or_insert_with(Vec::new)
+                    .push(s.value);
+                continue;
+            }
             if !grouped.contains_key(&key) {
                 order.push(key.clone());
             }
@@ -46,6 +57,7 @@ impl<'a> Tables<'a> {
         Ok(Tables {
             config,
             grouped,
+            beside,
             order,
             python,
             skipped,
@@ -136,6 +148,7 @@ impl<'a> Tables<'a> {
             })
             .collect();
         files.push(("start-costs.md", self.start_costs_table()));
+        files.push(("photo-modes.md", self.photo_modes_table()));
         files.push(("machine.md", self.machine()));
         files.extend(self.headlines());
         files
@@ -331,6 +344,53 @@ impl<'a> Tables<'a> {
             "\n<small>{} starts per kind, median of {} interleaved rounds, by `fork_vs_spawn --mode start-cost` \
              and `python/start_costs.py`. {}</small>\n",
             self.config.starts,
+            self.config.rounds,
+            self.provenance()
+        )
+        .unwrap();
+        text
+    }
+
+    /// Each exact photo mode run alone: its time, rate and peak memory.
+    pub(super) fn photo_modes_table(&self) -> String {
+        let (photos, (width, height)) = self.config.photos;
+        let mut text = format!(
+            "| mode | workers | {photos} photos (median) | photos per second | peak memory |\n\
+             |---|---|---|---|---|\n"
+        );
+        let exact = (self.rows("photos").into_iter())
+            .filter(|row| row.language == "Rust" && row.series.starts_with("exact "));
+        for row in exact {
+            let key = ("photos", "Rust", row.series.clone(), row.workers);
+            let median_of = |name: &'static str| {
+                let values = self.beside.get(&(key.clone(), name))?;
+                Some(stats(values).0)
+            };
+            let elapsed = stats(&row.values).0;
+            let memory = match (
+                median_of("peak_memory_mib"),
+                median_of("worker_peak_memory_mib"),
+            ) {
+                (Some(own), Some(worker)) => format!("{own:.0} MiB + {worker:.0} MiB per worker"),
+                (Some(own), None) => format!("{own:.0} MiB"),
+                _ => "not measured".into(),
+            };
+            let mode = row.series.trim_start_matches("exact ");
+            writeln!(
+                text,
+                "| `{mode}` | {} | {} s | {:.1} | {memory} |",
+                workers_text(row.workers),
+                charts::significant(elapsed),
+                photos as f64 / elapsed,
+            )
+            .unwrap();
+        }
+        write!(
+            text,
+            "\n<small>{photos} photos of {width}x{height}, `process_images --quality exact --mode \
+             MODE` with each mode in its own run, so that its peak memory is its own (a \
+             process's peak resident memory; for `processes`, the parent's and the largest \
+             worker's): median of {} interleaved rounds. {}</small>\n",
             self.config.rounds,
             self.provenance()
         )
