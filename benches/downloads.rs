@@ -7,8 +7,9 @@
 //!   transfer: the slowest single download.
 //! - `many/threads/N` and `many/async/N`: N = 100 and 1,000 requests for 1 KB
 //!   at once (no added latency), one thread each against one tokio task
-//!   each; the process's peak memory over each bench's runs goes beside
-//!   criterion's figures (`target/criterion/peak-memory.json`, Linux).
+//!   each. Beside criterion's figures (`target/criterion/peak-memory.json`,
+//!   Linux): the peak memory of a fresh process (this bench binary run again)
+//!   doing the same twice.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -115,22 +116,55 @@ fn tiny_jobs(server: &ImageServer, count: usize, name: &str) -> (Vec<String>, Ve
     (urls, targets)
 }
 
-fn many(c: &mut Criterion) {
-    let config = ServerConfig {
-        photos: 1,
-        latency: Duration::ZERO,
-        ..ServerConfig::default()
-    };
-    let server = ImageServer::start(config).unwrap();
-    let policy = Policy {
-        timeout: Duration::from_secs(60),
-        ..Policy::default()
-    };
-    let client = download::blocking_client(&policy);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    // One client each, reused: their pools keep connections open between runs.
-    let async_client = runtime.block_on(async { download::async_client(&policy) });
+/// The server, clients and runtime the `many` benches share.
+struct Many {
+    server: ImageServer,
+    policy: Policy,
+    client: reqwest::blocking::Client,
+    runtime: tokio::runtime::Runtime,
+    async_client: reqwest::Client,
+}
 
+impl Many {
+    fn start() -> Many {
+        let config = ServerConfig {
+            photos: 1,
+            latency: Duration::ZERO,
+            ..ServerConfig::default()
+        };
+        let policy = Policy {
+            timeout: Duration::from_secs(60),
+            ..Policy::default()
+        };
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        // One client each, reused: their pools keep connections open between runs.
+        let async_client = runtime.block_on(async { download::async_client(&policy) });
+        Many {
+            server: ImageServer::start(config).unwrap(),
+            client: download::blocking_client(&policy),
+            policy,
+            runtime,
+            async_client,
+        }
+    }
+
+    /// `count` requests at once, a thread or a task each.
+    fn run(&self, mode: &str, urls: &[String], targets: &[PathBuf]) {
+        match mode {
+            "threads" => threads(urls, targets, &self.client, &self.policy),
+            _ => with_tokio(
+                &self.runtime,
+                &self.async_client,
+                urls,
+                targets,
+                &self.policy,
+            ),
+        }
+    }
+}
+
+fn many(c: &mut Criterion) {
+    let many = Many::start();
     // Requests all at once, 100 and then 1,000: each in flight costs a
     // thread or a task, a client socket, a server socket (the server is in
     // this process) and a file.
@@ -138,26 +172,62 @@ fn many(c: &mut Criterion) {
     let mut group = c.benchmark_group("many");
     group.sample_size(10);
     for count in [100, 1000] {
-        let (urls, targets) = tiny_jobs(&server, count, &format!("many-{count}"));
+        let (urls, targets) = tiny_jobs(&many.server, count, &format!("many-{count}"));
         for mode in ["threads", "async"] {
             let id = format!("{mode}/{count}");
-            // The process's peak memory over this bench's runs, beside its time.
-            memory::reset_peak();
-            group.bench_function(&id, |b| match mode {
-                "threads" => b.iter(|| threads(&urls, &targets, &client, &policy)),
-                _ => b.iter(|| with_tokio(&runtime, &async_client, &urls, &targets, &policy)),
-            });
-            if let Some(peak) = memory::peak_mib() {
-                memory::save_bench_peak(&criterion, &format!("many/{id}"), peak).unwrap();
-            }
+            group.bench_function(&id, |b| b.iter(|| many.run(mode, &urls, &targets)));
+            // Memory in a fresh process: in this one, what earlier benches
+            // allocated and the allocator kept would count too.
+            let peak = peak_in_a_fresh_process(mode, count);
+            memory::save_bench_peak(&criterion, &format!("many/{id}"), peak).unwrap();
         }
     }
     group.finish();
 }
 
+/// The hidden argument that makes this bench binary run `many` once and
+/// print its peak memory: `--peak-memory MODE COUNT`.
+const PEAK_FLAG: &str = "--peak-memory";
+
+fn peak_in_a_fresh_process(mode: &str, count: usize) -> f64 {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([PEAK_FLAG, mode, &count.to_string()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{mode} {count}: {text}");
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("not MiB: {text}"))
+}
+
+/// With `--peak-memory MODE COUNT`: one run (after one to warm up the
+/// clients' connection pools, as criterion's warm-up does), then the peak.
+fn run_for_peak_memory() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, flag, mode, count] = &args[..] else {
+        return false;
+    };
+    if flag != PEAK_FLAG {
+        return false;
+    }
+    let many = Many::start();
+    let (urls, targets) = tiny_jobs(&many.server, count.parse().unwrap(), "many-peak");
+    many.run(mode, &urls, &targets);
+    many.run(mode, &urls, &targets);
+    println!(
+        "{}",
+        memory::peak_mib().expect("peak memory is read from /proc (Linux)")
+    );
+    true
+}
+
 criterion_group!(benches, makespan, many);
 
 fn main() {
+    if run_for_peak_memory() {
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -120,7 +120,10 @@ fn main() {
             eprintln!("error: {failure}");
         }
         let bytes: usize = results.iter().flatten().sum();
-        println!("{} downloads, {bytes} bytes\n", results.len() - failed.len());
+        println!(
+            "{} downloads, {bytes} bytes\n",
+            results.len() - failed.len()
+        );
         summaries.push(
             Summary::from_timeline("semaphore", name, run.tasks, run.tasks, &timeline)
                 .with("permits", permits)

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use concurrency_book::lessons::counter;
+use concurrency_book::lessons::philosophers::{Strategy, Table};
 use concurrency_book::lessons::pool::{Pool, Shutdown, TaskError};
 use concurrency_book::lessons::publish::Publication;
 use concurrency_book::lessons::queue::JobQueue;
@@ -264,3 +265,50 @@ fn loom_finds_two_holders_when_check_and_take_are_two_lockings() {
     assert!(message.contains("two threads held"), "{message}");
 }
 // ANCHOR_END: semaphore
+
+// ANCHOR: philosophers
+/// Three philosophers, one meal each, picking up forks with `strategy`.
+fn three_philosophers(strategy: Strategy) {
+    let table = Arc::new(Table::new(3));
+    let others: Vec<_> = (1..3)
+        .map(|me| {
+            let table = Arc::clone(&table);
+            thread::spawn(move || table.eat(me, strategy, &|| {}))
+        })
+        .collect();
+    table.eat(0, strategy, &|| {});
+    for other in others {
+        other.join().unwrap();
+    }
+    assert_eq!(table.uses(), [2, 2, 2], "every fork served two meals");
+}
+
+#[test]
+fn forks_taken_in_one_global_order_never_deadlock() {
+    let runs = check(2, || three_philosophers(Strategy::Ordered));
+    println!("{runs} interleavings, all correct");
+}
+
+#[test]
+fn loom_finds_the_deadlock_of_left_then_right() {
+    // loom reports a deadlock by panicking, and then, dropping the blocked
+    // threads' locks, panics again and aborts: so the model runs in a child
+    // process (this test binary, running this test alone), watched from here.
+    if std::env::var_os(CHILD).is_some() {
+        check(2, || three_philosophers(Strategy::LeftThenRight));
+        return;
+    }
+    let name = "loom_finds_the_deadlock_of_left_then_right";
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads", "1"])
+        .env(CHILD, "1")
+        .output()
+        .expect("the test binary runs");
+    let printed = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "no deadlock found: {printed}");
+    assert!(printed.contains("deadlock; threads"), "{printed}");
+}
+
+/// Set in the child process that runs a model expected to deadlock.
+const CHILD: &str = "LOOM_MODEL_IN_CHILD";
+// ANCHOR_END: philosophers

@@ -24,7 +24,10 @@ pub struct Permit<'a> {
 
 impl Semaphore {
     pub fn new(limit: usize) -> Semaphore {
-        assert!(limit > 0, "a semaphore with no permits would block for ever");
+        assert!(
+            limit > 0,
+            "a semaphore with no permits would block for ever"
+        );
         Semaphore {
             in_use: Mutex::new(0),
             limit,

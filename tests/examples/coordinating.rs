@@ -92,16 +92,102 @@ fn a_writer_is_not_starved_by_readers_that_keep_coming() {
 
 #[test]
 fn a_semaphore_keeps_the_downloads_to_its_permits() {
-    let runs = summaries("semaphore", &flags("--tasks 6 --permits 2 --seconds 0.3"), 2);
+    let runs = summaries(
+        "semaphore",
+        &flags("--tasks 6 --permits 2 --seconds 0.3"),
+        2,
+    );
     for run in &runs {
         // Never more than the permits (the loom model in tests/loom.rs proves
         // the book's semaphore for every interleaving); and with six threads
         // waiting on a server that takes 0.3 s, two did download together.
         assert_eq!(run["max_overlap"], 2, "{run}");
-        assert_eq!((run["failed"].as_u64(), run["finished"].as_u64()), (Some(0), Some(6)), "{run}");
-        assert_eq!(run["bytes"], 6 * 1024, "every download arrived whole: {run}");
+        assert_eq!(
+            (run["failed"].as_u64(), run["finished"].as_u64()),
+            (Some(0), Some(6)),
+            "{run}"
+        );
+        assert_eq!(
+            run["bytes"],
+            6 * 1024,
+            "every download arrived whole: {run}"
+        );
     }
     let modes: Vec<&str> = runs.iter().map(|s| s["mode"].as_str().unwrap()).collect();
     assert_eq!(modes, ["book", "tokio"]);
     assert_rejected_naming("semaphore", &flags("--permits 0"), "--permits");
+}
+
+#[test]
+fn no_second_phase_starts_before_the_last_first_phase_ends() {
+    let run = &summaries("barrier", &flags("--tasks 3 --seconds 0.15"), 1)[0];
+    assert_eq!(run["waited_for_all"], true, "{run}");
+    assert_eq!(run["leaders"], 1, "exactly one leader: {run}");
+    assert_eq!(run["finished"], 6, "two phases of three workers: {run}");
+}
+
+#[test]
+fn the_condition_is_checked_again_after_each_wake_up() {
+    let run = &summaries(
+        "condvar",
+        &flags("--mode wait-while --tasks 4 --seconds 0.02"),
+        1,
+    )[0];
+    // Once before the first item, then at least once per notify it woke
+    // for: never fewer checks than items, and it returned only with all.
+    let checks = run["checks"].as_u64().unwrap();
+    assert!(checks >= 2, "{run}");
+    assert_eq!(run["finished"], 4, "{run}");
+}
+
+#[test]
+fn each_join_waits_for_its_whole_batch_and_the_workers_stay_up() {
+    let run = &summaries(
+        "condvar",
+        &flags("--mode task-done --tasks 6 --workers 2 --seconds 0.03"),
+        1,
+    )[0];
+    assert_eq!(
+        run["finished_at_each_wait"],
+        serde_json::json!([3, 6]),
+        "{run}"
+    );
+    assert_eq!(
+        run["threads_used"], 2,
+        "the same two workers did both batches: {run}"
+    );
+}
+
+#[test]
+fn left_then_right_deadlocks_and_is_caught_within_the_deadline() {
+    // The example forces the interleaving; tests/loom.rs finds it unforced.
+    let runs = summaries(
+        "philosophers",
+        &flags("--mode left-then-right --deadline 0.5"),
+        1,
+    );
+    assert_eq!(runs[0]["deadlocked"], true, "{}", runs[0]);
+    assert_eq!(runs[0]["finished"], 0, "{}", runs[0]);
+}
+
+#[test]
+fn both_fixes_eat_every_meal_under_contention() {
+    // A bounded stress run: 5 philosophers, 300 meals each, no pause between
+    // forks; a deadlock or a livelock would miss the 60 s deadline.
+    for mode in ["ordered", "try-lock"] {
+        let args = [
+            "--mode",
+            mode,
+            "--tasks",
+            "300",
+            "--seconds",
+            "0",
+            "--deadline",
+            "60",
+        ];
+        let run = &summaries("philosophers", &args, 1)[0];
+        assert_eq!(run["deadlocked"], false, "{run}");
+        assert_eq!(run["fork_uses"], serde_json::json!([600, 600, 600, 600, 600]), "{run}");
+    }
+    assert_rejected_naming("philosophers", &flags("--workers 1"), "--workers");
 }

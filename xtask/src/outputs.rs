@@ -66,17 +66,17 @@ pub fn run(plan: &Plan) -> Result<()> {
             (false, false) => plan.dev_examples,
         };
         let examples = examples.with_context(|| format!("{name}: its examples were not built"))?;
-        if let Some(needs) = recording.needs.as_deref() {
-            if !plan.root.join(needs).exists() {
-                let reason = format!(
-                    "{name}: needs {needs}, which is missing (the chapter that includes it says how to get it)"
-                );
-                if plan.check {
-                    println!("{reason}: skipped");
-                    continue;
-                }
-                bail!(reason);
+        if let Some(needs) = recording.needs.as_deref()
+            && !plan.root.join(needs).exists()
+        {
+            let reason = format!(
+                "{name}: needs {needs}, which is missing (the chapter that includes it says how to get it)"
+            );
+            if plan.check {
+                println!("{reason}: skipped");
+                continue;
             }
+            bail!(reason);
         }
         let started = Instant::now();
         let output = recording
