@@ -9,6 +9,9 @@
 //! `write_heavy`: one in 2. Each iteration also starts and joins the four
 //! threads, the same cost in every row.
 //!
+//! `primitives/*`: one operation of each coordinating tool, per operation
+//! (the same operations `primitive_costs` times beside Python's).
+//!
 //! The atomic rows keep each number in an `AtomicU64` and take no lock: a read
 //! then sums numbers that writers may change in the middle of the sum, which
 //! is fine for statistics and wrong for anything that must be consistent.
@@ -17,7 +20,9 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::thread;
+use std::time::Instant;
 
+use concurrency_book::lessons;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const THREADS: usize = 4;
@@ -82,5 +87,21 @@ fn locks(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, locks);
+/// One operation of each coordinating tool (`src/lessons/primitives.rs`),
+/// timed per operation: `iters` operations per sample.
+fn primitives(c: &mut Criterion) {
+    let mut group = c.benchmark_group("primitives");
+    for (name, work) in lessons::primitives::primitives() {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let started = Instant::now();
+                work(iters as usize);
+                started.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, locks, primitives);
 criterion_main!(benches);

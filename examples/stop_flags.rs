@@ -1,15 +1,18 @@
 //! Python's `threading.Event` in Rust: a stop flag (an `AtomicBool`) that
 //! workers check between steps while another thread reads their progress,
-//! and a thread that sleeps until a flag is set (`park` and `unpark`).
+//! and a thread that sleeps until a flag is set (`park` and `unpark`). And
+//! IDs handed out up to a limit with `compare_exchange`.
 //!
 //! `cargo run --example stop_flags`
 
+use std::iter;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::harness::cli;
+use concurrency_book::lessons::counter;
 use serde_json::{Value, json};
 
 /// Event and stop flags: atomics that tell threads when to stop or go.
@@ -18,6 +21,9 @@ struct Args {
     /// How many worker threads in the stop-flag mode
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
+    /// How many IDs to hand out in the ids mode
+    #[arg(long, value_parser = cli::parse_item_count, default_value = "10000", allow_hyphen_values = true)]
+    tasks: usize,
     /// How long the workers run, or the waiter waits, in seconds
     #[arg(long, value_parser = cli::parse_seconds, default_value = "0.3", allow_hyphen_values = true)]
     seconds: Duration,
@@ -31,6 +37,8 @@ enum Mode {
     StopFlag,
     /// A thread sleeps until another sets a flag and wakes it (Event.wait)
     Wait,
+    /// Workers take IDs up to a limit with compare_exchange, each exactly once
+    Ids,
 }
 
 // ANCHOR: stop_flag
@@ -101,6 +109,28 @@ fn wait(wait_for: Duration) -> Value {
 }
 // ANCHOR_END: wait
 
+// ANCHOR: ids
+fn ids(workers: usize, limit: u64) -> Value {
+    let next = AtomicU64::new(0);
+    let taken: Vec<Vec<u64>> = thread::scope(|scope| {
+        let takers: Vec<_> = (0..workers)
+            .map(|_| scope.spawn(|| iter::from_fn(|| counter::next_id(&next, limit)).collect()))
+            .collect();
+        takers.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let mut all: Vec<u64> = taken.iter().flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    let per_worker: Vec<usize> = taken.iter().map(Vec::len).collect();
+    println!(
+        "{} distinct IDs below {limit}, {per_worker:?} per worker; the counter stopped at {}",
+        all.len(),
+        next.load(Ordering::Relaxed)
+    );
+    json!({ "distinct": all.len(), "per_worker": per_worker, "counter": next.load(Ordering::Relaxed) })
+}
+// ANCHOR_END: ids
+
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
     cli::run_modes(
@@ -114,6 +144,11 @@ fn main() {
                 stop_flag(args.workers, args.seconds),
             ),
             Mode::Wait => (1, 1, wait(args.seconds)),
+            Mode::Ids => (
+                args.tasks,
+                args.workers,
+                ids(args.workers, args.tasks as u64),
+            ),
         },
     );
 }

@@ -312,3 +312,31 @@ fn loom_finds_the_deadlock_of_left_then_right() {
 /// Set in the child process that runs a model expected to deadlock.
 const CHILD: &str = "LOOM_MODEL_IN_CHILD";
 // ANCHOR_END: philosophers
+
+// ANCHOR: next_id
+#[test]
+fn compare_exchange_hands_out_each_id_once_and_never_past_the_limit() {
+    let runs = check(3, || {
+        let counter = Arc::new(AtomicU64::new(0));
+        let other = thread::spawn({
+            let counter = Arc::clone(&counter);
+            move || [counter::next_id(&counter, 3), counter::next_id(&counter, 3)]
+        });
+        let mine = [counter::next_id(&counter, 3), counter::next_id(&counter, 3)];
+        let theirs = other.join().unwrap();
+        let mut ids: Vec<u64> = mine.iter().chain(&theirs).flatten().copied().collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            [0, 1, 2],
+            "each ID once, and one caller told none is left"
+        );
+        assert_eq!(
+            counter.load(Ordering::Relaxed),
+            3,
+            "the counter went past the limit"
+        );
+    });
+    println!("{runs} interleavings, all correct");
+}
+// ANCHOR_END: next_id

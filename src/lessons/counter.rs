@@ -1,6 +1,8 @@
 //! Adding one to a shared counter, right and wrong: the lost-updates lesson of
 //! "Queues, pipes and shared memory", kept here so that the `shared_memory`
 //! example and the loom model checks in `tests/loom.rs` run the same code.
+//! And handing out IDs up to a limit with `compare_exchange` ("Event and
+//! stop flags").
 
 use crate::lessons::sync::{AtomicU64, Ordering};
 
@@ -18,6 +20,26 @@ pub fn add_one_racy(counter: &AtomicU64) {
 }
 // ANCHOR_END: add_one
 
+// ANCHOR: next_id
+/// The next ID below `limit`, or `None` once all are handed out. Unlike
+/// `fetch_add`, which would push the counter past the limit for every late
+/// caller, `compare_exchange` stores the new value only if the counter still
+/// holds the one this thread read; if another thread got there first, it
+/// tries again with the value that thread left.
+pub fn next_id(counter: &AtomicU64, limit: u64) -> Option<u64> {
+    let mut seen = counter.load(Ordering::Relaxed);
+    loop {
+        if seen >= limit {
+            return None;
+        }
+        match counter.compare_exchange_weak(seen, seen + 1, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return Some(seen), // ours: nobody changed it in between
+            Err(now) => seen = now,     // taken, or a spurious failure: retry
+        }
+    }
+}
+// ANCHOR_END: next_id
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -32,5 +54,27 @@ mod tests {
             }
         });
         assert_eq!(count.load(Ordering::Relaxed), 40_000);
+    }
+
+    #[test]
+    fn next_id_hands_out_each_id_below_the_limit_once() {
+        let counter = AtomicU64::new(0);
+        let mut ids: Vec<u64> = thread::scope(|scope| {
+            let takers: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        std::iter::from_fn(|| next_id(&counter, 1000)).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            takers.into_iter().flat_map(|t| t.join().unwrap()).collect()
+        });
+        ids.sort();
+        assert_eq!(ids, (0..1000).collect::<Vec<_>>());
+        assert_eq!(
+            counter.load(Ordering::Relaxed),
+            1000,
+            "never past the limit"
+        );
     }
 }

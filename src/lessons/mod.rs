@@ -9,6 +9,7 @@ pub mod images;
 pub mod ipc;
 pub mod philosophers;
 pub mod pool;
+pub mod primitives;
 pub mod procpool;
 pub mod publish;
 pub mod queue;

@@ -187,7 +187,29 @@ fn both_fixes_eat_every_meal_under_contention() {
         ];
         let run = &summaries("philosophers", &args, 1)[0];
         assert_eq!(run["deadlocked"], false, "{run}");
-        assert_eq!(run["fork_uses"], serde_json::json!([600, 600, 600, 600, 600]), "{run}");
+        assert_eq!(
+            run["fork_uses"],
+            serde_json::json!([600, 600, 600, 600, 600]),
+            "{run}"
+        );
     }
     assert_rejected_naming("philosophers", &flags("--workers 1"), "--workers");
+}
+
+#[test]
+fn per_thread_state_is_made_once_per_thread_or_per_split() {
+    let runs = summaries("thread_local", &flags("--tasks 5000 --workers 2"), 3);
+    let made = |i: usize| runs[i]["buffers_made"].as_u64().unwrap();
+    // thread_local!: one per thread that ran a task, made on first use.
+    assert!((1..=2).contains(&made(0)), "{}", runs[0]);
+    // map_init: one per piece rayon split off, never one per task.
+    assert!((1..5000).contains(&made(1)), "{}", runs[1]);
+    // start_handler: exactly one per thread of the pool.
+    assert_eq!(made(2), 2, "{}", runs[2]);
+    for run in &runs {
+        assert!(
+            run["bytes"].as_u64().unwrap() > 5000,
+            "every task wrote: {run}"
+        );
+    }
 }

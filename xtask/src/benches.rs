@@ -391,6 +391,47 @@ pub const TABLES: &[BenchTable] = &[
         memory: false,
     },
     BenchTable {
+        name: "primitives",
+        bench: "--bench locks -- primitives",
+        what: "one operation",
+        rows: &[
+            (
+                "primitives/lock, alone",
+                "`lock()`, add one, unlock; one thread",
+            ),
+            (
+                "primitives/lock, two threads",
+                "the same, two threads on one lock",
+            ),
+            (
+                "primitives/atomic add, alone",
+                "`fetch_add(1, Relaxed)`; one thread",
+            ),
+            (
+                "primitives/atomic add, two threads",
+                "the same, two threads on one atomic",
+            ),
+            (
+                "primitives/read lock, alone",
+                "`RwLock::read()`; one thread",
+            ),
+            (
+                "primitives/condvar hand-off",
+                "a turn passed between two threads",
+            ),
+            (
+                "primitives/channel send + receive",
+                "one message, one thread to another",
+            ),
+            (
+                "primitives/thread-local add",
+                "a `thread_local!` `Cell`, add one",
+            ),
+        ],
+        ratio: None,
+        memory: false,
+    },
+    BenchTable {
         name: "many",
         bench: "--bench downloads -- many",
         what: "requests for 1 KB, all at once",

@@ -40,6 +40,7 @@ fn tiny(out: &Path, python: &str) -> Config {
         downloads: (3, 0.01, vec![1, 3]),
         photos: (2, (320, 240)),
         starts: 3,
+        primitive_ops: 200,
         timelines: vec![TimelineFigure {
             prefix: "loop-join",
             example: "loop_join",
@@ -127,6 +128,18 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
         assert!(memory.iter().all(|m| m.contains(" MiB")), "{modes}");
         assert_eq!(modes.matches("MiB per worker").count(), 1, "{modes}");
     }
+    // Eight primitives measured in Rust; Python's five beside them when it ran.
+    let primitives = read(measured.join("primitives.md"));
+    let rows: Vec<&str> = (primitives
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains(" ns |")))
+    .collect();
+    assert_eq!(rows.len(), 8, "{primitives}");
+    let with_python = rows
+        .iter()
+        .filter(|l| l.matches(" ns |").count() == 2)
+        .count();
+    assert_eq!(with_python, if python { 5 } else { 0 }, "{primitives}");
     let timely = read(measured.join("distributed-headline.md"));
     assert_eq!(timely.matches("photos per second").count(), 4, "{timely}");
     let samples: serde_json::Value =

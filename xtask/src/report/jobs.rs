@@ -59,6 +59,8 @@ cpu-bound   | Python | seq       | 1                  | cpu_bound.py       | --t
 cpu-bound   | Rust   | rayon     | each {cpu_workers} | cpu_bound          | --tasks {cpu_tasks} --n {n} --mode rayon --workers {w} --repeat 3    | elapsed_s
 cpu-bound   | Python | threads   | each {cpu_workers} | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode threads --workers {w}             | elapsed_s
 cpu-bound   | Python | fork      | each {cpu_workers} | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode fork --workers {w}                | elapsed_s
+# Threads on CPython's free-threaded build (no GIL), when one is on PATH.
+cpu-bound   | Python free-threaded | threads | each {cpu_workers} | cpu_bound.py | --tasks {cpu_tasks} --n {n} --mode threads --workers {w}     | elapsed_s
 cpu-bound   | Rust   | processes | {cpu_tasks}        | cpu_bound          | --tasks {cpu_tasks} --n {n} --mode processes --repeat 3              | elapsed_s
 cpu-bound   | Python | spawn     | {cores}            | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode spawn --workers {w}               | elapsed_s
 downloads   | Rust   | pool      | each {dl_workers}  | download_images    | --urls-file {urls} --workers {w} --out {out} --mode pool             | elapsed_s
@@ -83,6 +85,8 @@ distributed | Rust | processes              | 2 | distributed_images | --tasks {
 distributed | Rust | processes, photos sent | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode processes --send-photos --out {out}  | elapsed_s
 start-costs | Rust   | * | 1 | fork_vs_spawn   | --tasks {starts} --mode start-cost | per_start_us
 start-costs | Python | * | 1 | start_costs.py  | --tasks {starts}                   | per_start_us
+primitives  | Rust   | * | 2 | primitive_costs    | --tasks {primitive_ops} | per_op_ns
+primitives  | Python | * | 2 | primitive_costs.py | --tasks {primitive_ops} | per_op_ns
 ";
 
 /// What a Python script needs besides the interpreter.
@@ -117,6 +121,7 @@ impl Placeholders {
             ("photos", photos.to_string()),
             ("size", format!("{width}x{height}")),
             ("starts", config.starts.to_string()),
+            ("primitive_ops", config.primitive_ops.to_string()),
         ])
     }
 
@@ -249,6 +254,10 @@ pub(super) fn jobs(
         let beside: Vec<&'static str> = keys.collect();
         let program_path = match language {
             "Rust" => config.examples.join(program),
+            "Python free-threaded" => match python.map(|p| &p.free_threaded) {
+                Some(Ok(interpreter)) => PathBuf::from(interpreter),
+                _ => continue,
+            },
             _ => {
                 let Some(python) = python else { continue };
                 let needs = python_needs(program);
@@ -321,6 +330,7 @@ mod tests {
                 Err("missing".into())
             },
             requests: Ok("2".into()),
+            free_threaded: Err("not found".into()),
         }
     }
 
@@ -329,8 +339,9 @@ mod tests {
         let config = Config::quick(Path::new("/repo"));
         let (urls, scratch) = (Path::new("/s/urls.txt"), Path::new("/s"));
         let rust = jobs(&config, None, urls, scratch);
-        // sleep 3, cpu 1 + 3 rayon + 1, downloads 5, photos 8, timely 4, starts 1
-        assert_eq!(rust.len(), 3 + 5 + 5 + 8 + 4 + 1);
+        // sleep 3, cpu 1 + 3 rayon + 1, downloads 5, photos 8, timely 4, starts 1,
+        // primitives 1
+        assert_eq!(rust.len(), 3 + 5 + 5 + 8 + 4 + 1 + 1);
         let rayon: Vec<usize> = (rust.iter())
             .filter(|job| job.series == "rayon")
             .map(|job| job.workers)
@@ -345,7 +356,7 @@ mod tests {
                 "--workers",
                 "1",
                 "--out",
-                "/s/run-13-1"
+                "/s/run-14-1"
             ]
             .iter()
             .chain(&["--mode", "pool", "--json"])
@@ -353,8 +364,9 @@ mod tests {
             .collect::<Vec<_>>()
         );
         let all = jobs(&config, Some(&python(true)), urls, scratch);
-        // Python: sleep 3, cpu 1 + 3 + 3 + 1, downloads 5, photos 3, starts 1
-        assert_eq!(all.len() - rust.len(), 3 + 8 + 5 + 3 + 1);
+        // Python: sleep 3, cpu 1 + 3 + 3 + 1, downloads 5, photos 3, starts 1,
+        // primitives 1
+        assert_eq!(all.len() - rust.len(), 3 + 8 + 5 + 3 + 1 + 1);
         let script = &all
             .iter()
             .find(|job| job.language == "Python")
@@ -368,6 +380,22 @@ mod tests {
             "no Pillow, no Python photos"
         );
         assert!(planned_examples().contains(&"fork_vs_spawn"));
+        // A free-threaded interpreter adds its threads rows, one per worker count.
+        let free = Python {
+            free_threaded: Ok("python3.14t".into()),
+            ..python(true)
+        };
+        let with_free = jobs(&config, Some(&free), urls, scratch);
+        let added: Vec<&Job> = (with_free.iter())
+            .filter(|job| job.language == "Python free-threaded")
+            .collect();
+        assert_eq!(added.len(), config.cpu.2.len());
+        assert!(
+            added
+                .iter()
+                .all(|job| job.program == Path::new("python3.14t"))
+        );
+        assert_eq!(with_free.len(), all.len() + added.len());
     }
 
     #[test]

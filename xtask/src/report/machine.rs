@@ -35,10 +35,13 @@ pub(super) fn machine_description(python: Option<&Python>) -> String {
     let python = match python {
         None => "no Python".to_string(),
         Some(p) => format!(
-            "Python {}, Pillow {}, requests {}",
+            "Python {}, Pillow {}, requests {}{}",
             p.version,
             p.pillow.as_deref().unwrap_or("missing"),
-            p.requests.as_deref().unwrap_or("missing")
+            p.requests.as_deref().unwrap_or("missing"),
+            p.free_threaded
+                .as_ref()
+                .map_or(String::new(), |ft| format!(", free-threaded {ft}"))
         ),
     };
     format!(

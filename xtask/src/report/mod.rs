@@ -40,6 +40,8 @@ pub struct Config {
     pub photos: (usize, (u32, u32)),
     /// Process and thread starts per kind.
     pub starts: usize,
+    /// Operations per measurement of each coordinating primitive.
+    pub primitive_ops: usize,
     /// The chapters' timeline figures to draw.
     pub timelines: Vec<TimelineFigure>,
     /// The Python interpreter; None skips the Python side.
@@ -123,6 +125,7 @@ impl Config {
             downloads: (15, 0.3, vec![1, 2, 4, 8, 15]),
             photos: (15, (3000, 2000)),
             starts: 100,
+            primitive_ops: 100_000,
             timelines: TIMELINES.to_vec(),
             python: Some("python3".into()),
             examples: root.join("target/debug/examples"),
@@ -144,6 +147,7 @@ impl Config {
             downloads: (15, 0.1, vec![1, 2, 4, 8, 15]),
             photos: (6, (1500, 1000)),
             starts: 20,
+            primitive_ops: 10_000,
             command: "cargo xtask report --quick".into(),
             ..Config::full(root)
         }
@@ -180,6 +184,9 @@ pub fn run(config: &Config) -> Result<Report> {
         }
         if let Err(reason) = &p.requests {
             skipped.push(format!("Python's downloads: {reason}"));
+        }
+        if let Err(reason) = &p.free_threaded {
+            skipped.push(format!("free-threaded Python's rows: {reason}"));
         }
     }
     for example in needed_examples(config) {

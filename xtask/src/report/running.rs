@@ -21,6 +21,8 @@ pub(super) struct Python {
     pub(super) version: String,
     pub(super) pillow: Result<String, String>,
     pub(super) requests: Result<String, String>,
+    /// A free-threaded interpreter (no GIL) on PATH, or why there is none.
+    pub(super) free_threaded: Result<String, String>,
 }
 
 /// Runs a program with a deadline and returns the summaries it printed; a
@@ -169,7 +171,20 @@ pub(super) fn find_python(program: &str) -> Result<Python, String> {
         version,
         pillow: package("PIL", "Pillow"),
         requests: package("requests", "requests"),
+        free_threaded: find_free_threaded(),
     })
+}
+
+/// Interpreters of CPython's free-threaded build, newest first.
+const FREE_THREADED: [&str; 2] = ["python3.14t", "python3.13t"];
+
+/// The first free-threaded interpreter on PATH that runs with its GIL off.
+fn find_free_threaded() -> Result<String, String> {
+    let gil_off = "import sys; print(sys._is_gil_enabled())";
+    (FREE_THREADED.iter())
+        .find(|program| python_says(program, gil_off).is_ok_and(|says| says == "False"))
+        .map(|program| program.to_string())
+        .ok_or_else(|| format!("not found ({} on PATH)", FREE_THREADED.join(", ")))
 }
 
 pub(super) fn python_says(program: &str, code: &str) -> Result<String, String> {
@@ -184,7 +199,7 @@ pub(super) fn python_says(program: &str, code: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
-/// The samples, grouped: (table, language, series, workers) to every round's value.
 /// A table row: (table, language, series, workers).
 pub(super) type GroupKey = (&'static str, &'static str, String, usize);
+/// The samples, grouped: each row to every round's value.
 pub(super) type Grouped = BTreeMap<GroupKey, Vec<f64>>;

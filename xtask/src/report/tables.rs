@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
 use concurrency_book::harness::charts::{self, Series, ValueBar};
+use concurrency_book::lessons::primitives::primitives;
 
 use super::*;
 
@@ -149,6 +150,7 @@ impl<'a> Tables<'a> {
             .collect();
         files.push(("start-costs.md", self.start_costs_table()));
         files.push(("photo-modes.md", self.photo_modes_table()));
+        files.push(("primitives.md", self.primitives_table()));
         files.push(("machine.md", self.machine()));
         files.extend(self.headlines());
         files
@@ -344,6 +346,50 @@ impl<'a> Tables<'a> {
             "\n<small>{} starts per kind, median of {} interleaved rounds, by `fork_vs_spawn --mode start-cost` \
              and `python/start_costs.py`. {}</small>\n",
             self.config.starts,
+            self.config.rounds,
+            self.provenance()
+        )
+        .unwrap();
+        text
+    }
+
+    /// Each coordinating primitive's cost per operation, Rust beside Python.
+    pub(super) fn primitives_table(&self) -> String {
+        let rows = self.rows("primitives");
+        let python = |series: &str| {
+            (rows.iter())
+                .find(|r| r.language == "Python" && r.series == series)
+                .map(|r| stats(&r.values).0)
+        };
+        let mut text = String::from(
+            "| primitive | Rust, per operation | Python, per operation | Python / Rust |\n\
+             |---|---|---|---|\n",
+        );
+        // In the order the library lists them (the JSON map sorts its keys).
+        let order: Vec<&str> = primitives().iter().map(|(name, _)| *name).collect();
+        let mut rust: Vec<&Row> = rows.iter().filter(|r| r.language == "Rust").collect();
+        rust.sort_by_key(|r| order.iter().position(|name| *name == r.series));
+        for row in rust {
+            let rust = stats(&row.values).0;
+            let (py, ratio) = match python(&row.series) {
+                Some(py) => (
+                    format!("{} ns", charts::significant(py)),
+                    format!("{:.0}x", py / rust),
+                ),
+                None if self.python.is_some() => ("no counterpart".into(), "-".into()),
+                None => ("not measured".into(), "-".into()),
+            };
+            let rust = charts::significant(rust);
+            writeln!(text, "| {} | {rust} ns | {py} | {ratio} |", row.series).unwrap();
+        }
+        write!(
+            text,
+            "\n<small>{} operations per measurement, the fastest of 3 runs, median of {} \
+             interleaved rounds, by `primitive_costs` and `python/primitive_costs.py` (a lock \
+             is `threading.Lock`, a hand-off `threading.Condition`, a channel `queue.Queue`, a \
+             thread-local `threading.local`; Python has no atomics and no reader-writer lock). \
+             {}</small>\n",
+            self.config.primitive_ops,
             self.config.rounds,
             self.provenance()
         )
