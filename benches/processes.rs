@@ -157,6 +157,7 @@ mod unix {
             workers: 2,
             task_timeout: Duration::from_secs(60),
             worker_args: vec![POOL_WORKER_FLAG.into()],
+            max_tasks_per_worker: None,
         };
         let mut pool = ProcessPool::start(options).unwrap();
         group.bench_function("process_pool_2_workers", |b| {

@@ -160,6 +160,7 @@ fn backend(mode: Mode, workers: usize) -> Backend {
             workers,
             task_timeout: Duration::from_secs(300),
             worker_args: vec!["--image-worker".into()],
+            max_tasks_per_worker: None,
         };
         let pool = ProcessPool::start(options);
         return Backend::Processes(

@@ -28,6 +28,9 @@ struct Args {
     /// A task running longer than this is killed, in seconds (default: twice --seconds, plus 0.5)
     #[arg(long, value_parser = cli::parse_seconds, allow_hyphen_values = true)]
     task_timeout: Option<Duration>,
+    /// Replace each worker process after this many tasks (maxtasksperchild)
+    #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
+    max_tasks_per_worker: Option<usize>,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
     mode: Option<Mode>,
@@ -121,6 +124,9 @@ fn run_pool(
             let next = if *retry { "retrying" } else { "giving up" };
             println!("  worker pid {pid} died running task {task}: {how}; {next}");
         }
+        Event::WorkerRetired { pid, tasks } => {
+            println!("  retired worker pid {pid} after {tasks} tasks")
+        }
         Event::WorkerStarted { pid } => println!("  started worker pid {pid} in its place"),
     };
     let mut outcomes = pool.run(jobs, report)?;
@@ -142,6 +148,7 @@ fn main() {
         task_timeout: (args.task_timeout)
             .unwrap_or(args.run.seconds * 2 + Duration::from_millis(500)),
         worker_args: vec!["--pool-worker".into()],
+        max_tasks_per_worker: args.max_tasks_per_worker,
     };
     // Ctrl-C stops the pool, which kills and reaps its workers before we exit.
     // The handler comes first, so that no signal finds the workers without it.

@@ -41,12 +41,16 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
     nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER");
     assert_nothing_left("nothing yet");
 
-    let runs: [(&str, &[&str]); 9] = [
+    let runs: [(&str, &[&str]); 10] = [
         ("cpu_bound", &flags("--mode processes --n 1000")),
         ("processes", &["--seconds", "0.05"]),
         (
             "process_pool",
             &flags("--tasks 5 --seconds 0.05 --task-timeout 0.5"),
+        ),
+        (
+            "process_pool",
+            &flags("--mode map --tasks 4 --workers 1 --seconds 0.02 --max-tasks-per-worker 1"),
         ),
         ("fork_vs_spawn", &["--tasks", "3"]),
         ("pipes_and_queues", &["--tasks", "1000"]),

@@ -46,6 +46,8 @@ pub enum Event {
         how: String,
         retry: bool,
     },
+    /// A worker process was retired after `tasks` tasks (`max_tasks_per_worker`).
+    WorkerRetired { pid: u32, tasks: usize },
     /// A replacement worker process started.
     WorkerStarted { pid: u32 },
 }
@@ -58,19 +60,34 @@ pub struct Options {
     pub task_timeout: Duration,
     /// Arguments that start this program in worker mode.
     pub worker_args: Vec<String>,
+    /// Replace a worker after this many tasks (Python's `maxtasksperchild`):
+    /// whatever it leaked, in native code say, goes with it.
+    pub max_tasks_per_worker: Option<usize>,
 }
 
 struct Process {
     child: Child,
     to_worker: BufWriter<ChildStdin>,
+    /// Tasks it has finished.
+    done: usize,
     /// The task it runs now, its attempt, when it started, and its timeline span.
     busy: Option<(usize, u32, Instant, SpanGuard)>,
 }
 
-/// Messages from the reader threads to the dispatcher.
+/// Messages from the reader threads to the dispatcher, naming the worker
+/// (its slot and pid: a retired worker's last words must not be taken for
+/// its replacement's).
 enum FromReader {
-    Answer { slot: usize, bytes: Vec<u8> },
-    Closed { slot: usize, error: Option<String> },
+    Answer {
+        slot: usize,
+        pid: u32,
+        bytes: Vec<u8>,
+    },
+    Closed {
+        slot: usize,
+        pid: u32,
+        error: Option<String>,
+    },
 }
 
 /// The process pool. Dropping it kills and reaps every worker.
@@ -128,26 +145,36 @@ impl ProcessPool {
         let to_worker = BufWriter::new(child.stdin.take().expect("stdin was piped"));
         let mut from_worker = BufReader::new(child.stdout.take().expect("stdout was piped"));
         let sender = self.from_readers.0.clone();
+        let pid = child.id();
         thread::spawn(move || {
             loop {
                 match ipc::read_message(&mut from_worker) {
                     Ok(Some(bytes)) => {
-                        if sender.send(FromReader::Answer { slot, bytes }).is_err() {
+                        if sender
+                            .send(FromReader::Answer { slot, pid, bytes })
+                            .is_err()
+                        {
                             return; // the pool is gone
                         }
                     }
-                    Ok(None) => return drop(sender.send(FromReader::Closed { slot, error: None })),
+                    Ok(None) => {
+                        return drop(sender.send(FromReader::Closed {
+                            slot,
+                            pid,
+                            error: None,
+                        }));
+                    }
                     Err(e) => {
                         let error = Some(e.to_string());
-                        return drop(sender.send(FromReader::Closed { slot, error }));
+                        return drop(sender.send(FromReader::Closed { slot, pid, error }));
                     }
                 }
             }
         });
-        let pid = child.id();
         self.slots[slot] = Some(Process {
             child,
             to_worker,
+            done: 0,
             busy: None,
         });
         Ok(pid)
@@ -213,19 +240,28 @@ impl ProcessPool {
                 }
             }
             match self.from_readers.1.recv_timeout(Duration::from_millis(20)) {
-                Ok(FromReader::Answer { slot, bytes }) => {
-                    let Some(process) = self.slots[slot].as_mut() else {
+                Ok(FromReader::Answer { slot, pid, bytes }) => {
+                    let max_tasks = self.options.max_tasks_per_worker;
+                    let Some(process) = self.current(slot, pid) else {
                         continue;
                     };
                     let Some((task, ..)) = process.busy.take() else {
                         continue;
                     };
+                    process.done += 1;
+                    let worn_out = max_tasks.is_some_and(|max| process.done >= max);
                     let answer: Answer<R> = serde_json::from_slice(&bytes)
                         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
                     debug_assert_eq!(answer.task, task);
                     finished.push((task, Outcome::Done(answer.result)));
+                    if worn_out {
+                        self.retire(slot, &mut on_event)?;
+                    }
                 }
-                Ok(FromReader::Closed { slot, error }) => {
+                Ok(FromReader::Closed { slot, pid, error }) => {
+                    if self.current(slot, pid).is_none() {
+                        continue; // a retired worker's pipe closing
+                    }
                     let how = error.map(|e| format!(" ({e})")).unwrap_or_default();
                     self.bury(
                         slot,
@@ -248,6 +284,33 @@ impl ProcessPool {
             }
         }
         Ok(finished)
+    }
+
+    /// The worker in `slot`, if it is still the one with `pid`.
+    fn current(&mut self, slot: usize, pid: u32) -> Option<&mut Process> {
+        self.slots[slot].as_mut().filter(|p| p.child.id() == pid)
+    }
+
+    /// Ends the idle worker in `slot` (end of input, then reaped within 5 s,
+    /// or killed) and starts a fresh one in its place.
+    fn retire(&mut self, slot: usize, on_event: &mut impl FnMut(&Event)) -> io::Result<()> {
+        let Some(process) = self.slots[slot].take() else {
+            return Ok(());
+        };
+        let Process {
+            mut child,
+            to_worker,
+            done,
+            ..
+        } = process;
+        drop(to_worker); // end of input: the worker's loop ends
+        let pid = child.id();
+        // Killed and reaped if it has not exited within 5 s.
+        let _ = worker::wait_until(&mut child, Instant::now() + Duration::from_secs(5));
+        on_event(&Event::WorkerRetired { pid, tasks: done });
+        let pid = self.spawn(slot)?;
+        on_event(&Event::WorkerStarted { pid });
+        Ok(())
     }
 
     fn dispatch<J: Serialize>(&mut self, slot: usize, task: usize, attempt: u32, job: &J) {

@@ -348,3 +348,22 @@ fn the_image_server_example_serves_on_its_own_and_stops_by_itself() {
 
     assert_rejected("image_server", &["--stop-after 0", "--tasks 0"]);
 }
+
+#[test]
+fn a_read_dropped_by_select_loses_data_and_both_fixes_keep_it() {
+    let runs = crate::common::summaries("cancel_safety", &["--tasks", "4"], 3);
+    let (lossy, pinned, channel) = (&runs[0], &runs[1], &runs[2]);
+    // The writer pauses four ticks between a length and its body: a tick
+    // always drops the read there, and the next read is out of step.
+    assert!(lossy["received"].as_u64().unwrap() < 4, "{lossy}");
+    let error = lossy["error"].as_str().unwrap_or_default();
+    assert!(error.contains("out of step"), "{lossy}");
+    for kept in [pinned, channel] {
+        assert_eq!(kept["received"], 4, "{kept}");
+        assert!(kept["error"].is_null(), "{kept}");
+        assert!(
+            kept["ticks"].as_u64().unwrap() >= 4,
+            "the ticks did fire: {kept}"
+        );
+    }
+}

@@ -131,3 +131,17 @@ fn pool_examples_reject_bad_counts() {
     assert_rejected("as_completed", &["--workers -2"]);
     assert_rejected("pool_map", &["--tasks 0", "--mode lazy"]);
 }
+
+#[test]
+fn after_the_first_result_or_error_no_new_task_starts() {
+    let runs = crate::common::summaries("wait_first", &["--tasks", "9", "--seconds", "0.5"], 2);
+    assert_eq!(runs[1]["first_task"], 3, "the failing task: {}", runs[1]);
+    for run in &runs {
+        // Each worker notes the time before reading the flag, main after
+        // raising it: none can be noted after, whatever the interleaving.
+        assert_eq!(run["started_after_stop"], 0, "{run}");
+        let never = run["never_started"].as_u64().unwrap();
+        assert!(never >= 1, "the queue still held tasks at the stop: {run}");
+        assert_eq!(run["started"].as_u64().unwrap() + never, 9, "{run}");
+    }
+}

@@ -64,6 +64,21 @@ fn the_process_pool_returns_completion_order_and_map_order() {
 }
 
 #[test]
+fn a_worker_is_replaced_after_its_maximum_of_tasks() {
+    let args = "--mode map --tasks 6 --workers 1 --seconds 0.02";
+    let once = summary("process_pool", &flags(args));
+    assert_eq!(once["threads_used"], 1, "one worker did every task: {once}");
+    let capped = summary(
+        "process_pool",
+        &flags(&format!("{args} --max-tasks-per-worker 2")),
+    );
+    // Every task done, in order, by three workers of two tasks each.
+    assert_eq!(capped["ok"], 6, "{capped}");
+    assert_eq!(capped["order"], json!([0, 1, 2, 3, 4, 5]), "{capped}");
+    assert_eq!(capped["threads_used"], 3, "{capped}");
+}
+
+#[test]
 fn crashed_and_hung_workers_are_replaced_and_their_tasks_retried_once() {
     let output = run_example(
         "process_pool",
