@@ -335,6 +335,26 @@ impl Recording {
 static ERROR_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bE\d{4}\b").expect("a valid pattern"));
 
+/// The chapters (`src/*.md` under `root`) that include the recording at
+/// `path`, for messages that tell a reader where a drifted output shows.
+pub fn chapters_including(root: &Path, path: &Path) -> Vec<String> {
+    let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+        return Vec::new();
+    };
+    let needle = format!("recorded/{name}");
+    let Ok(entries) = std::fs::read_dir(root.join("src")) else {
+        return Vec::new();
+    };
+    let mut chapters: Vec<String> = (entries.filter_map(Result::ok))
+        .map(|entry| entry.path())
+        .filter(|chapter| chapter.extension().is_some_and(|ext| ext == "md"))
+        .filter(|chapter| std::fs::read_to_string(chapter).is_ok_and(|text| text.contains(&needle)))
+        .filter_map(|chapter| Some(format!("src/{}", chapter.file_name()?.to_str()?)))
+        .collect();
+    chapters.sort();
+    chapters
+}
+
 /// Every recording under `dir` (`recorded/` of the book), sorted by path.
 pub fn recordings(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -378,6 +398,14 @@ mod tests {
         ] {
             assert!(Recording::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_drifted_recording_is_traced_to_the_chapters_that_show_it() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let chapters = chapters_including(root, &root.join("recorded/sync-script.txt"));
+        assert_eq!(chapters, ["src/sync-script.md"]);
+        assert!(chapters_including(root, Path::new("recorded/none.txt")).is_empty());
     }
 
     #[test]

@@ -67,7 +67,9 @@ fn every_recorded_output_still_matches_its_program() {
                             .map(|diff| format!("(- recorded, + now)\n{diff}")),
                     };
                     if let Some(problem) = problem {
-                        problems.lock().unwrap().push(format!("{name}: {problem}"));
+                        let chapters = recorded::chapters_including(root, path).join(", ");
+                        let message = format!("{name} (shown in {chapters}): {problem}");
+                        problems.lock().unwrap().push(message);
                     }
                 }
             });
@@ -76,8 +78,8 @@ fn every_recorded_output_still_matches_its_program() {
     let problems = problems.into_inner().unwrap();
     assert!(
         problems.is_empty(),
-        "{} output(s) drifted; run `cargo xtask outputs` to record them again, and read the \
-         chapters that include them:\n{}",
+        "{} output(s) drifted; run `cargo xtask outputs` to record them again, and read \
+         the chapters that show them:\n{}",
         problems.len(),
         problems.join("\n")
     );

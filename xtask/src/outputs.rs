@@ -94,7 +94,10 @@ pub fn run(plan: &Plan) -> Result<()> {
         }
         if plan.check {
             if let Err(diff) = recording.matches(before, &output.text) {
-                drifted.push(format!("{name} (- recorded, + now):\n{diff}"));
+                let chapters = recorded::chapters_including(plan.root, path).join(", ");
+                drifted.push(format!(
+                    "{name} (shown in {chapters}; - recorded, + now):\n{diff}"
+                ));
             }
         } else if *before != output.text {
             changed.push((path.clone(), recording.render(&output.text).into_bytes()));
