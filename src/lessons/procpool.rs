@@ -232,16 +232,23 @@ impl ProcessPool {
                     "stopped by the user",
                 ));
             }
-            // Hand out work to every idle worker.
+            // Hand out work to every idle worker; one that has done its
+            // maximum of tasks is replaced first (not before: the last
+            // tasks of a run leave no fresh worker to start for nothing).
             for slot in 0..self.slots.len() {
                 let idle = matches!(&self.slots[slot], Some(p) if p.busy.is_none());
+                if idle && !queue.is_empty() {
+                    let worn_out = matches!(&self.slots[slot], Some(p) if self.options.max_tasks_per_worker.is_some_and(|max| p.done >= max));
+                    if worn_out {
+                        self.retire(slot, &mut on_event)?;
+                    }
+                }
                 if idle && let Some((task, attempt)) = queue.pop_front() {
                     self.dispatch(slot, task, attempt, &jobs[task]);
                 }
             }
             match self.from_readers.1.recv_timeout(Duration::from_millis(20)) {
                 Ok(FromReader::Answer { slot, pid, bytes }) => {
-                    let max_tasks = self.options.max_tasks_per_worker;
                     let Some(process) = self.current(slot, pid) else {
                         continue;
                     };
@@ -249,14 +256,10 @@ impl ProcessPool {
                         continue;
                     };
                     process.done += 1;
-                    let worn_out = max_tasks.is_some_and(|max| process.done >= max);
                     let answer: Answer<R> = serde_json::from_slice(&bytes)
                         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
                     debug_assert_eq!(answer.task, task);
                     finished.push((task, Outcome::Done(answer.result)));
-                    if worn_out {
-                        self.retire(slot, &mut on_event)?;
-                    }
                 }
                 Ok(FromReader::Closed { slot, pid, error }) => {
                     if self.current(slot, pid).is_none() {

@@ -145,3 +145,17 @@ fn after_the_first_result_or_error_no_new_task_starts() {
         assert_eq!(run["started"].as_u64().unwrap() + never, 9, "{run}");
     }
 }
+
+#[test]
+fn chunk_size_sets_the_pieces_of_work_and_ordered_modes_keep_order() {
+    let runs = crate::common::summaries("chunks", &["--tasks", "5000", "--chunk", "1000"], 5);
+    let by_mode = |name: &str| runs.iter().find(|r| r["mode"] == name).unwrap();
+    // with_max_len(1): a piece per task; with_min_len(1000): a piece per
+    // thousand at most. (Each run fails by itself if a result is missing.)
+    assert_eq!(by_mode("chunk-one")["pieces"], 5000);
+    let chunked = by_mode("chunked")["pieces"].as_u64().unwrap();
+    assert!((1..=5).contains(&chunked), "{}", by_mode("chunked"));
+    for ordered in ["chunk-one", "chunked", "adaptive"] {
+        assert_eq!(by_mode(ordered)["in_order"], true, "{}", by_mode(ordered));
+    }
+}

@@ -1,6 +1,7 @@
 //! The book's guards. `cargo test` fails when any of them finds a problem:
 //!
-//! - every chapter file is listed in `SUMMARY.md`, and every entry there exists;
+//! - every chapter file is listed in `SUMMARY.md`, and every entry there exists
+//!   and is headed as `SUMMARY.md` names it;
 //! - every `{{#include file:anchor}}` names an existing file and anchor, and
 //!   quotes at least one non-blank line;
 //! - no playground Run button on code that cannot run there (it quotes an
@@ -243,13 +244,27 @@ pub fn check_summary(src: &Path) -> Result<Vec<Problem>> {
                 format!("`{}` is a draft chapter with no file", link.name),
             )),
             Some(location) => {
-                if !src.join(location).is_file() {
-                    problems.push(problem(
+                let chapter = src.join(location);
+                match fs::read_to_string(&chapter) {
+                    Err(_) => problems.push(problem(
                         &summary_path,
                         format!("lists {}, which does not exist", location.display()),
-                    ));
+                    )),
+                    // The table of contents and the page say the same (the
+                    // browser test looks chapters up by their title).
+                    Ok(text) => {
+                        let heading = text.lines().next().unwrap_or("");
+                        let heading = heading.trim_start_matches("# ").replace('`', "");
+                        if heading.trim() != link.name {
+                            let says = format!(
+                                "is headed {heading:?}, but SUMMARY.md calls it {:?}",
+                                link.name
+                            );
+                            problems.push(problem(&chapter, says));
+                        }
+                    }
                 }
-                listed.insert(src.join(location));
+                listed.insert(chapter);
             }
         }
     }

@@ -107,6 +107,17 @@ fn a_summary_entry_without_its_file_is_caught_and_not_created() {
 }
 
 #[test]
+fn a_chapter_headed_unlike_its_summary_entry_is_caught() {
+    let book = book_copy();
+    edit(
+        &book.path().join("src/loop-join.md"),
+        "# Many threads in a loop",
+        "# Many threads in a loop: join them all",
+    );
+    assert_caught(&book, "is headed \"Many threads in a loop: join them all\"");
+}
+
+#[test]
 fn an_include_of_a_missing_file_is_caught_by_the_check_and_the_build() {
     let book = book_copy();
     edit(

@@ -41,6 +41,7 @@ fn tiny(out: &Path, python: &str) -> Config {
         photos: (2, (320, 240)),
         starts: 3,
         primitive_ops: 200,
+        chunk_tasks: 500,
         timelines: vec![TimelineFigure {
             prefix: "loop-join",
             example: "loop_join",
@@ -107,6 +108,8 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
         ("start-costs.md", 5, if python { 5 } else { 0 }),
         // timely: one worker, two threads, two processes (reading or sent the photos)
         ("distributed.md", 4, 0),
+        // chunk-one, chunked, adaptive, unordered, bridge
+        ("chunks.md", 5, if python { 5 } else { 0 }),
     ];
     for (file, rust, python_rows) in expected {
         let table = read(measured.join(file));

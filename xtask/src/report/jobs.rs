@@ -85,6 +85,9 @@ distributed | Rust | processes              | 2 | distributed_images | --tasks {
 distributed | Rust | processes, photos sent | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode processes --send-photos --out {out}  | elapsed_s
 start-costs | Rust   | * | 1 | fork_vs_spawn   | --tasks {starts} --mode start-cost | per_start_us
 start-costs | Python | * | 1 | start_costs.py  | --tasks {starts}                   | per_start_us
+# Many tiny tasks, one at a time or in chunks (imap, imap_unordered, chunksize).
+chunks      | Rust   | * | {cores} | chunks    | --tasks {chunk_tasks} --workers {w} | elapsed_s
+chunks      | Python | * | {cores} | chunks.py | --tasks {chunk_tasks} --workers {w} | elapsed_s
 primitives  | Rust   | * | 2 | primitive_costs    | --tasks {primitive_ops} | per_op_ns
 primitives  | Python | * | 2 | primitive_costs.py | --tasks {primitive_ops} | per_op_ns
 ";
@@ -122,6 +125,7 @@ impl Placeholders {
             ("size", format!("{width}x{height}")),
             ("starts", config.starts.to_string()),
             ("primitive_ops", config.primitive_ops.to_string()),
+            ("chunk_tasks", config.chunk_tasks.to_string()),
         ])
     }
 
@@ -340,8 +344,8 @@ mod tests {
         let (urls, scratch) = (Path::new("/s/urls.txt"), Path::new("/s"));
         let rust = jobs(&config, None, urls, scratch);
         // sleep 3, cpu 1 + 3 rayon + 1, downloads 5, photos 8, timely 4, starts 1,
-        // primitives 1
-        assert_eq!(rust.len(), 3 + 5 + 5 + 8 + 4 + 1 + 1);
+        // chunks 1, primitives 1
+        assert_eq!(rust.len(), 3 + 5 + 5 + 8 + 4 + 1 + 1 + 1);
         let rayon: Vec<usize> = (rust.iter())
             .filter(|job| job.series == "rayon")
             .map(|job| job.workers)
@@ -365,8 +369,8 @@ mod tests {
         );
         let all = jobs(&config, Some(&python(true)), urls, scratch);
         // Python: sleep 3, cpu 1 + 3 + 3 + 1, downloads 5, photos 3, starts 1,
-        // primitives 1
-        assert_eq!(all.len() - rust.len(), 3 + 8 + 5 + 3 + 1 + 1);
+        // chunks 1, primitives 1
+        assert_eq!(all.len() - rust.len(), 3 + 8 + 5 + 3 + 1 + 1 + 1);
         let script = &all
             .iter()
             .find(|job| job.language == "Python")

@@ -42,6 +42,8 @@ pub struct Config {
     pub starts: usize,
     /// Operations per measurement of each coordinating primitive.
     pub primitive_ops: usize,
+    /// Tiny tasks per run in the chunk-size table.
+    pub chunk_tasks: usize,
     /// The chapters' timeline figures to draw.
     pub timelines: Vec<TimelineFigure>,
     /// The Python interpreter; None skips the Python side.
@@ -126,6 +128,7 @@ impl Config {
             photos: (15, (3000, 2000)),
             starts: 100,
             primitive_ops: 100_000,
+            chunk_tasks: 20_000,
             timelines: TIMELINES.to_vec(),
             python: Some("python3".into()),
             examples: root.join("target/debug/examples"),
@@ -148,6 +151,7 @@ impl Config {
             photos: (6, (1500, 1000)),
             starts: 20,
             primitive_ops: 10_000,
+            chunk_tasks: 5_000,
             command: "cargo xtask report --quick".into(),
             ..Config::full(root)
         }

@@ -119,6 +119,16 @@ impl<'a> Tables<'a> {
                 "`process_images` in both qualities; `python/process_images.py` (Pillow)",
             ),
             (
+                "chunks",
+                format!(
+                    "{} tiny tasks on {} workers, handed out one at a time or in chunks of 1000 \
+                     (Rust: a few hundred nanoseconds each; Python: tens of microseconds)",
+                    c.chunk_tasks,
+                    cores()
+                ),
+                "`chunks` (rayon) and `python/chunks.py` (a `multiprocessing.Pool`)",
+            ),
+            (
                 "distributed",
                 format!(
                     "the same {photos} photos (fast quality) on timely dataflow: one worker, two \
@@ -143,6 +153,7 @@ impl<'a> Tables<'a> {
                     "cpu-bound" => "cpu-bound.md",
                     "downloads" => "downloads.md",
                     "distributed" => "distributed.md",
+                    "chunks" => "chunks.md",
                     _ => "photos-vs-pillow.md",
                 };
                 (file, text)
