@@ -68,6 +68,8 @@ pub struct Options {
 struct Process {
     child: Child,
     to_worker: BufWriter<ChildStdin>,
+    /// Which start of a worker this is: a pid could in principle be reused.
+    generation: u64,
     /// Tasks it has finished.
     done: usize,
     /// The task it runs now, its attempt, when it started, and its timeline span.
@@ -75,17 +77,17 @@ struct Process {
 }
 
 /// Messages from the reader threads to the dispatcher, naming the worker
-/// (its slot and pid: a retired worker's last words must not be taken for
-/// its replacement's).
+/// (its slot and generation: a retired worker's last words must not be
+/// taken for its replacement's).
 enum FromReader {
     Answer {
         slot: usize,
-        pid: u32,
+        generation: u64,
         bytes: Vec<u8>,
     },
     Closed {
         slot: usize,
-        pid: u32,
+        generation: u64,
         error: Option<String>,
     },
 }
@@ -96,6 +98,8 @@ pub struct ProcessPool {
     slots: Vec<Option<Process>>,
     from_readers: (Sender<FromReader>, Receiver<FromReader>),
     stop: Arc<AtomicBool>,
+    /// Workers started so far.
+    started: u64,
 }
 
 impl ProcessPool {
@@ -117,6 +121,7 @@ impl ProcessPool {
             options,
             from_readers: channel::unbounded(),
             stop,
+            started: 0,
         };
         for slot in 0..pool.slots.len() {
             pool.spawn(slot)?;
@@ -145,35 +150,45 @@ impl ProcessPool {
         let to_worker = BufWriter::new(child.stdin.take().expect("stdin was piped"));
         let mut from_worker = BufReader::new(child.stdout.take().expect("stdout was piped"));
         let sender = self.from_readers.0.clone();
-        let pid = child.id();
+        self.started += 1;
+        let generation = self.started;
         thread::spawn(move || {
             loop {
                 match ipc::read_message(&mut from_worker) {
                     Ok(Some(bytes)) => {
-                        if sender
-                            .send(FromReader::Answer { slot, pid, bytes })
-                            .is_err()
-                        {
+                        let answer = FromReader::Answer {
+                            slot,
+                            generation,
+                            bytes,
+                        };
+                        if sender.send(answer).is_err() {
                             return; // the pool is gone
                         }
                     }
                     Ok(None) => {
                         return drop(sender.send(FromReader::Closed {
                             slot,
-                            pid,
+                            generation,
                             error: None,
                         }));
                     }
                     Err(e) => {
                         let error = Some(e.to_string());
-                        return drop(sender.send(FromReader::Closed { slot, pid, error }));
+                        let closed = FromReader::Closed {
+                            slot,
+                            generation,
+                            error,
+                        };
+                        return drop(sender.send(closed));
                     }
                 }
             }
         });
+        let pid = child.id();
         self.slots[slot] = Some(Process {
             child,
             to_worker,
+            generation,
             done: 0,
             busy: None,
         });
@@ -237,19 +252,20 @@ impl ProcessPool {
             // tasks of a run leave no fresh worker to start for nothing).
             for slot in 0..self.slots.len() {
                 let idle = matches!(&self.slots[slot], Some(p) if p.busy.is_none());
-                if idle && !queue.is_empty() {
-                    let worn_out = matches!(&self.slots[slot], Some(p) if self.options.max_tasks_per_worker.is_some_and(|max| p.done >= max));
-                    if worn_out {
-                        self.retire(slot, &mut on_event)?;
-                    }
+                if idle && !queue.is_empty() && self.worn_out(slot) {
+                    self.retire(slot, &mut on_event)?;
                 }
                 if idle && let Some((task, attempt)) = queue.pop_front() {
                     self.dispatch(slot, task, attempt, &jobs[task]);
                 }
             }
             match self.from_readers.1.recv_timeout(Duration::from_millis(20)) {
-                Ok(FromReader::Answer { slot, pid, bytes }) => {
-                    let Some(process) = self.current(slot, pid) else {
+                Ok(FromReader::Answer {
+                    slot,
+                    generation,
+                    bytes,
+                }) => {
+                    let Some(process) = self.current(slot, generation) else {
                         continue;
                     };
                     let Some((task, ..)) = process.busy.take() else {
@@ -261,8 +277,12 @@ impl ProcessPool {
                     debug_assert_eq!(answer.task, task);
                     finished.push((task, Outcome::Done(answer.result)));
                 }
-                Ok(FromReader::Closed { slot, pid, error }) => {
-                    if self.current(slot, pid).is_none() {
+                Ok(FromReader::Closed {
+                    slot,
+                    generation,
+                    error,
+                }) => {
+                    if self.current(slot, generation).is_none() {
                         continue; // a retired worker's pipe closing
                     }
                     let how = error.map(|e| format!(" ({e})")).unwrap_or_default();
@@ -289,9 +309,15 @@ impl ProcessPool {
         Ok(finished)
     }
 
-    /// The worker in `slot`, if it is still the one with `pid`.
-    fn current(&mut self, slot: usize, pid: u32) -> Option<&mut Process> {
-        self.slots[slot].as_mut().filter(|p| p.child.id() == pid)
+    /// The worker in `slot`, if it is still the one of `generation`.
+    fn current(&mut self, slot: usize, generation: u64) -> Option<&mut Process> {
+        (self.slots[slot].as_mut()).filter(|p| p.generation == generation)
+    }
+
+    /// Whether the worker in `slot` has done its maximum of tasks.
+    fn worn_out(&self, slot: usize) -> bool {
+        let max = self.options.max_tasks_per_worker;
+        matches!((&self.slots[slot], max), (Some(p), Some(max)) if p.done >= max)
     }
 
     /// Ends the idle worker in `slot` (end of input, then reaped within 5 s,
