@@ -57,6 +57,11 @@ async fn read_message(stream: &mut (impl AsyncRead + Unpin)) -> std::io::Result<
     stream.read_exact(&mut body).await?;
     Ok(body)
 }
+
+/// How a read that ended the loop failed: `None` at the end of the input.
+fn failure(error: std::io::Error) -> Option<String> {
+    (error.kind() != std::io::ErrorKind::UnexpectedEof).then(|| error.to_string())
+}
 // ANCHOR_END: read_message
 
 // ANCHOR: lossy
@@ -68,8 +73,7 @@ async fn lossy(mut stream: DuplexStream) -> (Vec<Vec<u8>>, Option<String>, usize
         tokio::select! {
             read = read_message(&mut stream) => match read {
                 Ok(message) => messages.push(message),
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return (messages, None, ticks),
-                Err(e) => return (messages, Some(e.to_string()), ticks),
+                Err(e) => return (messages, failure(e), ticks),
             },
             _ = tick.tick() => ticks += 1, // the read above is dropped here
         }
@@ -95,8 +99,7 @@ async fn pinned(stream: DuplexStream) -> (Vec<Vec<u8>>, Option<String>, usize) {
                     messages.push(message);
                     read.set(read_owned(stream)); // the next message's read
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return (messages, None, ticks),
-                Err(e) => return (messages, Some(e.to_string()), ticks),
+                Err(e) => return (messages, failure(e), ticks),
             },
             _ = tick.tick() => ticks += 1, // `read` lives on, where it was
         }
@@ -117,8 +120,7 @@ async fn channel(mut stream: DuplexStream) -> (Vec<Vec<u8>>, Option<String>, usi
                         return None; // the loop stopped listening
                     }
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return None,
-                Err(e) => return Some(e.to_string()),
+                Err(e) => return failure(e),
             }
         }
     });

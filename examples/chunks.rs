@@ -103,7 +103,6 @@ fn main() {
         .num_threads(args.workers)
         .build();
     let pool = pool.unwrap_or_else(|e| cli::fail(format!("cannot start the pool: {e}")));
-    let expected: u64 = (0..args.tasks).map(task).sum();
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
@@ -111,31 +110,18 @@ fn main() {
         let started = Instant::now();
         let results = run(&pool, mode, args.tasks, args.chunk);
         let elapsed = started.elapsed();
-        let in_order = results.iter().zip(0..).all(|(r, x)| *r == task(x));
-        let sum: u64 = results.iter().sum();
+        let in_order = check(&name, &results, args.tasks);
         let pieces = PIECES.load(Ordering::Relaxed);
+        let order = if in_order { "in order" } else { "not in order" };
+        let pieces_text = match pieces {
+            0 => String::new(),
+            n => format!(", {n} pieces of work"),
+        };
+        let ms = elapsed.as_secs_f64() * 1e3;
         println!(
-            "{name:<10} {:>8.2} ms  {} results{}{}",
-            elapsed.as_secs_f64() * 1e3,
-            results.len(),
-            if in_order {
-                ", in order"
-            } else {
-                ", not in order"
-            },
-            if pieces > 0 {
-                format!(", {pieces} pieces of work")
-            } else {
-                String::new()
-            }
+            "{name:<10} {ms:>8.2} ms  {} results, {order}{pieces_text}",
+            results.len()
         );
-        if results.len() != args.tasks || sum != expected {
-            cli::fail(format!(
-                "{name}: wrong results ({} of {})",
-                results.len(),
-                args.tasks
-            ));
-        }
         summaries.push(
             Summary::new("chunks", name, args.tasks, args.workers, elapsed)
                 .with("in_order", in_order)
@@ -143,4 +129,17 @@ fn main() {
         );
     }
     cli::print_json(&summaries, args.json);
+}
+
+/// Ends the program if `results` are not every task's result once; returns
+/// whether they are in task order.
+fn check(mode: &str, results: &[u64], tasks: usize) -> bool {
+    let expected: u64 = (0..tasks).map(task).sum();
+    if results.len() != tasks || results.iter().sum::<u64>() != expected {
+        cli::fail(format!(
+            "{mode}: wrong results ({} of {tasks})",
+            results.len()
+        ));
+    }
+    results.iter().zip(0..).all(|(r, x)| *r == task(x))
 }

@@ -97,25 +97,16 @@ fn main() {
     cli::run_modes("thread_local", args.modes.mode, args.modes.json, |mode| {
         MADE.store(0, Ordering::Relaxed);
         // A fresh pool per mode: its threads have no buffer yet.
-        let (total, pool) = match mode {
-            Mode::ThreadLocal => {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(args.workers)
-                    .build();
-                let pool = pool.expect("the OS starts the pool's threads");
-                (with_thread_local(&pool, args.tasks), pool)
-            }
-            Mode::MapInit => {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(args.workers)
-                    .build();
-                let pool = pool.expect("the OS starts the pool's threads");
-                (with_map_init(&pool, args.tasks), pool)
-            }
-            Mode::StartHandler => {
-                let pool = pool_with_initializer(args.workers);
-                (with_thread_local(&pool, args.tasks), pool)
-            }
+        let pool = match mode {
+            Mode::StartHandler => pool_with_initializer(args.workers),
+            _ => (rayon::ThreadPoolBuilder::new()
+                .num_threads(args.workers)
+                .build())
+            .expect("the OS starts the pool's threads"),
+        };
+        let total = match mode {
+            Mode::MapInit => with_map_init(&pool, args.tasks),
+            _ => with_thread_local(&pool, args.tasks),
         };
         drop(pool);
         let made = MADE.load(Ordering::Relaxed);
