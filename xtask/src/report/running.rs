@@ -203,3 +203,79 @@ pub(super) fn python_says(program: &str, code: &str) -> Result<String, String> {
 pub(super) type GroupKey = (&'static str, &'static str, String, usize);
 /// The samples, grouped: each row to every round's value.
 pub(super) type Grouped = BTreeMap<GroupKey, Vec<f64>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Set for the report's stand-in: where its server writes the URL list.
+    const STAND_IN: &str = "XTASK_REPORT_STAND_IN_URLS";
+
+    /// Not a test by itself: a report that starts its image server as the
+    /// real one does and then waits to be killed, started in a process of
+    /// its own by `the_image_server_dies_with_the_report`.
+    #[test]
+    #[ignore = "started by the_image_server_dies_with_the_report"]
+    fn report_stand_in() {
+        let urls = std::env::var(STAND_IN).expect("started by the test below");
+        let config = Config::quick(&crate::repo_root());
+        let server = ServerGuard::start(&config, 2, 0.0, Path::new(&urls)).unwrap();
+        println!("server {}", server.0.id());
+        thread::sleep(Duration::from_secs(60));
+    }
+
+    fn alive(pid: u32) -> bool {
+        // A zombie has died; its parent has not reaped it yet.
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| !stat.rsplit(')').next().unwrap_or("").starts_with(" Z"))
+    }
+
+    #[test]
+    fn the_image_server_dies_with_the_report() {
+        let root = crate::repo_root();
+        if !root.join("target/debug/examples/image_server").exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let built = Command::new(cargo)
+                .args(["build", "--quiet", "--example", "image_server"])
+                .current_dir(&root)
+                .status()
+                .unwrap();
+            assert!(built.success(), "cargo build --example image_server");
+        }
+        let scratch = tempfile::tempdir().unwrap();
+        let mut report = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "report::running::tests::report_stand_in"])
+            .args(["--ignored", "--nocapture", "--test-threads=1"])
+            .env(STAND_IN, scratch.path().join("urls.txt"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(report.stdout.take().unwrap()).lines();
+        let server: u32 = loop {
+            let line = lines
+                .next()
+                .expect("the stand-in names its server")
+                .unwrap();
+            // libtest may print the test's name on the same line first.
+            if let Some((_, pid)) = line.split_once("server ") {
+                break pid.trim().parse().unwrap();
+            }
+        };
+        assert!(alive(server), "the server runs while the report does");
+        // SIGKILL: the report runs no clean-up at all.
+        report.kill().unwrap();
+        report.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while alive(server) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        if alive(server) {
+            // Leave nothing running when the test fails.
+            let _ = Command::new("kill")
+                .args(["-KILL", &server.to_string()])
+                .status();
+            panic!("image_server {server} outlived the report");
+        }
+    }
+}
