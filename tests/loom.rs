@@ -200,6 +200,30 @@ fn shutdown_cancels_or_finishes_every_task_and_stops_every_worker() {
 }
 // ANCHOR_END: pool
 
+// ANCHOR: on_done
+#[test]
+fn a_done_callback_added_while_the_task_finishes_runs_exactly_once() {
+    let runs = check(3, || {
+        let pool = Pool::new(1);
+        let task = pool.submit(|| 5);
+        let calls = Arc::new(AtomicU64::new(0));
+        // Races with the worker finishing the task: the callback must run
+        // once, either here (already finished) or on the worker, never twice
+        // and never not at all.
+        task.on_done({
+            let calls = Arc::clone(&calls);
+            move |outcome| {
+                assert_eq!(outcome, Ok(5));
+                calls.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "the callback ran once");
+    });
+    println!("{runs} interleavings, all correct");
+}
+// ANCHOR_END: on_done
+
 // ANCHOR: publish
 /// One thread publishes 42 through a flag; another reads it if the flag is up.
 fn publish_42(store: Ordering, load: Ordering) {

@@ -56,9 +56,19 @@ pub enum TaskState<T> {
 struct Slot<T> {
     state: Mutex<TaskState<T>>,
     changed: Condvar,
+    /// What [`Task::on_done`] asked to run once the task finishes.
+    callbacks: Mutex<Vec<Callback>>,
 }
 
 impl<T> Slot<T> {
+    fn pending() -> Arc<Slot<T>> {
+        Arc::new(Slot {
+            state: Mutex::new(TaskState::Pending),
+            changed: Condvar::new(),
+            callbacks: Mutex::new(Vec::new()),
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, TaskState<T>> {
         // Tasks run outside the lock, so a poisoned lock still holds a valid state.
         sync::lock(&self.state)
@@ -75,11 +85,41 @@ impl<T> Slot<T> {
     }
 
     fn finish(&self, result: Result<T, TaskError>) {
-        *self.lock() = TaskState::Finished(result);
+        self.finish_if(result, |_| true);
+    }
+
+    /// Stores `result` if `now` allows it, wakes the waiters and runs the
+    /// callbacks; false if `now` refused. The callbacks are taken under the
+    /// state's lock, so [`Task::on_done`] cannot add one that nobody runs.
+    fn finish_if(&self, result: Result<T, TaskError>, now: impl Fn(&TaskState<T>) -> bool) -> bool {
+        let callbacks = {
+            let mut state = self.lock();
+            if !now(&state) {
+                return false;
+            }
+            *state = TaskState::Finished(result);
+            std::mem::take(&mut *sync::lock(&self.callbacks))
+        };
         self.changed.notify_all();
+        callbacks.into_iter().for_each(run_callback);
+        true
     }
 }
 // ANCHOR_END: slot
+
+/// A done callback, with its task's result bound in.
+type Callback = Box<dyn FnOnce() + Send>;
+
+/// Runs a done callback; like Python, a callback that panics is reported
+/// and does not harm the task, the worker or the other callbacks.
+fn run_callback(callback: Callback) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
+        eprintln!(
+            "a done callback panicked: {}",
+            crate::panic_message(&*payload)
+        );
+    }
+}
 
 /// Lets the pool cancel a pending task without knowing its result type.
 trait Cancel: Send + Sync {
@@ -89,13 +129,8 @@ trait Cancel: Send + Sync {
 
 impl<T: Send> Cancel for Arc<Slot<T>> {
     fn cancel(&self) -> bool {
-        let mut state = self.lock();
-        let pending = matches!(*state, TaskState::Pending);
-        if pending {
-            *state = TaskState::Finished(Err(TaskError::Cancelled));
-            self.changed.notify_all();
-        }
-        pending
+        let pending = |state: &TaskState<T>| matches!(state, TaskState::Pending);
+        self.finish_if(Err(TaskError::Cancelled), pending)
     }
 
     fn is_finished(&self) -> bool {
@@ -129,6 +164,33 @@ impl<T: Clone> Task<T> {
 }
 // ANCHOR_END: result
 
+// ANCHOR: on_done
+impl<T: Clone + Send + 'static> Task<T> {
+    /// Python's `add_done_callback`: `callback` gets the outcome once the
+    /// task is finished or cancelled. It runs at once, on this thread, if
+    /// that has happened; otherwise on the thread that finishes the task
+    /// (a worker, or whoever cancels it), so keep it short.
+    pub fn on_done(&self, callback: impl FnOnce(Result<T, TaskError>) + Send + 'static) {
+        let slot = Arc::clone(&self.slot);
+        let callback: Callback = Box::new(move || {
+            let outcome = match &*slot.lock() {
+                TaskState::Finished(outcome) => outcome.clone(),
+                _ => unreachable!("callbacks run once the task is finished"),
+            };
+            callback(outcome);
+        });
+        let state = self.slot.lock();
+        if matches!(*state, TaskState::Finished(_)) {
+            drop(state);
+            run_callback(callback);
+        } else {
+            // Still under the state's lock: `finish_if` takes the list after this.
+            sync::lock(&self.slot.callbacks).push(callback);
+        }
+    }
+}
+// ANCHOR_END: on_done
+
 impl<T: Send> Task<T> {
     /// Cancels the task if no worker has started it; true if it was cancelled.
     pub fn cancel(&self) -> bool {
@@ -142,11 +204,27 @@ impl<T: Send> Task<T> {
 }
 
 type Job = Box<dyn FnOnce() + Send>;
+/// A worker's set-up: Python's `initializer`.
+/// std's `Arc` even under loom: loom's cannot hold a `dyn Fn`, and the
+/// set-up is only shared, never synchronised on.
+type SharedSetup = std::sync::Arc<dyn Fn(usize) -> Result<(), String> + Send + Sync>;
+
+/// Runs `work`, turning an `Err` into [`TaskError::Failed`] and a panic into
+/// [`TaskError::Panicked`].
+fn catch<T, E: fmt::Display>(work: impl FnOnce() -> Result<T, E>) -> Result<T, TaskError> {
+    match panic::catch_unwind(AssertUnwindSafe(work)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(TaskError::Failed(error.to_string())),
+        Err(payload) => Err(TaskError::Panicked(crate::panic_message(&*payload))),
+    }
+}
 
 /// A fixed number of worker threads taking jobs from one queue.
 pub struct Pool {
     shared: Arc<Shared>,
     workers: Vec<thread::JoinHandle<()>>,
+    /// One per worker started [`Pool::with_setup`]: how its set-up went.
+    setups: Vec<Task<()>>,
     submitted: Mutex<Vec<Box<dyn Cancel>>>,
     shut_down: bool,
 }
@@ -168,6 +246,26 @@ pub enum Shutdown {
     CancelPending,
 }
 
+/// A worker's set-up failed, so [`Pool::with_setup`] started no pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupFailed {
+    /// The worker's number (`pool-N`).
+    pub worker: usize,
+    pub error: TaskError,
+}
+
+impl fmt::Display for SetupFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "worker pool-{} could not set up: {}",
+            self.worker, self.error
+        )
+    }
+}
+
+impl std::error::Error for SetupFailed {}
+
 /// [`Pool::shutdown`] gave up waiting: these workers were still busy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StillRunning(pub usize);
@@ -184,21 +282,36 @@ impl std::error::Error for StillRunning {}
 impl Pool {
     /// Starts `workers` threads named `pool-1`, `pool-2`, ...
     pub fn new(workers: usize) -> Pool {
+        Pool::start(workers, None)
+    }
+
+    fn start(workers: usize, setup: Option<SharedSetup>) -> Pool {
         assert!(workers > 0, "a pool needs at least one worker");
         let shared = Arc::new(Shared {
             queue: JobQueue::default(),
             running: Mutex::new(workers),
             worker_left: Condvar::new(),
         });
+        let mut setups = Vec::new();
         let workers = (1..=workers)
             .map(|number| {
                 let shared = Arc::clone(&shared);
+                let setup = setup.clone().map(|setup| {
+                    let ready = Slot::pending();
+                    setups.push(Task {
+                        slot: Arc::clone(&ready),
+                    });
+                    (setup, ready)
+                });
                 thread::Builder::new()
                     .name(format!("pool-{number}"))
                     .spawn(move || {
-                        // Ends once the queue is closed and empty.
-                        while let Some(job) = shared.queue.pop() {
-                            job();
+                        // A worker whose set-up failed takes no job.
+                        if set_up(number, setup) {
+                            // Ends once the queue is closed and empty.
+                            while let Some(job) = shared.queue.pop() {
+                                job();
+                            }
                         }
                         *sync::lock(&shared.running) -= 1;
                         shared.worker_left.notify_all();
@@ -209,6 +322,7 @@ impl Pool {
         Pool {
             shared,
             workers,
+            setups,
             submitted: Mutex::new(Vec::new()),
             shut_down: false,
         }
@@ -221,22 +335,14 @@ impl Pool {
         E: fmt::Display,
         F: FnOnce() -> Result<T, E> + Send + 'static,
     {
-        let slot = Arc::new(Slot {
-            state: Mutex::new(TaskState::Pending),
-            changed: Condvar::new(),
-        });
+        let slot = Slot::pending();
         let job_slot = Arc::clone(&slot);
         let job: Job = Box::new(move || {
             if !job_slot.start() {
                 return; // cancelled while it waited in the queue
             }
             // A panic stops this task, not the worker, and not the pool.
-            let result = match panic::catch_unwind(AssertUnwindSafe(work)) {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(error)) => Err(TaskError::Failed(error.to_string())),
-                Err(payload) => Err(TaskError::Panicked(crate::panic_message(&*payload))),
-            };
-            job_slot.finish(result);
+            job_slot.finish(catch(work));
         });
         self.remember(Box::new(Arc::clone(&slot)));
         let queued = self.shared.queue.push(job).is_ok();
@@ -245,6 +351,42 @@ impl Pool {
     }
 }
 // ANCHOR_END: pool
+
+// ANCHOR: with_setup
+impl Pool {
+    /// Starts `workers` threads that each run `setup(number)` before their
+    /// first task: Python's `initializer`. Returns once every worker has set
+    /// up; if one fails (or panics), stops them all and says which.
+    pub fn with_setup<S>(workers: usize, setup: S) -> Result<Pool, SetupFailed>
+    where
+        S: Fn(usize) -> Result<(), String> + Send + Sync + 'static,
+    {
+        let pool = Pool::start(workers, Some(std::sync::Arc::new(setup)));
+        for (number, ready) in (1..).zip(&pool.setups) {
+            if let Err(error) = ready.result(Duration::MAX) {
+                let _ = pool.shutdown(Shutdown::CancelPending, Duration::from_secs(10));
+                return Err(SetupFailed {
+                    worker: number,
+                    error,
+                });
+            }
+        }
+        Ok(pool)
+    }
+}
+
+/// Runs worker `number`'s set-up, if the pool has one, and reports how it
+/// went through the worker's slot in `setups`; true to go on.
+fn set_up(number: usize, setup: Option<(SharedSetup, Arc<Slot<()>>)>) -> bool {
+    let Some((setup, ready)) = setup else {
+        return true;
+    };
+    let outcome = catch(|| setup(number));
+    let ok = outcome.is_ok();
+    ready.finish(outcome);
+    ok
+}
+// ANCHOR_END: with_setup
 
 impl Pool {
     pub fn workers(&self) -> usize {
@@ -410,5 +552,106 @@ mod tests {
         assert_eq!(err, Err(StillRunning(1)));
         release.send(()).unwrap();
         assert_eq!(task.result(LONG), Ok(true));
+    }
+
+    #[test]
+    fn done_callbacks_run_once_each_on_the_thread_that_finishes_the_task() {
+        let pool = Pool::new(1);
+        let gate = Arc::new(Barrier::new(2));
+        let running = pool.submit({
+            let gate = Arc::clone(&gate);
+            move || {
+                gate.wait();
+                gate.wait();
+                7
+            }
+        });
+        let queued = pool.submit(|| 8);
+        let (done, calls) = channel::unbounded();
+        let note = |name: &'static str| {
+            let done = done.clone();
+            move |outcome| {
+                let thread = thread::current().name().unwrap_or("?").to_string();
+                done.send((name, outcome, thread)).unwrap();
+            }
+        };
+        gate.wait(); // `running` is on the worker
+        running.on_done(note("running"));
+        queued.on_done(note("queued"));
+        assert!(queued.cancel()); // its callback runs here, in the cancelling thread
+        gate.wait();
+        assert_eq!(running.result(LONG), Ok(7));
+        running.on_done(note("late")); // already finished: runs at once, here
+        pool.shutdown(Shutdown::RunPending, LONG).unwrap();
+        drop(done);
+        let mut calls: Vec<_> = calls.iter().collect();
+        calls.sort_by_key(|(name, _, _)| *name);
+        let main = thread::current().name().unwrap_or("?").to_string();
+        assert_eq!(
+            calls,
+            vec![
+                ("late", Ok(7), main.clone()),
+                ("queued", Err(TaskError::Cancelled), main),
+                ("running", Ok(7), "pool-1".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_panicking_callback_harms_neither_the_task_nor_the_others() {
+        let pool = Pool::new(1);
+        let task = pool.submit(|| 1);
+        let (done, calls) = channel::unbounded();
+        task.on_done(|_| panic!("callback bug"));
+        task.on_done(move |outcome| done.send(outcome).unwrap());
+        assert_eq!(calls.recv_timeout(LONG), Ok(Ok(1)));
+        assert_eq!(task.result(LONG), Ok(1));
+        assert_eq!(pool.submit(|| 2).result(LONG), Ok(2)); // the worker lives
+        pool.shutdown(Shutdown::RunPending, LONG).unwrap();
+    }
+
+    #[test]
+    fn setup_runs_once_per_worker_before_any_task() {
+        let setups = Arc::new(Mutex::new(Vec::new()));
+        let pool = Pool::with_setup(3, {
+            let setups = Arc::clone(&setups);
+            move |number| {
+                setups.lock().unwrap().push(number);
+                Ok(())
+            }
+        })
+        .unwrap();
+        // Every worker has set up by the time `with_setup` returns.
+        let mut numbers = setups.lock().unwrap().clone();
+        numbers.sort();
+        assert_eq!(numbers, vec![1, 2, 3]);
+        let tasks: Vec<_> = (0..9).map(|i| pool.submit(move || i)).collect();
+        for (i, task) in tasks.iter().enumerate() {
+            assert_eq!(task.result(LONG), Ok(i));
+        }
+        pool.shutdown(Shutdown::RunPending, LONG).unwrap();
+        assert_eq!(setups.lock().unwrap().len(), 3, "once per worker, not per task");
+    }
+
+    #[test]
+    fn a_failed_setup_starts_no_pool_and_names_the_worker() {
+        let failed = Pool::with_setup(3, |number| match number {
+            2 => Err("no database".to_string()),
+            _ => Ok(()),
+        });
+        let error = failed.err().expect("worker 2 failed");
+        assert_eq!(
+            error,
+            SetupFailed {
+                worker: 2,
+                error: TaskError::Failed("no database".into())
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "worker pool-2 could not set up: failed: no database"
+        );
+        let panicked = Pool::with_setup(1, |_| panic!("no config")).err().unwrap();
+        assert_eq!(panicked.error, TaskError::Panicked("no config".into()));
     }
 }
