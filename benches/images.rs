@@ -226,6 +226,7 @@ fn modes(c: &mut Criterion) {
         task_timeout: Duration::from_secs(300),
         worker_args: vec![WORKER_FLAG.into()],
         max_tasks_per_worker: None,
+        worker_stderr: false,
     };
     let mut processes = ProcessPool::start(options).unwrap();
     group.bench_function("processes", |b| {

@@ -158,6 +158,7 @@ mod unix {
             task_timeout: Duration::from_secs(60),
             worker_args: vec![POOL_WORKER_FLAG.into()],
             max_tasks_per_worker: None,
+            worker_stderr: false,
         };
         let mut pool = ProcessPool::start(options).unwrap();
         group.bench_function("process_pool_2_workers", |b| {

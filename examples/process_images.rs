@@ -161,6 +161,7 @@ fn backend(mode: Mode, workers: usize) -> Backend {
             task_timeout: Duration::from_secs(300),
             worker_args: vec!["--image-worker".into()],
             max_tasks_per_worker: None,
+            worker_stderr: false,
         };
         let pool = ProcessPool::start(options);
         return Backend::Processes(

@@ -149,6 +149,7 @@ fn main() {
             .unwrap_or(args.run.seconds * 2 + Duration::from_millis(500)),
         worker_args: vec!["--pool-worker".into()],
         max_tasks_per_worker: args.max_tasks_per_worker,
+        worker_stderr: false, // the crash mode's panics would clutter the page
     };
     // Ctrl-C stops the pool, which kills and reaps its workers before we exit.
     // The handler comes first, so that no signal finds the workers without it.

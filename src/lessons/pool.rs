@@ -630,7 +630,11 @@ mod tests {
             assert_eq!(task.result(LONG), Ok(i));
         }
         pool.shutdown(Shutdown::RunPending, LONG).unwrap();
-        assert_eq!(setups.lock().unwrap().len(), 3, "once per worker, not per task");
+        assert_eq!(
+            setups.lock().unwrap().len(),
+            3,
+            "once per worker, not per task"
+        );
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub struct Options {
     /// Replace a worker after this many tasks (Python's `maxtasksperchild`):
     /// whatever it leaked, in native code say, goes with it.
     pub max_tasks_per_worker: Option<usize>,
+    /// Let the workers write to our stderr; false silences them (the crash
+    /// demonstration's panics), and a dead worker is still reported.
+    pub worker_stderr: bool,
 }
 
 struct Process {
@@ -145,7 +148,10 @@ impl ProcessPool {
             .args(&self.options.worker_args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(match self.options.worker_stderr {
+                true => Stdio::inherit(),
+                false => Stdio::null(),
+            })
             .spawn()?;
         let to_worker = BufWriter::new(child.stdin.take().expect("stdin was piped"));
         let mut from_worker = BufReader::new(child.stdout.take().expect("stdout was piped"));

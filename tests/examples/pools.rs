@@ -159,3 +159,65 @@ fn chunk_size_sets_the_pieces_of_work_and_ordered_modes_keep_order() {
         assert_eq!(by_mode(ordered)["in_order"], true, "{}", by_mode(ordered));
     }
 }
+
+#[test]
+fn every_task_gets_one_callback_and_a_cancelled_one_never_runs() {
+    let all = summaries(
+        "done_callbacks",
+        &flags("--tasks 5 --workers 2 --seconds 0.1 --cancel 2"),
+        2,
+    );
+    for s in &all {
+        assert_eq!(
+            s["callbacks"], 5,
+            "one callback per task, cancelled too: {s}"
+        );
+        assert_eq!(s["cancelled"], 2, "{s}");
+        assert_eq!(s["started"], 3, "a cancelled task never starts: {s}");
+        let mut order: Vec<u64> = (s["order"].as_array().unwrap().iter())
+            .map(|n| n.as_u64().unwrap())
+            .collect();
+        order.sort();
+        assert_eq!(order, [0, 1, 2, 3, 4], "each task once: {s}");
+    }
+    // A callback runs on the thread that finishes its task (a pool worker);
+    // the channel brings every outcome to the main thread instead.
+    assert_eq!(
+        (all[0]["mode"].as_str(), all[0]["on_workers"].as_u64()),
+        (Some("callback"), Some(3))
+    );
+    assert_eq!(
+        (all[1]["mode"].as_str(), all[1]["on_workers"].as_u64()),
+        (Some("channel"), Some(0))
+    );
+}
+
+#[test]
+fn each_worker_sets_up_once_however_many_tasks_it_runs() {
+    for s in summaries(
+        "worker_setup",
+        &flags("--tasks 6 --workers 2 --seconds 0.05 --setup-seconds 0.05"),
+        2,
+    ) {
+        assert_eq!(s["finished"], 6, "{s}");
+        assert_eq!(s["setups"], 2, "one set-up per worker, not per task: {s}");
+    }
+}
+
+#[test]
+fn a_failed_setup_is_an_error_naming_the_worker() {
+    for (mode, says) in [
+        (
+            "threads",
+            "could not set up: failed: cannot reach the database",
+        ),
+        ("processes", "set-up failed: cannot reach the database"),
+    ] {
+        let args = ["--mode", mode, "--fail-setup", "--setup-seconds", "0.01"];
+        let output = run_example("worker_setup", &args, Duration::from_secs(60));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{mode}: {stderr}");
+        assert!(stderr.contains(says), "{mode}: {stderr}");
+        assert!(!String::from_utf8_lossy(&output.stdout).contains("used connection"));
+    }
+}
