@@ -338,11 +338,15 @@ impl<'a> Partial<'a> {
             }
             std::fs::rename(&self.temp, self.target).map_err(|e| Failure::Io(e.to_string()))
         };
-        let result = check();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-        result.map(|()| self.received)
+        check().map(|()| self.received) // on an error, drop removes the file
+    }
+}
+
+/// However a download ends (an error, a panic, or its future dropped by a
+/// cancellation), its temporary file goes: after the rename there is none.
+impl Drop for Partial<'_> {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.temp);
     }
 }
 

@@ -36,6 +36,9 @@ pub enum Outcome<R> {
     Failed(Vec<String>),
 }
 
+/// `(task, outcome)` pairs, in the order the tasks finished.
+pub type Finished<R> = Vec<(usize, Outcome<R>)>;
+
 /// What the pool reports while it runs (printed by the example).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -235,8 +238,29 @@ impl ProcessPool {
     pub fn run<J, R>(
         &mut self,
         jobs: Vec<J>,
-        mut on_event: impl FnMut(&Event),
+        on_event: impl FnMut(&Event),
     ) -> io::Result<Vec<(usize, Outcome<R>)>>
+    where
+        J: Serialize,
+        R: DeserializeOwned,
+    {
+        match self.run_until_stopped(jobs, on_event)? {
+            (finished, false) => Ok(finished),
+            (_, true) => Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "stopped by the user",
+            )),
+        }
+    }
+
+    /// [`ProcessPool::run`] that keeps what finished when the stop flag is
+    /// set: the busy workers are killed and reaped, and the outcomes so far
+    /// come back with `true`.
+    pub fn run_until_stopped<J, R>(
+        &mut self,
+        jobs: Vec<J>,
+        mut on_event: impl FnMut(&Event),
+    ) -> io::Result<(Finished<R>, bool)>
     where
         J: Serialize,
         R: DeserializeOwned,
@@ -248,10 +272,7 @@ impl ProcessPool {
         while finished.len() < total {
             if self.stop.load(Ordering::SeqCst) {
                 self.kill_all();
-                return Err(io::Error::new(
-                    io::ErrorKind::Interrupted,
-                    "stopped by the user",
-                ));
+                return Ok((finished, true));
             }
             // Hand out work to every idle worker; one that has done its
             // maximum of tasks is replaced first (not before: the last
@@ -312,7 +333,7 @@ impl ProcessPool {
                 }
             }
         }
-        Ok(finished)
+        Ok((finished, false))
     }
 
     /// The worker in `slot`, if it is still the one of `generation`.

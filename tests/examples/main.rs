@@ -16,5 +16,6 @@ mod pools;
 mod processes;
 mod promises;
 mod recorded;
+mod stopping;
 mod testing_concurrency;
 mod thread_basics;
