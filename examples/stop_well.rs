@@ -73,7 +73,7 @@ fn stop_flag() -> Arc<AtomicBool> {
         let raised = Arc::clone(&flag);
         thread::spawn(move || {
             for signal in signals.forever() {
-                eprintln!("got signal {signal}: finishing the tasks in hand");
+                eprintln!("got signal {signal}: starting no new task");
                 SIGNAL.store(signal, Ordering::SeqCst);
                 raised.store(true, Ordering::SeqCst);
             }
@@ -294,7 +294,9 @@ fn main() {
             .with("kept", kept.len())
             .with("stopped_by", stopped_by);
         if mode == Mode::Async {
-            summary = summary.with("partial_files", partial_files(&args.out.join("async")));
+            let partial = partial_files(&args.out.join("async"));
+            println!("partial files left: {partial}\n");
+            summary = summary.with("partial_files", partial);
         }
         summaries.push(summary);
         if signal != 0 {

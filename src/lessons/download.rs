@@ -342,6 +342,7 @@ impl<'a> Partial<'a> {
     }
 }
 
+// ANCHOR: partial_drop
 /// However a download ends (an error, a panic, or its future dropped by a
 /// cancellation), its temporary file goes: after the rename there is none.
 impl Drop for Partial<'_> {
@@ -349,6 +350,7 @@ impl Drop for Partial<'_> {
         let _ = std::fs::remove_file(&self.temp);
     }
 }
+// ANCHOR_END: partial_drop
 
 fn classify(error: &reqwest::Error) -> Failure {
     if error.is_timeout() {
