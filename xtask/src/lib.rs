@@ -15,6 +15,7 @@ pub mod benches;
 pub mod browser;
 pub mod build;
 pub mod checks;
+pub mod exercises;
 pub mod outputs;
 #[cfg(unix)]
 pub mod report;

@@ -77,6 +77,22 @@ enum Command {
     },
     /// Build the book, then open every page in headless Chromium and check what a
     /// reader would see (needs Debian's chromium and chromium-driver).
+    /// Check your answer to an exercise: run its tests against
+    /// exercises/NAME/src/yours.rs and say what fails.
+    Exercise {
+        /// The exercise (the page "Exercises" lists them).
+        #[arg(required_unless_present_any = ["check_all", "list"])]
+        name: Option<String>,
+        /// Test the worked solution instead of your file.
+        #[arg(long)]
+        solution: bool,
+        /// List the exercises.
+        #[arg(long)]
+        list: bool,
+        /// CI: every solution must pass and every untouched starter fail.
+        #[arg(long)]
+        check_all: bool,
+    },
     BrowserTest {
         /// The Chromium binary.
         #[arg(long, default_value = "/usr/bin/chromium")]
@@ -129,6 +145,12 @@ fn run(cli: Cli) -> Result<()> {
             release_only,
         } => return outputs(&root, &names, check, release_only),
         Command::BenchTables { run } => return bench_tables(&root, run),
+        Command::Exercise {
+            name,
+            solution,
+            list,
+            check_all,
+        } => return exercise(&root, name.as_deref(), solution, list, check_all),
         Command::BrowserTest {
             chromium,
             chromedriver,
@@ -185,6 +207,44 @@ fn run(cli: Cli) -> Result<()> {
         built.html_dir.join("index.html").display()
     );
     Ok(())
+}
+
+/// `cargo xtask exercise`: one exercise's tests, with advice when they fail.
+fn exercise(
+    root: &std::path::Path,
+    name: Option<&str>,
+    solution: bool,
+    list: bool,
+    check_all: bool,
+) -> Result<()> {
+    use xtask::exercises;
+    if list {
+        for e in exercises::EXERCISES {
+            println!("{:<18} {:<7} src/{}", e.name, e.difficulty, e.chapter);
+        }
+        return Ok(());
+    }
+    if check_all {
+        return exercises::check_all(root);
+    }
+    let exercise = exercises::find(name.expect("clap requires a name"))?;
+    let whose = if solution {
+        "the worked solution"
+    } else {
+        "your answer"
+    };
+    println!("Checking {whose} to {} ...", exercise.name);
+    let run = exercises::run(root, exercise, solution)?;
+    println!("{}", run.output.trim_end());
+    if run.passed {
+        println!("\n{}: every check passes.", exercise.name);
+        return Ok(());
+    }
+    println!("\n{}: not solved yet.", exercise.name);
+    for line in exercises::advice(exercise, &run.output) {
+        println!("- {line}");
+    }
+    std::process::exit(1);
 }
 
 /// `cargo xtask report`: builds the examples, then runs the report.

@@ -29,6 +29,7 @@ fn book_copy() -> tempfile::TempDir {
         "listings",
         "python",
         "photo-kernels",
+        "exercises",
     ] {
         copy_dir(&root.join(dir), &copy.path().join(dir));
     }

@@ -1,0 +1,39 @@
+//! Checks for "bounded_pipeline": order, and a producer that never gets
+//! more than the channel's capacity (plus the item in hand) ahead.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use exercise_bounded_pipeline::pipeline;
+
+#[test]
+fn every_item_arrives_in_order() {
+    let sent = AtomicUsize::new(0);
+    let mut got = Vec::new();
+    pipeline((0..500).collect(), 8, &sent, |item| got.push(item));
+    assert_eq!(got, (0..500).collect::<Vec<_>>());
+    assert_eq!(sent.load(Ordering::SeqCst), 500);
+}
+
+#[test]
+fn a_slow_consumer_holds_the_producer_back() {
+    // The consumer takes 2 ms per item; an unbounded producer would have
+    // sent all 100 before the first one is consumed. A bounded one is at
+    // most `capacity` items ahead, plus the one being consumed and the one
+    // the producer has sent but not yet counted.
+    let capacity = 4;
+    let sent = AtomicUsize::new(0);
+    let mut consumed = 0;
+    let mut most_ahead = 0;
+    pipeline((0..100).collect(), capacity, &sent, |_| {
+        consumed += 1;
+        thread::sleep(Duration::from_millis(2));
+        most_ahead = most_ahead.max(sent.load(Ordering::SeqCst).saturating_sub(consumed));
+    });
+    assert!(
+        most_ahead <= capacity + 1,
+        "the producer got {most_ahead} items ahead of the consumer with a capacity of \
+         {capacity}: is the channel bounded?"
+    );
+}

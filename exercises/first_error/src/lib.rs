@@ -1,0 +1,14 @@
+//! Exercise "first_error": stop starting work after the first error.
+//!
+//! Write your answer in `src/yours.rs`; `cargo xtask exercise first_error` checks it.
+//! The page "Exercises" in the book has the goal and hints.
+
+// The starter's todo!()s leave what it names unused until you write it.
+#[cfg(not(feature = "solution"))]
+#[allow(unused_variables, unused_imports, dead_code)]
+mod yours;
+#[cfg(feature = "solution")]
+#[path = "../solution/yours.rs"]
+mod yours;
+
+pub use yours::*;

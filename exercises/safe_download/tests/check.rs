@@ -1,0 +1,79 @@
+//! Checks for "safe_download", against the book's image server on
+//! 127.0.0.1 and its faults: the whole photo, or nothing.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
+use exercise_safe_download::{client, save};
+
+fn server() -> ImageServer {
+    ImageServer::start(ServerConfig {
+        photos: 1,
+        size: (320, 240),
+        latency: Duration::ZERO,
+        bandwidth: None,
+    })
+    .expect("the image server starts")
+}
+
+fn empty_folder(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("safe-download-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_good_download_is_the_whole_photo() {
+    let server = server();
+    let dir = empty_folder("good");
+    let target = dir.join("photo.jpg");
+    let bytes = save(
+        &client(Duration::from_secs(10)),
+        &server.photo_urls()[0],
+        &target,
+    );
+    assert_eq!(bytes, Ok(server.photo_bytes(0).len() as u64));
+    assert_eq!(
+        fs::read(&target).unwrap(),
+        server.photo_bytes(0),
+        "the file is the photo"
+    );
+    assert_eq!(
+        fs::read_dir(&dir).unwrap().count(),
+        1,
+        "and nothing else is left"
+    );
+}
+
+#[test]
+fn a_failed_download_leaves_nothing_behind() {
+    let server = server();
+    let client = client(Duration::from_secs(2));
+    for fault in [
+        Fault::NotFound,
+        Fault::ShortBody,
+        Fault::StallBody,
+        Fault::Reset,
+    ] {
+        let dir = empty_folder(fault.kind());
+        let target = dir.join("photo.jpg");
+        let outcome = save(&client, &server.fault_url(fault, "photo.jpg"), &target);
+        assert!(
+            outcome.is_err(),
+            "{fault:?} must be an error, got {outcome:?}"
+        );
+        let left: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(
+            left.is_empty(),
+            "after {fault:?}, {left:?} was left behind: a partial file looks like a photo \
+             to whoever reads the folder next"
+        );
+    }
+}

@@ -1,0 +1,34 @@
+//! A counter that many threads increment at once. `increment` returns the
+//! new value, and no two calls may return the same one: no update may be
+//! lost. Practises "Lock and RLock" and "Event and stop flags" (atomics).
+
+use crate::sync::{AtomicU64, Ordering};
+
+/// A counter shared by threads (behind an `Arc`, or borrowed in a scope).
+pub struct Counter {
+    value: AtomicU64,
+}
+
+impl Counter {
+    pub fn new() -> Counter {
+        Counter {
+            value: AtomicU64::new(0),
+        }
+    }
+
+    /// Adds one; returns the value after this call's addition.
+    pub fn increment(&self) -> u64 {
+        todo!("one atomic read-modify-write, not a load and then a store")
+    }
+
+    /// The value now.
+    pub fn get(&self) -> u64 {
+        self.value.load(Ordering::SeqCst)
+    }
+}
+
+impl Default for Counter {
+    fn default() -> Self {
+        Counter::new()
+    }
+}

@@ -1,0 +1,31 @@
+//! Checks for "sync_to_threads", from the timeline of what ran: no clock
+//! limit, only what overlapped and what had finished.
+
+use std::time::Duration;
+
+use exercise_sync_to_threads::run_on_threads;
+use exercise_sync_to_threads::timeline::{self, Ideal};
+
+#[test]
+fn every_task_runs_at_the_same_time_and_all_finish_before_it_returns() {
+    let ((), ran) = timeline::record(Ideal::LongestTask, || {
+        run_on_threads(4, Duration::from_millis(200))
+    });
+    assert_eq!(
+        ran.spans.len(),
+        4,
+        "four tasks must have finished when run_on_threads returns: \
+         did you join every thread?"
+    );
+    assert_eq!(
+        ran.max_overlap(),
+        4,
+        "the four tasks never all ran at once:\n{ran}\nstart every thread before joining any"
+    );
+}
+
+#[test]
+fn no_task_no_thread() {
+    let ((), ran) = timeline::record(Ideal::LongestTask, || run_on_threads(0, Duration::ZERO));
+    assert!(ran.spans.is_empty());
+}
