@@ -188,6 +188,26 @@ pub fn proc_stat(pid: u32) -> Option<Vec<String>> {
     Some(rest.split_whitespace().map(String::from).collect())
 }
 
+/// Waits until process `pid` catches `signal` (its handler is installed:
+/// the bit in `SigCgt` of `/proc/PID/status`), at most `limit`; false if it
+/// never did. A signal sent before that would kill it instead. Linux only.
+pub fn wait_until_catching(pid: u32, signal: i32, limit: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    let catching = || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let mask = status.lines().find_map(|line| line.strip_prefix("SigCgt:"));
+        mask.and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+            .is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
+    };
+    while !catching() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    true
+}
+
 /// The processes whose parent is `parent`, with their state letter.
 pub fn children_of(parent: u32) -> Vec<(u32, char)> {
     let entries = std::fs::read_dir("/proc").expect("/proc is readable");

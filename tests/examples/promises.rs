@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 
 use crate::common::{Limits, assert_rejected, flags, run_example, run_example_within, scratch};
-use crate::common::{children_of, proc_stat, spawn_example, summary};
+use crate::common::{children_of, proc_stat, spawn_example, summary, wait_until_catching};
 use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
 use concurrency_book::harness::testimages;
 use concurrency_book::lessons::images;
@@ -376,7 +376,12 @@ fn sigterm_to_a_photo_run_removes_its_and_its_workers_half_written_files() {
         thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(workers.len(), 2, "two worker processes");
-    thread::sleep(Duration::from_secs(1)); // each worker has started, and waits on its photo
+    // Each has its SIGTERM handler (which removes its half-written files) in
+    // place before the signal comes, however loaded the machine is.
+    for pid in workers.iter().chain([&parent.id()]) {
+        let ready = wait_until_catching(*pid, Signal::SIGTERM as i32, Duration::from_secs(20));
+        assert!(ready, "process {pid} never installed its SIGTERM handler");
+    }
     // Half-written outputs, as the parent and each worker name them.
     for pid in workers.iter().chain([&parent.id()]) {
         fs::write(out.join(format!(".half-{pid}.jpg.{pid}.tmp")), b"half").unwrap();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 
-use crate::common::{Limits, children_of, proc_stat, scratch, spawn_example};
+use crate::common::{Limits, children_of, proc_stat, scratch, spawn_example, wait_until_catching};
 
 /// Starts `stop_well` in `mode` with `flags` and waits for its first line.
 fn start(mode: &str, out: &Path, flags: &[&str]) -> Child {
@@ -28,6 +28,9 @@ fn start(mode: &str, out: &Path, flags: &[&str]) -> Child {
         first.push(byte[0] as char);
     }
     assert!(first.starts_with(&format!("== {mode}")), "{first}");
+    let listening =
+        wait_until_catching(child.id(), Signal::SIGTERM as i32, Duration::from_secs(20));
+    assert!(listening, "stop_well never listened for SIGTERM");
     child
 }
 
