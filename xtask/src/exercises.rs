@@ -60,8 +60,8 @@ const fn exercise(
 }
 
 /// The longest one exercise's build and tests may take: a deadlock that
-/// neither a watchdog nor loom caught is ended here.
-const LIMIT: Duration = Duration::from_secs(600);
+/// neither a watchdog nor loom caught is ended here, test process and all.
+const LIMIT: Duration = Duration::from_secs(300);
 
 pub fn find(name: &str) -> Result<&'static Exercise> {
     EXERCISES.iter().find(|e| e.name == name).with_context(|| {
@@ -98,6 +98,10 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
     if !features.is_empty() {
         command.args(["--features", &features.join(",")]);
     }
+    // A process group of its own, so that a hung test binary can be killed
+    // with the cargo that started it.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command.spawn().context("cannot run cargo")?;
     // Both pipes are read on threads of their own, so that a hung test run
     // cannot keep this wait from ending at LIMIT.
@@ -116,10 +120,13 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
             break status;
         }
         if started.elapsed() > LIMIT {
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
             let _ = child.kill();
             let _ = child.wait();
             bail!(
-                "{}: still running after {} s",
+                "{}: still running after {} s, so it was stopped: a deadlock that no \
+                 test's watchdog caught?",
                 exercise.name,
                 LIMIT.as_secs()
             );
