@@ -204,9 +204,9 @@ impl<T: Send> Task<T> {
 }
 
 type Job = Box<dyn FnOnce() + Send>;
-/// A worker's set-up: Python's `initializer`.
-/// std's `Arc` even under loom: loom's cannot hold a `dyn Fn`, and the
-/// set-up is only shared, never synchronised on.
+/// A worker's set-up (Python's `initializer`), in std's `Arc` even under
+/// loom: loom's cannot hold a `dyn Fn`, and the set-up is only shared,
+/// never synchronised on.
 type SharedSetup = std::sync::Arc<dyn Fn(usize) -> Result<(), String> + Send + Sync>;
 
 /// Runs `work`, turning an `Err` into [`TaskError::Failed`] and a panic into
