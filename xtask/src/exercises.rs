@@ -98,10 +98,6 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
     if !features.is_empty() {
         command.args(["--features", &features.join(",")]);
     }
-    // A process group of its own, so that a hung test binary can be killed
-    // with the cargo that started it.
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command.spawn().context("cannot run cargo")?;
     // Both pipes are read on threads of their own, so that a hung test run
     // cannot keep this wait from ending at LIMIT.
@@ -120,8 +116,10 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
             break status;
         }
         if started.elapsed() > LIMIT {
-            let group = format!("-{}", child.id());
-            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            // The test binary first (cargo's child), then cargo. (Not a
+            // process group of their own: Ctrl-C must still reach them.)
+            let cargo = child.id().to_string();
+            let _ = Command::new("pkill").args(["-KILL", "-P", &cargo]).status();
             let _ = child.kill();
             let _ = child.wait();
             bail!(
