@@ -1,13 +1,20 @@
 //! Checks for "sync_to_threads", from the timeline of what ran: no clock
 //! limit, only what overlapped and what had finished.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use exercise_sync_to_threads::run_on_threads;
 use exercise_sync_to_threads::timeline::{self, Ideal};
 
+/// The timeline recorder is global: its tests take turns.
+static ONE_RECORDING_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 #[test]
 fn every_task_runs_at_the_same_time_and_all_finish_before_it_returns() {
+    let _turn = ONE_RECORDING_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let ((), ran) = timeline::record(Ideal::LongestTask, || {
         run_on_threads(4, Duration::from_millis(200))
     });
@@ -26,6 +33,9 @@ fn every_task_runs_at_the_same_time_and_all_finish_before_it_returns() {
 
 #[test]
 fn no_task_no_thread() {
+    let _turn = ONE_RECORDING_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let ((), ran) = timeline::record(Ideal::LongestTask, || run_on_threads(0, Duration::ZERO));
     assert!(ran.spans.is_empty());
 }
