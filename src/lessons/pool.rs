@@ -454,6 +454,21 @@ mod tests {
 
     const LONG: Duration = Duration::from_secs(10);
 
+    /// Submits a task that returns `value` once `gate` has been passed twice:
+    /// the first pass says it is on a worker, the second lets it finish.
+    fn submit_held<T: Clone + Send + 'static>(
+        pool: &Pool,
+        gate: &Arc<Barrier>,
+        value: T,
+    ) -> Task<T> {
+        let gate = Arc::clone(gate);
+        pool.submit(move || {
+            gate.wait();
+            gate.wait();
+            value
+        })
+    }
+
     #[test]
     fn results_come_back_through_their_handles() {
         let pool = Pool::new(2);
@@ -505,14 +520,7 @@ mod tests {
     fn only_pending_tasks_can_be_cancelled() {
         let pool = Pool::new(1);
         let gate = Arc::new(Barrier::new(2));
-        let running = pool.submit({
-            let gate = Arc::clone(&gate);
-            move || {
-                gate.wait();
-                gate.wait();
-                1
-            }
-        });
+        let running = submit_held(&pool, &gate, 1);
         let queued = pool.submit(|| 2);
         gate.wait(); // `running` is on the worker now
         assert!(!running.cancel());
@@ -558,14 +566,7 @@ mod tests {
     fn done_callbacks_run_once_each_on_the_thread_that_finishes_the_task() {
         let pool = Pool::new(1);
         let gate = Arc::new(Barrier::new(2));
-        let running = pool.submit({
-            let gate = Arc::clone(&gate);
-            move || {
-                gate.wait();
-                gate.wait();
-                7
-            }
-        });
+        let running = submit_held(&pool, &gate, 7);
         let queued = pool.submit(|| 8);
         let (done, calls) = channel::unbounded();
         let note = |name: &'static str| {
