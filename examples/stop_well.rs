@@ -273,31 +273,8 @@ fn main() {
         let started = Instant::now();
         let kept = run_mode(mode, &args);
         let elapsed = started.elapsed();
-        kept.iter().for_each(|line| println!("{line}"));
-        // The results so far are kept, interrupted or not.
-        let results = args.out.join(format!("{name}.txt"));
-        files::write_atomically(&results, (kept.join("\n") + "\n").as_bytes())
-            .unwrap_or_else(|e| cli::fail(format!("{}: {e}", results.display())));
-        let signal = SIGNAL.load(Ordering::SeqCst);
-        let stopped_by = match signal {
-            0 => "nothing",
-            SIGTERM => "SIGTERM",
-            _ => "SIGINT",
-        };
-        println!(
-            "kept {} of {} results in {}; stopped by {stopped_by}\n",
-            kept.len(),
-            args.run.tasks,
-            results.display()
-        );
-        let mut summary = Summary::new("stop_well", &name, args.run.tasks, args.workers, elapsed)
-            .with("kept", kept.len())
-            .with("stopped_by", stopped_by);
-        if mode == Mode::Async {
-            let partial = partial_files(&args.out.join("async"));
-            println!("partial files left: {partial}\n");
-            summary = summary.with("partial_files", partial);
-        }
+        let signal = SIGNAL.load(Ordering::SeqCst); // read once: the summary and the exit agree
+        let summary = report(mode, &name, &kept, elapsed, signal, &args);
         summaries.push(summary);
         if signal != 0 {
             cli::finish(&summaries, args.run.json, &args.run.files);
@@ -305,4 +282,40 @@ fn main() {
         }
     }
     cli::finish(&summaries, args.run.json, &args.run.files);
+}
+
+/// Prints what was kept and writes it to `--out` (atomically, interrupted or
+/// not); the mode's summary.
+fn report(
+    mode: Mode,
+    name: &str,
+    kept: &[String],
+    elapsed: Duration,
+    signal: i32,
+    args: &Args,
+) -> Summary {
+    kept.iter().for_each(|line| println!("{line}"));
+    let results = args.out.join(format!("{name}.txt"));
+    files::write_atomically(&results, (kept.join("\n") + "\n").as_bytes())
+        .unwrap_or_else(|e| cli::fail(format!("{}: {e}", results.display())));
+    let stopped_by = match signal {
+        0 => "nothing",
+        SIGTERM => "SIGTERM",
+        _ => "SIGINT",
+    };
+    println!(
+        "kept {} of {} results in {}; stopped by {stopped_by}\n",
+        kept.len(),
+        args.run.tasks,
+        results.display()
+    );
+    let mut summary = Summary::new("stop_well", name, args.run.tasks, args.workers, elapsed)
+        .with("kept", kept.len())
+        .with("stopped_by", stopped_by);
+    if mode == Mode::Async {
+        let partial = partial_files(&args.out.join("async"));
+        println!("partial files left: {partial}\n");
+        summary = summary.with("partial_files", partial);
+    }
+    summary
 }
