@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal};
+use concurrency_book::harness::timeline::{self, Ideal, Timeline};
 use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
 use crossbeam::channel;
 
@@ -132,29 +132,32 @@ fn main() {
             }
         });
         println!("{timeline}");
-        let count = |is: fn(&Done) -> bool| finished.iter().filter(|d| is(d)).count();
-        let summary = Summary::from_timeline(
-            "done_callbacks",
-            &name,
-            args.run.tasks,
-            args.workers,
-            &timeline,
-        )
-        .with("callbacks", finished.len())
-        .with(
-            "cancelled",
-            count(|(_, o, _)| o == &Err(TaskError::Cancelled)),
-        )
-        .with(
-            "on_workers",
-            count(|(_, _, thread)| thread.starts_with("pool-")),
-        )
-        .with(
-            "order",
-            finished.iter().map(|(n, _, _)| *n).collect::<Vec<_>>(),
-        )
-        .with("started", timeline.started);
-        summaries.push(summary);
+        summaries.push(summary(&name, &finished, &timeline, &args));
     }
     cli::finish(&summaries, args.run.json, &args.run.files);
+}
+
+/// The mode's summary: how many callbacks ran, for cancelled tasks and on
+/// the pool's threads, and the order they ran in.
+fn summary(mode: &str, finished: &[Done], timeline: &Timeline, args: &Args) -> Summary {
+    let count = |is: fn(&Done) -> bool| finished.iter().filter(|d| is(d)).count();
+    let order: Vec<usize> = finished.iter().map(|(n, _, _)| *n).collect();
+    Summary::from_timeline(
+        "done_callbacks",
+        mode,
+        args.run.tasks,
+        args.workers,
+        timeline,
+    )
+    .with("callbacks", finished.len())
+    .with(
+        "cancelled",
+        count(|(_, o, _)| o == &Err(TaskError::Cancelled)),
+    )
+    .with(
+        "on_workers",
+        count(|(_, _, thread)| thread.starts_with("pool-")),
+    )
+    .with("order", order)
+    .with("started", timeline.started)
 }
