@@ -13,6 +13,10 @@
 //! - `candidates/*`: the libraries measured for the fast pipeline: decoders
 //!   (zune-jpeg through `image`, mozjpeg at 8/8, 4/8 and 1/8, jpeg-decoder
 //!   at 1/2 and 1/8) and encoders (`image`, jpeg-encoder, mozjpeg).
+//! - `limit/*`: what the stage tables lack to find each stage's floor on
+//!   this machine (`cargo xtask bench-tables` takes the fastest candidate of
+//!   each stage, sums them, and compares the sum with `limit/rayon/*`, the
+//!   fifteen photos of 3000x2000 through each pipeline on rayon).
 //! - `modes/*`: 15 photos of 1500x1000 (a quarter of the example's size, so
 //!   that the bench takes minutes, not tens of minutes) in each mode, exact;
 //!   `modes/rayon_fast` is rayon with the fast pipeline.
@@ -142,16 +146,12 @@ fn candidates(c: &mut Criterion) {
     });
     for eighths in [8u8, 4, 1] {
         group.bench_function(format!("decode/mozjpeg_{eighths}_8"), |b| {
-            b.iter(|| {
-                let mut decoder = mozjpeg::Decompress::new_mem(black_box(&bytes)).unwrap();
-                decoder.scale(eighths);
-                let mut started = decoder.rgb().unwrap();
-                let pixels: Vec<u8> = started.read_scanlines().unwrap();
-                started.finish().unwrap();
-                pixels
-            })
+            b.iter(|| libjpeg_decode(black_box(&bytes), eighths, Upsampling::Fancy))
         });
     }
+    group.bench_function("decode/mozjpeg_1_8_plain_upsampling", |b| {
+        b.iter(|| libjpeg_decode(black_box(&bytes), 1, Upsampling::Plain))
+    });
     for (name, side) in [("half", (1500, 1000)), ("eighth", (375, 250))] {
         group.bench_function(format!("decode/jpeg_decoder_{name}"), |b| {
             b.iter(|| {
@@ -171,16 +171,83 @@ fn candidates(c: &mut Criterion) {
         b.iter(|| images::encode_fast(black_box(&small), 85).unwrap())
     });
     group.bench_function("encode/mozjpeg_fastest", |b| {
-        b.iter(|| {
-            let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
-            compress.set_fastest_defaults();
-            compress.set_size(1200, 800);
-            compress.set_quality(85.0);
-            let mut started = compress.start_compress(Vec::new()).unwrap();
-            started.write_scanlines(black_box(small.as_raw())).unwrap();
-            started.finish().unwrap()
-        })
+        b.iter(|| libjpeg_encode(black_box(&small)))
     });
+    group.finish();
+}
+
+/// Encodes with libjpeg (mozjpeg) without its slow defaults (trellis
+/// quantisation, progressive scans, optimised Huffman tables).
+fn libjpeg_encode(image: &image::RgbImage) -> Vec<u8> {
+    let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+    compress.set_fastest_defaults();
+    compress.set_size(image.width() as usize, image.height() as usize);
+    compress.set_quality(85.0);
+    let mut started = compress.start_compress(Vec::new()).unwrap();
+    started.write_scanlines(image.as_raw()).unwrap();
+    started.finish().unwrap()
+}
+
+/// How libjpeg brings the half-size colour planes up to the luma plane's size.
+#[derive(Clone, Copy, PartialEq)]
+enum Upsampling {
+    /// libjpeg's default: interpolated ("fancy")
+    Fancy,
+    /// Each colour sample repeated
+    Plain,
+    /// No colour at all: luma only, so the colour planes are entropy-decoded
+    /// (they must be, to find the next block) but never transformed
+    LumaOnly,
+}
+
+/// Decodes with libjpeg (mozjpeg) at `eighths / 8` of the size.
+fn libjpeg_decode(bytes: &[u8], eighths: u8, upsampling: Upsampling) -> Vec<u8> {
+    let mut decoder = mozjpeg::Decompress::new_mem(bytes).unwrap();
+    decoder.scale(eighths);
+    decoder.do_fancy_upsampling(upsampling == Upsampling::Fancy);
+    let mut started = match upsampling {
+        Upsampling::LumaOnly => decoder.grayscale().unwrap(),
+        _ => decoder.rgb().unwrap(),
+    };
+    let pixels: Vec<u8> = started.read_scanlines().unwrap();
+    started.finish().unwrap();
+    pixels
+}
+
+/// What the `stages` and `candidates` groups lack to find each stage's floor,
+/// and the fifteen photos through each pipeline on rayon (see the module's
+/// doc comment).
+fn limit(c: &mut Criterion) {
+    let inputs = testimages::ensure(15, 3000, 2000).unwrap();
+    let bytes = std::fs::read(&inputs[0]).unwrap();
+    let mut group = c.benchmark_group("limit");
+    group.sample_size(20);
+    group.bench_function("read", |b| {
+        b.iter(|| std::fs::read(black_box(&inputs[0])).unwrap())
+    });
+    // The part of decoding no scale can skip: every bit of the file read and
+    // entropy-decoded, with next to nothing transformed or converted.
+    group.bench_function("entropy", |b| {
+        b.iter(|| libjpeg_decode(black_box(&bytes), 1, Upsampling::LumaOnly))
+    });
+    let full = images::decode_full(&bytes).unwrap();
+    let blurred = images::blur_image(&full, 15.0, Blur::Boxes);
+    group.bench_function("resize/fast_image_resize", |b| {
+        b.iter(|| images::resize(black_box(&blurred), 1200, 800).unwrap())
+    });
+    let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
+    let out = out_dir("limit");
+    group.sample_size(10);
+    for (name, settings) in [("fast", FAST), ("exact", EXACT)] {
+        group.bench_function(format!("rayon/{name}"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    (inputs.par_iter())
+                        .for_each(|p| drop(images::process_photo(p, &out, &settings).unwrap()))
+                })
+            })
+        });
+    }
     group.finish();
 }
 
@@ -263,7 +330,7 @@ fn modes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, blur, pipeline, stages, candidates, modes);
+criterion_group!(benches, blur, pipeline, stages, candidates, limit, modes);
 
 const WORKER_FLAG: &str = "--bench-image-worker";
 

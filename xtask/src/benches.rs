@@ -637,6 +637,10 @@ pub fn tables(criterion: &Path, measured: &Path, footer: &str) -> Result<Vec<(Pa
             text.into_bytes(),
         ));
     }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (limit, _) = crate::limit::table(&folders, cores, footer)
+        .with_context(|| format!("the limit table (`cargo bench {}`)", crate::limit::BENCH))?;
+    files.push((measured.join("bench-limit.md"), limit.into_bytes()));
     Ok(files)
 }
 

@@ -3,6 +3,7 @@
 //! - [`benches`]: `cargo xtask bench-tables`, the chapters' criterion tables from criterion's JSON.
 //! - [`build`]: runs mdBook as a library and fails on any warning or error it logs
 //!   (mdBook itself only logs a missing include and still returns `Ok`).
+//! - [`limit`]: the photo job's limit, `measured/bench-limit.md`, from the images bench.
 //! - [`checks`]: the guards `cargo test` runs on the book's sources and output.
 //! - [`browser`]: the browser test, every page opened in headless Chromium.
 //! - [`outputs`]: `cargo xtask outputs`, the program output the chapters show, recorded.
@@ -16,6 +17,8 @@ pub mod browser;
 pub mod build;
 pub mod checks;
 pub mod exercises;
+#[cfg(unix)]
+pub mod limit;
 pub mod outputs;
 #[cfg(unix)]
 pub mod report;

@@ -74,9 +74,13 @@ photos      | Rust   | exact threads     | {photos} | process_images   | --tasks
 photos      | Rust   | exact rayon       | {cores}  | process_images   | --tasks {photos} --size {size} --quality exact --mode rayon --out {out}       | elapsed_s peak_memory_mib
 photos      | Rust   | exact processes   | {cores}  | process_images   | --tasks {photos} --size {size} --quality exact --mode processes --out {out}   | elapsed_s peak_memory_mib worker_peak_memory_mib
 photos      | Rust   | exact rayon-inner | {cores}  | process_images   | --tasks {photos} --size {size} --quality exact --mode rayon-inner --out {out} | elapsed_s peak_memory_mib
-photos      | Python | seq             | 1        | process_images.py  | --tasks {photos} --size {size} --mode seq --out {out}                       | elapsed_s
-photos      | Python | threads         | {cores}  | process_images.py  | --tasks {photos} --size {size} --mode threads --out {out}                   | elapsed_s
-photos      | Python | processes       | {cores}  | process_images.py  | --tasks {photos} --size {size} --mode processes --out {out}                 | elapsed_s
+# Pillow doing the same work: the fast pipeline's DCT-scaled decode, and the notes' pipeline.
+photos      | Python | fast seq        | 1        | process_images.py  | --tasks {photos} --size {size} --quality fast --mode seq --out {out}        | elapsed_s
+photos      | Python | fast threads    | {cores}  | process_images.py  | --tasks {photos} --size {size} --quality fast --mode threads --out {out}    | elapsed_s
+photos      | Python | fast processes  | {cores}  | process_images.py  | --tasks {photos} --size {size} --quality fast --mode processes --out {out}  | elapsed_s
+photos      | Python | exact seq       | 1        | process_images.py  | --tasks {photos} --size {size} --quality exact --mode seq --out {out}       | elapsed_s
+photos      | Python | exact threads   | {cores}  | process_images.py  | --tasks {photos} --size {size} --quality exact --mode threads --out {out}   | elapsed_s
+photos      | Python | exact processes | {cores}  | process_images.py  | --tasks {photos} --size {size} --quality exact --mode processes --out {out} | elapsed_s
 # The same photos on timely dataflow: one worker, two threads, two processes,
 # and two processes with the photos sent by process 0.
 distributed | Rust | one-worker             | 1 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode one-worker --out {out}               | elapsed_s
@@ -368,9 +372,9 @@ mod tests {
             .collect::<Vec<_>>()
         );
         let all = jobs(&config, Some(&python(true)), urls, scratch);
-        // Python: sleep 3, cpu 1 + 3 + 3 + 1, downloads 5, photos 3, starts 1,
-        // chunks 1, primitives 1
-        assert_eq!(all.len() - rust.len(), 3 + 8 + 5 + 3 + 1 + 1 + 1);
+        // Python: sleep 3, cpu 1 + 3 + 3 + 1, downloads 5, photos 3 fast + 3 exact,
+        // starts 1, chunks 1, primitives 1
+        assert_eq!(all.len() - rust.len(), 3 + 8 + 5 + 6 + 1 + 1 + 1);
         let script = &all
             .iter()
             .find(|job| job.language == "Python")
@@ -380,7 +384,7 @@ mod tests {
         let no_pillow = jobs(&config, Some(&python(false)), urls, scratch);
         assert_eq!(
             all.len() - no_pillow.len(),
-            3,
+            6,
             "no Pillow, no Python photos"
         );
         assert!(planned_examples().contains(&"fork_vs_spawn"));

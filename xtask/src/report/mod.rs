@@ -375,4 +375,47 @@ mod tests {
             "{table}"
         );
     }
+
+    #[test]
+    fn fast_and_exact_rows_are_compared_like_for_like() {
+        let row = |language, series: &str, value: f64| Row {
+            language,
+            series: series.into(),
+            workers: 2,
+            values: vec![value],
+        };
+        let table = timing_table(&[
+            row("Rust", "fast seq", 1.0),
+            row("Rust", "fast rayon", 0.5),
+            row("Rust", "exact seq", 8.0),
+            row("Rust", "exact rayon", 4.0),
+            row("Python", "fast threads", 1.5),
+            row("Python", "exact seq", 12.0),
+            row("Python", "exact threads", 6.0),
+        ]);
+        let line = |start: &str| {
+            (table.lines())
+                .find(|line| line.starts_with(start))
+                .unwrap_or_else(|| panic!("{start} in {table}"))
+                .to_string()
+        };
+        // Speedups over the first row of the same quality, against the best
+        // Python row of the same quality.
+        assert!(
+            line("| Rust | `fast rayon`").ends_with("| 2.00x | 3.00x |"),
+            "{table}"
+        );
+        assert!(
+            line("| Rust | `exact rayon`").ends_with("| 2.00x | 1.50x |"),
+            "{table}"
+        );
+        assert!(
+            line("| Python | `exact threads`").ends_with("| 2.00x | 1.00x |"),
+            "{table}"
+        );
+        assert!(
+            line("| Python | `fast threads`").ends_with("| 1.00x | 1.00x |"),
+            "{table}"
+        );
+    }
 }

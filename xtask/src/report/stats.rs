@@ -24,30 +24,44 @@ pub(super) fn stats(values: &[f64]) -> (f64, f64, f64) {
     (median, sorted[0], sorted[sorted.len() - 1])
 }
 
+/// The word a series starts with when its rows must be compared like for
+/// like: the photo job's `fast` and `exact` pipelines.
+fn like_for_like(series: &str) -> Option<&str> {
+    ["fast", "exact"]
+        .into_iter()
+        .find(|quality| series.split(' ').next() == Some(quality))
+}
+
+/// Whether two rows do the same work (for the speedup and Python's best).
+fn same_work(a: &Row, b: &Row) -> bool {
+    like_for_like(&a.series) == like_for_like(&b.series)
+}
+
 /// A Markdown table of timings: median, min, max, the speedup over the
 /// language's first row, and how many times faster than Python's best.
+/// Rows whose series starts with `fast` or `exact` are compared only with
+/// rows of the same quality.
 pub(super) fn timing_table(rows: &[Row]) -> String {
-    let python_best = (rows.iter())
-        .filter(|row| row.language == "Python")
-        .map(|row| stats(&row.values).0)
-        .reduce(f64::min);
+    let python_best = |row: &Row| {
+        (rows.iter())
+            .filter(|other| other.language == "Python" && same_work(other, row))
+            .map(|other| stats(&other.values).0)
+            .reduce(f64::min)
+    };
+    let with_python = rows.iter().any(|row| row.language == "Python");
     let mut text = String::from("| | mode | workers | median | min | max | speedup |");
-    text.push_str(if python_best.is_some() {
+    text.push_str(if with_python {
         " vs Python's best |\n"
     } else {
         "\n"
     });
     text.push_str("|---|---|---|---|---|---|---|");
-    text.push_str(if python_best.is_some() {
-        "---|\n"
-    } else {
-        "\n"
-    });
+    text.push_str(if with_python { "---|\n" } else { "\n" });
     for row in rows {
         let (median, min, max) = stats(&row.values);
         let first = rows
             .iter()
-            .find(|r| r.language == row.language)
+            .find(|r| r.language == row.language && same_work(r, row))
             .expect("row itself");
         let speedup = stats(&first.values).0 / median;
         write!(
@@ -62,8 +76,10 @@ pub(super) fn timing_table(rows: &[Row]) -> String {
             speedup
         )
         .unwrap();
-        if let Some(best) = python_best {
-            write!(text, " {:.2}x |", best / median).unwrap();
+        match python_best(row) {
+            Some(best) => write!(text, " {:.2}x |", best / median).unwrap(),
+            None if with_python => text.push_str(" |"),
+            None => {}
         }
         text.push('\n');
     }
