@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use concurrency_book::harness::{files, testimages};
-use concurrency_book::lessons::images::{self, Blur, Quality, Settings};
+use concurrency_book::lessons::images::{self, Blur, Chroma, Quality, Settings};
 use concurrency_book::lessons::procpool::{self, Options, ProcessPool};
 use criterion::{Criterion, criterion_group};
 use rayon::prelude::*;
@@ -92,7 +92,7 @@ fn stages(c: &mut Criterion) {
     let full = images::decode_full(&bytes).unwrap();
     let blurred = images::blur_image(&full, 15.0, Blur::Boxes);
     let (width, height) = images::fit_within(3000, 2000, 1200);
-    let small = image::imageops::thumbnail(&blurred, width, height);
+    let small = images::resize(&blurred, width, height).unwrap();
     group.bench_function("exact/decode", |b| {
         b.iter(|| images::decode_full(black_box(&bytes)).unwrap())
     });
@@ -100,10 +100,10 @@ fn stages(c: &mut Criterion) {
         b.iter(|| images::blur_image(black_box(&full), 15.0, Blur::Boxes))
     });
     group.bench_function("exact/resize", |b| {
-        b.iter(|| image::imageops::thumbnail(black_box(&blurred), width, height))
+        b.iter(|| images::resize(black_box(&blurred), width, height).unwrap())
     });
     group.bench_function("exact/encode", |b| {
-        b.iter(|| images::encode_jpeg(black_box(&small), 85).unwrap())
+        b.iter(|| images::encode_exact(black_box(&small), 85).unwrap())
     });
 
     // At sigma 15 the fast pipeline decodes at 1/8 (375x250), blurs that,
@@ -142,7 +142,7 @@ fn candidates(c: &mut Criterion) {
     let mut group = c.benchmark_group("candidates");
     group.sample_size(20);
     group.bench_function("decode/zune_full", |b| {
-        b.iter(|| images::decode_full(black_box(&bytes)).unwrap())
+        b.iter(|| images::decode_any(black_box(&bytes)).unwrap())
     });
     for eighths in [8u8, 4, 1] {
         group.bench_function(format!("decode/mozjpeg_{eighths}_8"), |b| {
@@ -162,30 +162,30 @@ fn candidates(c: &mut Criterion) {
             })
         });
     }
-    let photo = images::decode_full(&bytes).unwrap();
-    let small = image::imageops::thumbnail(&photo, 1200, 800);
+    let photo = images::decode_any(&bytes).unwrap();
+    let blurred = images::blur_image(&photo, 15.0, Blur::Boxes);
+    group.bench_function("resize/image_thumbnail", |b| {
+        b.iter(|| image::imageops::thumbnail(black_box(&blurred), 1200, 800))
+    });
+    group.bench_function("resize/fast_image_resize", |b| {
+        b.iter(|| images::resize(black_box(&blurred), 1200, 800).unwrap())
+    });
+    // Colour at every pixel (4:4:4), as the exact pipeline writes, then at
+    // every other pixel (4:2:0), as the fast one does.
+    let small = images::resize(&photo, 1200, 800).unwrap();
     group.bench_function("encode/image", |b| {
         b.iter(|| images::encode_jpeg(black_box(&small), 85).unwrap())
     });
-    group.bench_function("encode/jpeg_encoder", |b| {
-        b.iter(|| images::encode_fast(black_box(&small), 85).unwrap())
+    group.bench_function("encode/mozjpeg_full_colour", |b| {
+        b.iter(|| images::encode_libjpeg(black_box(&small), 85, Chroma::Full).unwrap())
     });
-    group.bench_function("encode/mozjpeg_fastest", |b| {
-        b.iter(|| libjpeg_encode(black_box(&small)))
+    group.bench_function("encode/jpeg_encoder", |b| {
+        b.iter(|| photo_kernels::encode_rgb(black_box(small.as_raw()), (1200, 800), 85).unwrap())
+    });
+    group.bench_function("encode/mozjpeg_half_colour", |b| {
+        b.iter(|| images::encode_libjpeg(black_box(&small), 85, Chroma::Half).unwrap())
     });
     group.finish();
-}
-
-/// Encodes with libjpeg (mozjpeg) without its slow defaults (trellis
-/// quantisation, progressive scans, optimised Huffman tables).
-fn libjpeg_encode(image: &image::RgbImage) -> Vec<u8> {
-    let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
-    compress.set_fastest_defaults();
-    compress.set_size(image.width() as usize, image.height() as usize);
-    compress.set_quality(85.0);
-    let mut started = compress.start_compress(Vec::new()).unwrap();
-    started.write_scanlines(image.as_raw()).unwrap();
-    started.finish().unwrap()
 }
 
 /// How libjpeg brings the half-size colour planes up to the luma plane's size.
@@ -229,11 +229,6 @@ fn limit(c: &mut Criterion) {
     // entropy-decoded, with next to nothing transformed or converted.
     group.bench_function("entropy", |b| {
         b.iter(|| libjpeg_decode(black_box(&bytes), 1, Upsampling::LumaOnly))
-    });
-    let full = images::decode_full(&bytes).unwrap();
-    let blurred = images::blur_image(&full, 15.0, Blur::Boxes);
-    group.bench_function("resize/fast_image_resize", |b| {
-        b.iter(|| images::resize(black_box(&blurred), 1200, 800).unwrap())
     });
     let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
     let out = out_dir("limit");

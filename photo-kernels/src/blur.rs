@@ -57,37 +57,44 @@ impl Divide {
 
 /// One horizontal box pass over one row of RGB pixels, edges extended.
 fn box_row(source: &[u8], target: &mut [u8], radius: usize) {
-    let width = source.len() / 3;
+    let (pixels, _) = source.as_chunks::<3>();
+    let (outputs, _) = target.as_chunks_mut::<3>();
+    let width = pixels.len();
     let divide = Divide::by((2 * radius + 1) as u32);
-    let last = width - 1;
-    let pixel = |x: usize| {
-        let i = x.min(last) * 3;
-        [
-            u32::from(source[i]),
-            u32::from(source[i + 1]),
-            u32::from(source[i + 2]),
-        ]
-    };
-    // The window [x - radius, x + radius], summed once, then slid.
-    let mut sums = [0u32; 3];
-    let first = pixel(0);
-    for c in 0..3 {
-        sums[c] = first[c] * radius as u32;
-    }
+    let pixel = |x: usize| pixels[x.min(width - 1)];
+    // The window [x - radius, x + radius], summed once, then slid: the pixel
+    // at x + radius + 1 enters, the one at x - radius leaves.
+    let mut sums = pixels[0].map(|first| u32::from(first) * radius as u32);
     for x in 0..=radius {
-        let p = pixel(x);
-        for c in 0..3 {
-            sums[c] += p[c];
+        for (sum, value) in sums.iter_mut().zip(pixel(x)) {
+            *sum += u32::from(value);
         }
     }
-    for (x, out) in target.chunks_exact_mut(3).enumerate() {
+    let slide = |sums: &mut [u32; 3], out: &mut [u8; 3], enter: [u8; 3], leave: [u8; 3]| {
         for c in 0..3 {
             out[c] = divide.apply(sums[c]);
+            sums[c] = sums[c] + u32::from(enter[c]) - u32::from(leave[c]);
         }
-        let (enter, leave) = (pixel(x + radius + 1), pixel(x.saturating_sub(radius)));
-        for c in 0..3 {
-            sums[c] = sums[c] + enter[c] - leave[c];
-        }
+    };
+    // Where the whole window lies inside the row, no edge to clamp to: the
+    // hot loop. The few pixels near either edge take the clamped way.
+    let head_len = radius.min(width);
+    let (head, rest) = outputs.split_at_mut(head_len);
+    let (middle, tail) = rest.split_at_mut(width.saturating_sub(2 * radius + 1));
+    for (x, out) in head.iter_mut().enumerate() {
+        slide(&mut sums, out, pixel(x + radius + 1), pixel(0));
+    }
+    let entering = &pixels[(2 * radius + 1).min(width)..];
+    for ((out, &enter), &leave) in middle.iter_mut().zip(entering).zip(pixels) {
+        slide(&mut sums, out, enter, leave);
+    }
+    for (x, out) in (head_len + middle.len()..).zip(tail) {
+        slide(
+            &mut sums,
+            out,
+            pixel(x + radius + 1),
+            pixel(x.saturating_sub(radius)),
+        );
     }
 }
 

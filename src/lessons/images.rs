@@ -3,6 +3,7 @@
 //! example can run it in any mode and the chapter can show the concurrency.
 
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -238,10 +239,9 @@ fn render_exact(bytes: &[u8], settings: &Settings, stages: &mut Stages) -> Resul
     let blurred = blur_image(&photo, settings.sigma, settings.blur);
     stages.blur = laps.lap();
     let (width, height) = fit_within(photo.width(), photo.height(), settings.fit);
-    let small = imageops::thumbnail(&blurred, width, height);
+    let small = resize(&blurred, width, height)?;
     stages.resize = laps.lap();
-    let jpeg =
-        encode_jpeg(&small, settings.jpeg_quality).map_err(|e| format!("cannot encode: {e}"))?;
+    let jpeg = encode_exact(&small, settings.jpeg_quality)?;
     stages.encode = laps.lap();
     // ANCHOR_END: render_exact
     Ok((jpeg, (width, height), photo.dimensions()))
@@ -275,8 +275,21 @@ fn render_fast(bytes: &[u8], settings: &Settings, stages: &mut Stages) -> Result
     Ok((jpeg, (width, height), photo.dimensions()))
 }
 
-/// Every pixel, with the `image` crate (zune-jpeg for JPEGs).
+/// Every pixel: a JPEG with libjpeg where it has its SIMD code, anything
+/// else (and every JPEG without it) with the `image` crate, which decodes
+/// JPEGs with zune-jpeg. Measured in "Choosing the libraries".
 pub fn decode_full(bytes: &[u8]) -> Result<RgbImage, String> {
+    if cfg!(libjpeg_simd)
+        && bytes.starts_with(&[0xFF, 0xD8])
+        && let Some((photo, _)) = decode_libjpeg(bytes, |_| Some(8))?
+    {
+        return Ok(photo);
+    }
+    decode_any(bytes)
+}
+
+/// Every pixel, with the `image` crate (zune-jpeg for JPEGs).
+pub fn decode_any(bytes: &[u8]) -> Result<RgbImage, String> {
     Ok(ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| format!("cannot read: {e}"))?
@@ -309,38 +322,45 @@ pub type Decoded = (RgbImage, (u32, u32));
 
 /// A JPEG at the smallest scale that loses nothing its `fit` output blurred
 /// by `sigma` shows (see [`dct_scale`]), and the photo's full size. A photo
-/// needed in full, or not a JPEG, goes to [`decode_full`] instead: zune-jpeg
-/// decodes every pixel faster than libjpeg built without its SIMD code.
+/// needed in full, or not a JPEG, goes to [`decode_full`] instead.
 pub fn decode_scaled(bytes: &[u8], fit: u32, sigma: f32) -> Result<Decoded, String> {
+    // In full, zune-jpeg is faster than libjpeg without its SIMD code.
+    let eighths = |full: (u32, u32)| {
+        let eighths = dct_scale(full, fit_within(full.0, full.1, fit), sigma);
+        (eighths < 8 || cfg!(libjpeg_simd)).then_some(eighths)
+    };
     if bytes.starts_with(&[0xFF, 0xD8])
-        && let Some(scaled) = decode_reduced(bytes, fit, sigma)?
+        && let Some(decoded) = decode_libjpeg(bytes, eighths)?
     {
-        return Ok(scaled);
+        return Ok(decoded);
     }
     let photo = decode_full(bytes)?;
     let size = photo.dimensions();
     Ok((photo, size))
 }
 
-/// A JPEG decoded by libjpeg (mozjpeg) at its [`dct_scale`], or `None` when
-/// that scale is 8/8.
-fn decode_reduced(bytes: &[u8], fit: u32, sigma: f32) -> Result<Option<Decoded>, String> {
+/// A JPEG decoded by libjpeg (mozjpeg) at `eighths(full size) / 8` of its
+/// size, and its full size; `None` if `eighths` says not to decode it.
+pub fn decode_libjpeg(
+    bytes: &[u8],
+    eighths: impl Fn((u32, u32)) -> Option<u8>,
+) -> Result<Option<Decoded>, String> {
     // libjpeg reports errors by unwinding out of its C code; mozjpeg's
-    // documented contract is to catch that and turn it into an error.
-    let decoded = std::panic::catch_unwind(|| -> std::io::Result<_> {
+    // documented contract is to catch that and turn it into an error. A
+    // panic inside leaves nothing half-changed: `eighths` is only read.
+    let decoded = std::panic::catch_unwind(AssertUnwindSafe(|| -> std::io::Result<_> {
         let mut decoder = mozjpeg::Decompress::new_mem(bytes)?;
         let full = (decoder.width() as u32, decoder.height() as u32);
-        let eighths = dct_scale(full, fit_within(full.0, full.1, fit), sigma);
-        if eighths == 8 {
+        let Some(eighths) = eighths(full) else {
             return Ok(None);
-        }
+        };
         decoder.scale(eighths);
         let mut started = decoder.rgb()?;
         let (width, height) = (started.width() as u32, started.height() as u32);
         let pixels: Vec<u8> = started.read_scanlines()?;
         started.finish()?;
         Ok(Some((RgbImage::from_raw(width, height, pixels), full)))
-    });
+    }));
     match decoded {
         Ok(Ok(None)) => Ok(None),
         Ok(Ok(Some((Some(photo), full)))) => Ok(Some((photo, full))),
@@ -366,7 +386,8 @@ pub fn resize(photo: &RgbImage, width: u32, height: u32) -> Result<RgbImage, Str
 }
 
 /// Encodes an RGB image as a JPEG of quality `quality`, with the `image`
-/// crate's encoder: the exact pipeline's last step.
+/// crate's encoder (no chroma subsampling). The book's test photos are made
+/// with it, the same with every build.
 pub fn encode_jpeg(image: &RgbImage, quality: u8) -> std::io::Result<Vec<u8>> {
     use image::ImageEncoder;
     let mut bytes = Vec::new();
@@ -381,8 +402,54 @@ pub fn encode_jpeg(image: &RgbImage, quality: u8) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Encodes with jpeg-encoder (AVX2 where the CPU has it).
+/// How much colour detail a JPEG keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chroma {
+    /// Colour at every pixel (4:4:4), as the `image` crate's encoder writes
+    Full,
+    /// Colour at every other pixel both ways (4:2:0), as jpeg-encoder,
+    /// Pillow and most cameras write
+    Half,
+}
+
+/// Encodes with libjpeg (mozjpeg) at libjpeg-turbo's fast settings:
+/// mozjpeg's slow defaults (trellis quantisation, progressive scans,
+/// optimised Huffman tables) off, libjpeg's standard quantisation tables.
+pub fn encode_libjpeg(image: &RgbImage, quality: u8, chroma: Chroma) -> Result<Vec<u8>, String> {
+    let encoded = std::panic::catch_unwind(|| -> std::io::Result<Vec<u8>> {
+        let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+        compress.set_fastest_defaults();
+        if chroma == Chroma::Full {
+            compress.set_chroma_sampling_pixel_sizes((1, 1), (1, 1));
+        }
+        compress.set_size(image.width() as usize, image.height() as usize);
+        compress.set_quality(f32::from(quality));
+        let mut started = compress.start_compress(Vec::new())?;
+        started.write_scanlines(image.as_raw())?;
+        started.finish()
+    });
+    match encoded {
+        Ok(Ok(jpeg)) => Ok(jpeg),
+        Ok(Err(error)) => Err(format!("cannot encode: {error}")),
+        Err(_) => Err("cannot encode: libjpeg failed".into()),
+    }
+}
+
+/// The exact pipeline's encoder: libjpeg where it has its SIMD code, else
+/// the `image` crate's; both without chroma subsampling (PSNR 54 dB apart).
+pub fn encode_exact(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
+    if cfg!(libjpeg_simd) {
+        return encode_libjpeg(image, quality, Chroma::Full);
+    }
+    encode_jpeg(image, quality).map_err(|e| format!("cannot encode: {e}"))
+}
+
+/// The fast pipeline's encoder: libjpeg where it has its SIMD code, else
+/// jpeg-encoder (AVX2 where the CPU has it); both 4:2:0.
 pub fn encode_fast(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
+    if cfg!(libjpeg_simd) {
+        return encode_libjpeg(image, quality, Chroma::Half);
+    }
     photo_kernels::encode_rgb(image.as_raw(), image.dimensions(), quality)
 }
 
@@ -487,6 +554,48 @@ mod tests {
         let decode = |bytes: &[u8]| image::load_from_memory(bytes).unwrap().into_rgb8();
         let db = blur::psnr(decode(&fast.jpeg).as_raw(), decode(&full.jpeg).as_raw());
         assert!(db >= 35.0, "{db:.1} dB");
+    }
+
+    fn pixels(jpeg: &[u8]) -> Vec<u8> {
+        decode_any(jpeg).unwrap().into_raw()
+    }
+
+    #[test]
+    fn the_exact_pipeline_stays_within_50_db_of_the_one_it_replaced() {
+        // Before libjpeg and fast_image_resize: zune-jpeg, the `image`
+        // crate's `thumbnail` and its encoder.
+        let jpeg = encode_jpeg(&testimages::photo_like(1500, 1000, 3), 90).unwrap();
+        let exact = Settings {
+            quality: Quality::Exact,
+            ..Settings::default()
+        };
+        let today = render(&jpeg, &exact).unwrap();
+        let blurred = blur_image(&decode_any(&jpeg).unwrap(), exact.sigma, exact.blur);
+        let small = imageops::thumbnail(&blurred, 1200, 800);
+        let before = encode_jpeg(&small, exact.jpeg_quality).unwrap();
+        let db = blur::psnr(&pixels(&today.jpeg), &pixels(&before));
+        assert!(db >= 50.0, "{db:.1} dB");
+    }
+
+    #[test]
+    fn libjpeg_decodes_and_encodes_as_the_rust_codecs_do() {
+        let photo = testimages::photo_like(640, 480, 2);
+        let jpeg = encode_jpeg(&photo, 90).unwrap();
+        let (decoded, full) = decode_libjpeg(&jpeg, |_| Some(8)).unwrap().unwrap();
+        assert_eq!(full, (640, 480));
+        let db = blur::psnr(decoded.as_raw(), &pixels(&jpeg));
+        assert!(db >= 60.0, "libjpeg against zune-jpeg: {db:.1} dB");
+        assert!(decode_libjpeg(&jpeg, |_| None).unwrap().is_none());
+        let (quarter, _) = decode_libjpeg(&jpeg, |_| Some(2)).unwrap().unwrap();
+        assert_eq!(quarter.dimensions(), (160, 120));
+        let full_colour = encode_libjpeg(&photo, 85, Chroma::Full).unwrap();
+        let half_colour = encode_libjpeg(&photo, 85, Chroma::Half).unwrap();
+        assert!(full_colour.len() > half_colour.len(), "4:4:4 keeps more");
+        // Quality 85 on a photo with grain: not the same pixels, but close.
+        for encoded in [full_colour, half_colour] {
+            let db = blur::psnr(&pixels(&encoded), photo.as_raw());
+            assert!(db >= 30.0, "{db:.1} dB");
+        }
     }
 
     #[test]

@@ -87,6 +87,15 @@ distributed | Rust | one-worker             | 1 | distributed_images | --tasks {
 distributed | Rust | threads                | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode threads --out {out}                  | elapsed_s
 distributed | Rust | processes              | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode processes --out {out}                | elapsed_s
 distributed | Rust | processes, photos sent | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode processes --send-photos --out {out}  | elapsed_s
+# Where two processes start to pay: fewer photos per run (see SWEEP_PHOTOS).
+distributed-sweep | Rust | one-worker, 1 photos | 1 | distributed_images | --tasks 1 --size {size} --workers 2 --mode one-worker --out {out} | elapsed_s
+distributed-sweep | Rust | processes, 1 photos  | 2 | distributed_images | --tasks 1 --size {size} --workers 2 --mode processes --out {out}  | elapsed_s
+distributed-sweep | Rust | one-worker, 2 photos | 1 | distributed_images | --tasks 2 --size {size} --workers 2 --mode one-worker --out {out} | elapsed_s
+distributed-sweep | Rust | processes, 2 photos  | 2 | distributed_images | --tasks 2 --size {size} --workers 2 --mode processes --out {out}  | elapsed_s
+distributed-sweep | Rust | one-worker, 4 photos | 1 | distributed_images | --tasks 4 --size {size} --workers 2 --mode one-worker --out {out} | elapsed_s
+distributed-sweep | Rust | processes, 4 photos  | 2 | distributed_images | --tasks 4 --size {size} --workers 2 --mode processes --out {out}  | elapsed_s
+distributed-sweep | Rust | one-worker, 8 photos | 1 | distributed_images | --tasks 8 --size {size} --workers 2 --mode one-worker --out {out} | elapsed_s
+distributed-sweep | Rust | processes, 8 photos  | 2 | distributed_images | --tasks 8 --size {size} --workers 2 --mode processes --out {out}  | elapsed_s
 start-costs | Rust   | * | 1 | fork_vs_spawn   | --tasks {starts} --mode start-cost | per_start_us
 start-costs | Python | * | 1 | start_costs.py  | --tasks {starts}                   | per_start_us
 # Many tiny tasks, one at a time or in chunks (imap, imap_unordered, chunksize).
@@ -95,6 +104,15 @@ chunks      | Python | * | {cores} | chunks.py | --tasks {chunk_tasks} --workers
 primitives  | Rust   | * | 2 | primitive_costs    | --tasks {primitive_ops} | per_op_ns
 primitives  | Python | * | 2 | primitive_costs.py | --tasks {primitive_ops} | per_op_ns
 ";
+
+/// The photo counts of the `distributed-sweep` rows (and the full run's).
+pub(super) const SWEEP_PHOTOS: [usize; 4] = [1, 2, 4, 8];
+
+/// A `distributed-sweep` row's series: `one-worker` or `processes`, and
+/// how many photos.
+pub(super) fn sweep_series(mode: &str, photos: usize) -> String {
+    format!("{mode}, {photos} photos")
+}
 
 /// What a Python script needs besides the interpreter.
 fn python_needs(script: &str) -> Option<&'static str> {
@@ -347,9 +365,9 @@ mod tests {
         let config = Config::quick(Path::new("/repo"));
         let (urls, scratch) = (Path::new("/s/urls.txt"), Path::new("/s"));
         let rust = jobs(&config, None, urls, scratch);
-        // sleep 3, cpu 1 + 3 rayon + 1, downloads 5, photos 8, timely 4, starts 1,
-        // chunks 1, primitives 1
-        assert_eq!(rust.len(), 3 + 5 + 5 + 8 + 4 + 1 + 1 + 1);
+        // sleep 3, cpu 1 + 3 rayon + 1, downloads 5, photos 8, timely 4 + 8 in
+        // the sweep, starts 1, chunks 1, primitives 1
+        assert_eq!(rust.len(), 3 + 5 + 5 + 8 + 4 + 8 + 1 + 1 + 1);
         let rayon: Vec<usize> = (rust.iter())
             .filter(|job| job.series == "rayon")
             .map(|job| job.workers)

@@ -377,6 +377,54 @@ mod tests {
     }
 
     #[test]
+    fn the_sweep_table_pairs_one_worker_with_two_processes_by_photo_count() {
+        let config = Config::quick(Path::new("/repo"));
+        let sample = |table, series: String, workers, value| Sample {
+            table,
+            language: "Rust",
+            series,
+            workers,
+            value,
+            key: "elapsed_s",
+            primary: true,
+            result: None,
+        };
+        let mut samples = vec![
+            sample("distributed", "one-worker".into(), 1, 3.0),
+            sample("distributed", "processes".into(), 2, 2.0),
+        ];
+        for (n, one, two) in [(1, 0.1, 0.2), (2, 0.2, 0.25), (4, 0.4, 0.3), (8, 0.8, 0.5)] {
+            samples.push(sample(
+                "distributed-sweep",
+                sweep_series("one-worker", n),
+                1,
+                one,
+            ));
+            samples.push(sample(
+                "distributed-sweep",
+                sweep_series("processes", n),
+                2,
+                two,
+            ));
+        }
+        let table = Tables::new(&config, &samples, None, &[])
+            .unwrap()
+            .sweep_table();
+        let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| ")).collect();
+        assert_eq!(
+            rows[1..],
+            [
+                "| 1 | 0.100 s | 0.200 s | 0.50x |",
+                "| 2 | 0.200 s | 0.250 s | 0.80x |",
+                "| 4 | 0.400 s | 0.300 s | 1.33x |",
+                "| 8 | 0.800 s | 0.500 s | 1.60x |",
+                "| 6 | 3 s | 2 s | 1.50x |",
+            ],
+            "{table}"
+        );
+    }
+
+    #[test]
     fn fast_and_exact_rows_are_compared_like_for_like() {
         let row = |language, series: &str, value: f64| Row {
             language,

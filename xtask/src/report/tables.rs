@@ -162,6 +162,7 @@ impl<'a> Tables<'a> {
             .collect();
         files.push(("start-costs.md", self.start_costs_table()));
         files.push(("photo-modes.md", self.photo_modes_table()));
+        files.push(("distributed-sweep.md", self.sweep_table()));
         files.push(("primitives.md", self.primitives_table()));
         files.push(("machine.md", self.machine()));
         files.extend(self.headlines());
@@ -455,6 +456,56 @@ impl<'a> Tables<'a> {
              MODE` with each mode in its own run, so that its peak memory is its own (a \
              process's peak resident memory; for `processes`, the parent's and the largest \
              worker's): median of {} interleaved rounds. {}</small>\n",
+            self.config.rounds,
+            self.provenance()
+        )
+        .unwrap();
+        text
+    }
+
+    /// One worker against two processes, run by run, for fewer photos per
+    /// run and then the full run's: where starting and connecting a second
+    /// process starts to pay.
+    pub(super) fn sweep_table(&self) -> String {
+        let (photos, (width, height)) = self.config.photos;
+        let mut text = String::from(
+            "| photos per run | one worker | two processes | two processes' speedup |\n\
+             |---|---|---|---|\n",
+        );
+        let sweep = SWEEP_PHOTOS.iter().map(|&n| {
+            let median = |mode| self.median("distributed-sweep", "Rust", &sweep_series(mode, n), 1);
+            let two = self.median(
+                "distributed-sweep",
+                "Rust",
+                &sweep_series("processes", n),
+                2,
+            );
+            (n, median("one-worker"), two)
+        });
+        let full = (
+            photos,
+            self.median("distributed", "Rust", "one-worker", 1),
+            self.median("distributed", "Rust", "processes", 2),
+        );
+        for (n, one, two) in sweep.chain([full]) {
+            let (Some(one), Some(two)) = (one, two) else {
+                continue;
+            };
+            writeln!(
+                text,
+                "| {n} | {} s | {} s | {:.2}x |",
+                charts::significant(one),
+                charts::significant(two),
+                one / two
+            )
+            .unwrap();
+        }
+        write!(
+            text,
+            "\n<small>photos of {width}x{height} (fast quality) on timely dataflow, \
+             `distributed_images --tasks N --mode one-worker` against `--mode processes` \
+             (two processes on 127.0.0.1, starting and connecting them included): median of {} \
+             interleaved rounds. {}</small>\n",
             self.config.rounds,
             self.provenance()
         )
