@@ -23,6 +23,7 @@ fn main() {
         println!("cargo::rustc-cfg=loom");
     }
 
+    // ANCHOR: libjpeg_simd
     // Whether mozjpeg-sys compiled libjpeg's SIMD code, asked the way its
     // build script asks: on x86 only when `nasm` runs, on ARM always. The
     // photo pipeline then prefers libjpeg (see `src/lessons/images.rs`).
@@ -42,6 +43,7 @@ fn main() {
     if simd {
         println!("cargo::rustc-cfg=libjpeg_simd");
     }
+    // ANCHOR_END: libjpeg_simd
 
     let mut chapters = Vec::new();
     collect_chapters(&book_src, &mut chapters);

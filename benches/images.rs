@@ -9,14 +9,13 @@
 //!   and write one 3000x2000 photo on one thread: the figures compared with
 //!   Pillow's.
 //! - `stages/{exact,fast}/*`: each stage of those two pipelines on its own,
-//!   for "Where the time goes".
+//!   for "Where the time goes"; `stages/{read,write,entropy}`, and
+//!   `stages/rayon/*`, the fifteen photos of 3000x2000 through each pipeline
+//!   on rayon: `cargo xtask bench-tables` sums the stages into the job's
+//!   limit and compares the rayon runs with it.
 //! - `candidates/*`: the libraries measured for the fast pipeline: decoders
 //!   (zune-jpeg through `image`, mozjpeg at 8/8, 4/8 and 1/8, jpeg-decoder
 //!   at 1/2 and 1/8) and encoders (`image`, jpeg-encoder, mozjpeg).
-//! - `limit/*`: what the stage tables lack to find each stage's floor on
-//!   this machine (`cargo xtask bench-tables` takes the fastest candidate of
-//!   each stage, sums them, and compares the sum with `limit/rayon/*`, the
-//!   fifteen photos of 3000x2000 through each pipeline on rayon).
 //! - `modes/*`: 15 photos of 1500x1000 (a quarter of the example's size, so
 //!   that the bench takes minutes, not tens of minutes) in each mode, exact;
 //!   `modes/rayon_fast` is rayon with the fast pipeline.
@@ -132,6 +131,32 @@ fn stages(c: &mut Criterion) {
     group.bench_function("write", |b| {
         b.iter(|| files::write_atomically(&target, black_box(&jpeg)).unwrap())
     });
+    group.bench_function("read", |b| {
+        b.iter(|| std::fs::read(black_box(input)).unwrap())
+    });
+    // The part of decoding no scale can skip: every bit of the file read and
+    // entropy-decoded, with next to nothing transformed or converted.
+    group.bench_function("entropy", |b| {
+        b.iter(|| libjpeg_decode(black_box(&bytes), 1, Upsampling::LumaOnly))
+    });
+
+    // Right after the stages, while the shared machine runs at the same
+    // speed: the fifteen photos through each pipeline on rayon, to compare
+    // with the stages' sum (the limit table of `cargo xtask bench-tables`).
+    let inputs = testimages::ensure(15, 3000, 2000).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
+    let out = out_dir("rayon");
+    group.sample_size(10);
+    for (name, settings) in [("fast", FAST), ("exact", EXACT)] {
+        group.bench_function(format!("rayon/{name}"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    (inputs.par_iter())
+                        .for_each(|p| drop(images::process_photo(p, &out, &settings).unwrap()))
+                })
+            })
+        });
+    }
     group.finish();
 }
 
@@ -214,38 +239,6 @@ fn libjpeg_decode(bytes: &[u8], eighths: u8, upsampling: Upsampling) -> Vec<u8> 
     pixels
 }
 
-/// What the `stages` and `candidates` groups lack to find each stage's floor,
-/// and the fifteen photos through each pipeline on rayon (see the module's
-/// doc comment).
-fn limit(c: &mut Criterion) {
-    let inputs = testimages::ensure(15, 3000, 2000).unwrap();
-    let bytes = std::fs::read(&inputs[0]).unwrap();
-    let mut group = c.benchmark_group("limit");
-    group.sample_size(20);
-    group.bench_function("read", |b| {
-        b.iter(|| std::fs::read(black_box(&inputs[0])).unwrap())
-    });
-    // The part of decoding no scale can skip: every bit of the file read and
-    // entropy-decoded, with next to nothing transformed or converted.
-    group.bench_function("entropy", |b| {
-        b.iter(|| libjpeg_decode(black_box(&bytes), 1, Upsampling::LumaOnly))
-    });
-    let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
-    let out = out_dir("limit");
-    group.sample_size(10);
-    for (name, settings) in [("fast", FAST), ("exact", EXACT)] {
-        group.bench_function(format!("rayon/{name}"), |b| {
-            b.iter(|| {
-                pool.install(|| {
-                    (inputs.par_iter())
-                        .for_each(|p| drop(images::process_photo(p, &out, &settings).unwrap()))
-                })
-            })
-        });
-    }
-    group.finish();
-}
-
 fn modes(c: &mut Criterion) {
     let inputs = testimages::ensure(15, 1500, 1000).unwrap();
     let settings = EXACT;
@@ -325,7 +318,7 @@ fn modes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, blur, pipeline, stages, candidates, limit, modes);
+criterion_group!(benches, blur, pipeline, stages, candidates, modes);
 
 const WORKER_FLAG: &str = "--bench-image-worker";
 

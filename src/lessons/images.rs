@@ -444,6 +444,7 @@ pub fn encode_exact(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
     encode_jpeg(image, quality).map_err(|e| format!("cannot encode: {e}"))
 }
 
+// ANCHOR: encode_fast
 /// The fast pipeline's encoder: libjpeg where it has its SIMD code, else
 /// jpeg-encoder (AVX2 where the CPU has it); both 4:2:0.
 pub fn encode_fast(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
@@ -452,6 +453,7 @@ pub fn encode_fast(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
     }
     photo_kernels::encode_rgb(image.as_raw(), image.dimensions(), quality)
 }
+// ANCHOR_END: encode_fast
 
 /// A JPEG must end with its end-of-image marker (0xFF 0xD9, maybe followed by
 /// padding). The decoder would quietly fill a cut-off file with grey.

@@ -402,6 +402,13 @@ pub const TABLES: &[BenchTable] = &[
             ("stages/fast/encode", "fast: encode, 4:2:0"),
             ("pipeline/fast", "fast: the whole photo"),
             ("stages/write", "write the file (either)"),
+            ("stages/read", "read the file (either)"),
+            (
+                "stages/entropy",
+                "libjpeg at 1/8, luma only: the entropy decoding no scale skips",
+            ),
+            ("stages/rayon/exact", "exact: 15 photos on rayon"),
+            ("stages/rayon/fast", "fast: 15 photos on rayon"),
         ],
         ratio: None,
         memory: false,
