@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use concurrency_book::harness::{files, testimages};
-use concurrency_book::lessons::images::{self, Blur, Chroma, Quality, Settings};
+use concurrency_book::lessons::images::{self, Blur, Buffers, Chroma, Quality, Settings};
 use concurrency_book::lessons::procpool::{self, Options, ProcessPool};
 use criterion::{Criterion, criterion_group};
 use rayon::prelude::*;
@@ -75,7 +75,11 @@ fn pipeline(c: &mut Criterion) {
     group.sample_size(10);
     for (name, settings) in [("exact", EXACT), ("fast", FAST)] {
         group.bench_function(name, |b| {
-            b.iter(|| images::process_photo(&inputs[0], &out, &settings).unwrap());
+            // As a worker does: its buffers kept from photo to photo.
+            let mut buffers = Buffers::default();
+            b.iter(|| {
+                images::process_photo_with(&inputs[0], &out, &settings, &mut buffers).unwrap()
+            });
         });
     }
     group.finish();
@@ -92,11 +96,20 @@ fn stages(c: &mut Criterion) {
     let blurred = images::blur_image(&full, 15.0, Blur::Boxes);
     let (width, height) = images::fit_within(3000, 2000, 1200);
     let small = images::resize(&blurred, width, height).unwrap();
+    // Into reused buffers, as the pipeline's workers decode and blur.
     group.bench_function("exact/decode", |b| {
-        b.iter(|| images::decode_full(black_box(&bytes)).unwrap())
+        let mut buffer = Vec::new();
+        b.iter(|| {
+            let photo = images::decode_full_into(black_box(&bytes), std::mem::take(&mut buffer));
+            buffer = photo.unwrap().into_raw();
+        })
     });
     group.bench_function("exact/blur", |b| {
-        b.iter(|| images::blur_image(black_box(&full), 15.0, Blur::Boxes))
+        let (mut blurred, mut scratch) = (Vec::new(), Vec::new());
+        b.iter(|| {
+            let pixels = black_box(full.as_raw());
+            photo_kernels::blur::blur_rgb_into(pixels, 3000, 15.0, &mut blurred, &mut scratch)
+        })
     });
     group.bench_function("exact/resize", |b| {
         b.iter(|| images::resize(black_box(&blurred), width, height).unwrap())
@@ -151,8 +164,9 @@ fn stages(c: &mut Criterion) {
         group.bench_function(format!("rayon/{name}"), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    (inputs.par_iter())
-                        .for_each(|p| drop(images::process_photo(p, &out, &settings).unwrap()))
+                    (inputs.par_iter()).for_each_init(Buffers::default, |buffers, p| {
+                        drop(images::process_photo_with(p, &out, &settings, buffers).unwrap())
+                    })
                 })
             })
         });

@@ -14,7 +14,9 @@ use concurrency_book::harness::photos::{self, Outcomes, PhotoArgs};
 use concurrency_book::harness::speedup::Speedups;
 use concurrency_book::harness::timeline;
 use concurrency_book::harness::{cli, files};
-use concurrency_book::lessons::images::{self, Blur, Failed, Processed, Quality, Settings};
+use concurrency_book::lessons::images::{
+    self, Blur, Buffers, Failed, Processed, Quality, Settings,
+};
 use concurrency_book::lessons::procpool::{self, Options, ProcessPool};
 use rayon::prelude::*;
 
@@ -59,16 +61,23 @@ enum Mode {
     RayonInner,
 }
 
-/// One photo, with its span on the timeline.
-fn photo(task: usize, input: &Path, out: &Path, settings: &Settings) -> Result<Processed, Failed> {
+/// One photo, with its span on the timeline, in the worker's buffers.
+fn photo(
+    task: usize,
+    input: &Path,
+    out: &Path,
+    settings: &Settings,
+    buffers: &mut Buffers,
+) -> Result<Processed, Failed> {
     let _span = timeline::task_span(task);
-    images::process_photo(input, out, settings)
+    images::process_photo_with(input, out, settings, buffers)
 }
 
 // ANCHOR: seq
 fn seq(inputs: &[PathBuf], out: &Path, settings: &Settings) -> Outcomes {
+    let mut buffers = Buffers::default();
     (inputs.iter().enumerate())
-        .map(|(task, input)| photo(task, input, out, settings))
+        .map(|(task, input)| photo(task, input, out, settings, &mut buffers))
         .collect()
 }
 // ANCHOR_END: seq
@@ -82,7 +91,10 @@ fn threads(inputs: &[PathBuf], out: &Path, settings: &Settings, limit: usize) ->
         thread::scope(|scope| {
             let handles: Vec<_> = (photos.iter().enumerate())
                 .map(|(i, input)| {
-                    scope.spawn(move || photo(wave * limit + i, input, out, settings))
+                    scope.spawn(move || {
+                        let buffers = &mut Buffers::default(); // one photo per thread
+                        photo(wave * limit + i, input, out, settings, buffers)
+                    })
                 })
                 .collect();
             let joined = handles.into_iter().map(|handle| handle.join());
@@ -113,8 +125,11 @@ impl Backend {
     fn map(&mut self, inputs: &[PathBuf], out: &Path, settings: &Settings) -> Outcomes {
         match self {
             Backend::Threads(pool) => pool.install(|| {
+                // Each of rayon's threads keeps its own buffers.
                 (inputs.par_iter().enumerate())
-                    .map(|(task, input)| photo(task, input, out, settings))
+                    .map_init(Buffers::default, |buffers, (task, input)| {
+                        photo(task, input, out, settings, buffers)
+                    })
                     .collect()
             }),
             Backend::Processes(pool) => {
@@ -224,9 +239,10 @@ fn main() {
 
 /// A worker process of the processes mode: photos in, results out.
 fn serve_as_worker() {
+    let mut buffers = Buffers::default();
     let work = |_, _, job: Job| {
         files::clean_up_on_interrupt(&job.out); // a half-written photo goes if we are stopped
-        images::process_photo(&job.input, &job.out, &job.settings)
+        images::process_photo_with(&job.input, &job.out, &job.settings, &mut buffers)
     };
     procpool::serve(work).unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
 }

@@ -133,17 +133,33 @@ fn box_columns(source: &[u8], target: &mut [u8], stride: usize, first: usize, ra
 
 /// Blurs an RGB image (`width * 3` bytes per row) with sigma `sigma`, on this thread.
 pub fn blur_rgb(pixels: &[u8], width: usize, sigma: f32) -> Vec<u8> {
+    let mut image = Vec::new();
+    blur_rgb_into(pixels, width, sigma, &mut image, &mut Vec::new());
+    image
+}
+
+/// [`blur_rgb`] into `image`, with `scratch` between the passes: buffers a
+/// caller can reuse from photo to photo, so that the allocator does not give
+/// their memory back and fault it in again for every photo.
+pub fn blur_rgb_into(
+    pixels: &[u8],
+    width: usize,
+    sigma: f32,
+    image: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+) {
     let stride = width * 3;
-    let mut image = pixels.to_vec();
-    let mut scratch = vec![0u8; pixels.len()];
+    image.clear();
+    image.extend_from_slice(pixels);
+    // Every byte of `scratch` is written before it is read: only its size matters.
+    scratch.resize(pixels.len(), 0);
     for size in box_sizes(sigma) {
         let radius = size / 2;
         for (source, target) in image.chunks(stride).zip(scratch.chunks_mut(stride)) {
             box_row(source, target, radius);
         }
-        box_columns(&scratch, &mut image, stride, 0, radius);
+        box_columns(scratch, image, stride, 0, radius);
     }
-    image
 }
 
 // ANCHOR: parallel

@@ -150,13 +150,24 @@ pub fn process_photo(
     out_dir: &Path,
     settings: &Settings,
 ) -> Result<Processed, Failed> {
+    process_photo_with(input, out_dir, settings, &mut Buffers::default())
+}
+// ANCHOR_END: process_photo
+
+/// [`process_photo`], reusing a worker's [`Buffers`].
+pub fn process_photo_with(
+    input: &Path,
+    out_dir: &Path,
+    settings: &Settings,
+    buffers: &mut Buffers,
+) -> Result<Processed, Failed> {
     let started = Instant::now();
     let fail = |reason: String| Failed {
         input: input.to_path_buf(),
         reason,
     };
     let bytes = std::fs::read(input).map_err(|e| fail(format!("cannot open: {e}")))?;
-    let rendered = render(&bytes, settings).map_err(fail)?;
+    let rendered = render_with(&bytes, settings, buffers).map_err(fail)?;
     let write_started = Instant::now();
     let output = output_path(input, out_dir);
     write_atomically(&output, &rendered.jpeg)
@@ -174,7 +185,6 @@ pub fn process_photo(
         stages,
     })
 }
-// ANCHOR_END: process_photo
 
 /// Where the result for `input` goes: its name with `.jpg`, in `out_dir`.
 pub fn output_path(input: &Path, out_dir: &Path) -> PathBuf {
@@ -196,10 +206,33 @@ pub struct Rendered {
 /// Decodes, blurs, shrinks and encodes one photo (the bytes of its file),
 /// timing each stage. The error says what was wrong with the input.
 pub fn render(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
+    render_with(bytes, settings, &mut Buffers::default())
+}
+
+// ANCHOR: buffers
+/// The exact pipeline's two big buffers, a photo's decoded and its blurred
+/// pixels (18 MB each at 3000 x 2000), plus the blur's scratch. A worker
+/// that keeps them from photo to photo (rayon's `map_init`) spares the
+/// allocator from giving the memory back and faulting it in again for every
+/// photo.
+#[derive(Debug, Default)]
+pub struct Buffers {
+    photo: Vec<u8>,
+    blurred: Vec<u8>,
+    scratch: Vec<u8>,
+}
+// ANCHOR_END: buffers
+
+/// [`render`], reusing a worker's [`Buffers`].
+pub fn render_with(
+    bytes: &[u8],
+    settings: &Settings,
+    buffers: &mut Buffers,
+) -> Result<Rendered, String> {
     check_complete(bytes).map_err(|e| format!("not a readable image: {e}"))?;
     let mut stages = Stages::default();
     let (jpeg, (width, height), decoded) = match settings.quality {
-        Quality::Exact => render_exact(bytes, settings, &mut stages)?,
+        Quality::Exact => render_exact(bytes, settings, &mut stages, buffers)?,
         Quality::Fast => render_fast(bytes, settings, &mut stages)?,
     };
     Ok(Rendered {
@@ -232,19 +265,45 @@ impl Laps {
 }
 
 // ANCHOR: render_exact
-fn render_exact(bytes: &[u8], settings: &Settings, stages: &mut Stages) -> Result<Output, String> {
+fn render_exact(
+    bytes: &[u8],
+    settings: &Settings,
+    stages: &mut Stages,
+    buffers: &mut Buffers,
+) -> Result<Output, String> {
     let mut laps = Laps::start();
-    let photo = decode_full(bytes)?;
+    let photo = decode_full_into(bytes, std::mem::take(&mut buffers.photo))?;
     stages.decode = laps.lap();
-    let blurred = blur_image(&photo, settings.sigma, settings.blur);
+    let blurred = blur_image_into(&photo, settings, buffers);
     stages.blur = laps.lap();
     let (width, height) = fit_within(photo.width(), photo.height(), settings.fit);
     let small = resize(&blurred, width, height)?;
     stages.resize = laps.lap();
     let jpeg = encode_exact(&small, settings.jpeg_quality)?;
     stages.encode = laps.lap();
+    let decoded = photo.dimensions();
+    (buffers.photo, buffers.blurred) = (photo.into_raw(), blurred.into_raw());
     // ANCHOR_END: render_exact
-    Ok((jpeg, (width, height), photo.dimensions()))
+    Ok((jpeg, (width, height), decoded))
+}
+
+/// Blurs `photo` the way `settings` say; the book's blur into the worker's
+/// buffers (they come back in the image), the others into new ones.
+fn blur_image_into(photo: &RgbImage, settings: &Settings, buffers: &mut Buffers) -> RgbImage {
+    if settings.blur != Blur::Boxes {
+        return blur_image(photo, settings.sigma, settings.blur);
+    }
+    let (width, height) = photo.dimensions();
+    let mut pixels = std::mem::take(&mut buffers.blurred);
+    let scratch = &mut buffers.scratch;
+    blur::blur_rgb_into(
+        photo.as_raw(),
+        width as usize,
+        settings.sigma,
+        &mut pixels,
+        scratch,
+    );
+    RgbImage::from_raw(width, height, pixels).expect("same size")
 }
 
 // ANCHOR: render_fast
@@ -279,9 +338,14 @@ fn render_fast(bytes: &[u8], settings: &Settings, stages: &mut Stages) -> Result
 /// else (and every JPEG without it) with the `image` crate, which decodes
 /// JPEGs with zune-jpeg. Measured in "Choosing the libraries".
 pub fn decode_full(bytes: &[u8]) -> Result<RgbImage, String> {
+    decode_full_into(bytes, Vec::new())
+}
+
+/// [`decode_full`] into `buffer` where libjpeg decodes (its capacity reused).
+pub fn decode_full_into(bytes: &[u8], buffer: Vec<u8>) -> Result<RgbImage, String> {
     if cfg!(libjpeg_simd)
         && bytes.starts_with(&[0xFF, 0xD8])
-        && let Some((photo, _)) = decode_libjpeg(bytes, |_| Some(8))?
+        && let Some((photo, _)) = decode_libjpeg_into(bytes, |_| Some(8), buffer)?
     {
         return Ok(photo);
     }
@@ -345,6 +409,15 @@ pub fn decode_libjpeg(
     bytes: &[u8],
     eighths: impl Fn((u32, u32)) -> Option<u8>,
 ) -> Result<Option<Decoded>, String> {
+    decode_libjpeg_into(bytes, eighths, Vec::new())
+}
+
+/// [`decode_libjpeg`] into `buffer` (its capacity reused).
+pub fn decode_libjpeg_into(
+    bytes: &[u8],
+    eighths: impl Fn((u32, u32)) -> Option<u8>,
+    mut buffer: Vec<u8>,
+) -> Result<Option<Decoded>, String> {
     // libjpeg reports errors by unwinding out of its C code; mozjpeg's
     // documented contract is to catch that and turn it into an error. A
     // panic inside leaves nothing half-changed: `eighths` is only read.
@@ -357,9 +430,11 @@ pub fn decode_libjpeg(
         decoder.scale(eighths);
         let mut started = decoder.rgb()?;
         let (width, height) = (started.width() as u32, started.height() as u32);
-        let pixels: Vec<u8> = started.read_scanlines()?;
+        // libjpeg writes every byte: only the size matters.
+        buffer.resize(width as usize * height as usize * 3, 0);
+        started.read_scanlines_into(&mut buffer)?;
         started.finish()?;
-        Ok(Some((RgbImage::from_raw(width, height, pixels), full)))
+        Ok(Some((RgbImage::from_raw(width, height, buffer), full)))
     }));
     match decoded {
         Ok(Ok(None)) => Ok(None),
@@ -577,6 +652,30 @@ mod tests {
         let before = encode_jpeg(&small, exact.jpeg_quality).unwrap();
         let db = blur::psnr(&pixels(&today.jpeg), &pixels(&before));
         assert!(db >= 50.0, "{db:.1} dB");
+    }
+
+    #[test]
+    fn reused_buffers_give_the_same_bytes_as_fresh_ones() {
+        let exact = Settings {
+            quality: Quality::Exact,
+            ..Settings::default()
+        };
+        let mut buffers = Buffers::default();
+        // Each photo finds the previous one's pixels in the buffers: of the
+        // same size, then larger, then smaller.
+        for (width, height, seed) in [(900, 600, 1), (900, 600, 3), (640, 480, 2), (900, 600, 4)] {
+            let jpeg = encode_jpeg(&testimages::photo_like(width, height, seed), 90).unwrap();
+            let reused = render_with(&jpeg, &exact, &mut buffers).unwrap();
+            assert_eq!(
+                reused.jpeg,
+                render(&jpeg, &exact).unwrap().jpeg,
+                "{width}x{height}"
+            );
+        }
+        assert!(
+            buffers.photo.capacity() >= 900 * 600 * 3,
+            "the buffers came back"
+        );
     }
 
     #[test]
