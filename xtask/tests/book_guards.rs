@@ -17,7 +17,7 @@ use xtask::serve::BookServer;
 fn book_copy() -> tempfile::TempDir {
     let root = repo_root();
     let copy = tempfile::tempdir().unwrap();
-    for file in ["book.toml", "Cargo.toml"] {
+    for file in ["book.toml", "Cargo.toml", "build.rs"] {
         fs::copy(root.join(file), copy.path().join(file)).unwrap();
     }
     for dir in [

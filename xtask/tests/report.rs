@@ -104,7 +104,8 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
         // seq, rayon on 1 and 2, processes; seq, threads and fork on 1 and 2, spawn
         ("cpu-bound.md", 4, if python { 6 } else { 0 }),
         ("downloads.md", 2, if requests { 2 } else { 0 }),
-        ("photos-vs-pillow.md", 8, if pillow { 3 } else { 0 }),
+        // Pillow in both qualities, three modes each
+        ("photos-vs-pillow.md", 8, if pillow { 6 } else { 0 }),
         ("start-costs.md", 5, if python { 5 } else { 0 }),
         // timely: one worker, two threads, two processes (reading or sent the photos)
         ("distributed.md", 4, 0),
@@ -120,6 +121,14 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
             "{file} does not say how it was made"
         );
     }
+    // One worker against two processes for 1, 2, 4 and 8 photos, then the
+    // full run's photos.
+    let sweep = read(measured.join("distributed-sweep.md"));
+    let counts: Vec<&str> = (sweep.lines())
+        .filter_map(|line| line.strip_prefix("| ")?.split(' ').next())
+        .filter(|first| first.parse::<usize>().is_ok())
+        .collect();
+    assert_eq!(counts, ["1", "2", "4", "8", "2"], "{sweep}");
     // Each exact photo mode alone, with its peak memory (the processes mode's
     // workers' too): seq, threads, rayon, processes, rayon-inner.
     let modes = read(measured.join("photo-modes.md"));
