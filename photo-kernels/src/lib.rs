@@ -16,24 +16,32 @@ use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 
 /// Resizes `width` x `height` RGB pixels to exactly `to_width` x `to_height`
 /// with a bilinear filter widened to the scale (so no aliasing when shrinking).
-pub fn resize_rgb(
+pub fn resize_rgb(pixels: &[u8], from: (u32, u32), to: (u32, u32)) -> Result<Vec<u8>, String> {
+    let mut resized = Vec::new();
+    resize_rgb_into(pixels, from, to, &mut resized)?;
+    Ok(resized)
+}
+
+/// [`resize_rgb`] into `resized`, a buffer a caller can reuse.
+pub fn resize_rgb_into(
     pixels: &[u8],
     (width, height): (u32, u32),
     (to_width, to_height): (u32, u32),
-) -> Result<Vec<u8>, String> {
+    resized: &mut Vec<u8>,
+) -> Result<(), String> {
     let failed = |e: &dyn std::fmt::Display| format!("cannot resize: {e}");
     let source =
         TypedImageRef::<U8x3>::from_buffer(width, height, pixels).map_err(|e| failed(&e))?;
-    let mut resized = vec![0; to_width as usize * to_height as usize * 3];
-    let mut target = TypedImage::<U8x3>::from_buffer(to_width, to_height, &mut resized)
-        .map_err(|e| failed(&e))?;
+    // The resizer writes every byte: only the size matters.
+    resized.resize(to_width as usize * to_height as usize * 3, 0);
+    let mut target =
+        TypedImage::<U8x3>::from_buffer(to_width, to_height, resized).map_err(|e| failed(&e))?;
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
     // The typed call compiles the resizer for RGB only; the untyped `resize`
     // would compile it for all thirteen pixel types.
     Resizer::new()
         .resize_typed(&source, &mut target, &options)
-        .map_err(|e| failed(&e))?;
-    Ok(resized)
+        .map_err(|e| failed(&e))
 }
 
 /// Encodes `width` x `height` RGB pixels as a JPEG (AVX2 where the CPU has it).

@@ -152,7 +152,6 @@ pub fn process_photo(
 ) -> Result<Processed, Failed> {
     process_photo_with(input, out_dir, settings, &mut Buffers::default())
 }
-// ANCHOR_END: process_photo
 
 /// [`process_photo`], reusing a worker's [`Buffers`].
 pub fn process_photo_with(
@@ -166,8 +165,11 @@ pub fn process_photo_with(
         input: input.to_path_buf(),
         reason,
     };
-    let bytes = std::fs::read(input).map_err(|e| fail(format!("cannot open: {e}")))?;
-    let rendered = render_with(&bytes, settings, buffers).map_err(fail)?;
+    let mut bytes = std::mem::take(&mut buffers.bytes);
+    read_into(input, &mut bytes).map_err(|e| fail(format!("cannot open: {e}")))?;
+    let rendered = render_with(&bytes, settings, buffers);
+    buffers.bytes = bytes;
+    let rendered = rendered.map_err(fail)?;
     let write_started = Instant::now();
     let output = output_path(input, out_dir);
     write_atomically(&output, &rendered.jpeg)
@@ -184,6 +186,15 @@ pub fn process_photo_with(
         seconds: started.elapsed().as_secs_f64(),
         stages,
     })
+}
+// ANCHOR_END: process_photo
+
+/// Reads a whole file into `bytes`, replacing what was there.
+fn read_into(path: &Path, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::Read;
+    bytes.clear();
+    std::fs::File::open(path)?.read_to_end(bytes)?;
+    Ok(())
 }
 
 /// Where the result for `input` goes: its name with `.jpg`, in `out_dir`.
@@ -210,16 +221,18 @@ pub fn render(bytes: &[u8], settings: &Settings) -> Result<Rendered, String> {
 }
 
 // ANCHOR: buffers
-/// The exact pipeline's two big buffers, a photo's decoded and its blurred
-/// pixels (18 MB each at 3000 x 2000), plus the blur's scratch. A worker
-/// that keeps them from photo to photo (rayon's `map_init`) spares the
-/// allocator from giving the memory back and faulting it in again for every
-/// photo.
+/// A photo's big buffers: its file's bytes; the exact pipeline's decoded
+/// and blurred pixels (18 MB each at 3000 x 2000) and the blur's scratch;
+/// the fast pipeline's resized pixels. A worker that keeps them from photo
+/// to photo (rayon's `map_init`) spares the allocator from giving the memory
+/// back and faulting it in again for every photo.
 #[derive(Debug, Default)]
 pub struct Buffers {
+    bytes: Vec<u8>,
     photo: Vec<u8>,
     blurred: Vec<u8>,
     scratch: Vec<u8>,
+    resized: Vec<u8>,
 }
 // ANCHOR_END: buffers
 
@@ -233,7 +246,7 @@ pub fn render_with(
     let mut stages = Stages::default();
     let (jpeg, (width, height), decoded) = match settings.quality {
         Quality::Exact => render_exact(bytes, settings, &mut stages, buffers)?,
-        Quality::Fast => render_fast(bytes, settings, &mut stages)?,
+        Quality::Fast => render_fast(bytes, settings, &mut stages, buffers)?,
     };
     Ok(Rendered {
         jpeg,
@@ -307,7 +320,12 @@ fn blur_image_into(photo: &RgbImage, settings: &Settings, buffers: &mut Buffers)
 }
 
 // ANCHOR: render_fast
-fn render_fast(bytes: &[u8], settings: &Settings, stages: &mut Stages) -> Result<Output, String> {
+fn render_fast(
+    bytes: &[u8],
+    settings: &Settings,
+    stages: &mut Stages,
+    buffers: &mut Buffers,
+) -> Result<Output, String> {
     let mut laps = Laps::start();
     let (photo, (full_width, full_height)) = decode_scaled(bytes, settings.fit, settings.sigma)?;
     stages.decode = laps.lap();
@@ -315,22 +333,24 @@ fn render_fast(bytes: &[u8], settings: &Settings, stages: &mut Stages) -> Result
     // Blur the smaller of the decoded and the output image, with the sigma
     // scaled to match: shrinking an image by `scale` shrinks blurs by `scale`.
     let sigma_at = |image_width: u32| settings.sigma * image_width as f32 / full_width as f32;
-    let blurred = if photo.width() <= width {
+    let resized = std::mem::take(&mut buffers.resized);
+    let (blurred, resized) = if photo.width() <= width {
         let blurred = blur_image(&photo, sigma_at(photo.width()), settings.blur);
         stages.blur = laps.lap();
-        let enlarged = resize(&blurred, width, height)?;
+        let enlarged = resize_into(&blurred, width, height, resized)?;
         stages.resize = laps.lap();
-        enlarged
+        (enlarged, None)
     } else {
-        let small = resize(&photo, width, height)?;
+        let small = resize_into(&photo, width, height, resized)?;
         stages.resize = laps.lap();
         let blurred = blur_image(&small, sigma_at(width), settings.blur);
         stages.blur = laps.lap();
-        blurred
+        (blurred, Some(small))
     };
     let jpeg = encode_fast(&blurred, settings.jpeg_quality)?;
     stages.encode = laps.lap();
     // ANCHOR_END: render_fast
+    buffers.resized = resized.unwrap_or(blurred).into_raw();
     Ok((jpeg, (width, height), photo.dimensions()))
 }
 
@@ -453,11 +473,24 @@ pub fn decode_libjpeg_into(
 /// Shrinks to exactly `width` x `height` with fast_image_resize's SIMD
 /// convolution (a bilinear filter widened to the scale, so no aliasing).
 pub fn resize(photo: &RgbImage, width: u32, height: u32) -> Result<RgbImage, String> {
+    resize_into(photo, width, height, Vec::new())
+}
+
+/// [`resize`] into `buffer` (its capacity reused).
+pub fn resize_into(
+    photo: &RgbImage,
+    width: u32,
+    height: u32,
+    mut buffer: Vec<u8>,
+) -> Result<RgbImage, String> {
     if photo.dimensions() == (width, height) {
-        return Ok(photo.clone());
+        buffer.clear();
+        buffer.extend_from_slice(photo.as_raw());
+    } else {
+        let (from, to) = (photo.dimensions(), (width, height));
+        photo_kernels::resize_rgb_into(photo.as_raw(), from, to, &mut buffer)?;
     }
-    let pixels = photo_kernels::resize_rgb(photo.as_raw(), photo.dimensions(), (width, height))?;
-    RgbImage::from_raw(width, height, pixels).ok_or_else(|| "cannot resize".into())
+    RgbImage::from_raw(width, height, buffer).ok_or_else(|| "cannot resize".into())
 }
 
 /// Encodes an RGB image as a JPEG of quality `quality`, with the `image`
@@ -656,24 +689,38 @@ mod tests {
 
     #[test]
     fn reused_buffers_give_the_same_bytes_as_fresh_ones() {
-        let exact = Settings {
-            quality: Quality::Exact,
-            ..Settings::default()
-        };
         let mut buffers = Buffers::default();
         // Each photo finds the previous one's pixels in the buffers: of the
-        // same size, then larger, then smaller.
-        for (width, height, seed) in [(900, 600, 1), (900, 600, 3), (640, 480, 2), (900, 600, 4)] {
-            let jpeg = encode_jpeg(&testimages::photo_like(width, height, seed), 90).unwrap();
-            let reused = render_with(&jpeg, &exact, &mut buffers).unwrap();
-            assert_eq!(
-                reused.jpeg,
-                render(&jpeg, &exact).unwrap().jpeg,
-                "{width}x{height}"
-            );
+        // same size, then smaller, then larger; in both pipelines, and at a
+        // sigma where the fast one shrinks before it blurs.
+        let qualities = [
+            (Quality::Exact, 15.0),
+            (Quality::Fast, 15.0),
+            (Quality::Fast, 1.0),
+        ];
+        let photos = [(900, 600, 1), (900, 600, 3), (640, 480, 2), (1500, 1000, 4)];
+        for (quality, sigma) in qualities {
+            let settings = Settings {
+                quality,
+                sigma,
+                ..Settings::default()
+            };
+            for (width, height, seed) in photos {
+                let jpeg = encode_jpeg(&testimages::photo_like(width, height, seed), 90).unwrap();
+                let reused = render_with(&jpeg, &settings, &mut buffers).unwrap();
+                let fresh = render(&jpeg, &settings).unwrap();
+                assert_eq!(
+                    reused.jpeg, fresh.jpeg,
+                    "{quality:?} {sigma} {width}x{height}"
+                );
+            }
         }
         assert!(
-            buffers.photo.capacity() >= 900 * 600 * 3,
+            buffers.photo.capacity() >= 1500 * 1000 * 3,
+            "the buffers came back"
+        );
+        assert!(
+            buffers.resized.capacity() >= 900 * 600 * 3,
             "the buffers came back"
         );
     }
