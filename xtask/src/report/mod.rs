@@ -449,21 +449,13 @@ mod tests {
         };
         // Speedups over the first row of the same quality, against the best
         // Python row of the same quality.
-        assert!(
-            line("| Rust | `fast rayon`").ends_with("| 2.00x | 3.00x |"),
-            "{table}"
-        );
-        assert!(
-            line("| Rust | `exact rayon`").ends_with("| 2.00x | 1.50x |"),
-            "{table}"
-        );
-        assert!(
-            line("| Python | `exact threads`").ends_with("| 2.00x | 1.00x |"),
-            "{table}"
-        );
-        assert!(
-            line("| Python | `fast threads`").ends_with("| 1.00x | 1.00x |"),
-            "{table}"
-        );
+        for (row, ends) in [
+            ("| Rust | `fast rayon`", "| 2.00x | 3.00x |"),
+            ("| Rust | `exact rayon`", "| 2.00x | 1.50x |"),
+            ("| Python | `exact threads`", "| 2.00x | 1.00x |"),
+            ("| Python | `fast threads`", "| 1.00x | 1.00x |"),
+        ] {
+            assert!(line(row).ends_with(ends), "{row}: {table}");
+        }
     }
 }
