@@ -23,28 +23,6 @@ fn main() {
         println!("cargo::rustc-cfg=loom");
     }
 
-    // ANCHOR: libjpeg_simd
-    // Whether mozjpeg-sys compiled libjpeg's SIMD code, asked the way its
-    // build script asks: on x86 only when `nasm` runs, on ARM always. The
-    // photo pipeline then prefers libjpeg (see `src/lessons/images.rs`).
-    println!("cargo::rustc-check-cfg=cfg(libjpeg_simd)");
-    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
-    let nasm_runs = || {
-        std::process::Command::new("nasm")
-            .arg("-v")
-            .output()
-            .is_ok_and(|out| out.status.success() && !out.stdout.starts_with(b"NASM version 0."))
-    };
-    let simd = match arch.as_str() {
-        "x86_64" | "x86" => nasm_runs(),
-        "aarch64" | "arm" => true,
-        _ => false,
-    };
-    if simd {
-        println!("cargo::rustc-cfg=libjpeg_simd");
-    }
-    // ANCHOR_END: libjpeg_simd
-
     let mut chapters = Vec::new();
     collect_chapters(&book_src, &mut chapters);
     chapters.sort();

@@ -11,21 +11,19 @@
 //!   Linux): the peak memory of a fresh process (this bench binary run again)
 //!   doing the same twice.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use concurrency_book::harness::imageserver::{ImageServer, ServerConfig};
-use concurrency_book::harness::memory;
-use concurrency_book::lessons::download::{self, Policy};
 use criterion::{BenchmarkId, Criterion, criterion_group};
+use downloads::download::{self, Policy};
+use harness::imageserver::{ImageServer, ServerConfig};
+use harness::memory;
 
 static NEVER: AtomicBool = AtomicBool::new(false);
 
 fn out_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/bench-downloads")
-        .join(name);
+    let dir = harness::target_dir().join("bench-downloads").join(name);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -168,7 +166,7 @@ fn many(c: &mut Criterion) {
     // Requests all at once, 100 and then 1,000: each in flight costs a
     // thread or a task, a client socket, a server socket (the server is in
     // this process) and a file.
-    let criterion = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion");
+    let criterion = harness::target_dir().join("criterion");
     let mut group = c.benchmark_group("many");
     group.sample_size(10);
     for count in [100, 1000] {

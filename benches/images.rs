@@ -21,13 +21,13 @@
 //!   `modes/rayon_fast` is rayon with the fast pipeline.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use concurrency_book::harness::{files, testimages};
-use concurrency_book::lessons::images::{self, Blur, Buffers, Chroma, Quality, Settings};
-use concurrency_book::lessons::procpool::{self, Options, ProcessPool};
 use criterion::{Criterion, criterion_group};
+use harness::testimages;
+use images::pipeline::{self, Blur, Buffers, Chroma, Quality, Settings};
+use processes::process_pool::{self, Options, ProcessPool};
 use rayon::prelude::*;
 
 fn blur(c: &mut Criterion) {
@@ -41,16 +41,14 @@ fn blur(c: &mut Criterion) {
         ("boxes_parallel", Blur::BoxesParallel),
     ] {
         group.bench_function(name, |b| {
-            b.iter(|| images::blur_image(black_box(&photo), 15.0, how))
+            b.iter(|| pipeline::blur_image(black_box(&photo), 15.0, how))
         });
     }
     group.finish();
 }
 
 fn out_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/bench-images")
-        .join(name);
+    let dir = harness::target_dir().join("bench-images").join(name);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -78,7 +76,7 @@ fn pipeline(c: &mut Criterion) {
             // As a worker does: its buffers kept from photo to photo.
             let mut buffers = Buffers::default();
             b.iter(|| {
-                images::process_photo_with(&inputs[0], &out, &settings, &mut buffers).unwrap()
+                pipeline::process_photo_with(&inputs[0], &out, &settings, &mut buffers).unwrap()
             });
         });
     }
@@ -92,15 +90,15 @@ fn stages(c: &mut Criterion) {
     let mut group = c.benchmark_group("stages");
     group.sample_size(20);
 
-    let full = images::decode_full(&bytes).unwrap();
-    let blurred = images::blur_image(&full, 15.0, Blur::Boxes);
-    let (width, height) = images::fit_within(3000, 2000, 1200);
-    let small = images::resize(&blurred, width, height).unwrap();
+    let full = pipeline::decode_full(&bytes).unwrap();
+    let blurred = pipeline::blur_image(&full, 15.0, Blur::Boxes);
+    let (width, height) = pipeline::fit_within(3000, 2000, 1200);
+    let small = pipeline::resize(&blurred, width, height).unwrap();
     // Into reused buffers, as the pipeline's workers decode and blur.
     group.bench_function("exact/decode", |b| {
         let mut buffer = Vec::new();
         b.iter(|| {
-            let photo = images::decode_full_into(black_box(&bytes), std::mem::take(&mut buffer));
+            let photo = pipeline::decode_full_into(black_box(&bytes), std::mem::take(&mut buffer));
             buffer = photo.unwrap().into_raw();
         })
     });
@@ -112,37 +110,37 @@ fn stages(c: &mut Criterion) {
         })
     });
     group.bench_function("exact/resize", |b| {
-        b.iter(|| images::resize(black_box(&blurred), width, height).unwrap())
+        b.iter(|| pipeline::resize(black_box(&blurred), width, height).unwrap())
     });
     group.bench_function("exact/encode", |b| {
-        b.iter(|| images::encode_exact(black_box(&small), 85).unwrap())
+        b.iter(|| pipeline::encode_exact(black_box(&small), 85).unwrap())
     });
 
     // At sigma 15 the fast pipeline decodes at 1/8 (375x250), blurs that,
     // then enlarges it to the output size.
-    let (scaled, _) = images::decode_scaled(&bytes, 1200, 15.0).unwrap();
+    let (scaled, _) = pipeline::decode_scaled(&bytes, 1200, 15.0).unwrap();
     assert_eq!(scaled.dimensions(), (375, 250));
     let sigma = 15.0 * 375.0 / 3000.0;
-    let fast_blurred_small = images::blur_image(&scaled, sigma, Blur::Boxes);
-    let fast_blurred = images::resize(&fast_blurred_small, width, height).unwrap();
+    let fast_blurred_small = pipeline::blur_image(&scaled, sigma, Blur::Boxes);
+    let fast_blurred = pipeline::resize(&fast_blurred_small, width, height).unwrap();
     group.bench_function("fast/decode", |b| {
-        b.iter(|| images::decode_scaled(black_box(&bytes), 1200, 15.0).unwrap())
+        b.iter(|| pipeline::decode_scaled(black_box(&bytes), 1200, 15.0).unwrap())
     });
     group.bench_function("fast/blur", |b| {
-        b.iter(|| images::blur_image(black_box(&scaled), sigma, Blur::Boxes))
+        b.iter(|| pipeline::blur_image(black_box(&scaled), sigma, Blur::Boxes))
     });
     group.bench_function("fast/resize", |b| {
-        b.iter(|| images::resize(black_box(&fast_blurred_small), width, height).unwrap())
+        b.iter(|| pipeline::resize(black_box(&fast_blurred_small), width, height).unwrap())
     });
     group.bench_function("fast/encode", |b| {
-        b.iter(|| images::encode_fast(black_box(&fast_blurred), 85).unwrap())
+        b.iter(|| pipeline::encode_fast(black_box(&fast_blurred), 85).unwrap())
     });
 
     // Both write about the same number of bytes the same way.
-    let jpeg = images::encode_fast(&fast_blurred, 85).unwrap();
+    let jpeg = pipeline::encode_fast(&fast_blurred, 85).unwrap();
     let target = out_dir("stages").join("photo.jpg");
     group.bench_function("write", |b| {
-        b.iter(|| files::write_atomically(&target, black_box(&jpeg)).unwrap())
+        b.iter(|| atomic_write::write_atomically(&target, black_box(&jpeg)).unwrap())
     });
     group.bench_function("read", |b| {
         b.iter(|| std::fs::read(black_box(input)).unwrap())
@@ -165,7 +163,7 @@ fn stages(c: &mut Criterion) {
             b.iter(|| {
                 pool.install(|| {
                     (inputs.par_iter()).for_each_init(Buffers::default, |buffers, p| {
-                        drop(images::process_photo_with(p, &out, &settings, buffers).unwrap())
+                        drop(pipeline::process_photo_with(p, &out, &settings, buffers).unwrap())
                     })
                 })
             })
@@ -181,7 +179,7 @@ fn candidates(c: &mut Criterion) {
     let mut group = c.benchmark_group("candidates");
     group.sample_size(20);
     group.bench_function("decode/zune_full", |b| {
-        b.iter(|| images::decode_any(black_box(&bytes)).unwrap())
+        b.iter(|| pipeline::decode_any(black_box(&bytes)).unwrap())
     });
     for eighths in [8u8, 4, 1] {
         group.bench_function(format!("decode/mozjpeg_{eighths}_8"), |b| {
@@ -201,28 +199,28 @@ fn candidates(c: &mut Criterion) {
             })
         });
     }
-    let photo = images::decode_any(&bytes).unwrap();
-    let blurred = images::blur_image(&photo, 15.0, Blur::Boxes);
+    let photo = pipeline::decode_any(&bytes).unwrap();
+    let blurred = pipeline::blur_image(&photo, 15.0, Blur::Boxes);
     group.bench_function("resize/image_thumbnail", |b| {
         b.iter(|| image::imageops::thumbnail(black_box(&blurred), 1200, 800))
     });
     group.bench_function("resize/fast_image_resize", |b| {
-        b.iter(|| images::resize(black_box(&blurred), 1200, 800).unwrap())
+        b.iter(|| pipeline::resize(black_box(&blurred), 1200, 800).unwrap())
     });
     // Colour at every pixel (4:4:4), as the exact pipeline writes, then at
     // every other pixel (4:2:0), as the fast one does.
-    let small = images::resize(&photo, 1200, 800).unwrap();
+    let small = pipeline::resize(&photo, 1200, 800).unwrap();
     group.bench_function("encode/image", |b| {
-        b.iter(|| images::encode_jpeg(black_box(&small), 85).unwrap())
+        b.iter(|| pipeline::encode_jpeg(black_box(&small), 85).unwrap())
     });
     group.bench_function("encode/mozjpeg_full_colour", |b| {
-        b.iter(|| images::encode_libjpeg(black_box(&small), 85, Chroma::Full).unwrap())
+        b.iter(|| pipeline::encode_libjpeg(black_box(&small), 85, Chroma::Full).unwrap())
     });
     group.bench_function("encode/jpeg_encoder", |b| {
         b.iter(|| photo_kernels::encode_rgb(black_box(small.as_raw()), (1200, 800), 85).unwrap())
     });
     group.bench_function("encode/mozjpeg_half_colour", |b| {
-        b.iter(|| images::encode_libjpeg(black_box(&small), 85, Chroma::Half).unwrap())
+        b.iter(|| pipeline::encode_libjpeg(black_box(&small), 85, Chroma::Half).unwrap())
     });
     group.finish();
 }
@@ -265,14 +263,14 @@ fn modes(c: &mut Criterion) {
         b.iter(|| {
             inputs
                 .iter()
-                .for_each(|p| drop(images::process_photo(p, &out, &settings).unwrap()))
+                .for_each(|p| drop(pipeline::process_photo(p, &out, &settings).unwrap()))
         });
     });
     group.bench_function("threads", |b| {
         b.iter(|| {
             std::thread::scope(|s| {
                 for p in &inputs {
-                    s.spawn(|| images::process_photo(p, &out, &settings).unwrap());
+                    s.spawn(|| pipeline::process_photo(p, &out, &settings).unwrap());
                 }
             })
         });
@@ -286,7 +284,7 @@ fn modes(c: &mut Criterion) {
             pool.install(|| {
                 inputs
                     .par_iter()
-                    .for_each(|p| drop(images::process_photo(p, &out, &settings).unwrap()))
+                    .for_each(|p| drop(pipeline::process_photo(p, &out, &settings).unwrap()))
             })
         });
     });
@@ -316,7 +314,7 @@ fn modes(c: &mut Criterion) {
             pool.install(|| {
                 inputs
                     .par_iter()
-                    .for_each(|p| drop(images::process_photo(p, &out, &FAST).unwrap()))
+                    .for_each(|p| drop(pipeline::process_photo(p, &out, &FAST).unwrap()))
             })
         });
     });
@@ -325,7 +323,7 @@ fn modes(c: &mut Criterion) {
             pool.install(|| {
                 inputs
                     .iter()
-                    .for_each(|p| drop(images::process_photo(p, &out, &inside).unwrap()))
+                    .for_each(|p| drop(pipeline::process_photo(p, &out, &inside).unwrap()))
             })
         });
     });
@@ -340,9 +338,9 @@ const WORKER_FLAG: &str = "--bench-image-worker";
 fn main() {
     if std::env::args().nth(1).as_deref() == Some(WORKER_FLAG) {
         let work = |_, _, (input, out): (PathBuf, PathBuf)| {
-            images::process_photo(&input, &out, &EXACT).is_ok()
+            pipeline::process_photo(&input, &out, &EXACT).is_ok()
         };
-        procpool::serve(work).unwrap();
+        process_pool::serve(work).unwrap();
         return;
     }
     benches();

@@ -29,9 +29,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use concurrency_book::lessons::pool::Pool;
-use concurrency_book::lessons::worker::{self, Worker};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group};
 use crossbeam::channel;
+use processes::worker::{self, Worker};
 use rayon::prelude::*;
 
 fn rayon_task(c: &mut Criterion) {

@@ -28,12 +28,12 @@ mod unix {
     use std::thread;
     use std::time::{Duration, Instant};
 
-    use concurrency_book::lessons::procpool::{self, Options, ProcessPool};
-    use concurrency_book::lessons::{ipc, worker};
     use criterion::{Criterion, Throughput};
     use nix::spawn::{PosixSpawnAttr, PosixSpawnFileActions, posix_spawn};
     use nix::sys::wait::waitpid;
     use nix::unistd::{ForkResult, execv, fork};
+    use processes::process_pool::{self, Options, ProcessPool};
+    use processes::{ipc, worker};
     use rayon::prelude::*;
 
     const TRUE: &str = "/bin/true";
@@ -189,7 +189,7 @@ mod unix {
             }
             Some(POOL_WORKER_FLAG) => {
                 // u128 results go back as text: JSON numbers are at most 64 bits.
-                procpool::serve(|_, _, n: u64| compute(n).to_string()).unwrap();
+                process_pool::serve(|_, _, n: u64| compute(n).to_string()).unwrap();
                 true
             }
             _ => false,

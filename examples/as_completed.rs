@@ -9,9 +9,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal};
 use crossbeam::channel;
+use harness::cli::{self, Summary, TaskArgs};
+use harness::timeline::{self, Ideal};
 
 /// Run tasks of decreasing length and handle their results as they complete.
 #[derive(Parser)]

@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal};
+use harness::cli::{self, Summary, TaskArgs};
+use harness::timeline::{self, Ideal};
 
 /// Barrier: workers meet between two phases of work.
 #[derive(Parser)]

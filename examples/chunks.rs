@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary};
 use crossbeam::channel;
+use harness::cli::{self, Summary};
 use rayon::prelude::*;
 
 /// Many tiny tasks: one at a time, in chunks, in order or as they come.

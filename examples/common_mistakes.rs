@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal};
+use harness::cli::{self, TaskArgs};
+use harness::timeline::{self, Ideal};
 
 /// Make each common concurrency mistake safely, and see what it costs.
 #[derive(Parser)]

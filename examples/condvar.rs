@@ -10,10 +10,10 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal};
-use concurrency_book::lessons::unfinished::Unfinished;
+use concurrency_book::lessons::join_counter::Unfinished;
 use crossbeam::channel;
+use harness::cli::{self, Summary, TaskArgs};
+use harness::timeline::{self, Ideal};
 
 /// Condition and Queue.join: wait until something is true.
 #[derive(Parser)]

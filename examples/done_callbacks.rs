@@ -9,10 +9,10 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal, Timeline};
 use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
 use crossbeam::channel;
+use harness::cli::{self, Summary, TaskArgs};
+use harness::timeline::{self, Ideal, Timeline};
 
 /// Run a callback as each task finishes, or is cancelled.
 #[derive(Parser)]

@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError, TryLockError};
 use std::thread;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli;
+use harness::cli;
 use serde_json::{Value, json};
 
 /// Lock and RLock: what a panic does to a Mutex, and locking one twice.

@@ -6,9 +6,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary};
-use concurrency_book::harness::timeline::{self, Ideal};
 use concurrency_book::panic_message;
+use harness::cli::{self, Summary};
+use harness::timeline::{self, Ideal};
 
 /// Start two threads by hand and wait for them (or, to see why you should, don't).
 #[derive(Parser)]

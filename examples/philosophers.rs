@@ -10,9 +10,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli;
 use concurrency_book::lessons::philosophers::{Strategy, Table};
 use crossbeam::channel;
+use harness::cli;
 use serde_json::{Value, json};
 
 /// Dining philosophers: a deadlock, detected within a bound, and two fixes.

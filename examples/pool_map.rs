@@ -7,9 +7,9 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal, Timeline};
 use concurrency_book::lessons::pool::Pool;
+use harness::cli::{self, Summary, TaskArgs};
+use harness::timeline::{self, Ideal, Timeline};
 use rayon::prelude::*;
 
 /// Map a function over a list in parallel and get the results back in order.

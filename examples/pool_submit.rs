@@ -7,9 +7,9 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal, Timeline};
 use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
+use harness::cli::{self, Summary, TaskArgs};
+use harness::timeline::{self, Ideal, Timeline};
 
 /// Submit tasks to a pool of worker threads and collect each task's outcome.
 #[derive(Parser)]

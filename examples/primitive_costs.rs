@@ -11,8 +11,8 @@
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use concurrency_book::harness::cli::{self, Summary};
 use concurrency_book::lessons::primitives::{Operation, primitives};
+use harness::cli::{self, Summary};
 
 /// Costs of locks, atomics, condvars, channels and thread-locals, per operation.
 #[derive(Parser)]

@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli;
+use harness::cli;
 use serde_json::{Value, json};
 
 /// RwLock: readers that overlap, and a writer among readers that never stop.

@@ -11,8 +11,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli;
 use concurrency_book::lessons::counter;
+use harness::cli;
 use serde_json::{Value, json};
 
 /// Event and stop flags: atomics that tell threads when to stop or go.

@@ -12,9 +12,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary};
 use concurrency_book::lessons::counter;
 use concurrency_book::lessons::queue::JobQueue;
+use harness::cli::{self, Summary};
 
 /// Hunt a known concurrency bug with a stress test; count the rounds it takes.
 #[derive(Parser)]

@@ -6,8 +6,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal};
+use harness::cli::{self, Summary, TaskArgs};
+use harness::timeline::{self, Ideal};
 
 /// Run a few sleeping tasks one after another, and time them.
 #[derive(Parser)]

@@ -9,8 +9,8 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal};
+use harness::cli::{self, Summary, TaskArgs};
+use harness::timeline::{self, Ideal};
 
 /// Give each thread its own arguments and collect what the threads return.
 #[derive(Parser)]

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli;
+use harness::cli;
 use rayon::prelude::*;
 use serde_json::json;
 

@@ -11,9 +11,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary, TaskArgs};
-use concurrency_book::harness::timeline::{self, Ideal};
 use crossbeam::channel::{self, select};
+use harness::cli::{self, Summary, TaskArgs};
+use harness::timeline::{self, Ideal};
 
 /// Wait for the first result, or stop everything at the first error.
 #[derive(Parser)]

@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use concurrency_book::harness::cli::{self, Summary};
 use crossbeam::channel;
+use harness::cli::{self, Summary};
 use serde_json::json;
 
 /// Run a fixed set of jobs on more and more worker threads and time each run.

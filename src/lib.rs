@@ -1,16 +1,13 @@
-//! The library of *Concurrency in Rust, by Example*, in two parts:
-//!
-//! - [`lessons`]: code the chapters quote and teach (the tiny pool and its
-//!   queue, the process pool, pipes, worker processes, the downloader, the
-//!   photo pipeline);
-//! - [`harness`]: what the examples need around the lesson (flags and the
-//!   `--json` summary, timelines, charts, memory probes, atomic writes, test
-//!   photos, the image server, timely clusters).
+//! The lessons of the book's first parts (threads, pools and futures,
+//! coordinating threads): the tiny pool and its queue, the counter, the
+//! semaphore, the join counter, the dining philosophers, on std, crossbeam
+//! and rayon alone. The later parts are crates of their own under `crates/`
+//! (processes, downloads, images, cluster).
 //!
 //! The examples under `examples/` keep the concurrency on the page and call
-//! the harness in one line each.
+//! the harness (`crates/harness`, a dev-dependency: this library cannot
+//! import it) in one line each.
 
-pub mod harness;
 pub mod lessons;
 
 use std::any::Any;
@@ -35,11 +32,6 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
         String::from("(a panic with a non-text payload)")
     }
 }
-
-/// Unit tests that record a timeline, or open spans that one might record,
-/// take this lock: the recorder is global, and tests run in parallel.
-#[cfg(test)]
-pub(crate) static RECORDER_TEST_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The book's chapters as doc-tests: `cargo test` compiles (and runs) every
 /// inline code block of every chapter. `build.rs` writes one module per chapter

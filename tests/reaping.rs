@@ -8,7 +8,7 @@
 
 #![cfg(target_os = "linux")]
 
-mod common;
+use test_support as common;
 
 use std::process::{Command, Stdio};
 use std::thread;

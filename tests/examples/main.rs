@@ -1,20 +1,18 @@
-//! How every example behaves, one module per topic, in one test binary: one
-//! build and link instead of nine. Two tests live on their own:
+//! How the first parts' examples behave (and the later parts' that need no
+//! more than their binaries: processes, stopping), one module per topic, in
+//! one test binary: one build and link instead of nine. The downloads, images
+//! and cluster tests live in their crates under `crates/`, since they call
+//! those crates' code. Two tests live on their own here:
 //! `tests/reaping.rs` makes its process a child subreaper, which must not see
 //! other tests' children, and `tests/loom.rs` needs `--features loom`.
 
-#[path = "../common/mod.rs"]
-mod common;
+use test_support as common;
 
 mod coordinating;
 mod cpu_and_mistakes;
-mod distributed;
-mod downloads;
 mod figures;
-mod images;
 mod pools;
 mod processes;
-mod promises;
 mod recorded;
 mod stopping;
 mod testing_concurrency;

@@ -1,7 +1,7 @@
 //! Every program output the book shows is recorded under `recorded/` by
 //! `cargo xtask outputs`. This test runs each recorded command again and
 //! fails when the output has drifted from its recording (after masking what
-//! varies: see `concurrency_book::harness::recorded`).
+//! varies: see `harness::recorded`).
 //!
 //! The few recordings made with `--release` (the CPU-bound chapters' full
 //! runs) are left to `cargo xtask outputs --check --release-only`, which `.ci/run` runs:
@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
-use concurrency_book::harness::recorded::{self, Recording};
+use harness::recorded::{self, Recording};
 
 use crate::common::example_binary;
 

@@ -627,7 +627,7 @@ pub fn render(
 
 /// The peak memory the benches saved, by bench ID (none saved: empty).
 fn peak_memory(criterion: &Path) -> Result<HashMap<String, f64>> {
-    let path = criterion.join(concurrency_book::harness::memory::BENCH_PEAK_MEMORY_FILE);
+    let path = criterion.join(harness::memory::BENCH_PEAK_MEMORY_FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) => serde_json::from_str(&text)
             .with_context(|| format!("{}: not a map of bench IDs to MiB", path.display())),

@@ -322,7 +322,7 @@ fn bench_tables(root: &std::path::Path, run: bool) -> Result<()> {
         xtask::report::machine::rust_machine_description()
     );
     let files = xtask::benches::tables(&criterion, &root.join("measured"), &footer)?;
-    concurrency_book::harness::files::write_all_or_nothing(&files)?;
+    atomic_write::write_all_or_nothing(&files)?;
     for (path, _) in &files {
         println!(
             "wrote {}",

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// A blocking client with `timeout` per request (and the TLS set-up the
 /// book's downloader uses).
 pub fn client(timeout: Duration) -> reqwest::blocking::Client {
-    use concurrency_book::lessons::download::{Policy, blocking_client};
+    use downloads::download::{Policy, blocking_client};
     blocking_client(&Policy::new(timeout, 0))
 }
 

@@ -5,8 +5,8 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use concurrency_book::harness::imageserver::{Fault, ImageServer, ServerConfig};
 use exercise_safe_download::{client, save};
+use harness::imageserver::{Fault, ImageServer, ServerConfig};
 
 fn server() -> ImageServer {
     ImageServer::start(ServerConfig {

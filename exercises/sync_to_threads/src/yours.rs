@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-pub use concurrency_book::harness::timeline;
+pub use timeline;
 
 /// The notes' task: sleeps `seconds`, marked on the timeline as task `task`.
 pub fn do_something(task: usize, seconds: Duration) {

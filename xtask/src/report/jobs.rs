@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::thread;
 
 use anyhow::{Context, Result, bail};
-use concurrency_book::harness::cli::Summary;
+use harness::cli::Summary;
 use serde_json::Value;
 
 use super::*;

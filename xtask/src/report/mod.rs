@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use concurrency_book::harness::charts::{self};
-use concurrency_book::harness::files;
+use harness::charts::{self};
 
 mod jobs;
 pub mod machine;
@@ -218,7 +217,7 @@ pub fn run(config: &Config) -> Result<Report> {
     files.push((config.measured.join("report.json"), raw.into_bytes()));
 
     // All or nothing: a failure here leaves the book as it was.
-    files::write_all_or_nothing(&files).context("cannot write the report")?;
+    atomic_write::write_all_or_nothing(&files).context("cannot write the report")?;
     eprintln!(
         "wrote {} files in {:.0} s",
         files.len(),

@@ -10,8 +10,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use concurrency_book::harness::cli::Summary;
-use concurrency_book::lessons::worker;
+use harness::cli::Summary;
+use processes::worker;
 
 use super::*;
 

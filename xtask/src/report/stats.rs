@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use concurrency_book::harness::charts::{self};
+use harness::charts::{self};
 
 pub(super) struct Row {
     pub(super) language: &'static str,

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
-use concurrency_book::harness::charts::{self, Series, ValueBar};
 use concurrency_book::lessons::primitives::primitives;
+use harness::charts::{self, Series, ValueBar};
 
 use super::*;
 

@@ -1,0 +1,428 @@
+//! Fixtures for "Beyond one machine": addresses and hostfiles for a timely
+//! dataflow cluster, and timely's failures turned into errors that name the peer.
+//!
+//! timely connects its processes before it runs anything and retries a
+//! missing peer forever; once running, a lost connection panics the thread
+//! that reads from it (named `timely:recv-N` for process N). The examples
+//! bound every run with a deadline, and [`on_lost_peer`] reports which peer
+//! went away instead of a cascade of panics.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use images::pipeline::{self, Settings};
+use processes::worker;
+use timeline::{Ideal, Span, Timeline};
+
+mod connect;
+mod members;
+pub use connect::{connect_members, timely_allocators};
+pub use members::*;
+
+/// What worker 0 sends out: each photo's path, and with `send` its bytes too,
+/// for workers on hosts that do not share this disk.
+pub fn photos(paths: &[PathBuf], send: bool) -> Vec<Photo> {
+    let photo = |(task, path): (usize, &PathBuf)| {
+        let contents = match send {
+            false => Contents::OnDisk,
+            true => match fs::read(path) {
+                Ok(bytes) => Contents::Sent(bytes),
+                Err(error) => Contents::Unreadable(format!("cannot open: {error}")),
+            },
+        };
+        Photo {
+            task,
+            path: path.clone(),
+            contents,
+        }
+    };
+    paths.iter().enumerate().map(photo).collect()
+}
+
+/// One photo as it travels from worker 0 to the worker that processes it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Photo {
+    pub task: usize,
+    pub path: PathBuf,
+    pub contents: Contents,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Contents {
+    /// The worker reads the path itself (a shared disk, or the same files on every host).
+    OnDisk,
+    /// Worker 0 read the file and sent its bytes.
+    Sent(Vec<u8>),
+    /// Worker 0 could not read the file.
+    Unreadable(String),
+}
+
+/// What a worker reports back to worker 0 for one photo.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Done {
+    pub task: usize,
+    /// The output file's name, in the output folder of the worker's host.
+    pub name: String,
+    /// Which worker did it: `p1/w3` is worker 3, in process 1.
+    pub worker: String,
+    /// The output's size and CRC-32, to compare runs without comparing files.
+    pub bytes: u64,
+    pub crc32: u32,
+    /// Wall-clock microseconds since the Unix epoch: comparable across
+    /// processes on one host (and, with synchronized clocks, across hosts).
+    pub start_us: u64,
+    pub end_us: u64,
+    pub error: Option<String>,
+}
+
+impl Done {
+    pub fn seconds(&self) -> f64 {
+        self.end_us.saturating_sub(self.start_us) as f64 / 1e6
+    }
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_us() -> u64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    since.as_micros() as u64
+}
+
+/// The book's pipeline on one photo, as a worker runs it: decode, blur,
+/// shrink, encode, and write `out/NAME.jpg` atomically, after an optional pause.
+pub fn process(
+    photo: Photo,
+    worker: &str,
+    out: &Path,
+    settings: &Settings,
+    pause: Duration,
+) -> Done {
+    let start_us = now_us();
+    let stem = photo.path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = format!("{stem}.jpg");
+    let output = out.join(&name);
+    let bytes = match photo.contents {
+        Contents::OnDisk => fs::read(&photo.path).map_err(|e| format!("cannot open: {e}")),
+        Contents::Sent(bytes) => Ok(bytes),
+        Contents::Unreadable(why) => Err(why),
+    };
+    thread::sleep(pause);
+    let written = bytes
+        .and_then(|bytes| pipeline::render(&bytes, settings))
+        .and_then(|rendered| {
+            atomic_write::write_atomically(&output, &rendered.jpeg)
+                .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+            Ok(rendered.jpeg)
+        });
+    let (bytes, crc32, error) = match written {
+        Ok(jpeg) => (jpeg.len() as u64, crc32fast::hash(&jpeg), None),
+        Err(error) => (0, 0, Some(format!("{}: {error}", photo.path.display()))),
+    };
+    Done {
+        task: photo.task,
+        name,
+        worker: worker.to_string(),
+        bytes,
+        crc32,
+        start_us,
+        end_us: now_us(),
+        error,
+    }
+}
+
+/// A finished run as worker 0 saw it: every photo's result, in task order.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Run {
+    pub done: Vec<Done>,
+    /// When the run started ([`now_us`]) and how long it took.
+    pub start_us: u64,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    pub fn new(mut done: Vec<Done>, start_us: u64, elapsed: Duration) -> Run {
+        done.sort_by_key(|d| d.task);
+        Run {
+            done,
+            start_us,
+            elapsed,
+        }
+    }
+
+    /// The photos as a timeline, one bar per photo on its worker's row; the
+    /// ideal is the work shared perfectly among the workers that took part.
+    pub fn timeline(&self) -> Timeline {
+        let at = |us: u64| Duration::from_micros(us.saturating_sub(self.start_us));
+        let spans: Vec<Span> = (self.done.iter())
+            .map(|d| Span {
+                task: d.task,
+                worker: d.worker.clone(),
+                start: at(d.start_us),
+                end: at(d.end_us),
+                panicked: d.error.is_some(),
+            })
+            .collect();
+        let sequential = spans.iter().map(Span::duration).sum();
+        let mut workers: Vec<&str> = spans.iter().map(|s| s.worker.as_str()).collect();
+        workers.sort_unstable();
+        workers.dedup();
+        Timeline {
+            started: spans.len(),
+            elapsed: self.elapsed,
+            ideal: Ideal::SequentialOver {
+                sequential,
+                cores: workers.len().max(1),
+            },
+            spans,
+        }
+    }
+
+    /// From the start of the run to the first photo's start: starting
+    /// processes, connecting them, building the dataflow.
+    pub fn setup(&self) -> Duration {
+        let first = self.done.iter().map(|d| d.start_us).min();
+        first.map_or(self.elapsed, |us| {
+            Duration::from_micros(us.saturating_sub(self.start_us))
+        })
+    }
+
+    /// One CRC-32 over every output's name and CRC, in task order: equal
+    /// checksums mean the same files, whoever wrote them.
+    pub fn checksum(&self) -> u32 {
+        let mut hasher = crc32fast::Hasher::new();
+        for done in &self.done {
+            hasher.update(done.name.as_bytes());
+            hasher.update(&done.crc32.to_le_bytes());
+        }
+        hasher.finalize()
+    }
+}
+
+/// "1 worker", "2 workers", "2 processes".
+pub fn plural(count: usize, noun: &str) -> String {
+    match (count, noun.ends_with('s')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{count} {noun}es"),
+        (_, false) => format!("{count} {noun}s"),
+    }
+}
+
+/// Writes a run as JSON, atomically (process 0 of the processes mode hands
+/// its results to the program that started it this way).
+pub fn write_run(path: &Path, run: &Run) -> Result<(), String> {
+    let json = serde_json::to_vec(run).expect("a run is plain data");
+    atomic_write::write_atomically(path, &json).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn read_run(path: &Path) -> Result<Run, String> {
+    let json = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_slice(&json).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// How long a run may take, and who the peers are (none for one process).
+pub struct Bounds {
+    pub deadline: Duration,
+    pub addresses: Vec<String>,
+    pub me: usize,
+}
+
+impl Bounds {
+    pub fn local(deadline: Duration) -> Bounds {
+        Bounds {
+            deadline,
+            addresses: Vec::new(),
+            me: 0,
+        }
+    }
+
+    /// Process `me` of a cluster of `addresses`.
+    pub fn cluster(deadline: Duration, addresses: Vec<String>, me: usize) -> Bounds {
+        Bounds {
+            deadline,
+            addresses,
+            me,
+        }
+    }
+}
+
+enum Event {
+    Finished(Result<Vec<Done>, String>),
+    Lost(String),
+}
+
+/// Runs `run` (which starts timely and joins its workers) on its own thread,
+/// and waits for it until the deadline. A lost peer or the deadline ends the
+/// wait with an error naming the peer; timely's threads may then still be
+/// blocked, so the caller should exit the process.
+pub fn run_bounded(
+    bounds: Bounds,
+    run: impl FnOnce() -> Result<Vec<Done>, String> + Send + 'static,
+) -> Result<Run, String> {
+    let (events, results) = mpsc::channel();
+    if !bounds.addresses.is_empty() {
+        let lost = events.clone();
+        on_lost_peer(bounds.addresses.clone(), move |why| {
+            let _ = lost.send(Event::Lost(why));
+        });
+    }
+    let start_us = now_us();
+    let clock = Instant::now();
+    thread::Builder::new()
+        .name("timely-run".into())
+        .spawn(move || {
+            // A panic in timely's start-up ends the run with an error, not a wait.
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+            let run = run.unwrap_or_else(|panic| Err(concurrency_book::panic_message(&*panic)));
+            let _ = events.send(Event::Finished(run));
+        })
+        .map_err(|e| format!("cannot start a thread: {e}"))?;
+    match results.recv_timeout(bounds.deadline) {
+        Ok(Event::Finished(Ok(done))) => Ok(Run::new(done, start_us, clock.elapsed())),
+        Ok(Event::Finished(Err(why)) | Event::Lost(why)) => Err(why),
+        Err(_) => {
+            let seconds = bounds.deadline.as_secs_f64();
+            Err(format!("the run took longer than --deadline {seconds} s"))
+        }
+    }
+}
+
+/// Runs this program `processes` times on 127.0.0.1 as one cluster (free
+/// ports, a hostfile in a scratch folder), each with `args(process, hostfile)`,
+/// which must include [`MemberArgs::flags`]; process 0 writes its run where
+/// `--results-to` says.
+/// When one process fails the others are killed; all are always reaped.
+pub fn launch(
+    processes: usize,
+    deadline: Duration,
+    args: impl Fn(usize, &Path) -> Vec<String>,
+) -> Result<Run, String> {
+    let scratch = std::env::temp_dir().join(format!("timely-cluster-{}", std::process::id()));
+    fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let run = launch_in(&scratch, processes, deadline, args);
+    let _ = fs::remove_dir_all(&scratch); // on every path
+    run
+}
+
+fn launch_in(
+    scratch: &Path,
+    processes: usize,
+    deadline: Duration,
+    args: impl Fn(usize, &Path) -> Vec<String>,
+) -> Result<Run, String> {
+    let hostfile = scratch.join("hosts.txt");
+    let addresses = free_loopback_addresses(processes).map_err(|e| format!("free ports: {e}"))?;
+    write_hostfile(&hostfile, &addresses).map_err(|e| format!("{}: {e}", hostfile.display()))?;
+    let program = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
+    let start_us = now_us();
+    let clock = Instant::now();
+    let mut members = Members(Vec::new());
+    for process in 0..processes {
+        let child = worker::dies_with_parent(&mut Command::new(&program))
+            .args(args(process, &hostfile))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+        members.0.push(Some(child));
+    }
+    // The members have the same deadline; a little grace for their own message.
+    members.wait(clock + deadline + Duration::from_secs(5))?;
+    let results = read_run(&results_path(&hostfile))?;
+    Ok(Run::new(results.done, start_us, clock.elapsed()))
+}
+
+/// The cluster's processes: killed if still running and reaped when dropped.
+struct Members(Vec<Option<Child>>);
+
+impl Members {
+    /// Waits until all have exited successfully; the first failure, or the
+    /// deadline, kills the rest.
+    fn wait(&mut self, deadline: Instant) -> Result<(), String> {
+        while self.0.iter().any(Option::is_some) {
+            for (process, slot) in self.0.iter_mut().enumerate() {
+                let Some(child) = slot else { continue };
+                match child.try_wait() {
+                    Ok(None) => {}
+                    Ok(Some(status)) if status.success() => *slot = None,
+                    Ok(Some(status)) => return Err(failed(process, status)),
+                    Err(error) => return Err(format!("process {process}: {error}")),
+                }
+            }
+            if Instant::now() > deadline {
+                return Err("the cluster's processes ran past the deadline and were killed".into());
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        Ok(())
+    }
+}
+
+fn failed(process: usize, status: ExitStatus) -> String {
+    match status.code() {
+        Some(code) => format!("process {process} of the cluster failed (exit code {code})"),
+        None => format!("process {process} of the cluster was killed ({status})"),
+    }
+}
+
+impl Drop for Members {
+    fn drop(&mut self) {
+        for child in self.0.iter_mut().flatten() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_addresses_are_loopback_and_distinct() {
+        let addresses = free_loopback_addresses(3).unwrap();
+        assert_eq!(addresses.len(), 3);
+        assert!(addresses.iter().all(|a| a.starts_with("127.0.0.1:")));
+        let mut unique = addresses.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 3);
+    }
+
+    #[test]
+    fn hostfiles_round_trip_and_bad_lines_are_named() {
+        let dir = std::env::temp_dir().join(format!("hostfile-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hosts.txt");
+        let addresses = vec!["127.0.0.1:2101".to_string(), "host-b:2102".to_string()];
+        write_hostfile(&path, &addresses).unwrap();
+        assert_eq!(read_hostfile(&path).unwrap(), addresses);
+
+        std::fs::write(&path, "# two hosts\n\n10.0.0.1:2101  # first\nhost-b\n").unwrap();
+        let error = read_hostfile(&path).unwrap_err();
+        assert!(
+            error.contains("line 4") && error.contains("host-b"),
+            "{error}"
+        );
+
+        std::fs::write(&path, "# nothing\n").unwrap();
+        assert!(read_hostfile(&path).unwrap_err().contains("no addresses"));
+        let missing = dir.join("missing.txt");
+        assert!(read_hostfile(&missing).unwrap_err().contains("missing.txt"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn communication_threads_name_their_peer() {
+        assert_eq!(peer_of_thread("timely:recv-1"), Some(1));
+        assert_eq!(peer_of_thread("timely:send-12"), Some(12));
+        assert_eq!(peer_of_thread("timely:work-0"), None);
+        assert_eq!(peer_of_thread("main"), None);
+    }
+}

@@ -1,0 +1,322 @@
+//! Stopping well on Ctrl-C or SIGTERM: a signal thread raises a flag and
+//! worker threads finish the task in hand; a process pool's workers are
+//! stopped and reaped; async downloads are cancelled with tokio's signals, a
+//! `CancellationToken` and a `TaskTracker`, within a second, and no partial
+//! file is left. In every mode the results so far are kept.
+//!
+//! `cargo run --example stop_well -- --mode async --interrupt-after 0.5`
+
+use std::path::{Path, PathBuf};
+use std::process;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use crossbeam::channel;
+use downloads::download::{self, Policy};
+use harness::cli::{self, Summary, TaskArgs};
+use harness::imageserver::{ImageServer, ServerConfig};
+use processes::process_pool::{self, Options, Outcome, ProcessPool};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Run tasks until done, or until Ctrl-C / SIGTERM: then stop well.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    run: TaskArgs,
+    /// Workers: threads, processes, or downloads at once
+    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
+    workers: usize,
+    /// Where the results so far go: MODE.txt, and the photos in async/
+    #[arg(long, default_value = "target/stop-well")]
+    out: PathBuf,
+    /// Send this program SIGINT after this many seconds, as Ctrl-C would
+    #[arg(long, value_parser = cli::parse_seconds, allow_hyphen_values = true)]
+    interrupt_after: Option<Duration>,
+    /// Run only this mode (default: all, in the order listed)
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+    /// Internal: be a worker process
+    #[arg(long, hide = true)]
+    pool_worker: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Mode {
+    /// Worker threads that check a flag a signal thread raises
+    Threads,
+    /// The book's process pool, stopped by the same flag
+    Processes,
+    /// tokio downloads, cancelled by a CancellationToken
+    Async,
+}
+
+/// The signal that stopped us (0: none yet), for the exit code 128 + N.
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+// ANCHOR: signal_thread
+/// Starts (once) a thread that waits for SIGINT and SIGTERM and raises the
+/// returned flag. A signal handler may do almost nothing safely; a thread
+/// woken by one may do anything.
+fn stop_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    Arc::clone(FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+            .unwrap_or_else(|e| cli::fail(format!("cannot listen for signals: {e}")));
+        let raised = Arc::clone(&flag);
+        thread::spawn(move || {
+            for signal in signals.forever() {
+                eprintln!("got signal {signal}: starting no new task");
+                SIGNAL.store(signal, Ordering::SeqCst);
+                raised.store(true, Ordering::SeqCst);
+            }
+        });
+        flag
+    }))
+}
+// ANCHOR_END: signal_thread
+
+fn work(task: usize, seconds: Duration) -> String {
+    thread::sleep(seconds);
+    format!("task {task} done")
+}
+
+// ANCHOR: threads
+fn with_threads(tasks: usize, workers: usize, seconds: Duration) -> Vec<String> {
+    let stop = stop_flag();
+    let (queue_in, queue) = channel::bounded(tasks);
+    (0..tasks).for_each(|task| queue_in.send(task).expect("room for every task"));
+    drop(queue_in);
+    let (done, results) = channel::unbounded();
+    thread::scope(|scope| {
+        for _ in 0..workers {
+            let (queue, done, stop) = (queue.clone(), done.clone(), &stop);
+            scope.spawn(move || {
+                // The flag is checked between tasks: the one in hand finishes.
+                while !stop.load(Ordering::SeqCst) {
+                    let Ok(task) = queue.try_recv() else { break };
+                    let _ = done.send(work(task, seconds));
+                }
+            });
+        }
+    });
+    drop(done);
+    results.into_iter().collect() // the results so far, whatever stopped us
+}
+// ANCHOR_END: threads
+
+// ANCHOR: processes
+fn with_processes(tasks: usize, workers: usize, seconds: Duration) -> Vec<String> {
+    let options = Options {
+        workers,
+        task_timeout: seconds * 2 + Duration::from_secs(5),
+        worker_args: vec!["--pool-worker".into()],
+        max_tasks_per_worker: None,
+        worker_stderr: true,
+    };
+    let mut pool = ProcessPool::start_with_stop_flag(options, stop_flag())
+        .unwrap_or_else(|e| cli::fail(format!("cannot start the worker processes: {e}")));
+    let jobs = vec![seconds.as_secs_f64(); tasks];
+    // On the flag, the pool kills and reaps its workers and returns what finished.
+    let (finished, _stopped) = (pool.run_until_stopped(jobs, |_| {}))
+        .unwrap_or_else(|e| cli::fail(format!("the process pool: {e}")));
+    (finished.into_iter())
+        .filter_map(|(_, outcome)| match outcome {
+            Outcome::Done(said) => Some(said),
+            Outcome::Failed(_) => None,
+        })
+        .collect()
+}
+// ANCHOR_END: processes
+
+// ANCHOR: async
+async fn with_tokio(urls: Vec<String>, limit: usize, out: &Path) -> Vec<String> {
+    let signals = stop_signal(); // listening from here on
+    let (token, tracker) = (CancellationToken::new(), TaskTracker::new());
+    let policy = Policy::new(Duration::from_secs(10), 0);
+    let client = download::async_client(&policy);
+    let permits = Arc::new(tokio::sync::Semaphore::new(limit));
+    let plan = download::plan(&urls, out);
+    let handles: Vec<_> = (urls.into_iter().zip(plan))
+        .map(|(url, target)| {
+            let (token, client, permits) = (token.clone(), client.clone(), Arc::clone(&permits));
+            tracker.spawn(async move {
+                let never = AtomicBool::new(false); // the token stops us, not a flag
+                let download = async {
+                    let _permit = permits.acquire().await.expect("never closed");
+                    download::download_async(client, url, target, policy, &never).await
+                };
+                tokio::select! {
+                    // Cancelled: the download future is dropped where it
+                    // waits; its partial file is removed by its `Drop`.
+                    () = token.cancelled() => None,
+                    outcome = download => outcome.ok(),
+                }
+            })
+        })
+        .collect();
+    tracker.close(); // no more tasks: `wait` ends when these have
+    tokio::select! {
+        () = tracker.wait() => {}
+        signal = signals => {
+            eprintln!("got signal {signal}: cancelling the downloads");
+            SIGNAL.store(signal, Ordering::SeqCst);
+            token.cancel();
+            // Every task ends at its next await; give them a second at most.
+            let _ = tokio::time::timeout(Duration::from_secs(1), tracker.wait()).await;
+        }
+    }
+    let mut kept = Vec::new();
+    for handle in handles.into_iter().filter(|h| h.is_finished()) {
+        if let Ok(Some(done)) = handle.await {
+            kept.push(format!("{} ({} bytes)", done.path.display(), done.bytes));
+        }
+    }
+    kept
+}
+
+/// Ctrl-C or SIGTERM, whichever comes first: its number. Listens from the
+/// call on (a signal before the first poll is not lost).
+fn stop_signal() -> impl Future<Output = i32> {
+    let listen = |kind| signal(kind).expect("tokio listens for signals");
+    let (mut interrupt, mut terminate) = (
+        listen(SignalKind::interrupt()),
+        listen(SignalKind::terminate()),
+    );
+    async move {
+        tokio::select! {
+            _ = interrupt.recv() => SIGINT,
+            _ = terminate.recv() => SIGTERM,
+        }
+    }
+}
+// ANCHOR_END: async
+
+/// A worker process: answers jobs (seconds of work) until stdin ends.
+fn pool_worker() {
+    process_pool::serve(|task, _attempt, seconds: f64| {
+        work(task, Duration::from_secs_f64(seconds))
+    })
+    .unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
+}
+
+/// `--interrupt-after`: a real SIGINT, sent to this process as Ctrl-C would.
+fn interrupt_after(wait: Duration) {
+    thread::spawn(move || {
+        thread::sleep(wait);
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::this(), nix::sys::signal::SIGINT);
+    });
+}
+
+/// The photos to download, from a server on 127.0.0.1 that streams each one
+/// slowly enough to be caught half-way.
+fn photo_server(photos: usize, seconds: Duration) -> (ImageServer, Vec<String>) {
+    let config = ServerConfig {
+        photos,
+        size: (800, 600),
+        latency: seconds / 3,
+        bandwidth: Some(256 << 10), // about half a second per photo
+    };
+    let server =
+        ImageServer::start(config).unwrap_or_else(|e| cli::fail(format!("the image server: {e}")));
+    let urls = server.photo_urls();
+    (server, urls)
+}
+
+fn run_mode(mode: Mode, args: &Args) -> Vec<String> {
+    let (tasks, workers, seconds) = (args.run.tasks, args.workers, args.run.seconds);
+    match mode {
+        Mode::Threads => with_threads(tasks, workers, seconds),
+        Mode::Processes => with_processes(tasks, workers, seconds),
+        Mode::Async => {
+            let (_server, urls) = photo_server(tasks, seconds);
+            let out = args.out.join("async");
+            let ready = std::fs::create_dir_all(&out)
+                .and_then(|()| atomic_write::remove_stale_temporaries(&out));
+            ready.unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", out.display())));
+            let runtime = tokio::runtime::Runtime::new().expect("the OS starts tokio's threads");
+            runtime.block_on(with_tokio(urls, workers, &out))
+        }
+    }
+}
+
+/// Partial downloads left in `folder`: none, however the run ended.
+fn partial_files(folder: &Path) -> usize {
+    let entries = std::fs::read_dir(folder).into_iter().flatten().flatten();
+    entries
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .count()
+}
+
+fn main() {
+    let args: Args = cli::parse_with_defaults(&[("tasks", "8"), ("seconds", "0.3")]);
+    if args.pool_worker {
+        return pool_worker();
+    }
+    if let Some(wait) = args.interrupt_after {
+        interrupt_after(wait);
+    }
+    std::fs::create_dir_all(&args.out)
+        .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
+    let mut summaries = Vec::new();
+    for mode in cli::modes(args.mode) {
+        let name = cli::mode_name(&mode);
+        println!(
+            "== {name} ({} tasks, {} workers) ==",
+            args.run.tasks, args.workers
+        );
+        let started = Instant::now();
+        let kept = run_mode(mode, &args);
+        let elapsed = started.elapsed();
+        let signal = SIGNAL.load(Ordering::SeqCst); // read once: the summary and the exit agree
+        let summary = report(mode, &name, &kept, elapsed, signal, &args);
+        summaries.push(summary);
+        if signal != 0 {
+            cli::finish(&summaries, args.run.json, &args.run.files);
+            process::exit(128 + signal);
+        }
+    }
+    cli::finish(&summaries, args.run.json, &args.run.files);
+}
+
+/// Prints what was kept and writes it to `--out` (atomically, interrupted or
+/// not); the mode's summary.
+fn report(
+    mode: Mode,
+    name: &str,
+    kept: &[String],
+    elapsed: Duration,
+    signal: i32,
+    args: &Args,
+) -> Summary {
+    kept.iter().for_each(|line| println!("{line}"));
+    let results = args.out.join(format!("{name}.txt"));
+    atomic_write::write_atomically(&results, (kept.join("\n") + "\n").as_bytes())
+        .unwrap_or_else(|e| cli::fail(format!("{}: {e}", results.display())));
+    let stopped_by = match signal {
+        0 => "nothing",
+        SIGTERM => "SIGTERM",
+        _ => "SIGINT",
+    };
+    println!(
+        "kept {} of {} results in {}; stopped by {stopped_by}\n",
+        kept.len(),
+        args.run.tasks,
+        results.display()
+    );
+    let mut summary = Summary::new("stop_well", name, args.run.tasks, args.workers, elapsed)
+        .with("kept", kept.len())
+        .with("stopped_by", stopped_by);
+    if mode == Mode::Async {
+        let partial = partial_files(&args.out.join("async"));
+        println!("partial files left: {partial}\n");
+        summary = summary.with("partial_files", partial);
+    }
+    summary
+}

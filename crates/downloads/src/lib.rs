@@ -1,0 +1,4 @@
+//! Real-world I/O: the robust downloader of "Downloading images", blocking
+//! and async, which never leaves a partial file.
+
+pub mod download;

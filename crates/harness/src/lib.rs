@@ -1,0 +1,39 @@
+//! The harness: what the examples need around their lesson (flags and the
+//! `--json` summary, timelines and charts, speedups, memory probes, generated
+//! photos, a loopback image server, recorded outputs). A reader of a chapter
+//! never needs to read it, and it imports no lesson: examples bring the two
+//! together.
+
+use std::path::PathBuf;
+
+pub mod charts;
+pub mod cli;
+#[cfg(feature = "server")]
+pub mod imageserver;
+#[cfg(unix)]
+pub mod memory;
+#[cfg(feature = "recorded")]
+pub mod recorded;
+pub mod speedup;
+#[cfg(feature = "photos")]
+pub mod testimages;
+#[cfg(feature = "server")]
+pub mod urls;
+
+/// Spans and timelines (a crate of its own, since lesson code opens spans too).
+pub use timeline;
+
+/// The build's target folder (where cargo wrote this program), for caches
+/// such as the generated test photos: found at run time from the running
+/// binary, so that it is right with `CARGO_TARGET_DIR` too. Cargo marks the
+/// folder with a `CACHEDIR.TAG` file. Outside a cargo build: the system's
+/// temporary folder.
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().ok();
+    let marked = exe.as_deref().and_then(|exe| {
+        (exe.ancestors().skip(1))
+            .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+            .map(PathBuf::from)
+    });
+    marked.unwrap_or_else(|| std::env::temp_dir().join("concurrency-book"))
+}
