@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Cancellation safety in asyncio, beside examples/cancel_safety.rs: reading
+"""Cancellation safety in asyncio, beside crates/downloads/examples/cancel_safety.rs: reading
 a length-prefixed message awaits twice, and asyncio.wait_for cancels the read
 when its timeout passes, losing the length already read; asyncio.wait with a
 timeout does not cancel, and the same read goes on next time round."""

@@ -42,7 +42,7 @@ def fit_within(width, height):
 
 
 def dct_eighths(width, height, target):
-    """The Rust pipeline's rule (dct_scale in src/lessons/images.rs)."""
+    """The Rust pipeline's rule (dct_scale in crates/images/src/pipeline.rs)."""
     for eighths in (1, 2, 4):
         covers = (math.ceil(width * eighths / 8) >= target[0]
                   and math.ceil(height * eighths / 8) >= target[1])

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Python's threading.BoundedSemaphore, beside examples/semaphore.rs: one
+"""Python's threading.BoundedSemaphore, beside crates/downloads/examples/semaphore.rs: one
 thread per download, at most --permits downloading at once, from a slow
 local server (127.0.0.1, standard library only, stopped at the end)."""
 

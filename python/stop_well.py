@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Stopping well on Ctrl-C or SIGTERM, beside examples/stop_well.rs: worker
+"""Stopping well on Ctrl-C or SIGTERM, beside crates/downloads/examples/stop_well.rs: worker
 threads finish the task in hand and the results so far are kept; asyncio
 tasks are cancelled, and a cancelled download removes its partial file."""
 

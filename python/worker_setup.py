@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An executor's initializer, beside examples/worker_setup.rs: each worker
+"""An executor's initializer, beside crates/processes/examples/worker_setup.rs: each worker
 thread or process sets up a costly resource once, and every task it runs
 reuses it; --fail-setup shows what each pool does when the set-up fails."""
 

@@ -26,10 +26,30 @@ pub mod serve;
 
 use std::path::{Path, PathBuf};
 
-/// The repository root (where `book.toml` is), from this crate's location.
+/// The repository root: the nearest folder at or above the working
+/// directory that holds `book.toml` and `xtask/`. Found at run time, not from
+/// where this binary was compiled: a second checkout sharing one target
+/// folder would otherwise run a binary that writes into the first one.
+/// Outside a checkout of the book, this exits with a message.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the repository root")
-        .to_path_buf()
+    let here = std::env::current_dir().unwrap_or_else(|e| {
+        eprintln!("error: cannot read the working directory: {e}");
+        std::process::exit(2)
+    });
+    let root = here
+        .ancestors()
+        .find(|dir| is_repo_root(dir))
+        .map(Path::to_path_buf);
+    root.unwrap_or_else(|| {
+        eprintln!(
+            "error: {} is not inside the book's repository (no folder above it holds book.toml and xtask/)",
+            here.display()
+        );
+        std::process::exit(2)
+    })
+}
+
+/// Whether `dir` is the book's repository root.
+fn is_repo_root(dir: &Path) -> bool {
+    dir.join("book.toml").is_file() && dir.join("xtask/Cargo.toml").is_file()
 }

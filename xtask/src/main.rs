@@ -75,8 +75,6 @@ enum Command {
         #[arg(long)]
         release_only: bool,
     },
-    /// Build the book, then open every page in headless Chromium and check what a
-    /// reader would see (needs Debian's chromium and chromium-driver).
     /// Check your answer to an exercise: run its tests against
     /// exercises/NAME/src/yours.rs and say what fails.
     Exercise {
@@ -93,6 +91,8 @@ enum Command {
         #[arg(long)]
         check_all: bool,
     },
+    /// Build the book, then open every page in headless Chromium and check what a
+    /// reader would see (needs Debian's chromium and chromium-driver).
     BrowserTest {
         /// The Chromium binary.
         #[arg(long, default_value = "/usr/bin/chromium")]
@@ -168,11 +168,10 @@ fn run(cli: Cli) -> Result<()> {
             }
             #[cfg(not(feature = "browser"))]
             {
+                // The WebDriver client is built only for this command: run
+                // it again from an xtask built with its `browser` feature.
                 let _ = (chromium, chromedriver, book, screenshots);
-                bail!(
-                    "this xtask was built without its `browser` feature: run \
-                     `cargo xtask browser-test` (the alias in .cargo/config.toml turns it on)"
-                );
+                return again_with_feature(&root, "browser");
             }
         }
     };
@@ -207,6 +206,27 @@ fn run(cli: Cli) -> Result<()> {
         built.html_dir.join("index.html").display()
     );
     Ok(())
+}
+
+/// Runs this same command again from an xtask built with `feature`, and
+/// exits with its exit code.
+#[cfg(not(feature = "browser"))]
+fn again_with_feature(root: &std::path::Path, feature: &str) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "xtask",
+            "--features",
+            feature,
+            "--",
+        ])
+        .args(std::env::args_os().skip(1))
+        .status()?;
+    std::process::exit(status.code().unwrap_or(1));
 }
 
 /// `cargo xtask exercise`: one exercise's tests, with advice when they fail.

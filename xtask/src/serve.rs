@@ -111,12 +111,12 @@ fn fingerprint(root: &Path) -> (Option<SystemTime>, usize) {
     let mut pending = vec![
         root.join("src"),
         root.join("examples"),
-        root.join("tests"),             // the testing chapter quotes tests/loom.rs
-        root.join("measured"),          // tables written by the report, included by chapters
-        root.join("recorded"),          // outputs written by `cargo xtask outputs`
-        root.join("listings"),          // listings that must not compile
-        root.join("python"),            // Python beside the Rust, quoted by anchors
-        root.join("photo-kernels/src"), // the images chapter quotes its blur
+        root.join("tests"),    // the testing chapter quotes tests/loom.rs
+        root.join("measured"), // tables written by the report, included by chapters
+        root.join("recorded"), // outputs written by `cargo xtask outputs`
+        root.join("listings"), // listings that must not compile
+        root.join("python"),   // Python beside the Rust, quoted by anchors
+        root.join("crates"),   // the later parts' lessons and examples
         root.join("book.toml"),
     ];
     while let Some(path) = pending.pop() {

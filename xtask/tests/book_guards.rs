@@ -28,7 +28,7 @@ fn book_copy() -> tempfile::TempDir {
         "recorded",
         "listings",
         "python",
-        "photo-kernels",
+        "crates",
         "exercises",
     ] {
         copy_dir(&root.join(dir), &copy.path().join(dir));
@@ -186,7 +186,7 @@ fn a_run_button_on_code_the_playground_cannot_build_is_caught() {
     let book = book_copy();
     let chapter = book.path().join("src/sync-script.md");
     let mut text = fs::read_to_string(&chapter).unwrap();
-    text.push_str("\n```rust\nuse harness::timeline;\nfn main() {}\n```\n");
+    text.push_str("\n```rust\nuse concurrency_book::lessons::pool::Pool;\nfn main() {}\n```\n");
     text.push_str("\n```rust\n{{#include ../examples/sync_script.rs:main}}\n```\n");
     fs::write(&chapter, text).unwrap();
     assert_caught(

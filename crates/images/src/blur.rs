@@ -1,4 +1,4 @@
-//! The book's fast Gaussian blur. It lives in `photo-kernels/src/blur.rs`,
+//! The book's fast Gaussian blur. It lives in `crates/photo-kernels/src/blur.rs`,
 //! compiled once and always optimized (the chapters quote it from there); its
 //! tests are here, next to the test photos they use.
 

@@ -1,4 +1,4 @@
-// The Unix body of examples/fork_vs_spawn.rs (included from there).
+// The Unix body of crates/processes/examples/fork_vs_spawn.rs (included from there).
 
 use std::ffi::CString;
 use std::os::fd::OwnedFd;

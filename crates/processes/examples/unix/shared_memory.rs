@@ -1,4 +1,4 @@
-// The Unix body of examples/shared_memory.rs (included from there).
+// The Unix body of crates/processes/examples/shared_memory.rs (included from there).
 
 use std::io;
 use std::num::NonZeroUsize;
