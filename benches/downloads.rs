@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use downloads::download::{self, Policy};
-use harness::imageserver::{ImageServer, ServerConfig};
 use harness::memory;
+use image_server::{ImageServer, ServerConfig};
 
 static NEVER: AtomicBool = AtomicBool::new(false);
 

@@ -25,13 +25,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group};
-use harness::testimages;
 use images::pipeline::{self, Blur, Buffers, Chroma, Quality, Settings};
 use processes::process_pool::{self, Options, ProcessPool};
 use rayon::prelude::*;
 
 fn blur(c: &mut Criterion) {
-    let photo = testimages::photo_like(3000, 2000, 1);
+    let photo = test_photos::photo_like(3000, 2000, 1);
     let mut group = c.benchmark_group("blur");
     group.sample_size(10);
     for (name, how) in [
@@ -67,7 +66,7 @@ const FAST: Settings = Settings {
 };
 
 fn pipeline(c: &mut Criterion) {
-    let inputs = testimages::ensure(1, 3000, 2000).unwrap();
+    let inputs = test_photos::ensure(1, 3000, 2000).unwrap();
     let out = out_dir("pipeline");
     let mut group = c.benchmark_group("pipeline");
     group.sample_size(10);
@@ -85,7 +84,7 @@ fn pipeline(c: &mut Criterion) {
 
 /// Each stage of one 3000x2000 photo, exact and fast, on one thread.
 fn stages(c: &mut Criterion) {
-    let input = &testimages::ensure(1, 3000, 2000).unwrap()[0];
+    let input = &test_photos::ensure(1, 3000, 2000).unwrap()[0];
     let bytes = std::fs::read(input).unwrap();
     let mut group = c.benchmark_group("stages");
     group.sample_size(20);
@@ -154,7 +153,7 @@ fn stages(c: &mut Criterion) {
     // Right after the stages, while the shared machine runs at the same
     // speed: the fifteen photos through each pipeline on rayon, to compare
     // with the stages' sum (the limit table of `cargo xtask bench-tables`).
-    let inputs = testimages::ensure(15, 3000, 2000).unwrap();
+    let inputs = test_photos::ensure(15, 3000, 2000).unwrap();
     let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
     let out = out_dir("rayon");
     group.sample_size(10);
@@ -174,7 +173,7 @@ fn stages(c: &mut Criterion) {
 
 /// The decoders and encoders the fast pipeline chose from.
 fn candidates(c: &mut Criterion) {
-    let input = &testimages::ensure(1, 3000, 2000).unwrap()[0];
+    let input = &test_photos::ensure(1, 3000, 2000).unwrap()[0];
     let bytes = std::fs::read(input).unwrap();
     let mut group = c.benchmark_group("candidates");
     group.sample_size(20);
@@ -252,7 +251,7 @@ fn libjpeg_decode(bytes: &[u8], eighths: u8, upsampling: Upsampling) -> Vec<u8> 
 }
 
 fn modes(c: &mut Criterion) {
-    let inputs = testimages::ensure(15, 1500, 1000).unwrap();
+    let inputs = test_photos::ensure(15, 1500, 1000).unwrap();
     let settings = EXACT;
     let out = out_dir("modes");
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -13,7 +13,6 @@ mod cpu_and_mistakes;
 mod figures;
 mod pools;
 mod processes;
-mod recorded;
 mod stopping;
 mod testing_concurrency;
 mod thread_basics;

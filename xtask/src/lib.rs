@@ -20,6 +20,7 @@ pub mod exercises;
 #[cfg(unix)]
 pub mod limit;
 pub mod outputs;
+pub mod recorded;
 #[cfg(unix)]
 pub mod report;
 pub mod serve;

@@ -1,13 +1,13 @@
 //! `cargo xtask outputs`: runs every command recorded under `recorded/` and
 //! writes what it printed into its file (see
-//! `harness::recorded`), or with `--check` only compares.
+//! `xtask::recorded`), or with `--check` only compares.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::recorded::{self, Recording};
 use anyhow::{Context, Result, bail};
 use atomic_write::write_all_or_nothing;
-use harness::recorded::{self, Recording};
 
 /// The longest one recorded run may take.
 pub const RUN_LIMIT: Duration = Duration::from_secs(300);

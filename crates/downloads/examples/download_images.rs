@@ -16,10 +16,10 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use crossbeam::channel;
 use downloads::download::{self, Outcome, Policy};
+use downloads::url_file;
 use harness::cli::{self, Summary};
-use harness::imageserver::{Fault, ImageServer, ServerConfig};
 use harness::timeline::{self, Ideal, Timeline};
-use harness::urls;
+use image_server::{Fault, ImageServer, ServerConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Download a list of images, robustly, in the mode of your choice.
@@ -232,7 +232,7 @@ fn main() {
     let out = args.out.clone();
     ctrlc::set_handler(move || stop_within_a_second(&out)).expect("one Ctrl-C handler");
     let (server, urls) = match &args.urls_file {
-        Some(file) => (None, urls::read_url_file(file)),
+        Some(file) => (None, url_file::read_url_file(file)),
         None => serve(&args),
     };
     let urls = urls.unwrap_or_else(|e| cli::fail(e));

@@ -13,8 +13,8 @@ use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::semaphore::Semaphore;
 use downloads::download::{self, Policy};
 use harness::cli::{self, Summary, TaskArgs};
-use harness::imageserver::{ImageServer, ServerConfig};
 use harness::timeline::{self, Ideal};
+use image_server::{ImageServer, ServerConfig};
 
 /// Semaphore: one thread (or task) per download, a few downloading at once.
 #[derive(Parser)]

@@ -2,3 +2,4 @@
 //! and async, which never leaves a partial file.
 
 pub mod download;
+pub mod url_file;

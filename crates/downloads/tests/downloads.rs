@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use downloads::download::{self, Failure, Policy};
-use harness::imageserver::{Fault, ImageServer, ServerConfig};
+use image_server::{Fault, ImageServer, ServerConfig};
 use test_support::{
     assert_rejected, example_binary, flags, names, run_example, scratch, summaries,
 };

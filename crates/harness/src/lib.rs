@@ -1,24 +1,17 @@
 //! The harness: what the examples need around their lesson (flags and the
-//! `--json` summary, timelines and charts, speedups, memory probes, generated
-//! photos, a loopback image server, recorded outputs). A reader of a chapter
-//! never needs to read it, and it imports no lesson: examples bring the two
-//! together.
+//! `--json` summary, timelines and charts, speedups, memory probes). A reader
+//! of a chapter never needs to read it, and it imports no lesson: examples
+//! bring the two together. Its dependencies stay light, since the first
+//! chapter's program builds it: the test photos and the image server are
+//! crates of their own (`crates/test-photos`, `crates/image-server`).
 
 use std::path::PathBuf;
 
 pub mod charts;
 pub mod cli;
-#[cfg(feature = "server")]
-pub mod imageserver;
 #[cfg(unix)]
 pub mod memory;
-#[cfg(feature = "recorded")]
-pub mod recorded;
 pub mod speedup;
-#[cfg(feature = "photos")]
-pub mod testimages;
-#[cfg(feature = "server")]
-pub mod urls;
 
 /// Spans and timelines (a crate of its own, since lesson code opens spans too).
 pub use timeline;

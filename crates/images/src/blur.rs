@@ -7,7 +7,7 @@ pub use photo_kernels::blur::*;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use harness::testimages;
+    use test_photos;
 
     #[test]
     fn three_boxes_add_up_to_the_gaussian_variance() {
@@ -30,7 +30,7 @@ mod tests {
     #[test]
     fn the_box_blur_matches_an_exact_gaussian_within_35_db() {
         let (width, height) = (240, 160);
-        let pixels = testimages::photo_like(width, height, 7).into_raw();
+        let pixels = test_photos::photo_like(width, height, 7).into_raw();
         for sigma in [3.0f32, 15.0] {
             let fast = blur_rgb(&pixels, width as usize, sigma);
             let exact = exact_gaussian_rgb(&pixels, width as usize, f64::from(sigma));
@@ -42,7 +42,7 @@ mod tests {
 
     #[test]
     fn the_parallel_blur_gives_identical_bytes() {
-        let pixels = testimages::photo_like(333, 101, 3).into_raw(); // odd sizes on purpose
+        let pixels = test_photos::photo_like(333, 101, 3).into_raw(); // odd sizes on purpose
         assert_eq!(
             blur_rgb(&pixels, 333, 15.0),
             blur_rgb_parallel(&pixels, 333, 15.0)

@@ -595,7 +595,7 @@ pub fn seconds(duration: Duration) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use harness::testimages;
+    use test_photos;
 
     #[test]
     fn resize_hits_the_exact_size_and_keeps_a_flat_colour() {
@@ -649,7 +649,7 @@ mod tests {
 
     #[test]
     fn the_fast_pipeline_decodes_less_and_writes_the_same_size() {
-        let photo = testimages::photo_like(3000, 2000, 5);
+        let photo = test_photos::photo_like(3000, 2000, 5);
         let jpeg = encode_jpeg(&photo, 90).unwrap();
         let exact = Settings {
             quality: Quality::Exact,
@@ -674,7 +674,7 @@ mod tests {
     fn the_exact_pipeline_stays_within_50_db_of_the_one_it_replaced() {
         // Before libjpeg and fast_image_resize: zune-jpeg, the `image`
         // crate's `thumbnail` and its encoder.
-        let jpeg = encode_jpeg(&testimages::photo_like(1500, 1000, 3), 90).unwrap();
+        let jpeg = encode_jpeg(&test_photos::photo_like(1500, 1000, 3), 90).unwrap();
         let exact = Settings {
             quality: Quality::Exact,
             ..Settings::default()
@@ -706,7 +706,7 @@ mod tests {
                 ..Settings::default()
             };
             for (width, height, seed) in photos {
-                let jpeg = encode_jpeg(&testimages::photo_like(width, height, seed), 90).unwrap();
+                let jpeg = encode_jpeg(&test_photos::photo_like(width, height, seed), 90).unwrap();
                 let reused = render_with(&jpeg, &settings, &mut buffers).unwrap();
                 let fresh = render(&jpeg, &settings).unwrap();
                 assert_eq!(
@@ -727,7 +727,7 @@ mod tests {
 
     #[test]
     fn libjpeg_decodes_and_encodes_as_the_rust_codecs_do() {
-        let photo = testimages::photo_like(640, 480, 2);
+        let photo = test_photos::photo_like(640, 480, 2);
         let jpeg = encode_jpeg(&photo, 90).unwrap();
         let (decoded, full) = decode_libjpeg(&jpeg, |_| Some(8)).unwrap().unwrap();
         assert_eq!(full, (640, 480));
@@ -748,7 +748,7 @@ mod tests {
 
     #[test]
     fn a_broken_jpeg_is_an_error_not_a_panic() {
-        let mut bytes = encode_jpeg(&testimages::photo_like(320, 240, 1), 90).unwrap();
+        let mut bytes = encode_jpeg(&test_photos::photo_like(320, 240, 1), 90).unwrap();
         let frame = bytes.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
         bytes[frame + 2..frame + 4].copy_from_slice(&[0x00, 0x02]); // a bogus length
         let error = render(&bytes, &Settings::default()).unwrap_err();

@@ -6,7 +6,6 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use harness::testimages;
 use images::blur::psnr;
 use images::pipeline;
 use test_support::{assert_rejected, files, run_example, scratch, summaries, svg_chart};
@@ -15,7 +14,7 @@ use test_support::{assert_rejected, files, run_example, scratch, summaries, svg_
 fn small_photos(dir: &Path, count: usize) {
     for i in 0..count {
         let (w, h) = if i % 2 == 0 { (320, 240) } else { (180, 240) };
-        let jpeg = pipeline::encode_jpeg(&testimages::photo_like(w, h, i as u64), 90).unwrap();
+        let jpeg = pipeline::encode_jpeg(&test_photos::photo_like(w, h, i as u64), 90).unwrap();
         fs::write(dir.join(format!("photo-{i}.jpg")), jpeg).unwrap();
     }
 }
@@ -27,7 +26,7 @@ fn every_mode_writes_the_same_files() {
     // One photo large enough for the fast mode's reduced-scale decoding.
     let eighths = images::pipeline::dct_scale((1600, 1200), (1200, 900), 4.0);
     assert_eq!(eighths, 2, "decoded at 2/8 scale, 400x300");
-    let big = pipeline::encode_jpeg(&testimages::photo_like(1600, 1200, 7), 90).unwrap();
+    let big = pipeline::encode_jpeg(&test_photos::photo_like(1600, 1200, 7), 90).unwrap();
     fs::write(input.join("large.jpg"), big).unwrap();
     for quality in ["fast", "exact"] {
         every_mode_writes_the_same_files_in(&input, quality);
@@ -72,7 +71,7 @@ fn the_fast_quality_stays_within_35_db_of_the_exact_one() {
     // sigma 2, 3000x2000 decodes at 1/2 and is shrunk, 2400x1600 decodes at
     // 1/2 straight to the output size.
     for (name, (w, h), seed) in [("wide", (3000, 2000), 21), ("exact-half", (2400, 1600), 22)] {
-        let jpeg = pipeline::encode_jpeg(&testimages::photo_like(w, h, seed), 90).unwrap();
+        let jpeg = pipeline::encode_jpeg(&test_photos::photo_like(w, h, seed), 90).unwrap();
         fs::write(input.join(format!("{name}.jpg")), jpeg).unwrap();
     }
     let run = |quality: &str, sigma: &str| {
@@ -108,7 +107,7 @@ fn outputs_fit_the_box_and_keep_the_aspect_ratio() {
     let input = scratch("fit-input");
     small_photos(&input, 2);
     // Write one large photo too: 1600x900 must become 1200x675.
-    let big = pipeline::encode_jpeg(&testimages::photo_like(1600, 900, 9), 90).unwrap();
+    let big = pipeline::encode_jpeg(&test_photos::photo_like(1600, 900, 9), 90).unwrap();
     fs::write(input.join("wide.jpg"), big).unwrap();
     let out = scratch("fit-out");
     let args = in_out(&input, &out, &["--mode", "seq"]);
@@ -232,7 +231,7 @@ fn process_images_rejects_bad_flags() {
 fn photo_stages_times_every_stage_and_compares_fast_with_exact() {
     let input = scratch("stages-input");
     small_photos(&input, 2);
-    let big = pipeline::encode_jpeg(&testimages::photo_like(2400, 1600, 3), 90).unwrap();
+    let big = pipeline::encode_jpeg(&test_photos::photo_like(2400, 1600, 3), 90).unwrap();
     fs::write(input.join("large.jpg"), big).unwrap();
     let out = scratch("stages-out");
     let svg = out.join("stages.svg");

@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 
-use harness::imageserver::{Fault, ImageServer, ServerConfig};
-use harness::testimages;
+use image_server::{Fault, ImageServer, ServerConfig};
 use images::pipeline;
 use test_support::{Limits, assert_rejected, flags, run_example, run_example_within, scratch};
 use test_support::{children_of, proc_stat, spawn_example, summary, wait_until_catching};
@@ -74,7 +73,7 @@ fn a_full_disk_fails_each_download_and_keeps_no_truncated_photo() {
     // The first photo the embedded server serves, and a file size limit just
     // under it: the last write of each download fails, as on a full disk.
     // (The async mode used to drop the error of that last write.)
-    let photo = &testimages::ensure(1, 1600, 1200).unwrap()[0];
+    let photo = &test_photos::ensure(1, 1600, 1200).unwrap()[0];
     let size = fs::metadata(photo).unwrap().len();
     let out = scratch("full-disk");
     let out_flag = format!("--out={}", out.display());
@@ -102,7 +101,7 @@ fn photo_folder(name: &str, names: &[&str]) -> (PathBuf, PathBuf, Vec<u8>) {
     let dir = scratch(name);
     let input = dir.join("photos");
     fs::create_dir_all(&input).unwrap();
-    let photo = pipeline::encode_jpeg(&testimages::photo_like(160, 120, 1), 90).unwrap();
+    let photo = pipeline::encode_jpeg(&test_photos::photo_like(160, 120, 1), 90).unwrap();
     for name in names {
         fs::write(input.join(name), &photo).unwrap();
     }
@@ -346,7 +345,7 @@ fn sigterm_stops_downloads_like_ctrl_c_and_leaves_no_partial_file() {
 #[test]
 fn ctrl_c_while_the_test_photos_are_made_stops_at_once() {
     // A size no other test uses: its photos are made afresh, for many seconds.
-    let _ = fs::remove_dir_all(testimages::cache_dir(3001, 2001));
+    let _ = fs::remove_dir_all(test_photos::cache_dir(3001, 2001));
     let out = scratch("ctrl-c-generating");
     let out_flag = format!("--out={}", out.display());
     let args = ["--tasks", "100", "--size", "3001x2001", &out_flag];
@@ -476,7 +475,7 @@ fn the_threads_mode_runs_at_most_workers_photos_at_once() {
 #[test]
 fn the_photo_cache_stays_bounded_however_many_photos_are_served() {
     let (width, height) = (66, 44); // a size no other test uses
-    let cache = testimages::cache_dir(width, height);
+    let cache = test_photos::cache_dir(width, height);
     let _ = fs::remove_dir_all(&cache);
     let list = scratch("many-photos").join("urls.txt");
     let urls_file = format!("--urls-file={}", list.display());
@@ -485,7 +484,7 @@ fn the_photo_cache_stays_bounded_however_many_photos_are_served() {
     let output = run_example("image_server", &args, Duration::from_secs(60));
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(fs::read_to_string(&list).unwrap().lines().count(), 150);
-    assert_eq!(all_files(&cache).len(), testimages::MAX_DISTINCT);
+    assert_eq!(all_files(&cache).len(), test_photos::MAX_DISTINCT);
 }
 
 /// The statuses of the responses in `bytes`, in order (bodies skipped by

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use exercise_safe_download::{client, save};
-use harness::imageserver::{Fault, ImageServer, ServerConfig};
+use image_server::{Fault, ImageServer, ServerConfig};
 
 fn server() -> ImageServer {
     ImageServer::start(ServerConfig {

@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use harness::cli::{self, Summary};
+use harness::memory;
 use harness::speedup::{Speedup, round2};
 use harness::timeline::{self, Ideal, Timeline};
-use harness::{memory, testimages};
 use images::pipeline::{self, Failed, Processed, Quality, Settings};
 
 /// Where the photos come from, and the blur: the flags every photo example shares.
@@ -36,13 +36,13 @@ pub struct PhotoArgs {
     pub sigma: f32,
 }
 
-/// A count of photos: at most [`testimages::MAX_DISTINCT`], the cache's bound.
+/// A count of photos: at most [`test_photos::MAX_DISTINCT`], the cache's bound.
 fn parse_photo_count(text: &str) -> Result<usize, String> {
     match cli::parse_count(text)? {
-        n if n > testimages::MAX_DISTINCT => Err(format!(
+        n if n > test_photos::MAX_DISTINCT => Err(format!(
             "must be at most {}: more generated photos would fill the disk \
              (process a folder of your own with --input)",
-            testimages::MAX_DISTINCT
+            test_photos::MAX_DISTINCT
         )),
         n => Ok(n),
     }
@@ -59,10 +59,10 @@ impl PhotoArgs {
             }
             None => {
                 let (width, height) = self.size;
-                if !testimages::cache_dir(width, height).exists() {
+                if !test_photos::cache_dir(width, height).exists() {
                     eprintln!("generating test photos of {width}x{height} (cached afterwards)");
                 }
-                testimages::ensure(self.tasks, width, height)
+                test_photos::ensure(self.tasks, width, height)
                     .map_err(|e| format!("test photos: {e}"))?
             }
         };

@@ -66,7 +66,7 @@ pub fn photo_like(width: u32, height: u32, seed: u64) -> RgbImage {
 
 /// The cache folder for images of this size: `target/test-images/WxH`.
 pub fn cache_dir(width: u32, height: u32) -> PathBuf {
-    crate::target_dir()
+    harness::target_dir()
         .join("test-images")
         .join(format!("{width}x{height}"))
 }

@@ -405,7 +405,7 @@ mod tests {
 
     #[test]
     fn a_drifted_recording_is_traced_to_the_chapters_that_show_it() {
-        let root = &Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let root = &crate::repo_root();
         let chapters = chapters_including(root, &root.join("recorded/sync-script.txt"));
         assert_eq!(chapters, ["src/sync-script.md"]);
         assert!(chapters_including(root, Path::new("recorded/none.txt")).is_empty());

@@ -25,8 +25,6 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
-use crate::testimages;
-
 /// The ways a request can go wrong, chosen by the path `/fault/KIND/NAME`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -129,8 +127,8 @@ impl ImageServer {
         let (width, height) = config.size;
         // Past MAX_DISTINCT photos, names go on and photos repeat: memory and
         // the cache stay bounded however many are served.
-        let distinct = config.photos.min(testimages::MAX_DISTINCT);
-        let bytes = (testimages::ensure(distinct, width, height)?.iter())
+        let distinct = config.photos.min(test_photos::MAX_DISTINCT);
+        let bytes = (test_photos::ensure(distinct, width, height)?.iter())
             .map(|path| std::fs::read(path).map(Arc::<[u8]>::from))
             .collect::<io::Result<Vec<_>>>()?;
         let photos = (0..config.photos)

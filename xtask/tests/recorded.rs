@@ -1,28 +1,27 @@
 //! Every program output the book shows is recorded under `recorded/` by
 //! `cargo xtask outputs`. This test runs each recorded command again and
 //! fails when the output has drifted from its recording (after masking what
-//! varies: see `harness::recorded`).
+//! varies: see `xtask::recorded`).
 //!
 //! The few recordings made with `--release` (the CPU-bound chapters' full
 //! runs) are left to `cargo xtask outputs --check --release-only`, which `.ci/run` runs:
 //! with this package built at `opt-level = 1` for tests they take minutes,
 //! and `cargo test` must stay under six.
 
-use std::path::Path;
 use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
-use harness::recorded::{self, Recording};
+use xtask::recorded::{self, Recording};
 
-use crate::common::example_binary;
+use test_support::example_binary;
 
 /// Runs at once: most recorded runs sleep or wait more than they compute.
 const AT_ONCE: usize = 4;
 
 #[test]
 fn every_recorded_output_still_matches_its_program() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &xtask::repo_root();
     let paths = recorded::recordings(&root.join("recorded")).unwrap();
     assert!(paths.len() >= 40, "the recordings are missing: {paths:?}");
     let (paths, recordings): (Vec<_>, Vec<_>) = paths
