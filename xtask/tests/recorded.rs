@@ -49,7 +49,13 @@ fn every_recorded_output_still_matches_its_program() {
     thread::scope(|scope| {
         for _ in 0..AT_ONCE {
             scope.spawn(|| {
-                while let Some((path, (recording, before))) = queue.lock().unwrap().pop() {
+                loop {
+                    // Its own statement: a `while let` would hold the queue's
+                    // lock through the whole run, one recording at a time.
+                    let next = queue.lock().unwrap().pop();
+                    let Some((path, (recording, before))) = next else {
+                        break;
+                    };
                     let name = path.strip_prefix(root).unwrap().display();
                     let output = recording.run(&examples, root, Duration::from_secs(300));
                     let problem = match output {
