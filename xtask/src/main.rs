@@ -333,9 +333,7 @@ fn bench_tables(root: &std::path::Path, run: bool) -> Result<()> {
             done.push(bench);
         }
     }
-    let criterion = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), std::path::PathBuf::from)
-        .join("criterion");
+    let criterion = harness::target_dir().join("criterion");
     let footer = format!(
         "Measured on {} by `cargo xtask bench-tables` on {}.",
         xtask::report::machine::today(),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use xtask::report::{self, Config, TimelineFigure};
 
-/// The root package's examples, built by `cargo test` (or here, if missing).
+/// The examples, built by `cargo test` (or here, if missing).
 fn examples() -> PathBuf {
     let test_exe = std::env::current_exe().unwrap();
     let profile = test_exe.parent().and_then(Path::parent).unwrap();
@@ -17,13 +17,7 @@ fn examples() -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let built = Command::new(cargo)
             .current_dir(xtask::repo_root())
-            .args([
-                "build",
-                "--quiet",
-                "--examples",
-                "--package",
-                "concurrency-book",
-            ])
+            .args(["build", "--quiet", "--workspace", "--examples"])
             .status()
             .unwrap();
         assert!(built.success(), "building the examples failed");

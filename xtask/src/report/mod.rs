@@ -130,7 +130,7 @@ impl Config {
             chunk_tasks: 20_000,
             timelines: TIMELINES.to_vec(),
             python: Some("python3".into()),
-            examples: root.join("target/debug/examples"),
+            examples: harness::target_dir().join("debug/examples"),
             root: root.to_path_buf(),
             measured: root.join("measured"),
             figures: root.join("src/figures"),

@@ -233,10 +233,16 @@ mod tests {
     #[test]
     fn the_image_server_dies_with_the_report() {
         let root = crate::repo_root();
-        if !root.join("target/debug/examples/image_server").exists() {
+        if !Config::quick(&root).examples.join("image_server").exists() {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let built = Command::new(cargo)
-                .args(["build", "--quiet", "--example", "image_server"])
+                .args([
+                    "build",
+                    "--quiet",
+                    "--workspace",
+                    "--example",
+                    "image_server",
+                ])
                 .current_dir(&root)
                 .status()
                 .unwrap();
