@@ -12,18 +12,20 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// One table of a chapter.
+#[derive(Debug, Deserialize)]
 pub struct BenchTable {
     /// Written to `measured/bench-NAME.md`.
-    pub name: &'static str,
+    pub name: String,
     /// The `cargo bench` arguments that run its benches.
-    pub bench: &'static str,
+    pub bench: String,
     /// Header of the second column (what each row runs).
-    pub what: &'static str,
+    pub what: String,
     /// Rows: criterion's ID, and what that bench runs.
-    pub rows: &'static [(&'static str, &'static str)],
+    pub rows: Vec<(String, String)>,
     /// A column of each row's time as a ratio to one row's.
     pub ratio: Option<Ratio>,
     /// A column of the process's peak memory during each bench, which the
@@ -32,442 +34,27 @@ pub struct BenchTable {
 }
 
 /// How a ratio column is computed.
+#[derive(Debug, Deserialize)]
 pub struct Ratio {
-    pub header: &'static str,
+    pub header: String,
     /// The row the others are compared with: a bench ID, or a last segment
     /// alone (`seq`) to compare each row with its sibling of that name
     /// (`cpu_by_n/1e6/threads` with `cpu_by_n/1e6/seq`).
-    pub baseline: &'static str,
+    pub baseline: String,
     /// true: baseline / time (a speedup); false: time / baseline (a cost).
     pub speedup: bool,
 }
 
-/// Every table the chapters include.
-pub const TABLES: &[BenchTable] = &[
-    BenchTable {
-        name: "round-trip",
-        bench: "--bench pools -- round_trip",
-        what: "what",
-        rows: &[
-            (
-                "round_trip/tiny_pool",
-                "`pool.submit(..)`, then `task.result(..)`",
-            ),
-            (
-                "round_trip/rayon_spawn_channel",
-                "`rayon::spawn` sending on a crossbeam channel, `recv_timeout`",
-            ),
-            ("round_trip/thread_spawn_join", "a new thread, joined"),
-        ],
-        ratio: Some(Ratio {
-            header: "vs rayon",
-            baseline: "round_trip/rayon_spawn_channel",
-            speedup: false,
-        }),
-        memory: false,
-    },
-    BenchTable {
-        name: "cpu-bound",
-        bench: "--bench pools -- cpu_bound",
-        what: "workers",
-        rows: &[
-            ("cpu_bound/seq", "none: one loop"),
-            ("cpu_bound/threads/1", "1 thread"),
-            ("cpu_bound/rayon/1", "a rayon pool of 1"),
-            ("cpu_bound/processes/1", "1 worker process"),
-            ("cpu_bound/threads/2", "2 threads"),
-            ("cpu_bound/rayon/2", "a rayon pool of 2"),
-            ("cpu_bound/processes/2", "2 worker processes"),
-        ],
-        ratio: Some(Ratio {
-            header: "speedup over `seq`",
-            baseline: "cpu_bound/seq",
-            speedup: true,
-        }),
-        memory: false,
-    },
-    BenchTable {
-        name: "cpu-by-n",
-        bench: "--bench pools -- cpu_by_n",
-        what: "four tasks of `compute(n)`",
-        rows: &[
-            ("cpu_by_n/1e5/seq", "n = 10⁵, one loop"),
-            ("cpu_by_n/1e5/threads", "n = 10⁵, a thread per core"),
-            ("cpu_by_n/1e5/rayon", "n = 10⁵, rayon"),
-            ("cpu_by_n/1e5/processes", "n = 10⁵, a process per core"),
-            ("cpu_by_n/1e6/seq", "n = 10⁶, one loop"),
-            ("cpu_by_n/1e6/threads", "n = 10⁶, a thread per core"),
-            ("cpu_by_n/1e6/rayon", "n = 10⁶, rayon"),
-            ("cpu_by_n/1e6/processes", "n = 10⁶, a process per core"),
-            ("cpu_by_n/1e7/seq", "n = 10⁷, one loop"),
-            ("cpu_by_n/1e7/threads", "n = 10⁷, a thread per core"),
-            ("cpu_by_n/1e7/rayon", "n = 10⁷, rayon"),
-            ("cpu_by_n/1e7/processes", "n = 10⁷, a process per core"),
-            ("cpu_by_n/1e8/seq", "n = 10⁸, one loop"),
-            ("cpu_by_n/1e8/threads", "n = 10⁸, a thread per core"),
-            ("cpu_by_n/1e8/rayon", "n = 10⁸, rayon"),
-            ("cpu_by_n/1e8/processes", "n = 10⁸, a process per core"),
-        ],
-        ratio: Some(Ratio {
-            header: "speedup over `seq` at that `n`",
-            baseline: "seq",
-            speedup: true,
-        }),
-        memory: false,
-    },
-    BenchTable {
-        name: "one-task",
-        bench: "--bench pools -- cpu_bound/one_task",
-        what: "what runs",
-        rows: &[
-            ("cpu_bound/one_task_folded", "the loop without `black_box`"),
-            ("cpu_bound/one_task", "the loop with `black_box(i)`"),
-        ],
-        ratio: None,
-        memory: false,
-    },
-    BenchTable {
-        name: "rayon-task",
-        bench: "--bench pools -- rayon_task",
-        what: "what",
-        rows: &[
-            (
-                "rayon_task/iter_10k",
-                "`x * 3` summed over 10,000 items, one thread",
-            ),
-            (
-                "rayon_task/par_iter_10k",
-                "the same with `par_iter`, called from outside the pool",
-            ),
-            (
-                "rayon_task/join",
-                "one `rayon::join` of two empty closures, inside the pool",
-            ),
-            (
-                "rayon_task/join_from_outside",
-                "the same, called from the main thread",
-            ),
-        ],
-        ratio: None,
-        memory: false,
-    },
-    BenchTable {
-        name: "channels",
-        bench: "--bench pools -- channel",
-        what: "channel, producers",
-        rows: &[
-            ("channel/std_mpsc/1", "`std::sync::mpsc`, 1 producer"),
-            (
-                "channel/crossbeam/1",
-                "`crossbeam::channel::unbounded`, 1 producer",
-            ),
-            ("channel/std_mpsc/4", "`std::sync::mpsc`, 4 producers"),
-            (
-                "channel/crossbeam/4",
-                "`crossbeam::channel::unbounded`, 4 producers",
-            ),
-        ],
-        ratio: None,
-        memory: false,
-    },
-    BenchTable {
-        name: "messages",
-        bench: "--bench processes -- messages",
-        what: "where the messages go",
-        rows: &[
-            (
-                "messages/std_channel_thread",
-                "an `mpsc::channel()` to a thread",
-            ),
-            ("messages/pipe_process", "a pipe to a worker process"),
-        ],
-        ratio: None,
-        memory: false,
-    },
-    BenchTable {
-        name: "cpu-pool",
-        bench: "--bench processes -- cpu_pool",
-        what: "pool",
-        rows: &[
-            ("cpu_pool/rayon_2_threads", "rayon, 2 threads"),
-            (
-                "cpu_pool/process_pool_2_workers",
-                "the book's process pool, 2 workers",
-            ),
-        ],
-        ratio: Some(Ratio {
-            header: "vs threads",
-            baseline: "cpu_pool/rayon_2_threads",
-            speedup: false,
-        }),
-        memory: false,
-    },
-    BenchTable {
-        name: "locks",
-        bench: "--bench locks",
-        what: "what",
-        rows: &[
-            ("read_heavy/mutex", "1 write in 100, `Mutex`"),
-            ("read_heavy/rwlock", "1 write in 100, `RwLock`"),
-            (
-                "read_heavy/atomics",
-                "1 write in 100, 64 `AtomicU64`, no lock",
-            ),
-            ("write_heavy/mutex", "1 write in 2, `Mutex`"),
-            ("write_heavy/rwlock", "1 write in 2, `RwLock`"),
-            (
-                "write_heavy/atomics",
-                "1 write in 2, 64 `AtomicU64`, no lock",
-            ),
-        ],
-        ratio: Some(Ratio {
-            header: "vs `Mutex`, read-heavy",
-            baseline: "read_heavy/mutex",
-            speedup: false,
-        }),
-        memory: false,
-    },
-    BenchTable {
-        name: "spawn-join",
-        bench: "--bench threads",
-        what: "what",
-        rows: &[
-            ("spawn_join/one", "start one thread, join it"),
-            ("spawn_join/ten_two_loops", "start ten, then join ten"),
-            (
-                "spawn_join/ten_join_in_loop",
-                "start and join each of ten in turn",
-            ),
-            ("spawn_join/ten_scoped", "ten scoped threads"),
-        ],
-        ratio: Some(Ratio {
-            header: "vs two loops",
-            baseline: "spawn_join/ten_two_loops",
-            speedup: false,
-        }),
-        memory: false,
-    },
-    BenchTable {
-        name: "start",
-        bench: "--bench processes -- start",
-        what: "what starts",
-        rows: &[
-            ("start/thread_spawn_join", "a thread"),
-            ("start/fork_wait", "`fork`, the child exits at once"),
-            ("start/posix_spawn_wait", "`posix_spawn` of `true`"),
-            ("start/command_status", "`Command::new(\"true\").status()`"),
-            ("start/fork_exec_wait", "`fork`, then `exec` of `true`"),
-        ],
-        ratio: Some(Ratio {
-            header: "vs a thread",
-            baseline: "start/thread_spawn_join",
-            speedup: false,
-        }),
-        memory: false,
-    },
-    BenchTable {
-        name: "makespan",
-        bench: "--bench downloads -- makespan",
-        what: "pool threads",
-        rows: &[
-            ("makespan/pool/1", "1"),
-            ("makespan/pool/2", "2"),
-            ("makespan/pool/4", "4"),
-            ("makespan/pool/8", "8"),
-            ("makespan/pool/15", "15"),
-        ],
-        ratio: Some(Ratio {
-            header: "speedup over 1",
-            baseline: "makespan/pool/1",
-            speedup: true,
-        }),
-        memory: false,
-    },
-    BenchTable {
-        name: "blur",
-        bench: "--bench images -- blur",
-        what: "what",
-        rows: &[
-            (
-                "blur/image_blur",
-                "`image::imageops::blur`: an exact Gaussian kernel",
-            ),
-            (
-                "blur/image_fast_blur",
-                "`image::imageops::fast_blur`: box passes, generic code",
-            ),
-            ("blur/boxes", "the book's box blur, one thread"),
-            ("blur/boxes_parallel", "the same, on both cores"),
-        ],
-        ratio: Some(Ratio {
-            header: "vs the book's, one thread",
-            baseline: "blur/boxes",
-            speedup: false,
-        }),
-        memory: false,
-    },
-    BenchTable {
-        name: "modes",
-        bench: "--bench images -- modes",
-        what: "mode",
-        rows: &[
-            ("modes/seq", "one photo after another"),
-            ("modes/threads", "a thread per photo"),
-            ("modes/rayon", "rayon, one photo per task"),
-            ("modes/processes", "the process pool"),
-            (
-                "modes/rayon_inner",
-                "one photo at a time, each stage on rayon",
-            ),
-            ("modes/rayon_fast", "rayon, the fast pipeline"),
-        ],
-        ratio: Some(Ratio {
-            header: "speedup over `seq`",
-            baseline: "modes/seq",
-            speedup: true,
-        }),
-        memory: false,
-    },
-    BenchTable {
-        name: "candidates",
-        bench: "--bench images -- candidates",
-        what: "what",
-        rows: &[
-            (
-                "candidates/decode/zune_full",
-                "zune-jpeg (the `image` crate's decoder), every pixel",
-            ),
-            (
-                "candidates/decode/mozjpeg_8_8",
-                "libjpeg through mozjpeg, every pixel",
-            ),
-            (
-                "candidates/decode/mozjpeg_4_8",
-                "the same at 1/2 (1500 x 1000)",
-            ),
-            (
-                "candidates/decode/mozjpeg_1_8",
-                "the same at 1/8 (375 x 250)",
-            ),
-            (
-                "candidates/decode/mozjpeg_1_8_plain_upsampling",
-                "the same, colour upsampled by repeating samples",
-            ),
-            ("candidates/decode/jpeg_decoder_half", "jpeg-decoder at 1/2"),
-            (
-                "candidates/decode/jpeg_decoder_eighth",
-                "jpeg-decoder at 1/8",
-            ),
-            (
-                "candidates/resize/image_thumbnail",
-                "the `image` crate's `thumbnail`, 3000 x 2000 to 1200 x 800",
-            ),
-            (
-                "candidates/resize/fast_image_resize",
-                "fast_image_resize, bilinear filter widened to the scale",
-            ),
-            (
-                "candidates/encode/image",
-                "the `image` crate's encoder, 1200 x 800, quality 85, 4:4:4",
-            ),
-            (
-                "candidates/encode/mozjpeg_full_colour",
-                "libjpeg through mozjpeg, fast settings, 4:4:4",
-            ),
-            (
-                "candidates/encode/jpeg_encoder",
-                "jpeg-encoder with its `simd` feature, 4:2:0",
-            ),
-            (
-                "candidates/encode/mozjpeg_half_colour",
-                "libjpeg through mozjpeg, fast settings, 4:2:0",
-            ),
-        ],
-        ratio: None,
-        memory: false,
-    },
-    BenchTable {
-        name: "stages",
-        bench: "--bench images -- 'stages|pipeline'",
-        what: "stage",
-        rows: &[
-            ("stages/exact/decode", "exact: decode 3000 x 2000"),
-            ("stages/exact/blur", "exact: blur 3000 x 2000, sigma 15"),
-            ("stages/exact/resize", "exact: shrink to 1200 x 800"),
-            ("stages/exact/encode", "exact: encode, 4:4:4"),
-            ("pipeline/exact", "exact: the whole photo"),
-            ("stages/fast/decode", "fast: decode at 1/8 (375 x 250)"),
-            ("stages/fast/blur", "fast: blur 375 x 250, sigma 1.9"),
-            ("stages/fast/resize", "fast: enlarge to 1200 x 800"),
-            ("stages/fast/encode", "fast: encode, 4:2:0"),
-            ("pipeline/fast", "fast: the whole photo"),
-            ("stages/write", "write the file (either)"),
-            ("stages/read", "read the file (either)"),
-            (
-                "stages/entropy",
-                "libjpeg at 1/8, luma only: the entropy decoding no scale skips",
-            ),
-            ("stages/rayon/exact", "exact: 15 photos on rayon"),
-            ("stages/rayon/fast", "fast: 15 photos on rayon"),
-        ],
-        ratio: None,
-        memory: false,
-    },
-    BenchTable {
-        name: "primitives",
-        bench: "--bench locks -- primitives",
-        what: "one operation",
-        rows: &[
-            (
-                "primitives/lock, alone",
-                "`lock()`, add one, unlock; one thread",
-            ),
-            (
-                "primitives/lock, two threads",
-                "the same, two threads on one lock",
-            ),
-            (
-                "primitives/atomic add, alone",
-                "`fetch_add(1, Relaxed)`; one thread",
-            ),
-            (
-                "primitives/atomic add, two threads",
-                "the same, two threads on one atomic",
-            ),
-            (
-                "primitives/read lock, alone",
-                "`RwLock::read()`; one thread",
-            ),
-            (
-                "primitives/condvar hand-off",
-                "a turn passed between two threads",
-            ),
-            (
-                "primitives/channel send + receive",
-                "one message, one thread to another",
-            ),
-            (
-                "primitives/thread-local add",
-                "a `thread_local!` `Cell`, add one",
-            ),
-        ],
-        ratio: None,
-        memory: false,
-    },
-    BenchTable {
-        name: "many",
-        bench: "--bench downloads -- many",
-        what: "requests for 1 KB, all at once",
-        rows: &[
-            ("many/threads/100", "100, a thread each"),
-            ("many/async/100", "100, a tokio task each"),
-            ("many/threads/1000", "1,000, a thread each"),
-            ("many/async/1000", "1,000, a tokio task each"),
-        ],
-        ratio: None,
-        memory: true,
-    },
-];
+/// Every table the chapters include, from `xtask/data/bench-tables.toml`.
+pub fn all_tables() -> Vec<BenchTable> {
+    #[derive(Deserialize)]
+    struct File {
+        table: Vec<BenchTable>,
+    }
+    let file: File = toml::from_str(include_str!("../data/bench-tables.toml"))
+        .expect("xtask/data/bench-tables.toml is a list of [[table]]s");
+    file.table
+}
 
 /// A bench's figures from criterion: the mean time in seconds, its 95%
 /// confidence interval, and the elements per iteration if it declared them.
@@ -562,12 +149,12 @@ pub fn render(
     footer: &str,
 ) -> Result<String> {
     let per_second = estimates.iter().all(|e| e.elements.is_some());
-    let mut header = vec!["bench", table.what, "mean time (95% interval)"];
+    let mut header = vec!["bench", &table.what, "mean time (95% interval)"];
     if per_second {
         header.push("per second");
     }
     if let Some(ratio) = &table.ratio {
-        header.push(ratio.header);
+        header.push(&ratio.header);
     }
     if table.memory {
         header.push("peak memory of the process");
@@ -580,7 +167,7 @@ pub fn render(
     let baselines = (table.rows.iter())
         .map(|(id, _)| match &table.ratio {
             Some(ratio) => {
-                let base = baseline_of(id, ratio.baseline);
+                let base = baseline_of(id, &ratio.baseline);
                 let at = (table.rows.iter().position(|(id, _)| *id == base))
                     .with_context(|| format!("table {}: no row {base}", table.name))?;
                 Ok(Some(estimates[at].seconds))
@@ -608,7 +195,7 @@ pub fn render(
             cells.push(format!("{r:.2}x"));
         }
         if table.memory {
-            let peak = peaks.get(*id).with_context(|| {
+            let peak = peaks.get(id).with_context(|| {
                 format!(
                     "no peak memory for {id}: run `cargo bench {}` first",
                     table.bench
@@ -649,7 +236,7 @@ pub fn tables(criterion: &Path, measured: &Path, footer: &str) -> Result<Vec<(Pa
     let folders = bench_folders(criterion)?;
     let peaks = peak_memory(criterion)?;
     let mut files = Vec::new();
-    for table in TABLES {
+    for table in &all_tables() {
         let estimates = (table.rows.iter())
             .map(|(id, _)| estimate(&folders, id))
             .collect::<Result<Vec<_>>>()
@@ -691,7 +278,8 @@ mod tests {
 
     #[test]
     fn a_table_has_its_rows_ratios_and_source() {
-        let table = &TABLES[1]; // cpu-bound: a speedup over seq
+        let tables = all_tables();
+        let table = &tables[1]; // cpu-bound: a speedup over seq
         let estimates: Vec<Estimate> = [0.0457, 0.044, 0.045, 0.051, 0.0243, 0.0241, 0.0301]
             .map(estimate_at)
             .to_vec();
@@ -721,7 +309,8 @@ mod tests {
 
     #[test]
     fn a_baseline_without_a_group_is_each_rows_sibling() {
-        let table = TABLES.iter().find(|t| t.name == "cpu-by-n").unwrap();
+        let tables = all_tables();
+        let table = tables.iter().find(|t| t.name == "cpu-by-n").unwrap();
         // seq at 10 ms then 100 ms; each size's other rows at half its seq
         let estimates: Vec<Estimate> = (0..table.rows.len())
             .map(|row| {
@@ -744,7 +333,8 @@ mod tests {
 
     #[test]
     fn peak_memory_goes_beside_the_time_and_a_missing_one_is_named() {
-        let table = TABLES.iter().find(|t| t.name == "many").unwrap();
+        let tables = all_tables();
+        let table = tables.iter().find(|t| t.name == "many").unwrap();
         let estimates: Vec<Estimate> = table.rows.iter().map(|_| estimate_at(0.5)).collect();
         let mut peaks: HashMap<String, f64> = (table.rows.iter())
             .map(|(id, _)| (id.to_string(), 61.6))

@@ -311,11 +311,13 @@ fn report(
 /// `cargo xtask bench-tables`: (with `run`, runs each table's benches, then)
 /// writes every table, all or none.
 fn bench_tables(root: &std::path::Path, run: bool) -> Result<()> {
-    use xtask::benches::TABLES;
     if run {
         let mut done = Vec::new();
         // The limit table reads the stages table's benches.
-        for bench in TABLES.iter().map(|table| table.bench) {
+        for bench in xtask::benches::all_tables()
+            .into_iter()
+            .map(|table| table.bench)
+        {
             if done.contains(&bench) {
                 continue;
             }
