@@ -14,60 +14,41 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use serde::Deserialize;
 
 /// One exercise: its folder under `exercises/`, the chapter it practises,
 /// how hard it is, and whether its tests run under loom.
+#[derive(Debug, Deserialize)]
 pub struct Exercise {
-    pub name: &'static str,
-    pub chapter: &'static str,
-    pub difficulty: &'static str,
+    pub name: String,
+    pub chapter: String,
+    pub difficulty: String,
     pub loom: bool,
 }
 
-/// Every exercise, in the order of the chapters they practise.
-pub const EXERCISES: &[Exercise] = &[
-    exercise("sync_to_threads", "loop-join.md", "easy", false),
-    exercise("threads_in_order", "thread-args.md", "easy", false),
-    exercise("pool_map", "pool-map.md", "easy", false),
-    exercise("first_error", "wait-first.md", "medium", false),
-    exercise("safe_download", "downloading-images.md", "medium", false),
-    exercise("shared_counter", "locks.md", "easy", true),
-    exercise("publish", "events.md", "medium", true),
-    exercise("semaphore", "semaphore.md", "medium", true),
-    exercise("blocking_queue", "barrier-condition.md", "medium", true),
-    exercise("philosophers", "deadlock.md", "medium", true),
-    exercise("word_count", "cpu-bound.md", "easy", false),
-    exercise(
-        "bounded_pipeline",
-        "pipes-and-shared-memory.md",
-        "easy",
-        false,
-    ),
-];
-
-const fn exercise(
-    name: &'static str,
-    chapter: &'static str,
-    difficulty: &'static str,
-    loom: bool,
-) -> Exercise {
-    Exercise {
-        name,
-        chapter,
-        difficulty,
-        loom,
+/// Every exercise, in the order of the chapters they practise, from
+/// `xtask/data/exercises.toml`.
+pub fn all() -> Vec<Exercise> {
+    #[derive(Deserialize)]
+    struct File {
+        exercise: Vec<Exercise>,
     }
+    let file: File = toml::from_str(include_str!("../data/exercises.toml"))
+        .expect("xtask/data/exercises.toml is a list of [[exercise]]s");
+    file.exercise
 }
 
 /// The longest one exercise's build and tests may take: a deadlock that
 /// neither a watchdog nor loom caught is ended here, test process and all.
 const LIMIT: Duration = Duration::from_secs(300);
 
-pub fn find(name: &str) -> Result<&'static Exercise> {
-    EXERCISES.iter().find(|e| e.name == name).with_context(|| {
-        let names: Vec<&str> = EXERCISES.iter().map(|e| e.name).collect();
-        format!("no exercise {name:?}; there are: {}", names.join(", "))
-    })
+pub fn find(name: &str) -> Result<Exercise> {
+    let exercises = all();
+    let names: Vec<String> = exercises.iter().map(|e| e.name.clone()).collect();
+    exercises
+        .into_iter()
+        .find(|e| e.name == name)
+        .with_context(|| format!("no exercise {name:?}; there are: {}", names.join(", ")))
 }
 
 /// What one run of an exercise's tests found.
@@ -168,7 +149,7 @@ pub fn advice(exercise: &Exercise, output: &str) -> Vec<String> {
 /// CI's check: every solution passes, every untouched starter fails.
 pub fn check_all(root: &Path) -> Result<()> {
     let mut wrong = Vec::new();
-    for exercise in EXERCISES {
+    for exercise in &all() {
         let solution = run(root, exercise, true)?;
         let starter = run(root, exercise, false)?;
         let verdict = |run: &Run| if run.passed { "passes" } else { "fails" };

@@ -239,7 +239,7 @@ fn exercise(
 ) -> Result<()> {
     use xtask::exercises;
     if list {
-        for e in exercises::EXERCISES {
+        for e in exercises::all() {
             println!("{:<18} {:<7} src/{}", e.name, e.difficulty, e.chapter);
         }
         return Ok(());
@@ -254,14 +254,14 @@ fn exercise(
         "your answer"
     };
     println!("Checking {whose} to {} ...", exercise.name);
-    let run = exercises::run(root, exercise, solution)?;
+    let run = exercises::run(root, &exercise, solution)?;
     println!("{}", run.output.trim_end());
     if run.passed {
         println!("\n{}: every check passes.", exercise.name);
         return Ok(());
     }
     println!("\n{}: not solved yet.", exercise.name);
-    for line in exercises::advice(exercise, &run.output) {
+    for line in exercises::advice(&exercise, &run.output) {
         println!("- {line}");
     }
     std::process::exit(1);

@@ -36,74 +36,9 @@ impl Sample {
     }
 }
 
-/// Every run of a round, as data, in the order the runs alternate: one line
-/// per run, or per worker count where the workers column says `each`.
-///
-/// Columns: the table it feeds; the language; the series (`*`: each summary
-/// names its own, by its mode or by the keys of its value); the workers; the
-/// example or script; its flags (`--json` is added); the summary key that
-/// holds the measured value, then any keys to keep beside it when the
-/// summary has them. `{name}` is filled from the config (see
-/// [`Placeholders`]); `{w}` is the row's worker count and `{out}` a fresh
-/// folder for the run. A Python script runs only if the packages it needs
-/// are installed.
-const PLAN: &str = "
-sleep-tasks | Rust   | seq       | 1                  | sync_script        | --tasks {sleep_tasks} --seconds {sleep_s}                            | elapsed_s
-sleep-tasks | Python | seq       | 1                  | sleep_tasks.py     | --tasks {sleep_tasks} --seconds {sleep_s} --mode seq                 | elapsed_s
-sleep-tasks | Rust   | threads   | {sleep_tasks}      | loop_join          | --tasks {sleep_tasks} --seconds {sleep_s} --mode two-loops           | elapsed_s
-sleep-tasks | Python | threads   | {sleep_tasks}      | sleep_tasks.py     | --tasks {sleep_tasks} --seconds {sleep_s} --mode threads             | elapsed_s
-sleep-tasks | Rust   | pool      | {pool}             | pool_map           | --tasks {sleep_tasks} --seconds {sleep_s} --workers {w} --mode pool  | elapsed_s
-sleep-tasks | Python | pool      | {pool}             | sleep_tasks.py     | --tasks {sleep_tasks} --seconds {sleep_s} --workers {w} --mode pool  | elapsed_s
-cpu-bound   | Rust   | seq       | 1                  | cpu_bound          | --tasks {cpu_tasks} --n {n} --mode seq --repeat 3                    | elapsed_s
-cpu-bound   | Python | seq       | 1                  | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode seq                               | elapsed_s
-cpu-bound   | Rust   | rayon     | each {cpu_workers} | cpu_bound          | --tasks {cpu_tasks} --n {n} --mode rayon --workers {w} --repeat 3    | elapsed_s
-cpu-bound   | Python | threads   | each {cpu_workers} | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode threads --workers {w}             | elapsed_s
-cpu-bound   | Python | fork      | each {cpu_workers} | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode fork --workers {w}                | elapsed_s
-# Threads on CPython's free-threaded build (no GIL), when one is on PATH.
-cpu-bound   | Python free-threaded | threads | each {cpu_workers} | cpu_bound.py | --tasks {cpu_tasks} --n {n} --mode threads --workers {w}     | elapsed_s
-cpu-bound   | Rust   | processes | {cpu_tasks}        | cpu_bound          | --tasks {cpu_tasks} --n {n} --mode processes --repeat 3              | elapsed_s
-cpu-bound   | Python | spawn     | {cores}            | cpu_bound.py       | --tasks {cpu_tasks} --n {n} --mode spawn --workers {w}               | elapsed_s
-downloads   | Rust   | pool      | each {dl_workers}  | download_images    | --urls-file {urls} --workers {w} --out {out} --mode pool             | elapsed_s
-downloads   | Python | threads   | each {dl_workers}  | download_images.py | --urls-file {urls} --workers {w} --out {out} --mode threads          | elapsed_s
-photos      | Rust   | fast seq        | 1        | process_images     | --tasks {photos} --size {size} --quality fast --mode seq --out {out}       | elapsed_s
-photos      | Rust   | fast rayon      | {cores}  | process_images     | --tasks {photos} --size {size} --quality fast --mode rayon --out {out}     | elapsed_s
-photos      | Rust   | fast processes  | {cores}  | process_images     | --tasks {photos} --size {size} --quality fast --mode processes --out {out} | elapsed_s
-# Each exact mode alone, so that its peak memory is its own.
-photos      | Rust   | exact seq         | 1        | process_images   | --tasks {photos} --size {size} --quality exact --mode seq --out {out}         | elapsed_s peak_memory_mib
-photos      | Rust   | exact threads     | {photos} | process_images   | --tasks {photos} --size {size} --quality exact --mode threads --out {out}     | elapsed_s peak_memory_mib
-photos      | Rust   | exact rayon       | {cores}  | process_images   | --tasks {photos} --size {size} --quality exact --mode rayon --out {out}       | elapsed_s peak_memory_mib
-photos      | Rust   | exact processes   | {cores}  | process_images   | --tasks {photos} --size {size} --quality exact --mode processes --out {out}   | elapsed_s peak_memory_mib worker_peak_memory_mib
-photos      | Rust   | exact rayon-inner | {cores}  | process_images   | --tasks {photos} --size {size} --quality exact --mode rayon-inner --out {out} | elapsed_s peak_memory_mib
-# Pillow doing the same work: the fast pipeline's DCT-scaled decode, and the notes' pipeline.
-photos      | Python | fast seq        | 1        | process_images.py  | --tasks {photos} --size {size} --quality fast --mode seq --out {out}        | elapsed_s
-photos      | Python | fast threads    | {cores}  | process_images.py  | --tasks {photos} --size {size} --quality fast --mode threads --out {out}    | elapsed_s
-photos      | Python | fast processes  | {cores}  | process_images.py  | --tasks {photos} --size {size} --quality fast --mode processes --out {out}  | elapsed_s
-photos      | Python | exact seq       | 1        | process_images.py  | --tasks {photos} --size {size} --quality exact --mode seq --out {out}       | elapsed_s
-photos      | Python | exact threads   | {cores}  | process_images.py  | --tasks {photos} --size {size} --quality exact --mode threads --out {out}   | elapsed_s
-photos      | Python | exact processes | {cores}  | process_images.py  | --tasks {photos} --size {size} --quality exact --mode processes --out {out} | elapsed_s
-# The same photos on timely dataflow: one worker, two threads, two processes,
-# and two processes with the photos sent by process 0.
-distributed | Rust | one-worker             | 1 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode one-worker --out {out}               | elapsed_s
-distributed | Rust | threads                | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode threads --out {out}                  | elapsed_s
-distributed | Rust | processes              | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode processes --out {out}                | elapsed_s
-distributed | Rust | processes, photos sent | 2 | distributed_images | --tasks {photos} --size {size} --workers 2 --mode processes --send-photos --out {out}  | elapsed_s
-# Where two processes start to pay: fewer photos per run (see SWEEP_PHOTOS).
-distributed-sweep | Rust | one-worker, 1 photos | 1 | distributed_images | --tasks 1 --size {size} --workers 2 --mode one-worker --out {out} | elapsed_s
-distributed-sweep | Rust | processes, 1 photos  | 2 | distributed_images | --tasks 1 --size {size} --workers 2 --mode processes --out {out}  | elapsed_s
-distributed-sweep | Rust | one-worker, 2 photos | 1 | distributed_images | --tasks 2 --size {size} --workers 2 --mode one-worker --out {out} | elapsed_s
-distributed-sweep | Rust | processes, 2 photos  | 2 | distributed_images | --tasks 2 --size {size} --workers 2 --mode processes --out {out}  | elapsed_s
-distributed-sweep | Rust | one-worker, 4 photos | 1 | distributed_images | --tasks 4 --size {size} --workers 2 --mode one-worker --out {out} | elapsed_s
-distributed-sweep | Rust | processes, 4 photos  | 2 | distributed_images | --tasks 4 --size {size} --workers 2 --mode processes --out {out}  | elapsed_s
-distributed-sweep | Rust | one-worker, 8 photos | 1 | distributed_images | --tasks 8 --size {size} --workers 2 --mode one-worker --out {out} | elapsed_s
-distributed-sweep | Rust | processes, 8 photos  | 2 | distributed_images | --tasks 8 --size {size} --workers 2 --mode processes --out {out}  | elapsed_s
-start-costs | Rust   | * | 1 | fork_vs_spawn   | --tasks {starts} --mode start-cost | per_start_us
-start-costs | Python | * | 1 | start_costs.py  | --tasks {starts}                   | per_start_us
-# Many tiny tasks, one at a time or in chunks (imap, imap_unordered, chunksize).
-chunks      | Rust   | * | {cores} | chunks    | --tasks {chunk_tasks} --workers {w} | elapsed_s
-chunks      | Python | * | {cores} | chunks.py | --tasks {chunk_tasks} --workers {w} | elapsed_s
-primitives  | Rust   | * | 2 | primitive_costs    | --tasks {primitive_ops} | per_op_ns
-primitives  | Python | * | 2 | primitive_costs.py | --tasks {primitive_ops} | per_op_ns
-";
+/// Every run of a round, in the order the runs alternate: the report's plan,
+/// a data file whose header says what each column means.
+const PLAN: &str = include_str!("../../data/report-plan.txt");
 
 /// The photo counts of the `distributed-sweep` rows (and the full run's).
 pub(super) const SWEEP_PHOTOS: [usize; 4] = [1, 2, 4, 8];
