@@ -47,10 +47,10 @@ fn do_something(task: usize, seconds: Duration) -> String {
 // ANCHOR_END: do_something
 
 /// Every task's outcome, in submission order.
-type Outcomes = Vec<Result<String, TaskError>>;
+type Results = Vec<Result<String, TaskError>>;
 
 // ANCHOR: submit
-fn submit(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Outcomes {
+fn submit(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Results {
     let tasks: Vec<Task<String>> = durations
         .iter()
         .enumerate()
@@ -62,7 +62,7 @@ fn submit(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Outcom
 // ANCHOR_END: submit
 
 // ANCHOR: timeout
-fn timeout(pool: &Pool, seconds: Duration, wait_at_most: Duration) -> Outcomes {
+fn timeout(pool: &Pool, seconds: Duration, wait_at_most: Duration) -> Results {
     let task = pool.submit(move || do_something(0, seconds));
 
     let early = task.result(seconds / 4); // Python: f.result(timeout=...)
@@ -75,7 +75,7 @@ fn timeout(pool: &Pool, seconds: Duration, wait_at_most: Duration) -> Outcomes {
 // ANCHOR_END: timeout
 
 // ANCHOR: errors
-fn errors(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Outcomes {
+fn errors(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Results {
     let tasks: Vec<Task<String>> = durations
         .iter()
         .enumerate()
@@ -93,7 +93,7 @@ fn errors(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Outcom
 // ANCHOR_END: errors
 
 // ANCHOR: cancel
-fn cancel(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Outcomes {
+fn cancel(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Results {
     let tasks: Vec<Task<String>> = durations
         .iter()
         .enumerate()
@@ -112,7 +112,7 @@ fn cancel(pool: &Pool, durations: &[Duration], wait_at_most: Duration) -> Outcom
 // ANCHOR_END: cancel
 
 // ANCHOR: shutdown
-fn shutdown(pool: Pool, durations: &[Duration], wait_at_most: Duration) -> Outcomes {
+fn shutdown(pool: Pool, durations: &[Duration], wait_at_most: Duration) -> Results {
     let tasks: Vec<Task<String>> = durations
         .iter()
         .enumerate()
@@ -156,7 +156,7 @@ fn main() {
 
 /// Prints every result and the timeline; the mode's summary, with a count of
 /// each kind of outcome.
-fn report(mode: &str, outcomes: &Outcomes, timeline: &Timeline, workers: usize) -> Summary {
+fn report(mode: &str, outcomes: &Results, timeline: &Timeline, workers: usize) -> Summary {
     for (task, outcome) in outcomes.iter().enumerate() {
         match outcome {
             Ok(result) => println!("result {task}: {result}"),

@@ -74,7 +74,7 @@ enum Mode {
 }
 
 /// Everything a worker needs to know (the photo list only on process 0).
-struct Job {
+struct ClusterJob {
     /// The photos, listed before timely starts; only worker 0 reads them.
     photos: Vec<PathBuf>,
     out: PathBuf,
@@ -86,7 +86,7 @@ struct Job {
 
 // ANCHOR: dataflow
 /// One worker's part: the same code runs on every worker, in every process.
-fn worker_main(worker: &mut timely::worker::Worker, job: &Job) -> Vec<Done> {
+fn worker_main(worker: &mut timely::worker::Worker, job: &ClusterJob) -> Vec<Done> {
     let me = worker.index();
     let label = format!("p{}/w{me}", me / job.threads_per_process);
     let gathered = Rc::new(RefCell::new(Vec::new()));
@@ -117,7 +117,7 @@ fn worker_main(worker: &mut timely::worker::Worker, job: &Job) -> Vec<Done> {
 
 /// What a member tells the others when it connects: members started by hand
 /// with other flags must refuse to run together, not mix their results.
-fn job_description(job: &Job, processes: usize) -> String {
+fn job_description(job: &ClusterJob, processes: usize) -> String {
     format!(
         "{:?}, pause {:?}, photos sent: {}, {processes} processes of {} worker(s)",
         job.settings, job.pause, job.send_photos, job.threads_per_process
@@ -130,7 +130,7 @@ fn job_description(job: &Job, processes: usize) -> String {
 /// program keeps its own flags, `--help` and connect timeout.
 fn cluster_workers(
     args: &Args,
-    job: &Job,
+    job: &ClusterJob,
     me: usize,
     addresses: &[String],
 ) -> Result<Workers, String> {
@@ -154,7 +154,7 @@ type Workers = (
 
 /// Runs timely's `workers` in this process, bounded by the deadline; worker
 /// 0's results come back (the other workers return none).
-fn run_here(workers: Workers, job: Job, bounds: cluster::Bounds) -> Result<Run, String> {
+fn run_here(workers: Workers, job: ClusterJob, bounds: cluster::Bounds) -> Result<Run, String> {
     cluster::run_bounded(bounds, move || {
         let (allocators, connections) = workers;
         let config = WorkerConfig::default();
@@ -217,8 +217,8 @@ fn main() {
 }
 
 /// What every worker needs, from the flags.
-fn job(args: &Args, photos: Vec<PathBuf>, threads_per_process: usize) -> Job {
-    Job {
+fn job(args: &Args, photos: Vec<PathBuf>, threads_per_process: usize) -> ClusterJob {
+    ClusterJob {
         photos,
         out: args.out.clone(),
         settings: args.photos.settings(args.quality),

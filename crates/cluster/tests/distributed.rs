@@ -10,7 +10,6 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use cluster;
 use test_support::{
     assert_rejected, assert_rejected_naming, example_binary, files, flags, run_example, scratch,
     summary, svg_chart,

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use crossbeam::channel;
-use downloads::download::{self, Outcome, Policy};
+use downloads::download::{self, DownloadResult, Policy};
 use downloads::url_file;
 use harness::cli::{self, Summary};
 use harness::timeline::{self, Ideal, Timeline};
@@ -81,7 +81,7 @@ enum Mode {
 static STOP: AtomicBool = AtomicBool::new(false);
 
 /// Every URL with where it goes.
-struct Job {
+struct DownloadList {
     url: String,
     target: PathBuf,
 }
@@ -96,7 +96,7 @@ impl Progress {
         Progress(bar.with_style(style.expect("a valid template")))
     }
 
-    fn done(&self, job: &Job, outcome: &Outcome) {
+    fn done(&self, job: &DownloadList, outcome: &DownloadResult) {
         let line = match outcome {
             Ok(d) => format!(
                 "ok     {} ({} bytes, attempt {})",
@@ -119,11 +119,11 @@ impl Progress {
 
 // ANCHOR: seq
 fn seq(
-    jobs: &[Job],
+    jobs: &[DownloadList],
     client: &reqwest::blocking::Client,
     policy: &Policy,
     progress: &Progress,
-) -> Vec<Outcome> {
+) -> Vec<DownloadResult> {
     (jobs.iter().enumerate())
         .map(|(task, job)| {
             let _span = timeline::task_span(task);
@@ -137,11 +137,11 @@ fn seq(
 
 // ANCHOR: threads
 fn threads(
-    jobs: &[Job],
+    jobs: &[DownloadList],
     client: &reqwest::blocking::Client,
     policy: &Policy,
     progress: &Progress,
-) -> Vec<Outcome> {
+) -> Vec<DownloadResult> {
     thread::scope(|scope| {
         let handles: Vec<_> = (jobs.iter().enumerate())
             .map(|(task, job)| {
@@ -163,12 +163,12 @@ fn threads(
 
 // ANCHOR: pool
 fn pool(
-    jobs: &[Job],
+    jobs: &[DownloadList],
     workers: usize,
     client: &reqwest::blocking::Client,
     policy: &Policy,
     progress: &Progress,
-) -> Vec<Outcome> {
+) -> Vec<DownloadResult> {
     let (queue_in, queue) = channel::unbounded();
     jobs.iter()
         .enumerate()
@@ -197,7 +197,12 @@ fn pool(
 // ANCHOR_END: pool
 
 // ANCHOR: async
-fn with_tokio(jobs: &[Job], limit: usize, policy: &Policy, progress: &Progress) -> Vec<Outcome> {
+fn with_tokio(
+    jobs: &[DownloadList],
+    limit: usize,
+    policy: &Policy,
+    progress: &Progress,
+) -> Vec<DownloadResult> {
     let runtime = tokio::runtime::Runtime::new().expect("the OS starts tokio's threads");
     runtime.block_on(async {
         let client = download::async_client(policy); // one client, shared by all tasks
@@ -323,7 +328,7 @@ fn exit_if_interrupted() {
 }
 
 /// Every URL with the file it goes to, in a folder that exists.
-fn jobs(urls: &[String], out: &Path) -> Vec<Job> {
+fn jobs(urls: &[String], out: &Path) -> Vec<DownloadList> {
     // Partial files that a killed run left are removed first.
     let prepared =
         std::fs::create_dir_all(out).and_then(|()| atomic_write::remove_stale_temporaries(out));
@@ -331,7 +336,7 @@ fn jobs(urls: &[String], out: &Path) -> Vec<Job> {
         cli::fail(format!("--out {}: {e}", out.display()));
     }
     (urls.iter().zip(download::plan(urls, out)))
-        .map(|(url, target)| Job {
+        .map(|(url, target)| DownloadList {
             url: url.clone(),
             target,
         })
@@ -339,7 +344,7 @@ fn jobs(urls: &[String], out: &Path) -> Vec<Job> {
 }
 
 /// Prints the timeline and the counts; the mode's summary.
-fn report(mode: &str, outcomes: &[Outcome], workers: usize, timeline: &Timeline) -> Summary {
+fn report(mode: &str, outcomes: &[DownloadResult], workers: usize, timeline: &Timeline) -> Summary {
     let failed = outcomes.iter().filter(|o| o.is_err()).count();
     let bytes: u64 = outcomes.iter().flatten().map(|d| d.bytes).sum();
     println!("{timeline}");

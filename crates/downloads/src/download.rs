@@ -112,7 +112,7 @@ pub struct Downloaded {
 }
 
 /// One URL's outcome, with the attempts made.
-pub type Outcome = Result<Downloaded, (Failure, u32)>;
+pub type DownloadResult = Result<Downloaded, (Failure, u32)>;
 
 // ANCHOR: names
 /// A safe file name from a URL's last path segment: decoded, with no path
@@ -245,7 +245,7 @@ fn after_attempt(
     target: &Path,
     policy: &Policy,
     stop: &AtomicBool,
-) -> Result<Outcome, Duration> {
+) -> Result<DownloadResult, Duration> {
     match result {
         Ok(bytes) => Ok(Ok(Downloaded {
             path: target.to_path_buf(),
@@ -400,7 +400,7 @@ pub fn download(
     target: &Path,
     policy: &Policy,
     stop: &AtomicBool,
-) -> Outcome {
+) -> DownloadResult {
     for attempt in 1.. {
         let result = attempt_blocking(client, url, target, policy, stop);
         match after_attempt(result, attempt, target, policy, stop) {
@@ -481,7 +481,7 @@ pub async fn download_async(
     target: PathBuf,
     policy: Policy,
     stop: &AtomicBool,
-) -> Outcome {
+) -> DownloadResult {
     for attempt in 1.. {
         let result = attempt_async(&client, &url, &target, &policy, stop).await;
         match after_attempt(result, attempt, &target, &policy, stop) {

@@ -17,7 +17,7 @@ use harness::cli;
 use harness::speedup::Speedups;
 use harness::timeline;
 use images::pipeline::{self, Blur, Buffers, Failed, Processed, Quality, Settings};
-use photos::{Outcomes, PhotoArgs};
+use photos::{PhotoArgs, PhotoResults};
 use processes::process_pool::{self, Options, ProcessPool};
 use rayon::prelude::*;
 
@@ -75,7 +75,7 @@ fn photo(
 }
 
 // ANCHOR: seq
-fn seq(inputs: &[PathBuf], out: &Path, settings: &Settings) -> Outcomes {
+fn seq(inputs: &[PathBuf], out: &Path, settings: &Settings) -> PhotoResults {
     let mut buffers = Buffers::default();
     (inputs.iter().enumerate())
         .map(|(task, input)| photo(task, input, out, settings, &mut buffers))
@@ -86,7 +86,7 @@ fn seq(inputs: &[PathBuf], out: &Path, settings: &Settings) -> Outcomes {
 // ANCHOR: threads
 /// One thread per photo, at most `limit` at once (in waves: each thread
 /// holds its photo's pixels, so threads cost memory).
-fn threads(inputs: &[PathBuf], out: &Path, settings: &Settings, limit: usize) -> Outcomes {
+fn threads(inputs: &[PathBuf], out: &Path, settings: &Settings, limit: usize) -> PhotoResults {
     let mut outcomes = Vec::with_capacity(inputs.len());
     for (wave, photos) in inputs.chunks(limit).enumerate() {
         thread::scope(|scope| {
@@ -116,14 +116,14 @@ enum Backend {
 
 /// What a worker process is sent: a photo and where its result goes.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Job {
+struct PhotoJob {
     input: PathBuf,
     out: PathBuf,
     settings: Settings,
 }
 
 impl Backend {
-    fn map(&mut self, inputs: &[PathBuf], out: &Path, settings: &Settings) -> Outcomes {
+    fn map(&mut self, inputs: &[PathBuf], out: &Path, settings: &Settings) -> PhotoResults {
         match self {
             Backend::Threads(pool) => pool.install(|| {
                 // Each of rayon's threads keeps its own buffers.
@@ -134,7 +134,7 @@ impl Backend {
                     .collect()
             }),
             Backend::Processes(pool) => {
-                let job = |input: &PathBuf| Job {
+                let job = |input: &PathBuf| PhotoJob {
                     input: input.clone(),
                     out: out.to_path_buf(),
                     settings: *settings,
@@ -155,7 +155,7 @@ fn rayon_inner(
     out: &Path,
     settings: &Settings,
     pool: &rayon::ThreadPool,
-) -> Outcomes {
+) -> PhotoResults {
     let inside = Settings {
         blur: Blur::BoxesParallel,
         ..*settings
@@ -241,7 +241,7 @@ fn main() {
 /// A worker process of the processes mode: photos in, results out.
 fn serve_as_worker() {
     let mut buffers = Buffers::default();
-    let work = |_, _, job: Job| {
+    let work = |_, _, job: PhotoJob| {
         atomic_write::clean_up_on_interrupt(&job.out); // a half-written photo goes if we are stopped
         pipeline::process_photo_with(&job.input, &job.out, &job.settings, &mut buffers)
     };

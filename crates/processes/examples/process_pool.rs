@@ -52,7 +52,7 @@ enum Mode {
 // ANCHOR: job
 /// One task for a worker process: work for `seconds`, then maybe misbehave.
 #[derive(Serialize, Deserialize)]
-struct Job {
+struct TaskSpec {
     seconds: f64,
     /// "none", or how to die: "panic", "abort", "sigkill", "hang"
     fault: String,
@@ -61,7 +61,7 @@ struct Job {
 }
 
 /// The worker process: busy for `seconds` (CPU work), then answer.
-fn work(task: usize, attempt: u32, job: Job) -> String {
+fn work(task: usize, attempt: u32, job: TaskSpec) -> String {
     let until = std::time::Instant::now() + Duration::from_secs_f64(job.seconds);
     let mut spins = 0u64;
     while std::time::Instant::now() < until {
@@ -84,7 +84,7 @@ fn work(task: usize, attempt: u32, job: Job) -> String {
 }
 // ANCHOR_END: job
 
-fn jobs(mode: Mode, tasks: usize, seconds: Duration) -> Vec<Job> {
+fn jobs(mode: Mode, tasks: usize, seconds: Duration) -> Vec<TaskSpec> {
     let durations = concurrency_book::decreasing_durations(tasks, seconds);
     let faults = [
         ("none", true),
@@ -99,7 +99,7 @@ fn jobs(mode: Mode, tasks: usize, seconds: Duration) -> Vec<Job> {
                 Mode::Crash => faults[task % faults.len()],
                 _ => ("none", true),
             };
-            Job {
+            TaskSpec {
                 seconds: durations[task].as_secs_f64(),
                 fault: fault.into(),
                 only_once,
@@ -111,7 +111,7 @@ fn jobs(mode: Mode, tasks: usize, seconds: Duration) -> Vec<Job> {
 // ANCHOR: run
 fn run_pool(
     pool: &mut ProcessPool,
-    jobs: Vec<Job>,
+    jobs: Vec<TaskSpec>,
     mode: Mode,
 ) -> std::io::Result<Vec<(usize, Outcome<String>)>> {
     let report = |event: &Event| match event {

@@ -39,7 +39,7 @@ enum Mode {
 // ANCHOR: messages
 /// What the parent sends a worker: Python pickles `args`; we send JSON.
 #[derive(Serialize, Deserialize)]
-struct Job {
+struct WorkerArgs {
     task: usize,
     seconds: f64,
     /// How the worker should end: "ok", "exit-3", "panic", "abort", "sigkill"
@@ -58,7 +58,7 @@ struct Answer {
 // ANCHOR: worker_main
 /// The worker process's whole program: one job in, one answer out.
 fn worker_main() -> io::Result<()> {
-    let job: Job = ipc::receive(&mut io::stdin().lock())?
+    let job: WorkerArgs = ipc::receive(&mut io::stdin().lock())?
         .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "no job on stdin"))?;
     thread::sleep(Duration::from_secs_f64(job.seconds));
     let answer = Answer {
@@ -83,7 +83,7 @@ fn worker_main() -> io::Result<()> {
 
 // ANCHOR: start
 /// Starts this program again as a worker and hands it its job.
-fn start(job: &Job) -> io::Result<Child> {
+fn start(job: &WorkerArgs) -> io::Result<Child> {
     let mut child = worker::dies_with_parent(&mut Command::new(std::env::current_exe()?))
         .arg("--worker")
         .stdin(Stdio::piped())
@@ -126,7 +126,7 @@ fn ends(mode: Mode, tasks: usize) -> Vec<String> {
 
 /// Starts every worker, then waits for each in turn: their exit statuses,
 /// and the answers that came back through the pipes.
-fn start_all_then_finish(jobs: Vec<Job>, deadline: Instant) -> (Vec<String>, Vec<Answer>) {
+fn start_all_then_finish(jobs: Vec<WorkerArgs>, deadline: Instant) -> (Vec<String>, Vec<Answer>) {
     let mut children = Vec::new();
     for job in &jobs {
         match start(job) {
@@ -173,8 +173,8 @@ fn main() {
         };
         println!("== {name} ({tasks} processes) ==");
         let seconds = run.seconds.as_secs_f64();
-        let jobs: Vec<Job> = (ends(mode, tasks).into_iter().enumerate())
-            .map(|(task, end)| Job { task, seconds, end })
+        let jobs: Vec<WorkerArgs> = (ends(mode, tasks).into_iter().enumerate())
+            .map(|(task, end)| WorkerArgs { task, seconds, end })
             .collect();
         let deadline = Instant::now() + run.seconds * 2 + Duration::from_secs(10);
         let ((statuses, answers), timeline) =

@@ -116,7 +116,7 @@ fn plan_rows() -> impl Iterator<Item = Vec<&'static str>> {
 }
 
 /// One program run per round.
-pub(super) struct Job {
+pub(super) struct PlannedRun {
     pub(super) table: &'static str,
     pub(super) language: &'static str,
     /// `*`: each summary names its series
@@ -131,7 +131,7 @@ pub(super) struct Job {
     pub(super) beside: Vec<&'static str>,
 }
 
-impl Job {
+impl PlannedRun {
     /// The samples in a run's summaries.
     pub(super) fn read(&self, summaries: &[Summary]) -> Result<Vec<Sample>> {
         let sample = |series: &str, value: f64, result: Option<String>| Sample {
@@ -203,7 +203,7 @@ pub(super) fn jobs(
     python: Option<&Python>,
     urls: &Path,
     scratch: &Path,
-) -> Vec<Job> {
+) -> Vec<PlannedRun> {
     let values = Placeholders::new(config, urls);
     let mut jobs = Vec::new();
     for (row_number, row) in plan_rows().enumerate() {
@@ -248,7 +248,7 @@ pub(super) fn jobs(
                 args.insert(0, script.display().to_string());
             }
             args.push("--json".into());
-            jobs.push(Job {
+            jobs.push(PlannedRun {
                 table,
                 language,
                 series: series.to_string(),
@@ -347,7 +347,7 @@ mod tests {
             ..python(true)
         };
         let with_free = jobs(&config, Some(&free), urls, scratch);
-        let added: Vec<&Job> = (with_free.iter())
+        let added: Vec<&PlannedRun> = (with_free.iter())
             .filter(|job| job.language == "Python free-threaded")
             .collect();
         assert_eq!(added.len(), config.cpu.2.len());
@@ -368,7 +368,7 @@ mod tests {
             Path::new("/u"),
             Path::new("/s"),
         );
-        let starts: Vec<&Job> = all.iter().filter(|j| j.table == "start-costs").collect();
+        let starts: Vec<&PlannedRun> = all.iter().filter(|j| j.table == "start-costs").collect();
         let rust = Summary::from_json(
             r#"{"example":"fork_vs_spawn","mode":"start-cost","tasks":2,"workers":1,
                 "elapsed_s":0.1,"per_start_us":{"thread":20.5,"fork":300}}"#,

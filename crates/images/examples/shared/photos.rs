@@ -124,11 +124,11 @@ impl PhotoArgs {
 }
 
 /// Each photo's result, in submission order.
-pub type Outcomes = Vec<Result<Processed, Failed>>;
+pub type PhotoResults = Vec<Result<Processed, Failed>>;
 
 /// One mode's run of the photo job, measured.
 pub struct PhotoRun {
-    pub outcomes: Outcomes,
+    pub outcomes: PhotoResults,
     pub timeline: Timeline,
     /// This process's peak memory during the run, MiB (Linux)
     pub peak_mib: Option<f64>,
@@ -136,7 +136,7 @@ pub struct PhotoRun {
 
 /// Runs `work`, recording its timeline (drawn against `ideal`) and this
 /// process's peak memory.
-pub fn measure(ideal: Ideal, work: impl FnOnce() -> Outcomes) -> PhotoRun {
+pub fn measure(ideal: Ideal, work: impl FnOnce() -> PhotoResults) -> PhotoRun {
     memory::reset_peak();
     let (outcomes, timeline) = timeline::record(ideal, work);
     PhotoRun {
