@@ -41,6 +41,8 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
     nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER");
     assert_nothing_left("nothing yet");
 
+    let scratch = common::scratch("reaping");
+    let out = scratch.to_str().expect("a UTF-8 scratch path");
     let runs: [(&str, &[&str]); 10] = [
         ("cpu_bound", &flags("--mode processes --n 1000")),
         ("processes", &["--seconds", "0.05"]),
@@ -59,7 +61,16 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
         ("processes", &flags("--mode exit-status --seconds 0.05")),
         (
             "process_images",
-            &flags("--mode processes --tasks 3 --size 300x200 --out target/test-scratch/reaping"),
+            &[
+                "--mode",
+                "processes",
+                "--tasks",
+                "3",
+                "--size",
+                "300x200",
+                "--out",
+                out,
+            ],
         ),
     ];
     for (name, args) in runs {
@@ -112,12 +123,17 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
         ),
         (
             "distributed_images",
-            "--mode processes --tasks 2 --size 64x48 --seconds 30 --out target/test-scratch/reaping-d",
+            "--mode processes --tasks 2 --size 64x48 --seconds 30",
         ),
     ];
     for (name, args) in busy {
         let mut parent = Command::new(example_binary(name))
             .args(flags(args))
+            // The one that writes files: into the scratch folder.
+            .args(match name {
+                "distributed_images" => vec!["--out", out],
+                _ => vec![],
+            })
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

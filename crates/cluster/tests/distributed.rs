@@ -161,7 +161,12 @@ fn a_port_taken_by_another_program_is_named() {
     let (hosts, addresses) = hostfile(&dir, 2);
     let _taken = std::net::TcpListener::bind(&addresses[1]).unwrap();
     let host = format!("--hostfile={}", hosts.display());
-    let output = run_example(EXAMPLE, &["--process=1", &host], Duration::from_secs(30));
+    let out = format!("--out={}", dir.join("out").display());
+    let output = run_example(
+        EXAMPLE,
+        &["--process=1", &host, &out],
+        Duration::from_secs(30),
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let expected = format!("process 1 cannot listen on {}", addresses[1]);
@@ -326,6 +331,9 @@ fn bad_flags_and_hostfiles_are_rejected() {
             "/no/such/dir",
         ),
     ] {
+        // Each run in the scratch folder, not the default target/.
+        let out = format!("--out={}", dir.join("out").display());
+        let args = [args, vec![out.as_str()]].concat();
         let output = run_example(EXAMPLE, &args, Duration::from_secs(30));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
