@@ -502,9 +502,11 @@ async fn attempt_async(
     let mut response = client.get(url).send().await.map_err(|e| classify(&e))?;
     let expected = check_head(response.status(), response.content_length(), policy)?;
     let mut partial = Partial::new(target, expected);
-    let mut file = tokio::fs::File::create(&partial.temp)
-        .await
-        .map_err(|e| Failure::Io(e.to_string()))?;
+    // Created here, not with tokio::fs::File::create: that runs on a blocking
+    // thread, and a cancellation could drop this future (and `partial`, which
+    // removes the file) before that thread creates the file, leaving it.
+    let created = std::fs::File::create(&partial.temp).map_err(|e| Failure::Io(e.to_string()));
+    let mut file = tokio::fs::File::from_std(created?);
     let body = loop {
         if stop.load(Ordering::SeqCst) {
             break Err(Failure::Interrupted);
