@@ -3,11 +3,19 @@
 //! fails when the output has drifted from its recording (after masking what
 //! varies: see `xtask::recorded`).
 //!
+//! A recording that matched in an earlier run is run again only when what
+//! produced it changed (see [`fingerprint`]): a warm `cargo test` checks only
+//! the outputs a change can have moved. CI (where `CI` is set) and
+//! `BOOK_RECHECK_RECORDINGS=1` run every one.
+//!
 //! The few recordings made with `--release` (the CPU-bound chapters' full
 //! runs) are left to `cargo xtask outputs --check --release-only`, which `.ci/run` runs:
 //! with this package built at `opt-level = 1` for tests they take minutes,
 //! and `cargo test` must stay under six.
 
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
@@ -18,6 +26,33 @@ use test_support::example_binary;
 
 /// Runs at once: most recorded runs sleep or wait more than they compute.
 const AT_ONCE: usize = 4;
+
+/// What produced a recording's output, for knowing whether it can have
+/// changed: the recording's own text, and the example binary it runs (its
+/// size and modification time: cargo rewrites it whenever its sources, the
+/// lock file or the profile change). `None` for rustc's listings, which run
+/// every time (a few fast compiler runs).
+fn fingerprint(path: &Path, binary: Option<&Path>) -> Option<String> {
+    let mut hasher = DefaultHasher::new();
+    std::fs::read(path).ok()?.hash(&mut hasher);
+    let meta = std::fs::metadata(binary?).ok()?;
+    meta.len().hash(&mut hasher);
+    meta.modified().ok()?.hash(&mut hasher);
+    Some(format!("{:016x}", hasher.finish()))
+}
+
+/// The fingerprints of the recordings that matched last time, one
+/// `PATH<TAB>FINGERPRINT` line each, in the target folder.
+fn matched_before() -> (PathBuf, HashSet<String>) {
+    let file = harness::target_dir().join("recorded-matched.txt");
+    let every_one = std::env::var_os("CI").is_some()
+        || std::env::var_os("BOOK_RECHECK_RECORDINGS").is_some_and(|v| v == "1");
+    let lines = match every_one {
+        true => String::new(),
+        false => std::fs::read_to_string(&file).unwrap_or_default(),
+    };
+    (file, lines.lines().map(str::to_string).collect())
+}
 
 #[test]
 fn every_recorded_output_still_matches_its_program() {
@@ -38,13 +73,49 @@ fn every_recorded_output_still_matches_its_program() {
         })
         .unzip();
     // Build every example first, one cargo at a time (rustc's listings have none).
-    let binaries: Vec<_> = (recordings.iter())
+    let binaries: HashMap<&str, PathBuf> = (recordings.iter())
         .filter(|(recording, _)| !recording.rustc)
-        .map(|(recording, _)| example_binary(&recording.example))
+        .map(|(recording, _)| {
+            let name = recording.example.as_str();
+            (name, example_binary(name))
+        })
         .collect();
-    let examples = binaries[0].parent().unwrap().to_path_buf();
+    let examples = binaries
+        .values()
+        .next()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
 
-    let queue = Mutex::new(paths.into_iter().zip(&recordings).collect::<Vec<_>>());
+    let (matched_file, matched) = matched_before();
+    let line = |path: &Path, recording: &Recording| {
+        let binary = binaries
+            .get(recording.example.as_str())
+            .map(PathBuf::as_path);
+        let print = fingerprint(path, binary.filter(|_| !recording.rustc))?;
+        Some(format!(
+            "{}\t{print}",
+            path.strip_prefix(root).unwrap().display()
+        ))
+    };
+    let lines: Vec<Option<String>> = (paths.iter().zip(&recordings))
+        .map(|(path, (recording, _))| line(path, recording))
+        .collect();
+    let unchanged = |l: &Option<String>| l.as_ref().is_some_and(|l| matched.contains(l));
+    let to_run: Vec<_> = (paths.iter().zip(&recordings).zip(&lines))
+        .filter(|(_, l)| !unchanged(l))
+        .map(|(pair, _)| pair)
+        .collect();
+    let skipped = paths.len() - to_run.len();
+    if skipped > 0 {
+        println!(
+            "{skipped} recording(s) unchanged since they last matched: not run again \
+             (BOOK_RECHECK_RECORDINGS=1 runs every one)"
+        );
+    }
+
+    let queue = Mutex::new(to_run);
     let problems = Mutex::new(Vec::new());
     thread::scope(|scope| {
         for _ in 0..AT_ONCE {
@@ -81,6 +152,13 @@ fn every_recorded_output_still_matches_its_program() {
         }
     });
     let problems = problems.into_inner().unwrap();
+    // Remember what matched, so that the next run can skip it.
+    let drifted = |l: &String| {
+        (problems.iter()).any(|p: &String| p.starts_with(l.split('\t').next().unwrap()))
+    };
+    let now: Vec<&String> = lines.iter().flatten().filter(|l| !drifted(l)).collect();
+    let text: String = now.iter().map(|l| format!("{l}\n")).collect();
+    atomic_write::write_atomically(&matched_file, text.as_bytes()).unwrap();
     assert!(
         problems.is_empty(),
         "{} output(s) drifted; run `cargo xtask outputs` to record them again, and read \
