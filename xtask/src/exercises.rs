@@ -73,6 +73,9 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
         .args(["test", "--quiet", "--package", &package, "--test", "check"])
         .current_dir(root)
         .env("RUST_BACKTRACE", "0")
+        // One test per core: loom's models compute, and each test's
+        // watchdog must not fire because others took its core.
+        .env("RUST_TEST_THREADS", cores().to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -118,6 +121,11 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
         passed: status.success(),
         output,
     })
+}
+
+/// The machine's cores (at least 1).
+fn cores() -> usize {
+    thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// What to try, from what a failed run printed.
