@@ -415,13 +415,14 @@ fn browser_test(
 /// read from cargo's JSON messages (so `CARGO_TARGET_DIR` and the profile
 /// are cargo's business, not a guess).
 fn build_examples(root: &std::path::Path, release: bool) -> Result<std::path::PathBuf> {
+    use cargo_metadata::Message;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = std::process::Command::new(cargo);
+    // Every part's examples: the report runs examples of several crates.
     build.current_dir(root).args([
         "build",
+        "--workspace",
         "--examples",
-        "--package",
-        "concurrency-book",
         "--message-format=json-render-diagnostics",
     ]);
     if release {
@@ -432,16 +433,13 @@ fn build_examples(root: &std::path::Path, release: bool) -> Result<std::path::Pa
         bail!("building the examples failed");
     }
     let mut folders = std::collections::BTreeSet::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        let is_example = message["target"]["kind"]
-            .as_array()
-            .is_some_and(|kinds| kinds.iter().any(|k| k == "example"));
-        let executable = message["executable"].as_str().map(std::path::Path::new);
-        if let (true, Some(folder)) = (is_example, executable.and_then(|e| e.parent())) {
-            folders.insert(folder.to_path_buf());
+    for message in Message::parse_stream(&output.stdout[..]) {
+        if let Message::CompilerArtifact(artifact) = message? {
+            let is_example = artifact.target.is_example();
+            let folder = artifact.executable.as_ref().and_then(|e| e.parent());
+            if let (true, Some(folder)) = (is_example, folder) {
+                folders.insert(folder.as_std_path().to_path_buf());
+            }
         }
     }
     match folders.len() {

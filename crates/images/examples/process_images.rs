@@ -219,19 +219,9 @@ fn main() {
             (_, backend) => backend.map(&inputs, &args.out, &settings),
         });
         drop(backend); // the processes mode's workers exit (and are reaped) here
-        let speedup = speedups.add(
-            &name,
-            mode == Mode::Seq,
-            run.timeline.elapsed,
-            used.min(cli::cores()),
-        );
-        let summary = run.report(
-            "process_images",
-            &name,
-            used,
-            speedup,
-            mode == Mode::Processes,
-        );
+        let (seq, processes) = (mode == Mode::Seq, mode == Mode::Processes);
+        let speedup = speedups.add(&name, seq, run.timeline.elapsed, used.min(cli::cores()));
+        let summary = run.report("process_images", &name, used, speedup, processes);
         summaries.push(summary.with("quality", cli::mode_name(&args.quality)));
     }
     cli::finish(&summaries, args.json, &args.files);

@@ -196,7 +196,7 @@ pub fn run(config: &Config) -> Result<Report> {
         let binary = config.examples.join(example);
         if !binary.exists() {
             bail!(
-                "no example binary {} (build the examples first: cargo build --examples)",
+                "no example binary {} (build the examples first: cargo build --workspace --examples)",
                 binary.display()
             );
         }
