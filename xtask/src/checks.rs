@@ -394,7 +394,8 @@ fn anchored_lines(source: &str, anchor: &str) -> Option<String> {
 }
 
 /// Names of the crates a snippet might use that the Rust playground cannot run
-/// with this book's code: this package and its dependencies.
+/// with this book's code: this package, its dependencies, and every crate of
+/// the workspace's (the book's parts under crates/ and what they use).
 pub fn non_std_crates(root: &Path) -> Result<Vec<String>> {
     let manifest_path = root.join("Cargo.toml");
     let manifest: toml::Table = fs::read_to_string(&manifest_path)
@@ -414,6 +415,14 @@ pub fn non_std_crates(root: &Path) -> Result<Vec<String>> {
             crates.extend(table.keys().map(|k| k.replace('-', "_")));
         }
     }
+    let workspace = manifest
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"));
+    if let Some(table) = workspace.and_then(|t| t.as_table()) {
+        crates.extend(table.keys().map(|k| k.replace('-', "_")));
+    }
+    crates.sort();
+    crates.dedup();
     Ok(crates)
 }
 

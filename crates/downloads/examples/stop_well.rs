@@ -207,6 +207,15 @@ fn pool_worker() {
 }
 
 /// `--interrupt-after`: a real SIGINT, sent to this process as Ctrl-C would.
+/// `--interrupt-after`, armed once, when the first mode is ready for it: a
+/// signal before anything listens would kill the program outright.
+fn arm_interrupt(args: &Args) {
+    static ARMED: std::sync::Once = std::sync::Once::new();
+    if let Some(wait) = args.interrupt_after {
+        ARMED.call_once(|| interrupt_after(wait));
+    }
+}
+
 fn interrupt_after(wait: Duration) {
     thread::spawn(move || {
         thread::sleep(wait);
@@ -232,8 +241,14 @@ fn photo_server(photos: usize, seconds: Duration) -> (ImageServer, Vec<String>) 
 fn run_mode(mode: Mode, args: &Args) -> Vec<String> {
     let (tasks, workers, seconds) = (args.run.tasks, args.workers, args.run.seconds);
     match mode {
-        Mode::Threads => with_threads(tasks, workers, seconds),
-        Mode::Processes => with_processes(tasks, workers, seconds),
+        Mode::Threads | Mode::Processes => {
+            stop_flag(); // listening before --interrupt-after's signal can come
+            arm_interrupt(args);
+            match mode {
+                Mode::Threads => with_threads(tasks, workers, seconds),
+                _ => with_processes(tasks, workers, seconds),
+            }
+        }
         Mode::Async => {
             let (_server, urls) = photo_server(tasks, seconds);
             let out = args.out.join("async");
@@ -241,6 +256,9 @@ fn run_mode(mode: Mode, args: &Args) -> Vec<String> {
                 .and_then(|()| atomic_write::remove_stale_temporaries(&out));
             ready.unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", out.display())));
             let runtime = tokio::runtime::Runtime::new().expect("the OS starts tokio's threads");
+            // Armed once the photos are served: the signal comes `wait` after
+            // this, and with_tokio listens as its first step.
+            arm_interrupt(args);
             runtime.block_on(with_tokio(urls, workers, &out))
         }
     }
@@ -258,9 +276,6 @@ fn main() {
     let args: Args = cli::parse_with_defaults(&[("tasks", "8"), ("seconds", "0.3")]);
     if args.pool_worker {
         return pool_worker();
-    }
-    if let Some(wait) = args.interrupt_after {
-        interrupt_after(wait);
     }
     std::fs::create_dir_all(&args.out)
         .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
