@@ -73,8 +73,9 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
         .args(["test", "--quiet", "--package", &package, "--test", "check"])
         .current_dir(root)
         .env("RUST_BACKTRACE", "0")
-        // One test per core: loom's models compute, and each test's
-        // watchdog must not fire because others took its core.
+        // One test per core, whatever RUST_TEST_THREADS says elsewhere:
+        // loom's models compute, and each test's watchdog must not fire
+        // because others took its core.
         .env("RUST_TEST_THREADS", cores().to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

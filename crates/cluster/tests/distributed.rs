@@ -158,8 +158,12 @@ fn strangers_on_the_port_are_dropped_and_the_cluster_runs() {
 #[test]
 fn a_port_taken_by_another_program_is_named() {
     let dir = scratch("distributed-taken");
-    let (hosts, addresses) = hostfile(&dir, 2);
-    let _taken = std::net::TcpListener::bind(&addresses[1]).unwrap();
+    // Taken first, then written into the hostfile: no other test can have
+    // the port in between.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (hosts, mut addresses) = hostfile(&dir, 1);
+    addresses.push(taken.local_addr().unwrap().to_string());
+    cluster::write_hostfile(&hosts, &addresses).unwrap();
     let host = format!("--hostfile={}", hosts.display());
     let out = format!("--out={}", dir.join("out").display());
     let output = run_example(
