@@ -91,6 +91,13 @@ pub fn ensure(count: usize, width: u32, height: u32) -> io::Result<Vec<PathBuf>>
     let paths: Vec<PathBuf> = (0..count)
         .map(|i| dir.join(format!("photo-{:02}.jpg", i + 1)))
         .collect();
+    if paths.iter().all(|path| path.exists()) {
+        return Ok(paths);
+    }
+    // One process generates, the others wait and then find the photos made:
+    // several programs started at once (tests, recordings) would otherwise
+    // each generate every photo.
+    let _alone = generating_alone(&dir)?;
     paths
         .par_iter()
         .enumerate()
@@ -115,4 +122,20 @@ fn jpeg(photo: &RgbImage) -> io::Result<Vec<u8>> {
     ))
     .map_err(io::Error::other)?;
     Ok(bytes)
+}
+
+/// An exclusive lock on `DIR.lock`, beside the cache folder, held until the
+/// value is dropped (or the process dies: the system releases it then).
+#[cfg(unix)]
+fn generating_alone(dir: &std::path::Path) -> io::Result<nix::fcntl::Flock<fs::File>> {
+    let mut options = fs::OpenOptions::new();
+    let file = options.create(true).truncate(false).write(true);
+    let file = file.open(dir.with_extension("lock"))?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, errno)| io::Error::from(errno))
+}
+
+#[cfg(not(unix))]
+fn generating_alone(_dir: &std::path::Path) -> io::Result<()> {
+    Ok(())
 }
