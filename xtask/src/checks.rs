@@ -347,6 +347,36 @@ fn check_includes(chapter: &Path, text: &str) -> Vec<Problem> {
     problems
 }
 
+/// The chapter's text with every include replaced by what it quotes, as a
+/// reader sees the page (an include that cannot be read is left as it is:
+/// [`check_includes`] reports it).
+pub fn expand_includes(chapter: &Path, text: &str) -> String {
+    let dir = chapter.parent().unwrap_or(Path::new("."));
+    let mut expanded = text.to_string();
+    for include in includes(text) {
+        let Ok(source) = fs::read_to_string(dir.join(&include.path)) else {
+            continue;
+        };
+        let (directive, quoted) = match &include.selector {
+            None => (include.path.clone(), Some(source)),
+            Some(s) if is_line_range(s) => (
+                format!("{}:{s}", include.path),
+                Some(lines_in_range(&source, s)),
+            ),
+            Some(anchor) => (
+                format!("{}:{anchor}", include.path),
+                anchored_lines(&source, anchor),
+            ),
+        };
+        if let Some(quoted) = quoted {
+            for kind in ["include", "rustdoc_include"] {
+                expanded = expanded.replace(&format!("{{{{#{kind} {directive}}}}}"), &quoted);
+            }
+        }
+    }
+    expanded
+}
+
 fn is_line_range(selector: &str) -> bool {
     !selector.is_empty() && selector.chars().all(|c| c.is_ascii_digit() || c == ':')
 }

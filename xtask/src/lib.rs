@@ -24,6 +24,7 @@ pub mod recorded;
 #[cfg(unix)]
 pub mod report;
 pub mod serve;
+pub mod tutorial;
 
 use std::path::{Path, PathBuf};
 

@@ -33,6 +33,7 @@ fn book_copy() -> tempfile::TempDir {
     ] {
         copy_dir(&root.join(dir), &copy.path().join(dir));
     }
+    copy_dir(&root.join("xtask/data"), &copy.path().join("xtask/data"));
     copy
 }
 
@@ -279,4 +280,29 @@ fn typed_program_output_is_caught_and_a_reason_lets_it_pass() {
     std::fs::write(&chapter, format!("{text}\n{commands}")).unwrap();
     let problems = messages(&check_sources(book.path()).unwrap());
     assert!(!problems.contains("nobody recorded"), "{problems}");
+}
+
+#[test]
+fn every_chapter_page_is_on_the_tutorial_path_or_listed_as_pending() {
+    let problems = xtask::tutorial::check_tutorial_path(&repo_root()).unwrap();
+    assert!(problems.is_empty(), "{}", messages(&problems));
+}
+
+#[test]
+fn a_page_that_leaves_the_tutorial_path_is_caught() {
+    let book = book_copy();
+    // sync-script.md is on the path; a paragraph of 140 words takes it off.
+    let chapter = book.path().join("src/sync-script.md");
+    let long = "word ".repeat(140);
+    edit(
+        &chapter,
+        "## Where the time goes\n",
+        &format!("## Where the time goes\n\n{long}\n"),
+    );
+    let problems = xtask::tutorial::check_tutorial_path(book.path()).unwrap();
+    let found = messages(&problems);
+    assert!(
+        found.contains("sync-script.md: off the tutorial path: a paragraph of 140 words"),
+        "{found}"
+    );
 }

@@ -1,0 +1,184 @@
+//! The tutorial path: a chapter page teaches one idea a reader can follow.
+//! Its numbers, with every `{{#include}}` resolved as the reader sees it:
+//! at most [`MAX_WORDS`] words, no paragraph over [`MAX_PARAGRAPH`] words,
+//! at most [`MAX_FIGURES`] figures (numbers with a unit), and a summary and a
+//! "try it" section at the end.
+//!
+//! Pages still on their way there are listed in
+//! `xtask/data/tutorial-path.toml` with what they lack; the guard fails for a
+//! page that falls short without being listed, and for a listed page that
+//! meets the path (so that the list only shrinks). The appendix pages
+//! (measurements, promises, the quick reference) are listed there too and
+//! are not held to the path.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use anyhow::{Context, Result};
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::checks::{Problem, expand_includes, markdown_files};
+
+pub const MAX_WORDS: usize = 2500;
+pub const MAX_PARAGRAPH: usize = 130;
+pub const MAX_FIGURES: usize = 40;
+
+/// What the guard measures of one page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    pub words: usize,
+    pub longest_paragraph: usize,
+    pub figures: usize,
+    pub summary: bool,
+    pub try_it: bool,
+}
+
+/// A number with a unit: 1.5 s, 240 ms, 2.3x, 45 %, 12 MB, 35 dB.
+static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\d+(?:[.,]\d+)?\s?(?:ms|µs|us|ns|s|x|%|MB|GB|KB|MiB|GiB|dB)\b")
+        .expect("a valid pattern")
+});
+
+/// Measures a page's text (includes already resolved).
+pub fn shape(text: &str) -> Shape {
+    let mut prose = String::new();
+    let mut in_code = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            prose.push('\n');
+        } else if !in_code {
+            prose.push_str(line);
+            prose.push('\n');
+        }
+    }
+    // A paragraph: prose between blank lines that is not a table, a list, a
+    // heading, HTML or a comment.
+    let is_prose = |p: &&str| {
+        let first = p.trim_start();
+        !(first.is_empty()
+            || ["|", "- ", "* ", "#", "<", "!["]
+                .iter()
+                .any(|s| first.starts_with(s))
+            || first
+                .split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u32>().is_ok()))
+    };
+    let longest_paragraph = (prose.split("\n\n"))
+        .filter(is_prose)
+        .map(|p| p.split_whitespace().count())
+        .max()
+        .unwrap_or(0);
+    let headings: Vec<String> = (text.lines())
+        .filter(|l| l.starts_with("## "))
+        .map(|l| l.to_lowercase())
+        .collect();
+    Shape {
+        words: text.split_whitespace().count(),
+        longest_paragraph,
+        figures: FIGURE.find_iter(text).count(),
+        summary: headings.iter().any(|h| h.contains("summary")),
+        try_it: headings.iter().any(|h| h.contains("try it")),
+    }
+}
+
+/// What a page lacks to be on the tutorial path (nothing: it is on it).
+pub fn shortfalls(shape: &Shape) -> Vec<String> {
+    let mut missing = Vec::new();
+    if shape.words > MAX_WORDS {
+        missing.push(format!("{} words (at most {MAX_WORDS})", shape.words));
+    }
+    if shape.longest_paragraph > MAX_PARAGRAPH {
+        missing.push(format!(
+            "a paragraph of {} words (at most {MAX_PARAGRAPH})",
+            shape.longest_paragraph
+        ));
+    }
+    if shape.figures > MAX_FIGURES {
+        missing.push(format!("{} figures (at most {MAX_FIGURES})", shape.figures));
+    }
+    if !shape.summary {
+        missing.push("no \"## Summary\" section".into());
+    }
+    if !shape.try_it {
+        missing.push("no \"## Try it\" section".into());
+    }
+    missing
+}
+
+/// `xtask/data/tutorial-path.toml`: the appendix, and the pages not there yet.
+#[derive(Debug, Deserialize)]
+struct Listed {
+    appendix: Vec<String>,
+    pending: BTreeMap<String, String>,
+}
+
+fn listed(root: &Path) -> Result<Listed> {
+    let path = root.join("xtask/data/tutorial-path.toml");
+    let text = fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{}", path.display()))
+}
+
+/// Every chapter page that falls short without being listed as pending, and
+/// every listed page that no longer falls short.
+pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
+    let listed = listed(root)?;
+    let src = root.join("src");
+    let mut problems = Vec::new();
+    for chapter in markdown_files(&src)? {
+        let name = chapter.strip_prefix(&src).unwrap_or(&chapter);
+        let name = name.to_string_lossy().into_owned();
+        if name == "SUMMARY.md" || listed.appendix.contains(&name) {
+            continue;
+        }
+        let text = fs::read_to_string(&chapter)?;
+        let missing = shortfalls(&shape(&expand_includes(&chapter, &text)));
+        let problem = match (missing.is_empty(), listed.pending.contains_key(&name)) {
+            (false, false) => format!("off the tutorial path: {}", missing.join(", ")),
+            (true, true) => "meets the tutorial path now: remove it from the pending list \
+                             in xtask/data/tutorial-path.toml"
+                .into(),
+            _ => continue,
+        };
+        problems.push(Problem {
+            file: chapter.clone(),
+            message: problem,
+        });
+    }
+    Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_measured_as_its_reader_sees_it() {
+        let page = "# T\n\nOne two three 1.5 s and 20 ms.\n\n```rust\nlet x = 1;\n```\n\n\
+                    | a | 3 x |\n\n## Summary\n\nDone.\n\n## Try it\n\nRun it.\n";
+        let shape = shape(page);
+        assert_eq!(shape.longest_paragraph, 8);
+        assert_eq!(shape.figures, 3);
+        assert!(shape.summary && shape.try_it);
+        assert!(shortfalls(&shape).is_empty());
+    }
+
+    #[test]
+    fn each_shortfall_is_named() {
+        let long = "word ".repeat(MAX_PARAGRAPH + 1);
+        let figures = "1 s ".repeat(MAX_FIGURES + 1);
+        let shape = shape(&format!("# T\n\n{long}\n\n{figures}\n"));
+        let missing = shortfalls(&shape).join("; ");
+        for expected in [
+            "a paragraph of 131 words",
+            "41 figures",
+            "Summary",
+            "Try it",
+        ] {
+            assert!(missing.contains(expected), "{missing}");
+        }
+    }
+}
