@@ -226,7 +226,10 @@ fn shared_counters_add_up_with_atomics_and_lose_updates_without() {
 
 #[test]
 fn process_examples_reject_bad_flags() {
-    assert_rejected("process_pool", &["--workers 0", "--task-timeout -1"]);
+    assert_rejected(
+        "process_pool",
+        &["--workers 0", "--task-timeout -1", "--task-timeout 0"],
+    );
     assert_rejected("processes", &["--tasks none"]);
     assert_rejected("fork_vs_spawn", &["--tasks 0"]);
     assert_rejected("pipes_and_queues", &["--mode carrier-pigeon"]);

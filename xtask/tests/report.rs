@@ -244,3 +244,26 @@ fn a_report_that_cannot_write_one_file_changes_none() {
         }
     }
 }
+
+#[test]
+fn without_python3_the_command_refuses_unless_told_to_measure_rust_alone() {
+    // A stand-in repository: were the refusal missing, the report would fail
+    // there (no workspace to build) instead of rewriting the book's tables.
+    let fake = tempfile::tempdir().unwrap();
+    std::fs::write(fake.path().join("book.toml"), "").unwrap();
+    std::fs::create_dir_all(fake.path().join("xtask")).unwrap();
+    std::fs::write(fake.path().join("xtask/Cargo.toml"), "").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["report", "--quick", "--python", "no-such-python3"])
+        .current_dir(fake.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`no-such-python3` does not run"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--no-python"), "{stderr}");
+    assert!(!fake.path().join("measured").exists());
+}

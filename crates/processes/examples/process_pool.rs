@@ -25,8 +25,8 @@ struct Args {
     /// Worker processes in the pool
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
-    /// A task running longer than this is killed, in seconds (default: twice --seconds, plus 0.5)
-    #[arg(long, value_parser = cli::parse_seconds, allow_hyphen_values = true)]
+    /// A task running longer than this is killed, in seconds, more than 0 (default: twice --seconds, plus 0.5)
+    #[arg(long, value_parser = cli::parse_timeout, allow_hyphen_values = true)]
     task_timeout: Option<Duration>,
     /// Replace each worker process after this many tasks (maxtasksperchild)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]

@@ -21,8 +21,14 @@ mod tables;
 use jobs::*;
 use machine::*;
 use running::*;
+
 use stats::*;
 use tables::*;
+
+/// Whether `program` runs as a Python 3 interpreter: the reason when not.
+pub fn python_runs(program: &str) -> Result<(), String> {
+    find_python(program).map(|_| ())
+}
 
 /// What to run, how often and with which parameters, and where the results go.
 #[derive(Debug, Clone)]
