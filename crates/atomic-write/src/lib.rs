@@ -257,6 +257,25 @@ fn writable_target(path: &Path) -> io::Result<PathBuf> {
     Err(io::Error::other("too many levels of symbolic links"))
 }
 
+/// Creates `folder` (and its parents) to write into. A path that is there
+/// but is no folder is refused by name (`a device`, `a file`), where
+/// `create_dir_all` would only say "File exists".
+pub fn create_folder(folder: &Path) -> io::Result<()> {
+    match fs::metadata(folder) {
+        Ok(meta) if !meta.is_dir() => {
+            let what = match meta.is_file() {
+                true => "a file",
+                false => describe(&meta.file_type()),
+            };
+            Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{what} is there, not a folder"),
+            ))
+        }
+        _ => fs::create_dir_all(folder),
+    }
+}
+
 fn describe(kind: &fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
@@ -419,6 +438,26 @@ mod tests {
         write_all_or_nothing(&files).unwrap();
         assert_eq!(fs::read(dir.join("c.json")).unwrap(), b"new c");
         assert_eq!(fs::read(dir.join("a.md")).unwrap(), b"new a");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_output_folder_that_is_a_file_or_a_device_is_refused_by_name() {
+        let dir = scratch("folder");
+        let file = dir.join("file.txt");
+        fs::write(&file, b"x").unwrap();
+        let error = create_folder(&file).unwrap_err().to_string();
+        assert_eq!(error, "a file is there, not a folder");
+        #[cfg(unix)]
+        {
+            let error = create_folder(Path::new("/dev/null"))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(error, "a device is there, not a folder");
+        }
+        create_folder(&dir.join("a/b")).unwrap();
+        assert!(dir.join("a/b").is_dir());
+        create_folder(&dir.join("a/b")).unwrap(); // already there: fine
         fs::remove_dir_all(dir).unwrap();
     }
 }

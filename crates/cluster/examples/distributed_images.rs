@@ -252,7 +252,7 @@ fn member(args: &Args, Membership { process, addresses }: Membership) {
             .photos
             .inputs_for(&args.out)
             .unwrap_or_else(|e| cli::fail(e)),
-        _ => std::fs::create_dir_all(&args.out)
+        _ => atomic_write::create_folder(&args.out)
             .map(|()| atomic_write::clean_up_on_interrupt(&args.out))
             .map(|()| Vec::new())
             .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display()))),

@@ -241,6 +241,9 @@ fn main() {
         None => serve(&args),
     };
     let urls = urls.unwrap_or_else(|e| cli::fail(e));
+    // Each mode writes into a folder of its own inside --out.
+    let out = atomic_write::create_folder(&args.out);
+    out.unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
     let policy = Policy::new(args.timeout, args.retries);
     let client = download::blocking_client(&policy);
     let modes = cli::modes(args.mode);
@@ -331,7 +334,7 @@ fn exit_if_interrupted() {
 fn jobs(urls: &[String], out: &Path) -> Vec<DownloadList> {
     // Partial files that a killed run left are removed first.
     let prepared =
-        std::fs::create_dir_all(out).and_then(|()| atomic_write::remove_stale_temporaries(out));
+        atomic_write::create_folder(out).and_then(|()| atomic_write::remove_stale_temporaries(out));
     if let Err(e) = prepared {
         cli::fail(format!("--out {}: {e}", out.display()));
     }

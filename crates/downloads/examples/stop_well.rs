@@ -252,7 +252,7 @@ fn run_mode(mode: Mode, args: &Args) -> Vec<String> {
         Mode::Async => {
             let (_server, urls) = photo_server(tasks, seconds);
             let out = args.out.join("async");
-            let ready = std::fs::create_dir_all(&out)
+            let ready = atomic_write::create_folder(&out)
                 .and_then(|()| atomic_write::remove_stale_temporaries(&out));
             ready.unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", out.display())));
             let runtime = tokio::runtime::Runtime::new().expect("the OS starts tokio's threads");
@@ -277,7 +277,7 @@ fn main() {
     if args.pool_worker {
         return pool_worker();
     }
-    std::fs::create_dir_all(&args.out)
+    atomic_write::create_folder(&args.out)
         .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {

@@ -47,7 +47,8 @@ struct Run {
 
 fn run(input: &Path, out_dir: &Path, settings: &Settings) -> Result<Run, String> {
     let out_dir = out_dir.join(cli::mode_name(&settings.quality));
-    fs::create_dir_all(&out_dir).map_err(|e| format!("--out {}: {e}", out_dir.display()))?;
+    atomic_write::create_folder(&out_dir)
+        .map_err(|e| format!("--out {}: {e}", out_dir.display()))?;
     let done = pipeline::process_photo(input, &out_dir, settings).map_err(|e| e.to_string())?;
     let written = fs::read(&done.output).map_err(|e| format!("{}: {e}", done.output.display()))?;
     let pixels = image::load_from_memory(&written)

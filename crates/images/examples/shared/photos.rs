@@ -8,7 +8,6 @@
 #![allow(dead_code)] // each example uses its own part of it
 
 use std::collections::HashMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -92,8 +91,8 @@ impl PhotoArgs {
                 ));
             }
         }
-        let prepared =
-            fs::create_dir_all(out).and_then(|()| atomic_write::remove_stale_temporaries(out));
+        let prepared = atomic_write::create_folder(out)
+            .and_then(|()| atomic_write::remove_stale_temporaries(out));
         prepared.map_err(|e| format!("--out {}: {e}", out.display()))?;
         atomic_write::clean_up_on_interrupt(out);
         Ok(paths)
