@@ -294,14 +294,14 @@ fn report(
     // A report without its Python rows is asked for with --no-python, never
     // made because python3 is missing: that would rewrite the book's tables
     // without them.
-    if let Some(program) = &python {
-        if let Err(reason) = xtask::report::python_runs(program) {
-            bail!(
-                "Python: {reason}. Install Python 3 (and `pip install -r \
-                 python/requirements.txt`), name it with --python, or measure Rust \
-                 alone with --no-python; nothing was written"
-            );
-        }
+    if let Some(program) = &python
+        && let Err(reason) = xtask::report::python_runs(program)
+    {
+        bail!(
+            "Python: {reason}. Install Python 3 (and `pip install -r \
+             python/requirements.txt`), name it with --python, or measure Rust \
+             alone with --no-python; nothing was written"
+        );
     }
     config.python = python;
     config.command = command.join(" ");
