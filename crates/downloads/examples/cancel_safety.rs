@@ -144,12 +144,18 @@ async fn channel(mut stream: DuplexStream) -> (Vec<Vec<u8>>, Option<String>, usi
 // ANCHOR_END: channel
 
 /// Writes `count` messages, pausing between each one's length and body.
+/// Stops early, quietly, when the reader has hung up (a reader out of step
+/// gives up): writing on would only fail.
 async fn write_messages(mut stream: DuplexStream, count: usize, pause: Duration) {
     for i in 0..count {
         let body = format!("message {i}");
-        stream.write_u32(body.len() as u32).await.unwrap();
+        if stream.write_u32(body.len() as u32).await.is_err() {
+            return;
+        }
         time::sleep(pause).await; // the reader is now between the two awaits
-        stream.write_all(body.as_bytes()).await.unwrap();
+        if stream.write_all(body.as_bytes()).await.is_err() {
+            return;
+        }
     }
 } // dropping the stream ends it: the reader sees the end of the input
 
@@ -169,7 +175,17 @@ fn main() {
             };
             // Bounded: a reader out of step stops the writer, never hangs.
             let read = time::timeout(Duration::from_secs(60), read).await;
+            // The writer stops by itself at its next write once the reader
+            // has hung up: waited for a second (longer only in a long pause,
+            // then it is aborted). Its panic, if it had one, fails the run.
+            let mut writing = writing;
+            let ended = time::timeout(Duration::from_secs(1), &mut writing).await;
             writing.abort();
+            if let Ok(Err(ended)) = ended
+                && ended.is_panic()
+            {
+                std::panic::resume_unwind(ended.into_panic());
+            }
             read.expect("the reader finished within 60 s")
         });
         let texts: Vec<String> = (messages.iter())

@@ -367,3 +367,19 @@ fn a_read_dropped_by_select_loses_data_and_both_fixes_keep_it() {
         );
     }
 }
+
+#[test]
+fn a_reader_that_gives_up_stops_the_writer_without_a_panic() {
+    // With no pause and many messages, the lossy reader falls out of step and
+    // hangs up while the writer still writes.
+    let output = test_support::run_example(
+        "cancel_safety",
+        &["--mode", "lossy", "--tasks", "200", "--seconds", "0"],
+        Duration::from_secs(60),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("the stream is out of step"), "{stdout}");
+}
