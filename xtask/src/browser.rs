@@ -293,6 +293,11 @@ return {
     .map(b => b.closest('pre').querySelector('code').textContent),
   images: Array.from(document.images).map(i => ({src: i.getAttribute('src'), width: i.naturalWidth,
     shown: i.getBoundingClientRect().width})),
+  // Wider than the column they sit in: the reader scrolls sideways.
+  wideTables: Array.from(document.querySelectorAll('main table'))
+    .filter(t => t.scrollWidth > (t.closest('.table-wrapper') || t.parentElement).clientWidth + 1)
+    .map(t => (t.querySelector('th') || t).textContent.trim().slice(0, 40)),
+  pageScrollsSideways: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
   failedResources: performance.getEntriesByType('resource')
     .filter(r => r.responseStatus >= 400).map(r => r.name + ' (' + r.responseStatus + ')'),
 };
@@ -334,6 +339,14 @@ async fn check_book(
                     chapter.html, chapter.title
                 ));
             }
+        }
+        for table in string_array(&seen["wideTables"]) {
+            fail(format!(
+                "a table scrolls sideways at 1280 px (its first heading: {table:?})"
+            ));
+        }
+        if seen["pageScrollsSideways"].as_bool() == Some(true) {
+            fail("the page scrolls sideways at 1280 px".into());
         }
         if let Some(n) = seen["unhighlighted"].as_u64().filter(|&n| n > 0) {
             fail(format!(
