@@ -17,6 +17,7 @@ pub mod browser;
 pub mod build;
 pub mod checks;
 pub mod exercises;
+pub mod includes;
 #[cfg(unix)]
 pub mod limit;
 pub mod outputs;

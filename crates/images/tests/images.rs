@@ -314,3 +314,40 @@ fn in_out<'a>(input: &'a Path, out: &'a Path, more: &[&'a str]) -> Vec<&'a str> 
     args.extend_from_slice(more);
     args
 }
+
+#[test]
+fn an_output_folder_that_is_no_folder_is_refused_by_name() {
+    let dir = scratch("out-not-a-folder");
+    let file = dir.join("a-file");
+    fs::write(&file, b"keep me").unwrap();
+    for example in [
+        "download_images",
+        "process_images",
+        "photo_stages",
+        "stop_well",
+        "distributed_images",
+    ] {
+        for (out, what) in [
+            ("/dev/null", "a device"),
+            (file.to_str().unwrap(), "a file"),
+        ] {
+            let output = run_example(
+                example,
+                &["--tasks", "1", "--out", out],
+                Duration::from_secs(60),
+            );
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{example} --out {out}: {stderr}"
+            );
+            let expected = format!("--out {out}: {what} is there, not a folder");
+            assert!(
+                stderr.contains(&expected),
+                "{example} --out {out}: {stderr}"
+            );
+        }
+    }
+    assert_eq!(fs::read(&file).unwrap(), b"keep me");
+}

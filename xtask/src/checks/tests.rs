@@ -1,6 +1,7 @@
 //! Unit tests of `checks`.
 
 use super::*;
+use crate::includes::{anchored_lines, lines_in_range};
 
 #[test]
 fn finds_includes_with_and_without_selectors() {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use harness::charts::{self};
 
+mod headlines;
 mod jobs;
 pub mod machine;
 mod running;
