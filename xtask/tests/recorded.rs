@@ -28,16 +28,37 @@ use test_support::example_binary;
 const AT_ONCE: usize = 4;
 
 /// What produced a recording's output, for knowing whether it can have
-/// changed: the recording's own text, and the example binary it runs (its
-/// size and modification time: cargo rewrites it whenever its sources, the
-/// lock file or the profile change). `None` for rustc's listings, which run
-/// every time (a few fast compiler runs).
-fn fingerprint(path: &Path, binary: Option<&Path>) -> Option<String> {
+/// changed: the recording's own text, the example binary it runs (its size
+/// and modification time: cargo rewrites it whenever its sources, the lock
+/// file or the profile change), and the files its arguments name (a
+/// hostfile, a folder of photos: their names, sizes and times). `None` for
+/// rustc's listings, which run every time (a few fast compiler runs).
+fn fingerprint(
+    root: &Path,
+    path: &Path,
+    recording: &Recording,
+    binary: Option<&Path>,
+) -> Option<String> {
     let mut hasher = DefaultHasher::new();
     std::fs::read(path).ok()?.hash(&mut hasher);
-    let meta = std::fs::metadata(binary?).ok()?;
-    meta.len().hash(&mut hasher);
-    meta.modified().ok()?.hash(&mut hasher);
+    let stamp = |meta: std::fs::Metadata, hasher: &mut DefaultHasher| {
+        meta.len().hash(hasher);
+        meta.modified().ok().hash(hasher);
+    };
+    stamp(std::fs::metadata(binary?).ok()?, &mut hasher);
+    for arg in &recording.args {
+        let named = root.join(arg.split_once('=').map_or(arg.as_str(), |(_, v)| v));
+        let entries = match std::fs::read_dir(&named) {
+            Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
+            Err(_) => vec![named],
+        };
+        for entry in entries {
+            if let Ok(meta) = std::fs::metadata(&entry) {
+                entry.hash(&mut hasher);
+                stamp(meta, &mut hasher);
+            }
+        }
+    }
     Some(format!("{:016x}", hasher.finish()))
 }
 
@@ -93,7 +114,7 @@ fn every_recorded_output_still_matches_its_program() {
         let binary = binaries
             .get(recording.example.as_str())
             .map(PathBuf::as_path);
-        let print = fingerprint(path, binary.filter(|_| !recording.rustc))?;
+        let print = fingerprint(root, path, recording, binary.filter(|_| !recording.rustc))?;
         Some(format!(
             "{}\t{print}",
             path.strip_prefix(root).unwrap().display()
