@@ -39,6 +39,26 @@ pub fn includes(text: &str) -> Vec<Include> {
     found
 }
 
+impl Include {
+    /// `path` or `path:selector`, as the directive names it.
+    fn named(&self) -> String {
+        match &self.selector {
+            Some(selector) => format!("{}:{selector}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    /// What it quotes of `source`, the file it names: all of it, a line
+    /// range, or an anchor's lines (`None`: no such anchor).
+    fn quoted(&self, source: &str) -> Option<String> {
+        match &self.selector {
+            None => Some(source.to_string()),
+            Some(selector) if is_line_range(selector) => Some(lines_in_range(source, selector)),
+            Some(anchor) => anchored_lines(source, anchor),
+        }
+    }
+}
+
 pub(crate) fn check_includes(chapter: &Path, text: &str) -> Vec<Problem> {
     let dir = chapter.parent().unwrap_or(Path::new("."));
     let mut problems = Vec::new();
@@ -51,16 +71,8 @@ pub(crate) fn check_includes(chapter: &Path, text: &str) -> Vec<Problem> {
             ));
             continue;
         };
-        let quoted = match &include.selector {
-            None => Some(source.clone()),
-            Some(selector) if is_line_range(selector) => Some(lines_in_range(&source, selector)),
-            Some(anchor) => anchored_lines(&source, anchor),
-        };
-        let what = match &include.selector {
-            Some(selector) => format!("{}:{selector}", include.path),
-            None => include.path.clone(),
-        };
-        match quoted {
+        let what = include.named();
+        match include.quoted(&source) {
             None => problems.push(problem(
                 chapter,
                 format!(
@@ -87,18 +99,8 @@ pub fn expand_includes(chapter: &Path, text: &str) -> String {
         let Ok(source) = fs::read_to_string(dir.join(&include.path)) else {
             continue;
         };
-        let (directive, quoted) = match &include.selector {
-            None => (include.path.clone(), Some(source)),
-            Some(s) if is_line_range(s) => (
-                format!("{}:{s}", include.path),
-                Some(lines_in_range(&source, s)),
-            ),
-            Some(anchor) => (
-                format!("{}:{anchor}", include.path),
-                anchored_lines(&source, anchor),
-            ),
-        };
-        if let Some(quoted) = quoted {
+        if let Some(quoted) = include.quoted(&source) {
+            let directive = include.named();
             for kind in ["include", "rustdoc_include"] {
                 expanded = expanded.replace(&format!("{{{{#{kind} {directive}}}}}"), &quoted);
             }

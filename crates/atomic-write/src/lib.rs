@@ -117,7 +117,7 @@ static CLEANED_ON_INTERRUPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::
 /// inside them), then exits with code 130. The first call installs the
 /// handler; an example with a Ctrl-C handler of its own cleans up itself.
 /// A worker process, which a dying parent stops with SIGTERM (see
-/// `lessons::worker::dies_with_parent`), cleans up the same way.
+/// `processes::worker::dies_with_parent`), cleans up the same way.
 pub fn clean_up_on_interrupt(folder: &Path) {
     let mut folders = CLEANED_ON_INTERRUPT
         .lock()
