@@ -303,11 +303,54 @@ pub fn launch(
     deadline: Duration,
     args: impl Fn(usize, &Path) -> Vec<String>,
 ) -> Result<Run, String> {
-    let scratch = std::env::temp_dir().join(format!("timely-cluster-{}", std::process::id()));
+    let temp = std::env::temp_dir();
+    remove_stale_scratch(&temp);
+    let scratch = temp.join(format!("{SCRATCH_PREFIX}{}", std::process::id()));
     fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let run = launch_in(&scratch, processes, deadline, args);
     let _ = fs::remove_dir_all(&scratch); // on every path
     run
+}
+
+const SCRATCH_PREFIX: &str = "timely-cluster-";
+
+/// A launcher killed outright (SIGKILL runs none of its code) leaves its
+/// scratch folder behind: the next launch removes those whose process is gone.
+fn remove_stale_scratch(temp: &Path) {
+    let Ok(entries) = fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(SCRATCH_PREFIX))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !process_exists(pid) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_exists(pid: u32) -> bool {
+    use nix::errno::Errno;
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
+    // Signal 0 checks only; EPERM means it exists but is someone else's.
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) => true,
+        Err(errno) => errno == Errno::EPERM,
+    }
+}
+
+#[cfg(not(unix))]
+fn process_exists(_pid: u32) -> bool {
+    true // no cheap check: leave it
 }
 
 fn launch_in(
@@ -424,5 +467,26 @@ mod tests {
         assert_eq!(peer_of_thread("timely:send-12"), Some(12));
         assert_eq!(peer_of_thread("timely:work-0"), None);
         assert_eq!(peer_of_thread("main"), None);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_killed_launchers_scratch_is_removed_and_a_live_ones_kept() {
+        let temp = std::env::temp_dir().join(format!("stale-scratch-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&temp);
+        let mut gone = Command::new("true").spawn().unwrap();
+        gone.wait().unwrap(); // reaped: its pid names no process now
+        let dead = temp.join(format!("{SCRATCH_PREFIX}{}", gone.id()));
+        let alive = temp.join(format!("{SCRATCH_PREFIX}{}", std::process::id()));
+        let other = temp.join("timely-cluster-notes");
+        for dir in [&dead, &alive, &other] {
+            fs::create_dir_all(dir).unwrap();
+            fs::write(dir.join("hosts.txt"), "127.0.0.1:1\n").unwrap();
+        }
+        remove_stale_scratch(&temp);
+        assert!(!dead.exists(), "the dead launcher's folder is removed");
+        assert!(alive.exists(), "a running launcher's folder is kept");
+        assert!(other.exists(), "a folder not named by a pid is not ours");
+        fs::remove_dir_all(&temp).unwrap();
     }
 }

@@ -18,17 +18,27 @@ fn server() -> ImageServer {
     .expect("the image server starts")
 }
 
-fn empty_folder(name: &str) -> PathBuf {
+/// An empty scratch folder, removed when the check ends, passed or failed.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn empty_folder(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("safe-download-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 #[test]
 fn a_good_download_is_the_whole_photo() {
     let server = server();
-    let dir = empty_folder("good");
+    let scratch = empty_folder("good");
+    let dir = &scratch.0;
     let target = dir.join("photo.jpg");
     let bytes = save(
         &client(Duration::from_secs(10)),
@@ -42,7 +52,7 @@ fn a_good_download_is_the_whole_photo() {
         "the file is the photo"
     );
     assert_eq!(
-        fs::read_dir(&dir).unwrap().count(),
+        fs::read_dir(dir).unwrap().count(),
         1,
         "and nothing else is left"
     );
@@ -58,14 +68,15 @@ fn a_failed_download_leaves_nothing_behind() {
         Fault::StallBody,
         Fault::Reset,
     ] {
-        let dir = empty_folder(fault.kind());
+        let scratch = empty_folder(fault.kind());
+        let dir = &scratch.0;
         let target = dir.join("photo.jpg");
         let outcome = save(&client, &server.fault_url(fault, "photo.jpg"), &target);
         assert!(
             outcome.is_err(),
             "{fault:?} must be an error, got {outcome:?}"
         );
-        let left: Vec<_> = fs::read_dir(&dir)
+        let left: Vec<_> = fs::read_dir(dir)
             .unwrap()
             .flatten()
             .map(|e| e.file_name())
