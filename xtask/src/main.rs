@@ -12,6 +12,7 @@ use xtask::build::build_book;
 use xtask::checks::{check_links, check_sources};
 use xtask::repo_root;
 use xtask::serve::BookServer;
+use xtask::tutorial;
 
 #[derive(Parser)]
 #[command(about = "Build, serve and check the book without installing mdBook")]
@@ -36,6 +37,9 @@ enum Command {
     },
     /// Run the book's guards (SUMMARY, includes, playground markers, links) without serving.
     Check,
+    /// Measure every chapter page as the tutorial path does (words, longest
+    /// paragraph, figures, summary, try it) and say what each lacks.
+    Tutorial,
     /// Run the examples and the notes' Python scripts side by side, several
     /// rounds, and write the results (tables, charts, timelines) into the book.
     Report {
@@ -124,6 +128,7 @@ fn run(cli: Cli) -> Result<()> {
     let (serve, port, out) = match cli.command {
         Command::Book { serve, port, out } => (serve, port, out),
         Command::Check => (false, 0, None),
+        Command::Tutorial => return tutorial::print_shapes(&root),
         Command::Report {
             quick,
             rounds,

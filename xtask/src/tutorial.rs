@@ -151,6 +151,37 @@ pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
     Ok(problems)
 }
 
+/// `cargo xtask tutorial`: one line per page, appendix pages marked.
+pub fn print_shapes(root: &Path) -> Result<()> {
+    let listed = listed(root)?;
+    let src = root.join("src");
+    println!("{:>6} {:>5} {:>7}  page", "words", "para", "figures");
+    for chapter in markdown_files(&src)? {
+        let name = chapter.strip_prefix(&src).unwrap_or(&chapter);
+        let name = name.to_string_lossy().into_owned();
+        if name == "SUMMARY.md" {
+            continue;
+        }
+        let text = fs::read_to_string(&chapter)?;
+        let shape = shape(&expand_includes(&chapter, &text));
+        let status = if listed.appendix.contains(&name) {
+            "appendix".to_string()
+        } else {
+            let missing = shortfalls(&shape);
+            if missing.is_empty() {
+                "on the path".to_string()
+            } else {
+                missing.join(", ")
+            }
+        };
+        println!(
+            "{:>6} {:>5} {:>7}  {name}: {status}",
+            shape.words, shape.longest_paragraph, shape.figures
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
