@@ -148,6 +148,13 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
     assert_eq!(with_python, if python { 5 } else { 0 }, "{primitives}");
     let timely = read(measured.join("distributed-headline.md"));
     assert_eq!(timely.matches("photos per second").count(), 4, "{timely}");
+    let chunks = read(measured.join("chunks-headline.md"));
+    assert!(chunks.contains("a piece per task took"), "{chunks}");
+    assert_eq!(
+        chunks.contains("`chunksize=1`"),
+        python,
+        "Python's sentence when Python ran: {chunks}"
+    );
     let samples: serde_json::Value =
         serde_json::from_str(&read(measured.join("report.json"))).unwrap();
     assert!(samples.as_array().is_some_and(|all| !all.is_empty()));

@@ -155,7 +155,36 @@ impl Tables<'_> {
         })()
         .unwrap_or("The timely rows were not measured in this run.\n".to_string());
 
+        let ms = |seconds: f64| format!("{} ms", charts::significant(seconds * 1000.0));
+        let tasks = self.config.chunk_tasks;
+        let chunks = (|| {
+            let rust = |mode| self.median("chunks", "Rust", mode, cores());
+            let (one, chunked, adaptive) =
+                (rust("chunk-one")?, rust("chunked")?, rust("adaptive")?);
+            let rust_text = format!(
+                "in Rust, a piece per task took {} for the {tasks} tasks, {} as long as pieces \
+                 of 1000 ({}), and rayon's own splitting {}",
+                ms(one),
+                x(one / chunked),
+                ms(chunked),
+                ms(adaptive)
+            );
+            let python = |mode| self.median("chunks", "Python", mode, cores());
+            Some(match (python("chunk-one"), python("chunked")) {
+                (Some(one), Some(chunked)) => format!(
+                    "In this run, Python's pool took {} with `chunksize=1` and {} with \
+                     `chunksize=1000`, {} as long; {rust_text}.\n",
+                    s(one),
+                    s(chunked),
+                    x(one / chunked)
+                ),
+                _ => format!("In this run, without Python, {rust_text}.\n"),
+            })
+        })()
+        .unwrap_or("The chunks rows were not measured in this run.\n".to_string());
+
         vec![
+            ("chunks-headline.md", chunks),
             ("distributed-headline.md", distributed),
             ("sleep-tasks-headline.md", sleep),
             ("downloads-headline.md", downloads),
