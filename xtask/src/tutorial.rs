@@ -25,6 +25,8 @@ use crate::checks::{Problem, expand_includes, markdown_files};
 pub const MAX_WORDS: usize = 2500;
 pub const MAX_PARAGRAPH: usize = 130;
 pub const MAX_FIGURES: usize = 40;
+/// The median page outside the appendix shows fewer figures than this.
+pub const MEDIAN_FIGURES_UNDER: usize = 10;
 
 /// What the guard measures of one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,9 +38,11 @@ pub struct Shape {
     pub try_it: bool,
 }
 
-/// A number with a unit: 1.5 s, 240 ms, 2.3x, 45 %, 12 MB, 35 dB.
+/// A number with a unit: 1.5 s, 240 ms, 2.3x, 45 %, 12 MB, 35 dB. A bare
+/// zero ("0 s", the left end of every timeline's axis) tells nothing and
+/// is not counted.
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d+(?:[.,]\d+)?\s?(?:ms|µs|us|ns|s|x|%|MB|GB|KB|MiB|GiB|dB)\b")
+    Regex::new(r"\b(?:[1-9]\d*|0[.,]\d+|\d+[.,]\d+)(?:[.,]\d+)?\s?(?:ms|µs|us|ns|s|x|%|MB|GB|KB|MiB|GiB|dB)\b")
         .expect("a valid pattern")
 });
 
@@ -128,6 +132,7 @@ pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
     let listed = listed(root)?;
     let src = root.join("src");
     let mut problems = Vec::new();
+    let mut figures = Vec::new();
     for chapter in markdown_files(&src)? {
         let name = chapter.strip_prefix(&src).unwrap_or(&chapter);
         let name = name.to_string_lossy().into_owned();
@@ -135,7 +140,9 @@ pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
             continue;
         }
         let text = fs::read_to_string(&chapter)?;
-        let missing = shortfalls(&shape(&expand_includes(&chapter, &text)));
+        let shape = shape(&expand_includes(&chapter, &text));
+        figures.push(shape.figures);
+        let missing = shortfalls(&shape);
         let problem = match (missing.is_empty(), listed.pending.contains_key(&name)) {
             (false, false) => format!("off the tutorial path: {}", missing.join(", ")),
             (true, true) => "meets the tutorial path now: remove it from the pending list \
@@ -148,7 +155,24 @@ pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
             message: problem,
         });
     }
+    if let Some(median) = median(&mut figures)
+        && median >= MEDIAN_FIGURES_UNDER
+    {
+        problems.push(Problem {
+            file: src.join("SUMMARY.md"),
+            message: format!(
+                "the median chapter page shows {median} figures (fewer than \
+                 {MEDIAN_FIGURES_UNDER} on the tutorial path): move tables to the Measured part"
+            ),
+        });
+    }
     Ok(problems)
+}
+
+/// The middle value (the higher of the two middle ones for an even count).
+fn median(values: &mut [usize]) -> Option<usize> {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied()
 }
 
 /// `cargo xtask tutorial`: one line per page, appendix pages marked.
@@ -188,13 +212,20 @@ mod tests {
 
     #[test]
     fn a_page_is_measured_as_its_reader_sees_it() {
-        let page = "# T\n\nOne two three 1.5 s and 20 ms.\n\n```rust\nlet x = 1;\n```\n\n\
+        let page = "# T\n\nFrom 0 s to 1.5 s and 20 ms.\n\n```rust\nlet x = 1;\n```\n\n\
                     | a | 3 x |\n\n## Summary\n\nDone.\n\n## Try it\n\nRun it.\n";
         let shape = shape(page);
-        assert_eq!(shape.longest_paragraph, 8);
+        assert_eq!(shape.longest_paragraph, 9);
         assert_eq!(shape.figures, 3);
         assert!(shape.summary && shape.try_it);
         assert!(shortfalls(&shape).is_empty());
+    }
+
+    #[test]
+    fn the_median_is_the_middle_value() {
+        assert_eq!(median(&mut [12, 1, 9]), Some(9));
+        assert_eq!(median(&mut [4, 30, 1, 10]), Some(10));
+        assert_eq!(median(&mut []), None);
     }
 
     #[test]

@@ -306,3 +306,22 @@ fn a_page_that_leaves_the_tutorial_path_is_caught() {
         "{found}"
     );
 }
+
+#[test]
+fn a_book_whose_median_page_is_full_of_figures_is_caught() {
+    let book = book_copy();
+    // Twenty figures on every page puts the median page at twenty, though
+    // each page alone stays within its own limit of forty.
+    let figures = "1.5 s, ".repeat(20);
+    let src = book.path().join("src");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") && !path.ends_with("SUMMARY.md") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, format!("{text}\n| {figures} |\n")).unwrap();
+        }
+    }
+    let problems = xtask::tutorial::check_tutorial_path(book.path()).unwrap();
+    let found = messages(&problems);
+    assert!(found.contains("the median chapter page shows"), "{found}");
+}
