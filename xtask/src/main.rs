@@ -440,6 +440,8 @@ fn build_examples(root: &std::path::Path, release: bool) -> Result<std::path::Pa
         "build",
         "--workspace",
         "--examples",
+        // The listings' whole programs, which recordings run too.
+        "--bins",
         "--message-format=json-render-diagnostics",
     ]);
     if release {

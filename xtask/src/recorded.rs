@@ -34,6 +34,9 @@ pub struct Recording {
     pub release: bool,
     /// `$ rustc FILE`: a listing that must not compile (no example then).
     pub rustc: bool,
+    /// `$ cargo run -p listings --bin NAME`: one of the whole programs of
+    /// `listings/src/bin/` (`example` holds its name).
+    pub bin: bool,
     /// The exit code the run must end with (0 unless the line says otherwise).
     pub exit_code: i32,
     /// `# every run differs`: a run whose lines show the outcome of a race
@@ -100,22 +103,30 @@ impl Recording {
                     example: String::new(),
                     release: false,
                     rustc: true,
+                    bin: false,
                     exit_code,
                     varies,
                     needs,
                 });
             }
             _ => {
-                return Err(
-                    "the command must be `cargo run ... --example NAME` or `rustc FILE`".into(),
-                );
+                return Err("the command must be `cargo run ... --example NAME`, \
+                            `cargo run -p listings --bin NAME` or `rustc FILE`"
+                    .into());
             }
         }
-        let mut release = false;
+        let (mut release, mut bin) = (false, false);
         let example = loop {
             match words.next() {
                 Some("--release") => release = true,
                 Some("--example") => break words.next().ok_or("--example needs a name")?,
+                Some("-p" | "--package") if words.next() == Some("listings") => {
+                    if words.next() != Some("--bin") {
+                        return Err("`-p listings` must be followed by `--bin NAME`".into());
+                    }
+                    bin = true;
+                    break words.next().ok_or("--bin needs a name")?;
+                }
                 other => {
                     return Err(format!(
                         "unexpected `{}` before --example",
@@ -136,6 +147,7 @@ impl Recording {
             args,
             release,
             rustc: false,
+            bin,
             exit_code,
             varies,
             needs,
@@ -154,10 +166,7 @@ impl Recording {
     /// folder) in `dir`, within `limit`: stdout and stderr go to one pipe, as
     /// they would to one terminal.
     pub fn run(&self, examples: &Path, dir: &Path, limit: Duration) -> Result<Output, String> {
-        let binary = match self.rustc {
-            true => PathBuf::from("rustc"),
-            false => examples.join(format!("{}{}", self.example, std::env::consts::EXE_SUFFIX)),
-        };
+        let binary = self.binary(examples);
         // A listing that compiles after all must not leave its program in `dir`.
         let scratch = std::env::temp_dir().join(format!("recorded-rustc-{}", std::process::id()));
         let hidden: &[&std::ffi::OsStr] = match self.rustc {
@@ -202,6 +211,17 @@ impl Recording {
             text: String::from_utf8_lossy(&bytes).into_owned(),
             exit_code: status.code(),
         })
+    }
+
+    /// What runs: rustc, an example from `examples` (a
+    /// `target/PROFILE/examples` folder), or a listing's program beside it.
+    pub fn binary(&self, examples: &Path) -> PathBuf {
+        let file = format!("{}{}", self.example, std::env::consts::EXE_SUFFIX);
+        match (self.rustc, self.bin) {
+            (true, _) => PathBuf::from("rustc"),
+            (false, true) => examples.parent().unwrap_or(examples).join(file),
+            (false, false) => examples.join(file),
+        }
     }
 
     /// The file's text for this run: the command, then the output.
@@ -393,7 +413,13 @@ mod tests {
         assert!(Recording::parse("$ cargo run --example x # exits fast").is_err());
         let r = Recording::parse("$ cargo run --example x -- --input target/m # needs target/m");
         assert_eq!(r.map(|r| r.needs), Ok(Some("target/m".to_string())));
+        let r = Recording::parse("$ cargo run -p listings --bin sync_script").unwrap();
+        assert!(r.bin && !r.rustc && r.example == "sync_script" && r.args.is_empty());
+        let examples = Path::new("target/debug/examples");
+        assert_eq!(r.binary(examples), Path::new("target/debug/sync_script"));
         for bad in [
+            "$ cargo run -p listings sync_script",
+            "$ cargo run -p other --bin x",
             "cargo run --example x",
             "$ cargo test",
             "$ cargo run --example x --y",

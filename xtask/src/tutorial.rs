@@ -118,6 +118,18 @@ pub fn shortfalls(shape: &Shape) -> Vec<String> {
 struct Listed {
     appendix: Vec<String>,
     pending: BTreeMap<String, String>,
+    /// Chapter pages whose first Rust listing is still a fragment.
+    fragment_first: Vec<String>,
+}
+
+/// Whether a page's first Rust listing is a whole program from `listings/`
+/// (a program `listings/tests/programs.rs` runs, or one that must not
+/// compile, shown with its error); `None` for a page with no Rust listing.
+pub fn first_listing_is_whole(text: &str) -> Option<bool> {
+    let mut lines = text.lines();
+    lines.find(|line| line.trim_start().starts_with("```rust"))?;
+    let body = lines.next().unwrap_or_default();
+    Some(body.trim_start().starts_with("{{#include ../listings/"))
 }
 
 fn listed(root: &Path) -> Result<Listed> {
@@ -140,6 +152,24 @@ pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
             continue;
         }
         let text = fs::read_to_string(&chapter)?;
+        let listed_fragment = listed.fragment_first.contains(&name);
+        let problem = match (first_listing_is_whole(&text), listed_fragment) {
+            (Some(false), false) => Some(
+                "its first Rust listing is a fragment: begin with a whole program from \
+                 listings/src/bin/ (run by listings/tests/programs.rs)",
+            ),
+            (Some(true) | None, true) => Some(
+                "its first listing is a whole program now (or it has none): remove it from \
+                 fragment_first in xtask/data/tutorial-path.toml",
+            ),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            problems.push(Problem {
+                file: chapter.clone(),
+                message: problem.into(),
+            });
+        }
         let shape = shape(&expand_includes(&chapter, &text));
         figures.push(shape.figures);
         let missing = shortfalls(&shape);
@@ -219,6 +249,18 @@ mod tests {
         assert_eq!(shape.figures, 3);
         assert!(shape.summary && shape.try_it);
         assert!(shortfalls(&shape).is_empty());
+    }
+
+    #[test]
+    fn a_first_listing_is_whole_when_it_comes_from_listings() {
+        let whole = "# T\n\n```python\nx = 1\n```\n\n```rust\n{{#include ../listings/src/bin/a.rs}}\n```\n\n```rust,noplayground\n{{#include ../examples/a.rs:x}}\n```\n";
+        assert_eq!(first_listing_is_whole(whole), Some(true));
+        let fragment = "# T\n\n```rust,noplayground\n{{#include ../examples/a.rs:x}}\n```\n";
+        assert_eq!(first_listing_is_whole(fragment), Some(false));
+        assert_eq!(
+            first_listing_is_whole("# T\n\n```console\n$ ls\n```\n"),
+            None
+        );
     }
 
     #[test]

@@ -325,3 +325,22 @@ fn a_book_whose_median_page_is_full_of_figures_is_caught() {
     let found = messages(&problems);
     assert!(found.contains("the median chapter page shows"), "{found}");
 }
+
+#[test]
+fn a_chapter_that_begins_with_a_fragment_is_caught() {
+    let book = book_copy();
+    // sync-script.md begins with the whole program; a fragment in its place
+    // takes it off the path.
+    let chapter = book.path().join("src/sync-script.md");
+    edit(
+        &chapter,
+        "{{#include ../listings/src/bin/sync_script.rs}}",
+        "{{#include ../examples/sync_script.rs:main}}",
+    );
+    let problems = xtask::tutorial::check_tutorial_path(book.path()).unwrap();
+    let found = messages(&problems);
+    assert!(
+        found.contains("sync-script.md: its first Rust listing is a fragment"),
+        "{found}"
+    );
+}

@@ -94,17 +94,19 @@ fn every_recorded_output_still_matches_its_program() {
         })
         .unzip();
     // Build every example first, one cargo at a time (rustc's listings have none).
-    let binaries: HashMap<&str, PathBuf> = (recordings.iter())
-        .filter(|(recording, _)| !recording.rustc)
+    let mut binaries: HashMap<&str, PathBuf> = (recordings.iter())
+        .filter(|(recording, _)| !recording.rustc && !recording.bin)
         .map(|(recording, _)| {
             let name = recording.example.as_str();
             (name, example_binary(name))
         })
         .collect();
-    let examples = binaries
-        .values()
-        .next()
-        .unwrap()
+    // The listings' whole programs (`-p listings --bin NAME`).
+    for (recording, _) in recordings.iter().filter(|(r, _)| r.bin) {
+        let name = recording.example.as_str();
+        binaries.insert(name, test_support::listing_binary(name));
+    }
+    let examples = example_binary("sync_script")
         .parent()
         .unwrap()
         .to_path_buf();

@@ -34,6 +34,26 @@ pub fn example_binary(name: &str) -> PathBuf {
     binary
 }
 
+/// The binary of one of the `listings` package's whole programs
+/// (`listings/src/bin/NAME.rs`), built first if it is missing.
+pub fn listing_binary(name: &str) -> PathBuf {
+    let test_exe = std::env::current_exe().expect("the test binary knows its path");
+    let profile_dir = test_exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test binaries live in target/<profile>/deps");
+    let binary = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !binary.exists() || std::env::var_os("BOOK_REBUILD_EXAMPLES").is_some() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--package", "listings", "--bin", name])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building listing {name} failed");
+    }
+    binary
+}
+
 /// What an example may use, for tests of full disks and refused threads.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Limits {
