@@ -74,3 +74,41 @@ fn thread_results_come_back_in_the_order_they_were_asked_for() {
         ]
     );
 }
+
+/// The results the programs print, in the order they print them.
+fn results(lines: &[String]) -> Vec<&str> {
+    (lines.iter())
+        .filter(|line| line.starts_with("Done"))
+        .map(String::as_str)
+        .collect()
+}
+
+const IN_SUBMISSION_ORDER: [&str; 5] = [
+    "Done sleeping 1 second(s)",
+    "Done sleeping 0.8 second(s)",
+    "Done sleeping 0.6 second(s)",
+    "Done sleeping 0.4 second(s)",
+    "Done sleeping 0.2 second(s)",
+];
+
+#[test]
+fn futures_give_their_results_in_the_order_they_were_submitted() {
+    let lines = run(env!("CARGO_BIN_EXE_pool_submit"));
+    assert_eq!(results(&lines), IN_SUBMISSION_ORDER, "{lines:?}");
+}
+
+#[test]
+fn as_completed_prints_the_shortest_task_first() {
+    let lines = run(env!("CARGO_BIN_EXE_as_completed"));
+    let mut by_completion = IN_SUBMISSION_ORDER;
+    by_completion.reverse();
+    assert_eq!(results(&lines), by_completion, "{lines:?}");
+}
+
+#[test]
+fn map_keeps_the_order_of_its_inputs() {
+    let lines = run(env!("CARGO_BIN_EXE_pool_map"));
+    assert_eq!(results(&lines), IN_SUBMISSION_ORDER, "{lines:?}");
+    let (started, done) = (positions(&lines, "Sleeping"), positions(&lines, "Done"));
+    assert!(started[4] < done[0], "all five sleep at once: {lines:?}");
+}
