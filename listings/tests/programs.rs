@@ -1,49 +1,111 @@
 //! Runs every whole-program listing and checks what it promises: it ends
 //! well, and its output shows the order of events the chapter describes.
 
+use std::collections::HashMap;
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::LazyLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Runs a listing's program; its stdout's lines, once it has exited with 0.
-/// A program still running after a minute (a deadlock, say) is killed and
-/// the test fails.
-fn run(binary: &str) -> Vec<String> {
-    let mut child = Command::new(binary)
+/// Every listing's program, by its binary's path.
+const PROGRAMS: [&str; 25] = [
+    env!("CARGO_BIN_EXE_as_completed"),
+    env!("CARGO_BIN_EXE_barrier"),
+    env!("CARGO_BIN_EXE_chunks"),
+    env!("CARGO_BIN_EXE_cpu_bound"),
+    env!("CARGO_BIN_EXE_deadlock"),
+    env!("CARGO_BIN_EXE_done_callbacks"),
+    env!("CARGO_BIN_EXE_events"),
+    env!("CARGO_BIN_EXE_locks"),
+    env!("CARGO_BIN_EXE_loop_join"),
+    env!("CARGO_BIN_EXE_lost_update"),
+    env!("CARGO_BIN_EXE_manual_threads"),
+    env!("CARGO_BIN_EXE_pipes"),
+    env!("CARGO_BIN_EXE_pool_map"),
+    env!("CARGO_BIN_EXE_pool_submit"),
+    env!("CARGO_BIN_EXE_primitive_cost"),
+    env!("CARGO_BIN_EXE_processes"),
+    env!("CARGO_BIN_EXE_rwlock"),
+    env!("CARGO_BIN_EXE_semaphore"),
+    env!("CARGO_BIN_EXE_sync_script"),
+    env!("CARGO_BIN_EXE_thread_args"),
+    env!("CARGO_BIN_EXE_thread_local"),
+    env!("CARGO_BIN_EXE_tiny_pool"),
+    env!("CARGO_BIN_EXE_wait_first"),
+    env!("CARGO_BIN_EXE_worker_count"),
+    env!("CARGO_BIN_EXE_worker_setup"),
+];
+
+/// What each program printed. All of them run at once, the first time a
+/// test asks: most of them sleep, so together they take about as long as
+/// the longest alone.
+static OUTPUTS: LazyLock<HashMap<&'static str, Result<Vec<String>, String>>> =
+    LazyLock::new(|| {
+        let started: Vec<(&str, Child)> = (PROGRAMS.iter())
+            .map(|&binary| (binary, start(binary)))
+            .collect();
+        (started.into_iter())
+            .map(|(binary, child)| (binary, finish(binary, child)))
+            .collect()
+    });
+
+fn start(binary: &str) -> Child {
+    Command::new(binary)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the listing starts");
+        .unwrap_or_else(|e| panic!("{binary} does not start: {e}"))
+}
+
+/// Its stdout's lines, once it has exited with 0. A program still running
+/// a minute after it started (a deadlock, say) is killed: an error.
+fn finish(binary: &str, mut child: Child) -> Result<Vec<String>, String> {
+    // Read while it runs, so that a full pipe cannot stall it.
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let out = thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stdout.read_to_end(&mut bytes);
+        bytes
+    });
+    let err = thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stderr.read_to_end(&mut bytes);
+        bytes
+    });
     let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("waiting on the listing").is_none() {
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{binary} still ran after 60 s");
+            return Err(format!("{binary} still ran after 60 s"));
         }
         thread::sleep(Duration::from_millis(10));
-    }
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let _ = child.stdout.take().expect("piped").read_to_end(&mut stdout);
-    let _ = child.stderr.take().expect("piped").read_to_end(&mut stderr);
-    let output = std::process::Output {
-        status: child.wait().expect("reaped"),
-        stdout,
-        stderr,
     };
-    assert!(
-        output.status.success(),
-        "{binary}: {}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
+    let (out, err) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
     );
-    String::from_utf8(output.stdout)
-        .expect("UTF-8 output")
-        .lines()
-        .map(String::from)
-        .collect()
+    if !status.success() {
+        return Err(format!(
+            "{binary}: {status}\n{}",
+            String::from_utf8_lossy(&err)
+        ));
+    }
+    let text = String::from_utf8(out).map_err(|e| format!("{binary}: {e}"))?;
+    Ok(text.lines().map(String::from).collect())
+}
+
+/// A listing's output lines; the test fails if it did not end well.
+fn run(binary: &'static str) -> Vec<String> {
+    match &OUTPUTS[binary] {
+        Ok(lines) => lines.clone(),
+        Err(why) => panic!("{why}"),
+    }
 }
 
 /// The index of each line that starts with `prefix`.
@@ -203,4 +265,144 @@ fn philosophers_who_take_the_lower_fork_first_all_eat() {
         lines.last().unwrap(),
         "everyone ate; nobody waited for ever"
     );
+}
+
+#[test]
+fn callbacks_run_on_the_pool_threads_and_main_waits_for_all() {
+    let lines = run(env!("CARGO_BIN_EXE_done_callbacks"));
+    let on_pool = (lines.iter()).filter(|l| l.starts_with("[pool-")).count();
+    assert_eq!(on_pool, 4, "{lines:?}");
+    assert_eq!(lines.last().unwrap(), "[main] every task is done");
+}
+
+#[test]
+fn rayon_keeps_order_when_collecting_and_loses_nothing_unordered() {
+    let lines = run(env!("CARGO_BIN_EXE_chunks"));
+    assert_eq!(
+        lines,
+        [
+            "ordered: 20000 results, in order: true",
+            "pieces of 1000 or more: same results: true",
+            "unordered: 20000 results, the same ones: true"
+        ]
+    );
+}
+
+#[test]
+fn the_tiny_pool_returns_results_in_submission_order_and_joins_its_workers() {
+    let lines = run(env!("CARGO_BIN_EXE_tiny_pool"));
+    assert_eq!(
+        lines,
+        [
+            "slept 0.3 s",
+            "slept 0.2 s",
+            "slept 0.1 s",
+            "the pool is shut down, every worker joined"
+        ]
+    );
+}
+
+#[test]
+fn three_tokens_let_at_most_three_run_at_once() {
+    let lines = run(env!("CARGO_BIN_EXE_semaphore"));
+    let most: usize = (lines[0].split("at most ").nth(1))
+        .and_then(|rest| rest.split(' ').next()?.parse().ok())
+        .expect("the most at once");
+    // Ten threads that each hold a token for 100 ms: without the tokens,
+    // all ten would run at once.
+    assert!((1..=3).contains(&most), "{lines:?}");
+}
+
+#[test]
+fn the_first_mirror_to_answer_wins() {
+    let lines = run(env!("CARGO_BIN_EXE_wait_first"));
+    assert_eq!(lines[0], "first: mirror b", "{lines:?}");
+}
+
+#[test]
+fn each_worker_connects_once_and_every_task_finds_a_connection() {
+    let lines = run(env!("CARGO_BIN_EXE_worker_setup"));
+    assert_eq!(positions(&lines, "worker ").len(), 2, "{lines:?}");
+    let tasks: Vec<&String> = lines.iter().filter(|l| l.starts_with("task ")).collect();
+    assert_eq!(tasks.len(), 6, "{lines:?}");
+    assert!(
+        tasks.iter().all(|l| l.contains("used connection ")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn threads_compute_the_same_results_as_one_loop() {
+    let lines = run(env!("CARGO_BIN_EXE_cpu_bound"));
+    assert_eq!(lines.last().unwrap(), "same results: true", "{lines:?}");
+}
+
+#[test]
+fn fetch_add_never_loses_an_update() {
+    let lines = run(env!("CARGO_BIN_EXE_lost_update"));
+    assert_eq!(
+        lines[1], "fetch_add:        2000000 of 2000000",
+        "{lines:?}"
+    );
+    let two_steps: u64 = (lines[0].split(": ").nth(1))
+        .and_then(|rest| rest.split(' ').next()?.parse().ok())
+        .expect("the two-step count");
+    assert!(two_steps <= 2_000_000, "{lines:?}");
+}
+
+#[test]
+fn each_task_runs_in_a_process_of_its_own() {
+    let lines = run(env!("CARGO_BIN_EXE_processes"));
+    let mut pids: Vec<&str> = (lines.iter())
+        .filter_map(|l| l.strip_prefix("process ")?.split(':').next())
+        .collect();
+    assert_eq!(pids.len(), 3, "{lines:?}");
+    pids.sort_unstable();
+    pids.dedup();
+    assert_eq!(pids.len(), 3, "three different processes: {lines:?}");
+}
+
+#[test]
+fn the_child_squares_what_comes_down_the_pipe() {
+    let lines = run(env!("CARGO_BIN_EXE_pipes"));
+    assert_eq!(
+        lines,
+        [
+            "squares from the child: 1, 4, 9, 16, 25",
+            "child exited: exit status: 0"
+        ]
+    );
+}
+
+#[test]
+fn waiting_jobs_run_on_every_worker_count() {
+    let lines = run(env!("CARGO_BIN_EXE_worker_count"));
+    assert_eq!(positions(&lines, "").len(), 8, "{lines:?}");
+    assert!(
+        lines[1].trim_start().starts_with("1 workers: "),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn every_add_is_counted_however_it_is_made() {
+    let lines = run(env!("CARGO_BIN_EXE_primitive_cost"));
+    assert_eq!(lines.last().unwrap(), "every add counted: true");
+}
+
+#[test]
+fn every_listing_is_run_here() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/bin");
+    let mut files: Vec<String> = (std::fs::read_dir(dir).expect("src/bin").flatten())
+        .filter_map(|entry| Some(entry.path().file_stem()?.to_str()?.to_string()))
+        .collect();
+    files.sort();
+    let mut run: Vec<String> = (PROGRAMS.iter())
+        .map(|path| {
+            let name = std::path::Path::new(path).file_stem().unwrap();
+            name.to_string_lossy().into_owned()
+        })
+        .collect();
+    run.sort();
+    assert_eq!(files, run, "add each new listing to PROGRAMS and test it");
 }
