@@ -20,10 +20,16 @@ fn main() {
     thread::scope(|scope| {
         for worker in 0..2u8 {
             scope.spawn(move || {
-                let sums: Vec<u64> = (0..3).map(|task| checksum(worker * 10 + task)).collect();
-                // Three tasks, one buffer: its address never changed.
-                let address = SCRATCH.with_borrow(|buffer| buffer.as_ptr() as usize);
-                println!("thread {worker}: sums {sums:?}, one buffer at {address:#x}");
+                let mut buffers = Vec::new(); // where each task found the buffer
+                let sums: Vec<u64> = (0..3)
+                    .map(|task| {
+                        let sum = checksum(worker * 10 + task);
+                        buffers.push(SCRATCH.with_borrow(|buffer| buffer.as_ptr()));
+                        sum
+                    })
+                    .collect();
+                let one = buffers.windows(2).all(|pair| pair[0] == pair[1]);
+                println!("thread {worker}: sums {sums:?}, one buffer for all three: {one}");
             });
         }
     });
