@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Every listing's program, by its binary's path.
-const PROGRAMS: [&str; 25] = [
+const PROGRAMS: [&str; 28] = [
     env!("CARGO_BIN_EXE_as_completed"),
     env!("CARGO_BIN_EXE_barrier"),
     env!("CARGO_BIN_EXE_chunks"),
@@ -17,6 +17,7 @@ const PROGRAMS: [&str; 25] = [
     env!("CARGO_BIN_EXE_deadlock"),
     env!("CARGO_BIN_EXE_done_callbacks"),
     env!("CARGO_BIN_EXE_events"),
+    env!("CARGO_BIN_EXE_fork"),
     env!("CARGO_BIN_EXE_locks"),
     env!("CARGO_BIN_EXE_loop_join"),
     env!("CARGO_BIN_EXE_lost_update"),
@@ -25,9 +26,11 @@ const PROGRAMS: [&str; 25] = [
     env!("CARGO_BIN_EXE_pool_map"),
     env!("CARGO_BIN_EXE_pool_submit"),
     env!("CARGO_BIN_EXE_primitive_cost"),
+    env!("CARGO_BIN_EXE_process_pool"),
     env!("CARGO_BIN_EXE_processes"),
     env!("CARGO_BIN_EXE_rwlock"),
     env!("CARGO_BIN_EXE_semaphore"),
+    env!("CARGO_BIN_EXE_switching"),
     env!("CARGO_BIN_EXE_sync_script"),
     env!("CARGO_BIN_EXE_thread_args"),
     env!("CARGO_BIN_EXE_thread_local"),
@@ -390,6 +393,41 @@ fn waiting_jobs_run_on_every_worker_count() {
 fn every_add_is_counted_however_it_is_made() {
     let lines = run(env!("CARGO_BIN_EXE_primitive_cost"));
     assert_eq!(lines.last().unwrap(), "every add counted: true");
+}
+
+#[test]
+fn a_forked_child_changes_only_its_own_copy() {
+    let lines = run(env!("CARGO_BIN_EXE_fork"));
+    assert_eq!(lines[0], "child: counter = 11, in its own copy of memory");
+    assert_eq!(lines[1], "parent: counter = 10, unchanged");
+    assert!(lines[2].ends_with(", 0)"), "exited with 0: {lines:?}");
+}
+
+#[test]
+fn threads_and_processes_compute_the_same_results() {
+    let lines = run(env!("CARGO_BIN_EXE_switching"));
+    let results: Vec<&str> = (lines.iter())
+        .filter_map(|l| l.split(": ").nth(1))
+        .collect();
+    assert_eq!(results.len(), 2, "{lines:?}");
+    assert_eq!(results[0], results[1], "{lines:?}");
+}
+
+#[test]
+fn two_worker_processes_answer_every_task_in_order_and_end() {
+    let lines = run(env!("CARGO_BIN_EXE_process_pool"));
+    for (i, n) in (1..=6u64).enumerate() {
+        let expected = format!("{n} squared is {} (worker ", n * n);
+        assert!(lines[i].starts_with(&expected), "{lines:?}");
+    }
+    let worker = |line: &String| line.rsplit("worker ").next().map(str::to_string);
+    assert_ne!(
+        worker(&lines[0]),
+        worker(&lines[1]),
+        "two workers take turns"
+    );
+    assert_eq!(worker(&lines[0]), worker(&lines[2]), "each worker stays up");
+    assert_eq!(positions(&lines, "a worker ended: exit status: 0").len(), 2);
 }
 
 #[test]
