@@ -112,6 +112,28 @@ fn remove_temporaries(
 /// The folders [`clean_up_on_interrupt`] cleans.
 static CLEANED_ON_INTERRUPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
+/// The scratch folders [`remove_on_interrupt`] removes whole.
+static REMOVED_ON_INTERRUPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Installs, once, the Ctrl-C and SIGTERM handler both lists share.
+fn install_interrupt_handler() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            let lock = |list: &'static std::sync::Mutex<Vec<PathBuf>>| {
+                list.lock().unwrap_or_else(|e| e.into_inner()).clone()
+            };
+            for folder in lock(&CLEANED_ON_INTERRUPT) {
+                let _ = remove_own_temporaries(&folder);
+            }
+            for scratch in lock(&REMOVED_ON_INTERRUPT) {
+                let _ = fs::remove_dir_all(scratch);
+            }
+            std::process::exit(130);
+        });
+    });
+}
+
 /// From now on, Ctrl-C or SIGTERM removes this process's temporary files in
 /// `folder` (and in every folder registered before, and the folders just
 /// inside them), then exits with code 130. The first call installs the
@@ -122,21 +144,31 @@ pub fn clean_up_on_interrupt(folder: &Path) {
     let mut folders = CLEANED_ON_INTERRUPT
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    if folders.iter().any(|f| f == folder) {
-        return;
+    if !folders.iter().any(|f| f == folder) {
+        folders.push(folder.to_path_buf());
     }
-    if folders.is_empty() {
-        let _ = ctrlc::set_handler(|| {
-            let folders = CLEANED_ON_INTERRUPT
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            for folder in folders.iter() {
-                let _ = remove_own_temporaries(folder);
-            }
-            std::process::exit(130);
-        });
-    }
-    folders.push(folder.to_path_buf());
+    drop(folders);
+    install_interrupt_handler();
+}
+
+/// Until [`keep_on_interrupt`] is called for it, Ctrl-C or SIGTERM removes
+/// the scratch folder `scratch` whole (a folder this process made for itself,
+/// such as a hostfile's), then exits with code 130.
+pub fn remove_on_interrupt(scratch: &Path) {
+    let mut scratches = REMOVED_ON_INTERRUPT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    scratches.push(scratch.to_path_buf());
+    drop(scratches);
+    install_interrupt_handler();
+}
+
+/// Takes `scratch` off the list of [`remove_on_interrupt`].
+pub fn keep_on_interrupt(scratch: &Path) {
+    let mut scratches = REMOVED_ON_INTERRUPT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    scratches.retain(|s| s != scratch);
 }
 
 /// The process id in a temporary file's name `.NAME.PID.tmp` or `.NAME.PID.part`.

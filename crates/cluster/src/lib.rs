@@ -306,9 +306,12 @@ pub fn launch(
     let temp = std::env::temp_dir();
     remove_stale_scratch(&temp);
     let scratch = temp.join(format!("{SCRATCH_PREFIX}{}", std::process::id()));
+    // Ctrl-C and SIGTERM remove it too (SIGKILL cannot: the next launch does).
+    atomic_write::remove_on_interrupt(&scratch);
     fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let run = launch_in(&scratch, processes, deadline, args);
     let _ = fs::remove_dir_all(&scratch); // on every path
+    atomic_write::keep_on_interrupt(&scratch);
     run
 }
 

@@ -347,3 +347,29 @@ fn bad_flags_and_hostfiles_are_rejected() {
         );
     }
 }
+
+#[test]
+#[cfg(unix)]
+fn sigterm_to_the_launcher_removes_its_hostfile_folder() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let out = scratch("distributed-sigterm");
+    let mut launcher = Command::new(example_binary(EXAMPLE))
+        .args(["--mode", "processes", "--seconds", "0.5", "--out"])
+        .arg(&out)
+        .args(PHOTOS)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example starts");
+    let folder = std::env::temp_dir().join(format!("timely-cluster-{}", launcher.id()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !folder.join("hosts.txt").exists() {
+        assert!(Instant::now() < deadline, "no hostfile within 30 s");
+        thread::sleep(Duration::from_millis(10));
+    }
+    kill(Pid::from_raw(launcher.id() as i32), Signal::SIGTERM).expect("SIGTERM sent");
+    let (code, _) = finish(&mut launcher, Duration::from_secs(30));
+    assert_eq!(code, Some(130), "SIGTERM ends the run as Ctrl-C does");
+    assert!(!folder.exists(), "{} was left behind", folder.display());
+}
