@@ -78,6 +78,40 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
         assert_nothing_left(&format!("{name} {args:?}"));
     }
 
+    // A process limit that refuses the third fork: the children already
+    // forked are stopped and reaped before the error, not handed to init.
+    // Only root can run a process as nobody, whose limit holds (/proc/self
+    // belongs to this process's effective user).
+    let root =
+        std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
+    if root {
+        let limits = common::Limits {
+            nobody_with_processes: Some(4),
+            ..Default::default()
+        };
+        let args = flags("--mode processes --workers 8 --increments 1e9");
+        let output =
+            common::run_example_within("shared_memory", &args, limits, Duration::from_secs(60));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        thread::sleep(Duration::from_millis(100)); // orphans are handed over
+        let left = our_children();
+        for &(pid, _) in &left {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid as i32), None);
+        }
+        assert!(
+            left.is_empty(),
+            "shared_memory left its forked children to its parent (pid, state): {left:?}"
+        );
+        assert!(
+            !output.status.success(),
+            "a refused fork is an error: {stderr}"
+        );
+        assert!(stderr.contains("fork refused"), "{stderr}");
+    } else {
+        println!("not root: the refused-fork check needs to run as nobody, and is skipped");
+    }
+
     // Ctrl-C, or SIGTERM, in the middle of a process pool's work: the pool
     // kills and reaps its workers and the example exits with 130.
     for signal in [Signal::SIGINT, Signal::SIGTERM] {

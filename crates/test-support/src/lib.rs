@@ -64,6 +64,10 @@ pub struct Limits {
     pub memory_bytes: Option<u64>,
     /// RLIMIT_NOFILE: how many files and sockets may be open at once
     pub open_files: Option<u64>,
+    /// Run as the user `nobody` (uid and gid 65534; only root may) with
+    /// RLIMIT_NPROC at this many processes and threads, which root's
+    /// processes are not held to
+    pub nobody_with_processes: Option<u64>,
 }
 
 /// Starts an example with `args` and piped output, within `limits`.
@@ -76,7 +80,16 @@ pub fn spawn_example(name: &str, args: &[&str], limits: Limits) -> std::process:
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     #[cfg(unix)]
-    if limits.file_bytes.is_some() || limits.memory_bytes.is_some() || limits.open_files.is_some() {
+    if limits.nobody_with_processes.is_some() {
+        use std::os::unix::process::CommandExt;
+        command.uid(65534).gid(65534);
+    }
+    #[cfg(unix)]
+    if limits.file_bytes.is_some()
+        || limits.memory_bytes.is_some()
+        || limits.open_files.is_some()
+        || limits.nobody_with_processes.is_some()
+    {
         use nix::sys::resource::{Resource, setrlimit};
         use nix::sys::signal::{SigHandler, Signal, signal};
         use std::os::unix::process::CommandExt;
@@ -93,6 +106,10 @@ pub fn spawn_example(name: &str, args: &[&str], limits: Limits) -> std::process:
                 }
                 if let Some(count) = limits.open_files {
                     setrlimit(Resource::RLIMIT_NOFILE, count, count)?;
+                }
+                // Already nobody here: std sets the user before these run.
+                if let Some(count) = limits.nobody_with_processes {
+                    setrlimit(Resource::RLIMIT_NPROC, count, count)?;
                 }
                 Ok(())
             });

@@ -118,14 +118,26 @@ fn with_processes(workers: usize, increments: u64, atomic: bool, limit: Duration
         // getppid(2)), does atomic operations on the shared mapping, reads
         // the clock (clock_gettime(2)), and leaves with _exit(2): all
         // async-signal-safe, nothing that takes a lock or allocates.
-        match unsafe { fork() }? {
-            ForkResult::Child => {
+        match unsafe { fork() } {
+            Ok(ForkResult::Child) => {
                 #[cfg(target_os = "linux")]
                 let _ = worker::die_with_parent(parent); // no orphan, even after a SIGKILL
                 work(shared, worker, workers, increments, atomic);
                 unsafe { libc::_exit(0) } // SAFETY: see exit_child in fork_vs_spawn
             }
-            ForkResult::Parent { child } => children.push(child),
+            Ok(ForkResult::Parent { child }) => children.push(child),
+            Err(refused) => {
+                // A process limit refused this fork: stop and reap the
+                // children already started, so that none is left a zombie.
+                for &child in &children {
+                    let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
+                    let _ = nix::sys::wait::waitpid(child, None);
+                }
+                // SAFETY: every child has exited and `shared` is not used after this.
+                unsafe { munmap(memory.cast(), size.get())? };
+                let why = format!("fork refused after {} worker(s): {refused}", children.len());
+                return Err(io::Error::other(why));
+            }
         }
     }
     let deadline = Instant::now() + limit;
