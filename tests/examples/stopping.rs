@@ -145,3 +145,33 @@ fn async_downloads_stop_within_a_second_and_leave_no_partial_file() {
         fs::read_dir(&photos).unwrap().count()
     );
 }
+
+#[test]
+fn downloads_that_all_time_out_fail_the_run_and_say_so() {
+    let out = scratch("stop-well-timeouts");
+    // The server waits 2 s before each photo; each attempt may wait 0.3 s.
+    let args = [
+        "--mode",
+        "async",
+        "--tasks",
+        "2",
+        "--seconds",
+        "2",
+        "--timeout",
+        "0.3",
+        "--json",
+    ];
+    let out_flag = format!("--out={}", out.display());
+    let mut all = args.to_vec();
+    all.push(&out_flag);
+    let output = crate::common::run_example("stop_well", &all, Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "a failed run: {stderr}");
+    assert_eq!(stderr.matches("timed out").count(), 2, "{stderr}");
+    assert!(stderr.contains("/photos/photo-01.jpg"), "names the URL: {stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("a JSON line");
+    assert_eq!(summary["failed"], 2, "{summary}");
+    assert_eq!(summary["partial_files"], 0, "{summary}");
+}

@@ -38,6 +38,9 @@ struct Args {
     /// Send this program SIGINT after this many seconds, as Ctrl-C would
     #[arg(long, value_parser = cli::parse_seconds, allow_hyphen_values = true)]
     interrupt_after: Option<Duration>,
+    /// The async mode's time limit for each download attempt, in seconds
+    #[arg(long, value_parser = cli::parse_timeout, default_value = "10", allow_hyphen_values = true)]
+    timeout: Duration,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum)]
     mode: Option<Mode>,
@@ -54,6 +57,13 @@ enum Mode {
     Processes,
     /// tokio downloads, cancelled by a CancellationToken
     Async,
+}
+
+/// What a mode kept, and what failed without being stopped.
+#[derive(Default)]
+struct Kept {
+    results: Vec<String>,
+    failed: Vec<String>,
 }
 
 /// The signal that stopped us (0: none yet), for the exit code 128 + N.
@@ -88,7 +98,7 @@ fn work(task: usize, seconds: Duration) -> String {
 }
 
 // ANCHOR: threads
-fn with_threads(tasks: usize, workers: usize, seconds: Duration) -> Vec<String> {
+fn with_threads(tasks: usize, workers: usize, seconds: Duration) -> Kept {
     let stop = stop_flag();
     let (queue_in, queue) = channel::bounded(tasks);
     (0..tasks).for_each(|task| queue_in.send(task).expect("room for every task"));
@@ -107,12 +117,16 @@ fn with_threads(tasks: usize, workers: usize, seconds: Duration) -> Vec<String> 
         }
     });
     drop(done);
-    results.into_iter().collect() // the results so far, whatever stopped us
+    let results = results.into_iter().collect(); // the results so far, whatever stopped us
+    Kept {
+        results,
+        failed: Vec::new(),
+    }
 }
 // ANCHOR_END: threads
 
 // ANCHOR: processes
-fn with_processes(tasks: usize, workers: usize, seconds: Duration) -> Vec<String> {
+fn with_processes(tasks: usize, workers: usize, seconds: Duration) -> Kept {
     let options = Options {
         workers,
         task_timeout: seconds * 2 + Duration::from_secs(5),
@@ -126,20 +140,25 @@ fn with_processes(tasks: usize, workers: usize, seconds: Duration) -> Vec<String
     // On the flag, the pool kills and reaps its workers and returns what finished.
     let (finished, _stopped) = (pool.run_until_stopped(jobs, |_| {}))
         .unwrap_or_else(|e| cli::fail(format!("the process pool: {e}")));
-    (finished.into_iter())
-        .filter_map(|(_, outcome)| match outcome {
-            Outcome::Done(said) => Some(said),
-            Outcome::Failed(_) => None,
-        })
-        .collect()
+    let mut kept = Kept::default();
+    for (task, outcome) in finished {
+        match outcome {
+            Outcome::Done(said) => kept.results.push(said),
+            // Its worker died or hung twice: not a result, and not silent.
+            Outcome::Failed(deaths) => {
+                (kept.failed).push(format!("task {task}: {}", deaths.join("; ")))
+            }
+        }
+    }
+    kept
 }
 // ANCHOR_END: processes
 
 // ANCHOR: async
-async fn with_tokio(urls: Vec<String>, limit: usize, out: &Path) -> Vec<String> {
+async fn with_tokio(urls: Vec<String>, limit: usize, out: &Path, timeout: Duration) -> Kept {
     let signals = stop_signal(); // listening from here on
     let (token, tracker) = (CancellationToken::new(), TaskTracker::new());
-    let policy = Policy::new(Duration::from_secs(10), 0);
+    let policy = Policy::new(timeout, 0);
     let client = download::async_client(&policy);
     let permits = Arc::new(tokio::sync::Semaphore::new(limit));
     let plan = download::plan(&urls, out);
@@ -148,6 +167,7 @@ async fn with_tokio(urls: Vec<String>, limit: usize, out: &Path) -> Vec<String> 
             let (token, client, permits) = (token.clone(), client.clone(), Arc::clone(&permits));
             tracker.spawn(async move {
                 let never = AtomicBool::new(false); // the token stops us, not a flag
+                let name = url.clone();
                 let download = async {
                     let _permit = permits.acquire().await.expect("never closed");
                     download::download_async(client, url, target, policy, &never).await
@@ -156,7 +176,9 @@ async fn with_tokio(urls: Vec<String>, limit: usize, out: &Path) -> Vec<String> 
                     // Cancelled: the download future is dropped where it
                     // waits; its partial file is removed by its `Drop`.
                     () = token.cancelled() => None,
-                    outcome = download => outcome.ok(),
+                    outcome = download => Some(outcome.map_err(|(failure, attempts)| {
+                        format!("{name}: {failure} (after {attempts} attempt(s))")
+                    })),
                 }
             })
         })
@@ -172,10 +194,17 @@ async fn with_tokio(urls: Vec<String>, limit: usize, out: &Path) -> Vec<String> 
             let _ = tokio::time::timeout(Duration::from_secs(1), tracker.wait()).await;
         }
     }
-    let mut kept = Vec::new();
+    let mut kept = Kept::default();
     for handle in handles.into_iter().filter(|h| h.is_finished()) {
-        if let Ok(Some(done)) = handle.await {
-            kept.push(format!("{} ({} bytes)", done.path.display(), done.bytes));
+        match handle.await {
+            Ok(Some(Ok(done))) => {
+                (kept.results).push(format!("{} ({} bytes)", done.path.display(), done.bytes))
+            }
+            Ok(Some(Err(why))) => kept.failed.push(why),
+            Ok(None) => {} // cancelled: stopped, not failed
+            Err(panicked) => kept
+                .failed
+                .push(format!("a download task panicked: {panicked}")),
         }
     }
     kept
@@ -238,7 +267,7 @@ fn photo_server(photos: usize, seconds: Duration) -> (ImageServer, Vec<String>) 
     (server, urls)
 }
 
-fn run_mode(mode: Mode, args: &Args) -> Vec<String> {
+fn run_mode(mode: Mode, args: &Args) -> Kept {
     let (tasks, workers, seconds) = (args.run.tasks, args.workers, args.run.seconds);
     match mode {
         Mode::Threads | Mode::Processes => {
@@ -259,7 +288,7 @@ fn run_mode(mode: Mode, args: &Args) -> Vec<String> {
             // Armed once the photos are served: the signal comes `wait` after
             // this, and with_tokio listens as its first step.
             arm_interrupt(args);
-            runtime.block_on(with_tokio(urls, workers, &out))
+            runtime.block_on(with_tokio(urls, workers, &out, args.timeout))
         }
     }
 }
@@ -279,7 +308,7 @@ fn main() {
     }
     atomic_write::create_folder(&args.out)
         .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
-    let mut summaries = Vec::new();
+    let (mut summaries, mut failed) = (Vec::new(), Vec::new());
     for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
         println!(
@@ -290,14 +319,19 @@ fn main() {
         let kept = run_mode(mode, &args);
         let elapsed = started.elapsed();
         let signal = SIGNAL.load(Ordering::SeqCst); // read once: the summary and the exit agree
-        let summary = report(mode, &name, &kept, elapsed, signal, &args);
-        summaries.push(summary);
+        let summary = report(mode, &name, &kept.results, elapsed, signal, &args);
+        summaries.push(summary.with("failed", kept.failed.len()));
+        failed.extend(kept.failed.iter().map(|why| format!("{name}: {why}")));
         if signal != 0 {
             cli::finish(&summaries, args.run.json, &args.run.files);
             process::exit(128 + signal);
         }
     }
     cli::finish(&summaries, args.run.json, &args.run.files);
+    if !failed.is_empty() {
+        failed.iter().for_each(|why| eprintln!("failed: {why}"));
+        cli::fail(format!("{} task(s) failed", failed.len()));
+    }
 }
 
 /// Prints what was kept and writes it to `--out` (atomically, interrupted or
