@@ -168,10 +168,54 @@ fn downloads_that_all_time_out_fail_the_run_and_say_so() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "a failed run: {stderr}");
     assert_eq!(stderr.matches("timed out").count(), 2, "{stderr}");
-    assert!(stderr.contains("/photos/photo-01.jpg"), "names the URL: {stderr}");
+    assert!(
+        stderr.contains("/photos/photo-01.jpg"),
+        "names the URL: {stderr}"
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let summary: serde_json::Value =
         serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("a JSON line");
     assert_eq!(summary["failed"], 2, "{summary}");
     assert_eq!(summary["partial_files"], 0, "{summary}");
+}
+
+#[test]
+fn a_second_signal_stops_at_once_and_the_first_is_the_one_reported() {
+    let out = scratch("stop-twice");
+    // Two tasks of 20 s: the first signal lets them finish, the second not.
+    let mut child = start("threads", &out, &["--tasks=2", "--seconds=20"]);
+    // Let both workers take their task first: a signal before that stops
+    // them before they start, and the run ends at the first signal.
+    thread::sleep(Duration::from_millis(1000));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, Signal::SIGINT).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("stop_well still running 10 s after a second signal, its tasks take 20 s");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130), "128 + SIGINT, the first signal");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(stderr.contains("stopping now"), "{stderr}");
+    assert!(
+        !out.join("threads.txt").exists(),
+        "no results file, and no half-written one"
+    );
+    let left: Vec<_> = fs::read_dir(&out).unwrap().flatten().collect();
+    assert!(left.is_empty(), "nothing left in --out: {left:?}");
 }

@@ -82,9 +82,17 @@ fn stop_flag() -> Arc<AtomicBool> {
         let raised = Arc::clone(&flag);
         thread::spawn(move || {
             for signal in signals.forever() {
-                eprintln!("got signal {signal}: starting no new task");
-                SIGNAL.store(signal, Ordering::SeqCst);
-                raised.store(true, Ordering::SeqCst);
+                // The first signal asks; a second one insists.
+                match SIGNAL.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst) {
+                    Ok(_) => {
+                        eprintln!("got signal {signal}: starting no new task (again: stop now)");
+                        raised.store(true, Ordering::SeqCst);
+                    }
+                    Err(first) => {
+                        eprintln!("got signal {signal} after {first}: stopping now");
+                        process::exit(128 + first);
+                    }
+                }
             }
         });
         flag
