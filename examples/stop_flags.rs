@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 #[derive(Parser)]
 struct Args {
     /// How many worker threads in the stop-flag mode
-    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
+    #[arg(long, value_parser = cli::parse_busy_threads, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
     /// How many IDs to hand out in the ids mode
     #[arg(long, value_parser = cli::parse_item_count, default_value = "10000", allow_hyphen_values = true)]

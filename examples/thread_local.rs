@@ -19,7 +19,7 @@ struct Args {
     #[arg(long, value_parser = cli::parse_item_count, default_value = "10000", allow_hyphen_values = true)]
     tasks: usize,
     /// Threads in the pool
-    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
+    #[arg(long, value_parser = cli::parse_busy_threads, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
     #[command(flatten)]
     modes: cli::ModeArgs<Mode>,

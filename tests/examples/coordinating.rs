@@ -60,6 +60,10 @@ fn the_waiter_sleeps_until_the_flag_is_set() {
     // It cannot have passed its loop before the flag was set, 0.2 s in.
     assert!(run["waited_s"].as_f64().unwrap() >= 0.2, "{run}");
     assert_rejected_naming("stop_flags", &flags("--workers 0"), "--workers");
+    // Busy threads past a bound would only share the cores, for minutes.
+    for example in ["stop_flags", "thread_local"] {
+        assert_rejected_naming(example, &flags("--workers 129"), "at most 128");
+    }
 }
 
 #[test]

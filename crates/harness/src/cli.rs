@@ -42,6 +42,23 @@ pub fn parse_count(text: &str) -> Result<usize, String> {
     }
 }
 
+/// The most threads an example may keep busy at once with `--workers`, where
+/// every thread works or wakes all the time (a stop flag checked each
+/// millisecond, a pool's threads stealing work): past a few times the cores,
+/// more only wait for a turn, and a run of seconds takes minutes.
+pub const MAX_BUSY_THREADS: usize = 128;
+
+/// Parses a count of busy threads: a whole number from 1 to [`MAX_BUSY_THREADS`].
+pub fn parse_busy_threads(text: &str) -> Result<usize, String> {
+    match parse_count(text)? {
+        n if n > MAX_BUSY_THREADS => Err(format!(
+            "must be at most {MAX_BUSY_THREADS}: these threads all work at once, and \
+             more than that only share the cores and make the run take minutes"
+        )),
+        n => Ok(n),
+    }
+}
+
 /// Parses a large count such as `--n 200000000` or `--n 2e8`: a whole number
 /// from 1 to [`MAX_BIG_COUNT`].
 pub fn parse_big_count(text: &str) -> Result<u64, String> {
