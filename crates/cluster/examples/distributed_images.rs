@@ -184,6 +184,9 @@ fn main() {
         return member(&args, membership);
     }
     // Listed (and generated) and checked before any worker starts, for a clear error.
+    if cli::modes(args.mode).contains(&Mode::Processes) {
+        (args.photos.require_utf8_paths(&args.out)).unwrap_or_else(|e| cli::fail(e));
+    }
     let paths = args
         .photos
         .inputs_for(&args.out)
@@ -246,6 +249,8 @@ fn job_flags(args: &Args) -> Vec<String> {
 
 /// One member of a cluster: connect to the others, run, and (process 0) report.
 fn member(args: &Args, Membership { process, addresses }: Membership) {
+    // Members are sent their job's paths: they must be UTF-8 (see above).
+    (args.photos.require_utf8_paths(&args.out)).unwrap_or_else(|e| cli::fail(e));
     // Only process 0 lists and checks the photos, before connecting, for a clear error.
     let photos = match process {
         0 => args

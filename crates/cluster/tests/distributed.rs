@@ -373,3 +373,26 @@ fn sigterm_to_the_launcher_removes_its_hostfile_folder() {
     assert_eq!(code, Some(130), "SIGTERM ends the run as Ctrl-C does");
     assert!(!folder.exists(), "{} was left behind", folder.display());
 }
+
+#[test]
+#[cfg(unix)]
+fn an_out_folder_that_is_not_utf8_is_refused_before_any_member_starts() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let out = scratch("distributed-non-utf8").join(OsStr::from_bytes(b"out-\xff"));
+    let mut child = Command::new(example_binary(EXAMPLE))
+        .args(["--mode", "processes", "--out"])
+        .arg(&out)
+        .args(PHOTOS)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example starts");
+    let (code, stderr) = finish(&mut child, Duration::from_secs(30));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--out") && stderr.contains("not UTF-8"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing was made");
+}

@@ -195,6 +195,9 @@ fn main() {
     if args.image_worker {
         return serve_as_worker();
     }
+    if cli::modes(args.mode).contains(&Mode::Processes) {
+        (args.photos.require_utf8_paths(&args.out)).unwrap_or_else(|e| cli::fail(e));
+    }
     let inputs = args
         .photos
         .inputs_for(&args.out)

@@ -351,3 +351,77 @@ fn an_output_folder_that_is_no_folder_is_refused_by_name() {
     }
     assert_eq!(fs::read(&file).unwrap(), b"keep me");
 }
+
+/// Runs an example with arguments that need not be UTF-8; its output.
+#[cfg(unix)]
+fn run_with_os_args(name: &str, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(test_support::example_binary(name))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{name} still ran after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+#[cfg(unix)]
+fn paths_that_worker_processes_cannot_be_sent_are_refused_or_fail_at_once() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    // An --out that is not UTF-8: refused before any work, naming the flag.
+    let input = scratch("non-utf8-input");
+    small_photos(&input, 2);
+    let out = scratch("non-utf8").join(OsStr::from_bytes(b"out-\xff"));
+    let args = [
+        OsStr::new("--mode"),
+        OsStr::new("processes"),
+        OsStr::new("--input"),
+        input.as_os_str(),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ];
+    let output = run_with_os_args("process_images", &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--out") && stderr.contains("not UTF-8"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing was made");
+
+    // A photo whose name is not UTF-8, among good ones: its task fails at
+    // once (it cannot be sent), the others are written, the run fails.
+    let odd = input.join(OsStr::from_bytes(b"photo-\xff.jpg"));
+    fs::copy(input.join("photo-0.jpg"), &odd).unwrap();
+    let out = scratch("non-utf8-photo-out");
+    let args = [
+        OsStr::new("--mode"),
+        OsStr::new("processes"),
+        OsStr::new("--input"),
+        input.as_os_str(),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ];
+    let output = run_with_os_args("process_images", &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains("cannot be sent to a worker"),
+        "{stdout}\n{stderr}"
+    );
+    let written: Vec<String> = files(&out).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(written, ["photo-0.jpg", "photo-1.jpg"], "{stdout}");
+}

@@ -282,8 +282,11 @@ impl ProcessPool {
                 if idle && !queue.is_empty() && self.worn_out(slot) {
                     self.retire(slot, &mut on_event)?;
                 }
-                if idle && let Some((task, attempt)) = queue.pop_front() {
-                    self.dispatch(slot, task, attempt, &jobs[task]);
+                if idle
+                    && let Some((task, attempt)) = queue.pop_front()
+                    && let Err(why) = self.dispatch(slot, task, attempt, &jobs[task])
+                {
+                    finished.push((task, Outcome::Failed(vec![why])));
                 }
             }
             match self.from_readers.1.recv_timeout(Duration::from_millis(20)) {
@@ -369,14 +372,27 @@ impl ProcessPool {
         Ok(())
     }
 
-    fn dispatch<J: Serialize>(&mut self, slot: usize, task: usize, attempt: u32, job: &J) {
+    /// Sends a task to the idle worker in `slot`. A job that cannot be
+    /// written as a message (a path that is not UTF-8, say) is an error for
+    /// its task at once, not a wait for a worker that never heard of it.
+    fn dispatch<J: Serialize>(
+        &mut self,
+        slot: usize,
+        task: usize,
+        attempt: u32,
+        job: &J,
+    ) -> Result<(), String> {
+        let message = serde_json::to_vec(&Envelope { task, attempt, job })
+            .map_err(|e| format!("the job cannot be sent to a worker: {e}"))?;
         let process = self.slots[slot]
             .as_mut()
             .expect("dispatch to a live worker");
         let span = timeline::labelled_task_span(task, format!("pid {}", process.child.id()));
         process.busy = Some((task, attempt, Instant::now(), span));
         // A failed write means the worker is already dead; its reader will say so.
-        let _ = ipc::send(&mut process.to_worker, &Envelope { task, attempt, job });
+        let _ = ipc::write_message(&mut process.to_worker, &message)
+            .and_then(|()| std::io::Write::flush(&mut process.to_worker));
+        Ok(())
     }
 
     /// A worker's pipe closed: reap it, report it, retry or fail its task, replace it.

@@ -98,6 +98,24 @@ impl PhotoArgs {
         Ok(paths)
     }
 
+    /// Refuses `--input` or `out` when it is not UTF-8: worker processes
+    /// are sent their paths in JSON messages or on a command line, and a
+    /// path that cannot be written there would reach them changed, or not
+    /// at all.
+    pub fn require_utf8_paths(&self, out: &Path) -> Result<(), String> {
+        let flags = [("--input", self.input.as_deref()), ("--out", Some(out))];
+        for (flag, path) in flags {
+            if let Some(path) = path.filter(|p| p.to_str().is_none()) {
+                return Err(format!(
+                    "{flag} {}: not UTF-8, which worker processes cannot be sent \
+                     (rename it, or use a mode without processes)",
+                    path.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The pipeline's settings for these flags and a quality.
     pub fn settings(&self, quality: Quality) -> Settings {
         Settings {
