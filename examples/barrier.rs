@@ -36,13 +36,13 @@ fn two_phases(workers: usize, longest: Duration) -> Vec<Phases> {
                 let barrier = &barrier;
                 scope.spawn(move || {
                     {
-                        let _one = timeline::task_span(w); // phase one: uneven
+                        let _one = timeline::task_span(w); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                         thread::sleep(longest * (w as u32 + 1) / workers as u32);
                     }
                     let one_ended = Instant::now();
                     let leader = barrier.wait().is_leader(); // exactly one is
                     let two_started = Instant::now();
-                    let _two = timeline::task_span(workers + w); // phase two
+                    let _two = timeline::task_span(workers + w); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                     thread::sleep(longest / 4);
                     Phases {
                         one_ended,

@@ -91,7 +91,7 @@ fn no_join(tasks: usize, seconds: Duration) -> serde_json::Value {
 
 // ANCHOR: lock_held
 fn slow_lookup(task: usize, seconds: Duration) -> usize {
-    let _span = timeline::task_span(task);
+    let _span = timeline::task_span(task); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
     thread::sleep(seconds); // a network call, a disk read...
     task * 10
 }

@@ -45,7 +45,7 @@ fn wait_for_all(items: usize, step: Duration) -> usize {
     thread::scope(|scope| {
         scope.spawn(|| {
             for item in 0..items {
-                let _span = timeline::task_span(item);
+                let _span = timeline::task_span(item); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                 thread::sleep(step); // making it
                 made.lock().unwrap().push(item);
                 changed.notify_all(); // "something changed": waiters check
@@ -77,7 +77,7 @@ fn two_batches(jobs: usize, workers: usize, each: Duration) -> Vec<usize> {
             scope.spawn(move || {
                 for job in jobs_out {
                     {
-                        let _span = timeline::task_span(job);
+                        let _span = timeline::task_span(job); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                         thread::sleep(each);
                     }
                     finished.fetch_add(1, Ordering::SeqCst);

@@ -38,7 +38,7 @@ enum Mode {
 
 // ANCHOR: do_something
 fn do_something(seconds: Duration) {
-    let _span = timeline::next_task_span();
+    let _span = timeline::next_task_span(); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
     println!("Sleeping {:.1} second(s)...", seconds.as_secs_f64());
     thread::sleep(seconds);
     println!("Done sleeping.");
@@ -47,7 +47,7 @@ fn do_something(seconds: Duration) {
 
 /// Like `do_something`, but it only prints when it is done (if it ever is).
 fn sleep_quietly(seconds: Duration) {
-    let _span = timeline::next_task_span();
+    let _span = timeline::next_task_span(); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
     thread::sleep(seconds);
     println!("Done sleeping.");
 }

@@ -18,7 +18,7 @@ struct Args {
 
 // ANCHOR: do_something
 fn do_something(seconds: Duration) {
-    let _span = timeline::next_task_span(); // draws this call on the timeline
+    let _span = timeline::next_task_span(); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
     println!("Sleeping {:.1} second(s)...", seconds.as_secs_f64());
     thread::sleep(seconds);
     println!("Done sleeping.");

@@ -36,7 +36,7 @@ enum Mode {
 
 // ANCHOR: do_something
 fn do_something(task: usize, seconds: Duration) -> String {
-    let _span = timeline::task_span(task);
+    let _span = timeline::task_span(task); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
     thread::sleep(seconds);
     format!("Done sleeping {:.2} s", seconds.as_secs_f64())
 }

@@ -64,7 +64,7 @@ fn run(tasks: usize, workers: usize, seconds: Duration, fail: Option<usize>) -> 
                         continue; // cancelled before it started: it never will
                     }
                     started.lock().unwrap().push((task, at));
-                    let _span = timeline::task_span(task);
+                    let _span = timeline::task_span(task); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                     // Task k sleeps less the larger k is: later tasks finish
                     // sooner. The failing task fails at once.
                     let time = seconds * (tasks - task) as u32 / tasks as u32;

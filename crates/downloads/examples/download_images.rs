@@ -126,7 +126,7 @@ fn seq(
 ) -> Vec<DownloadResult> {
     (jobs.iter().enumerate())
         .map(|(task, job)| {
-            let _span = timeline::task_span(task);
+            let _span = timeline::task_span(task); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
             let outcome = download::download(client, &job.url, &job.target, policy, &STOP);
             progress.done(job, &outcome);
             outcome
@@ -146,7 +146,7 @@ fn threads(
         let handles: Vec<_> = (jobs.iter().enumerate())
             .map(|(task, job)| {
                 scope.spawn(move || {
-                    let _span = timeline::task_span(task);
+                    let _span = timeline::task_span(task); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                     let outcome = download::download(client, &job.url, &job.target, policy, &STOP);
                     progress.done(job, &outcome);
                     outcome
@@ -180,7 +180,7 @@ fn pool(
             let (queue, outcomes) = (queue.clone(), &outcomes);
             scope.spawn(move || {
                 for (task, job) in queue {
-                    let _span = timeline::task_span(task);
+                    let _span = timeline::task_span(task); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                     let outcome = download::download(client, &job.url, &job.target, policy, &STOP);
                     progress.done(job, &outcome);
                     outcomes.lock().unwrap()[task] = Some(outcome);
@@ -214,7 +214,7 @@ fn with_tokio(
             let permits = Arc::clone(&permits);
             tasks.spawn(async move {
                 let _permit = permits.acquire().await.expect("the semaphore stays open");
-                let _span = timeline::task_span(task);
+                let _span = timeline::task_span(task); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                 (task, download.await) // a future does nothing until awaited
             });
         }

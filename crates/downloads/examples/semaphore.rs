@@ -47,7 +47,7 @@ fn with_threads(urls: &[String], permits: usize) -> Vec<Result<usize, String>> {
                 let (semaphore, client) = (&semaphore, &client);
                 scope.spawn(move || {
                     let _permit = semaphore.acquire(); // waits while all are out
-                    let _span = timeline::task_span(task);
+                    let _span = timeline::task_span(task); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                     let response = client.get(url).send().and_then(|r| r.error_for_status());
                     let bytes = response.and_then(|r| r.bytes());
                     bytes.map(|b| b.len()).map_err(|e| format!("{url}: {e}"))
@@ -70,7 +70,7 @@ fn with_tokio(urls: &[String], permits: usize) -> Vec<Result<usize, String>> {
                 let (semaphore, client, url) = (semaphore.clone(), client.clone(), url.clone());
                 tokio::spawn(async move {
                     let _permit = semaphore.acquire().await.expect("never closed");
-                    let _span = timeline::task_span(task);
+                    let _span = timeline::task_span(task); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                     let response = client.get(&url).send().await;
                     let response = response.and_then(|r| r.error_for_status());
                     let bytes = match response {

@@ -92,7 +92,7 @@ fn with_threads(args: &Args, durations: Vec<Duration>) -> Result<Vec<String>, St
     let tasks: Vec<_> = (durations.into_iter().enumerate())
         .map(|(task, seconds)| {
             pool.submit(move || {
-                let _span = timeline::task_span(task);
+                let _span = timeline::task_span(task); // ANCHOR: measuring (the timeline; mdBook leaves this line off the page)
                 CONNECTION.with_borrow(|c| c.as_ref().expect("set up").query(task, seconds))
             })
         })
