@@ -34,8 +34,20 @@ enum Mode {
     LockOrder,
 }
 
+/// What the first two modes found, for their `--json` summaries.
+#[derive(serde::Serialize)]
+struct TimedOut {
+    timed_out: bool,
+}
+
+#[derive(serde::Serialize)]
+struct Joined {
+    without_join: usize,
+    with_scope: usize,
+}
+
 // ANCHOR: no_timeout
-fn no_timeout(seconds: Duration) -> serde_json::Value {
+fn no_timeout(seconds: Duration) -> TimedOut {
     let (sender, receiver) = mpsc::channel::<String>();
     let worker = thread::spawn(move || {
         // A task stuck on something that never happens: it keeps its sender alive.
@@ -55,12 +67,14 @@ fn no_timeout(seconds: Duration) -> serde_json::Value {
     // Stopping a stuck thread is not possible from outside; this one is left
     // to the end of the process (joining it would wait for an hour).
     drop(worker);
-    serde_json::json!({ "timed_out": outcome.is_err() })
+    TimedOut {
+        timed_out: outcome.is_err(),
+    }
 }
 // ANCHOR_END: no_timeout
 
 // ANCHOR: no_join
-fn no_join(tasks: usize, seconds: Duration) -> serde_json::Value {
+fn no_join(tasks: usize, seconds: Duration) -> Joined {
     let results = Arc::new(Mutex::new(Vec::new()));
     for task in 0..tasks {
         let results = Arc::clone(&results);
@@ -85,7 +99,10 @@ fn no_join(tasks: usize, seconds: Duration) -> serde_json::Value {
     });
     let after_scope = results.lock().unwrap().len();
     println!("with a scope:  {after_scope} of {tasks} results");
-    serde_json::json!({ "without_join": read_too_early, "with_scope": after_scope })
+    Joined {
+        without_join: read_too_early,
+        with_scope: after_scope,
+    }
 }
 // ANCHOR_END: no_join
 
@@ -203,8 +220,12 @@ fn main() {
         cli::fail("--svg and --trace: common_mistakes draws no timeline of its own");
     }
     cli::run_modes("common_mistakes", mode, run.json, |mode| match mode {
-        Mode::NoTimeout => (1, 1, no_timeout(run.seconds)),
-        Mode::NoJoin => (run.tasks, run.tasks, no_join(run.tasks, run.seconds)),
+        Mode::NoTimeout => (1, 1, cli::findings(no_timeout(run.seconds))),
+        Mode::NoJoin => (
+            run.tasks,
+            run.tasks,
+            cli::findings(no_join(run.tasks, run.seconds)),
+        ),
         Mode::LockHeld => (run.tasks, run.tasks, lock_held(run.tasks, run.seconds)),
         Mode::LockOrder => (2, 2, lock_order(run.seconds)),
     });

@@ -9,7 +9,7 @@ use std::thread;
 
 use clap::{Parser, ValueEnum};
 use harness::cli;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// Lock and RLock: what a panic does to a Mutex, and locking one twice.
 #[derive(Parser)]
@@ -42,8 +42,23 @@ impl Accounts {
 }
 // ANCHOR_END: accounts
 
+/// What each mode found, for its `--json` summary.
+#[derive(Serialize)]
+struct Poisoned {
+    poisoned: bool,
+    total_after_panic: i64,
+    total_repaired: i64,
+    poisoned_after_repair: bool,
+}
+
+#[derive(Serialize)]
+struct Reentered {
+    second_lock: &'static str,
+    entries: usize,
+}
+
 // ANCHOR: poison
-fn poison() -> Value {
+fn poison() -> Poisoned {
     let accounts = Mutex::new(Accounts {
         checking: 100,
         savings: 100,
@@ -76,17 +91,17 @@ fn poison() -> Value {
         "repaired: total {repaired}, poisoned: {}",
         accounts.is_poisoned()
     );
-    json!({
-        "poisoned": poisoned,
-        "total_after_panic": after_panic,
-        "total_repaired": repaired,
-        "poisoned_after_repair": accounts.is_poisoned(),
-    })
+    Poisoned {
+        poisoned,
+        total_after_panic: after_panic,
+        total_repaired: repaired,
+        poisoned_after_repair: accounts.is_poisoned(),
+    }
 }
 // ANCHOR_END: poison
 
 // ANCHOR: reenter
-fn reenter() -> Value {
+fn reenter() -> Reentered {
     let ledger = Mutex::new(Vec::<i64>::new());
     let held = ledger.lock().unwrap();
     // `ledger.lock()` here would never return: std says a second lock on the
@@ -103,7 +118,10 @@ fn reenter() -> Value {
     let mut entries = ledger.lock().unwrap();
     record_twice(&mut entries, 25);
     println!("recorded {:?} under one lock", *entries);
-    json!({ "second_lock": second, "entries": entries.len() })
+    Reentered {
+        second_lock: second,
+        entries: entries.len(),
+    }
 }
 
 fn record_twice(entries: &mut Vec<i64>, amount: i64) {
@@ -119,7 +137,7 @@ fn record(entries: &mut Vec<i64>, amount: i64) {
 fn main() {
     let Args { modes } = cli::parse_with_defaults(&[]);
     cli::run_modes("locks", modes.mode, modes.json, |mode| match mode {
-        Mode::Poison => (1, 1, poison()),
-        Mode::Reenter => (1, 1, reenter()),
+        Mode::Poison => (1, 1, cli::findings(poison())),
+        Mode::Reenter => (1, 1, cli::findings(reenter())),
     });
 }

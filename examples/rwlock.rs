@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use harness::cli;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// RwLock: readers that overlap, and a writer among readers that never stop.
 #[derive(Parser)]
@@ -37,6 +37,18 @@ enum Mode {
 /// How long each read holds the lock.
 const READ: Duration = Duration::from_millis(2);
 
+/// What each mode found, for its `--json` summary.
+#[derive(Serialize)]
+struct Overlap {
+    mutex_at_once: usize,
+    rwlock_at_once: usize,
+}
+
+#[derive(Serialize)]
+struct Writer {
+    writer_waited_s: f64,
+}
+
 // ANCHOR: overlap
 /// `readers` threads read for `run_for`, each read holding the lock 2 ms, with
 /// `read` taking the lock; returns how many held it at once, at most.
@@ -60,7 +72,7 @@ fn most_at_once(readers: usize, run_for: Duration, read: impl Fn(&dyn Fn()) + Sy
     most.into_inner()
 }
 
-fn overlap(readers: usize, run_for: Duration) -> Value {
+fn overlap(readers: usize, run_for: Duration) -> Overlap {
     let config = vec![1u64; 1000]; // what the readers read
     let mutex = Mutex::new(config.clone());
     let rwlock = RwLock::new(config);
@@ -73,12 +85,15 @@ fn overlap(readers: usize, run_for: Duration) -> Value {
         read();
     });
     println!("readers holding the lock at once: Mutex {with_mutex}, RwLock {with_rwlock}");
-    json!({ "mutex_at_once": with_mutex, "rwlock_at_once": with_rwlock })
+    Overlap {
+        mutex_at_once: with_mutex,
+        rwlock_at_once: with_rwlock,
+    }
 }
 // ANCHOR_END: overlap
 
 // ANCHOR: writer
-fn writer(readers: usize, run_for: Duration) -> Value {
+fn writer(readers: usize, run_for: Duration) -> Writer {
     let config = RwLock::new(0u64);
     let readers_stop = Instant::now() + run_for;
     let waited = thread::scope(|scope| {
@@ -102,7 +117,9 @@ fn writer(readers: usize, run_for: Duration) -> Value {
         waited.as_secs_f64() * 1e3,
         (run_for - run_for / 3).as_secs_f64()
     );
-    json!({ "writer_waited_s": waited.as_secs_f64() })
+    Writer {
+        writer_waited_s: waited.as_secs_f64(),
+    }
 }
 // ANCHOR_END: writer
 
@@ -114,8 +131,16 @@ fn main() {
         args.modes.mode,
         args.modes.json,
         |mode| match mode {
-            Mode::Overlap => (readers, readers, overlap(readers, args.seconds)),
-            Mode::Writer => (readers, readers, writer(readers, args.seconds)),
+            Mode::Overlap => (
+                readers,
+                readers,
+                cli::findings(overlap(readers, args.seconds)),
+            ),
+            Mode::Writer => (
+                readers,
+                readers,
+                cli::findings(writer(readers, args.seconds)),
+            ),
         },
     );
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::counter;
 use harness::cli;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// Event and stop flags: atomics that tell threads when to stop or go.
 #[derive(Parser)]
@@ -41,8 +41,29 @@ enum Mode {
     Ids,
 }
 
+/// What each mode found, for its `--json` summary.
+#[derive(Serialize)]
+struct Stopped {
+    steps: u64,
+    per_worker: Vec<u64>,
+    stopped_in_s: f64,
+}
+
+#[derive(Serialize)]
+struct Woken {
+    wakeups: u32,
+    waited_s: f64,
+}
+
+#[derive(Serialize)]
+struct Ids {
+    distinct: usize,
+    per_worker: Vec<usize>,
+    counter: u64,
+}
+
 // ANCHOR: stop_flag
-fn stop_flag(workers: usize, run_for: Duration) -> Value {
+fn stop_flag(workers: usize, run_for: Duration) -> Stopped {
     let stop = AtomicBool::new(false);
     let steps = AtomicU64::new(0); // progress, read while the workers run
     let (per_worker, stopped_in) = thread::scope(|scope| {
@@ -78,12 +99,16 @@ fn stop_flag(workers: usize, run_for: Duration) -> Value {
         "stopped all {workers} workers {:.1} ms after the flag was set; {total} steps, {per_worker:?} per worker",
         stopped_in.as_secs_f64() * 1e3
     );
-    json!({ "steps": total, "per_worker": per_worker, "stopped_in_s": stopped_in.as_secs_f64() })
+    Stopped {
+        steps: total,
+        per_worker,
+        stopped_in_s: stopped_in.as_secs_f64(),
+    }
 }
 // ANCHOR_END: stop_flag
 
 // ANCHOR: wait
-fn wait(wait_for: Duration) -> Value {
+fn wait(wait_for: Duration) -> Woken {
     let ready = AtomicBool::new(false);
     let started = Instant::now();
     let (wakeups, waited) = thread::scope(|scope| {
@@ -105,12 +130,15 @@ fn wait(wait_for: Duration) -> Value {
         "the waiter slept {:.2} s and woke {wakeups} time(s)",
         waited.as_secs_f64()
     );
-    json!({ "wakeups": wakeups, "waited_s": waited.as_secs_f64() })
+    Woken {
+        wakeups,
+        waited_s: waited.as_secs_f64(),
+    }
 }
 // ANCHOR_END: wait
 
 // ANCHOR: ids
-fn ids(workers: usize, limit: u64) -> Value {
+fn ids(workers: usize, limit: u64) -> Ids {
     let next = AtomicU64::new(0);
     let taken: Vec<Vec<u64>> = thread::scope(|scope| {
         let takers: Vec<_> = (0..workers)
@@ -127,7 +155,11 @@ fn ids(workers: usize, limit: u64) -> Value {
         all.len(),
         next.load(Ordering::Relaxed)
     );
-    json!({ "distinct": all.len(), "per_worker": per_worker, "counter": next.load(Ordering::Relaxed) })
+    Ids {
+        distinct: all.len(),
+        per_worker,
+        counter: next.load(Ordering::Relaxed),
+    }
 }
 // ANCHOR_END: ids
 
@@ -141,13 +173,13 @@ fn main() {
             Mode::StopFlag => (
                 args.workers,
                 args.workers,
-                stop_flag(args.workers, args.seconds),
+                cli::findings(stop_flag(args.workers, args.seconds)),
             ),
-            Mode::Wait => (1, 1, wait(args.seconds)),
+            Mode::Wait => (1, 1, cli::findings(wait(args.seconds))),
             Mode::Ids => (
                 args.tasks,
                 args.workers,
-                ids(args.workers, args.tasks as u64),
+                cli::findings(ids(args.workers, args.tasks as u64)),
             ),
         },
     );

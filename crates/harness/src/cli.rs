@@ -330,15 +330,21 @@ pub struct ModeArgs<M: ValueEnum + Clone + Send + Sync + 'static> {
     pub json: bool,
 }
 
+/// A mode's findings as JSON, for [`run_modes`] when its modes find
+/// different things (one struct each).
+pub fn findings(found: impl serde::Serialize) -> Value {
+    serde_json::to_value(found).unwrap_or(Value::Null)
+}
+
 /// Runs the chosen mode, or each in turn, under a `== MODE ==` heading:
 /// `run` does one and returns its tasks, its workers and what it found (a
 /// JSON object, whose keys join the mode's summary). The `--json` lines come
 /// last.
-pub fn run_modes<M: ValueEnum + Clone>(
+pub fn run_modes<M: ValueEnum + Clone, F: serde::Serialize>(
     example: &str,
     chosen: Option<M>,
     json: bool,
-    mut run: impl FnMut(M) -> (usize, usize, Value),
+    mut run: impl FnMut(M) -> (usize, usize, F),
 ) {
     let mut summaries = Vec::new();
     for mode in modes(chosen) {
@@ -347,7 +353,8 @@ pub fn run_modes<M: ValueEnum + Clone>(
         let started = std::time::Instant::now();
         let (tasks, workers, findings) = run(mode);
         let mut summary = Summary::new(example, name, tasks, workers, started.elapsed());
-        if let Value::Object(findings) = findings {
+        // A mode's own findings (a struct, or a JSON object) join its summary.
+        if let Ok(Value::Object(findings)) = serde_json::to_value(findings) {
             summary.extra.extend(findings);
         }
         summaries.push(summary);
