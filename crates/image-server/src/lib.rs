@@ -5,7 +5,8 @@
 //!
 //! It binds 127.0.0.1 on a free port, runs on its own small tokio runtime in a
 //! background thread, and stops when dropped. HTTP here is deliberately tiny
-//! (`GET` only, no chunked bodies, keep-alive until a fault): the faults need
+//! (`GET` and `HEAD`, no chunked bodies, keep-alive until a fault or
+//! `Connection: close`): the faults need
 //! control over every byte that a full HTTP server would take away.
 //!
 //! Paths: `/photos/photo-01.jpg` serves a photo; `/as/ANY-NAME` serves photo 1
@@ -34,9 +35,10 @@ pub enum Fault {
     ServerError,
     /// `503 Service Unavailable` the first two times, then the photo
     Flaky,
-    /// The request is read, and no response ever comes
+    /// The request is read, and no response comes (the connection is held
+    /// until the client hangs up, 30 s at most)
     NoHeaders,
-    /// Headers and half the body, then nothing
+    /// Headers and half the body, then nothing (held as `NoHeaders` is)
     StallBody,
     /// A body shorter than its `Content-Length`, then the connection closes
     ShortBody,
@@ -223,9 +225,34 @@ impl Drop for ImageServer {
     }
 }
 
+/// How long a fault that never answers (or never finishes) holds its
+/// connection, unless the client hangs up first.
+const FAULT_HOLD: Duration = Duration::from_secs(30);
+
+/// The largest request body the server reads past (and ignores).
+const MAX_BODY: u64 = 1 << 20;
+
+/// The most connections served at once: half of this process's limit of
+/// open files (Linux; 1024 elsewhere), between 16 and 8192. Beyond it a new
+/// connection is answered 503 and closed, so that later clients get an
+/// answer instead of waiting for a descriptor.
+fn connection_cap() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            (text.lines().find(|l| l.starts_with("Max open files"))?)
+                .split_whitespace()
+                .nth(3)?
+                .parse::<usize>()
+                .ok()
+        });
+    soft.map_or(1024, |limit| limit / 2).clamp(16, 8192)
+}
+
 async fn accept_loop(listener: TcpListener, state: Arc<State>) {
+    let open = Arc::new(tokio::sync::Semaphore::new(connection_cap()));
     loop {
-        let stream = match listener.accept().await {
+        let mut stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             // Out of file descriptors (EMFILE, ENFILE) or memory: retrying at
             // once would spin a core; wait while the open connections finish.
@@ -234,9 +261,24 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
                 continue;
             }
         };
+        let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
+            tokio::spawn(async move {
+                let busy = respond(
+                    &mut stream,
+                    "503 Service Unavailable",
+                    "text/plain",
+                    b"busy",
+                    None,
+                    Reply::CLOSE,
+                );
+                let _ = tokio::time::timeout(Duration::from_secs(1), busy).await;
+            });
+            continue;
+        };
         let state = Arc::clone(&state);
         tokio::spawn(async move {
             let _ = serve(stream, state).await;
+            drop(permit); // this connection's place is free again
         });
     }
 }
@@ -247,17 +289,45 @@ enum BadRequest {
     Gone,
     /// Not a request this server understands, or too long: answer 400
     Malformed,
+    /// A body larger than [`MAX_BODY`], or chunked: answer 413
+    TooLarge,
     /// No complete request within 10 s: answer 408
     TooSlow,
 }
 
+/// One request, as far as this server reads it.
+struct Request {
+    /// The path, from an origin-form (`/photos/x`) or an absolute-form
+    /// (`http://host/photos/x`) target
+    path: String,
+    /// `HEAD`: the headers of a `GET`'s answer, without its body
+    head_only: bool,
+    /// HTTP/1.0 without `Connection: keep-alive`, or `Connection: close`
+    close: bool,
+}
+
+/// How to send an answer.
+#[derive(Clone, Copy)]
+struct Reply {
+    /// Say `Connection: close`, and close after this answer
+    close: bool,
+    /// Headers only (a `HEAD` request)
+    head_only: bool,
+}
+
+impl Reply {
+    const CLOSE: Reply = Reply {
+        close: true,
+        head_only: false,
+    };
+}
+
 /// Reads one request's head (up to its empty line; `\r\n` or a bare `\n`
-/// ends a line) and returns the path of its `GET`. What follows the head
-/// stays in `reader` for the next request: pipelined requests are answered
-/// in order.
-async fn read_path(reader: &mut BufReader<TcpStream>) -> Result<String, BadRequest> {
+/// ends a line), and skips its body if it has one. What follows stays in
+/// `reader` for the next request: pipelined requests are answered in order.
+async fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Request, BadRequest> {
     let read_head = async {
-        let (mut request_line, mut total) = (String::new(), 0);
+        let (mut lines, mut total) = (Vec::<String>::new(), 0);
         loop {
             let mut line = Vec::new();
             let n = (&mut *reader)
@@ -273,22 +343,68 @@ async fn read_path(reader: &mut BufReader<TcpStream>) -> Result<String, BadReque
                 return Err(BadRequest::Malformed); // a line or a head too long
             }
             let line = String::from_utf8_lossy(&line).trim_end().to_string();
-            if line.is_empty() && !request_line.is_empty() {
-                return Ok(request_line);
-            }
-            if request_line.is_empty() {
-                request_line = line; // blank lines before a request are allowed
+            match (line.is_empty(), lines.is_empty()) {
+                (true, false) => return Ok(lines),
+                (true, true) => {} // blank lines before a request are allowed
+                (false, _) => lines.push(line),
             }
         }
     };
-    let request_line = tokio::time::timeout(Duration::from_secs(10), read_head)
+    let lines = tokio::time::timeout(Duration::from_secs(10), read_head)
         .await
         .map_err(|_| BadRequest::TooSlow)??;
-    let mut words = request_line.split_whitespace();
-    match (words.next(), words.next()) {
-        (Some("GET"), Some(path)) => Ok(path.to_string()),
-        _ => Err(BadRequest::Malformed),
+    let mut words = lines[0].split_whitespace();
+    let (method, target, version) = (words.next(), words.next(), words.next());
+    let head_only = match method {
+        Some("GET") => false,
+        Some("HEAD") => true,
+        _ => return Err(BadRequest::Malformed),
+    };
+    let header = |name: &str| {
+        (lines[1..].iter()).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_ascii_lowercase())
+        })
+    };
+    if header("transfer-encoding").is_some() {
+        return Err(BadRequest::TooLarge); // no chunked bodies here
     }
+    let body = match header("content-length") {
+        None => 0,
+        Some(n) => n.parse::<u64>().map_err(|_| BadRequest::Malformed)?,
+    };
+    if body > MAX_BODY {
+        return Err(BadRequest::TooLarge);
+    }
+    // A body is read past, so that it is never taken for the next request.
+    let (mut body_bytes, mut sink) = ((&mut *reader).take(body), tokio::io::sink());
+    let skip = tokio::io::copy(&mut body_bytes, &mut sink);
+    let skipped = tokio::time::timeout(Duration::from_secs(10), skip)
+        .await
+        .map_err(|_| BadRequest::TooSlow)?
+        .map_err(|_| BadRequest::Gone)?;
+    if skipped < body {
+        return Err(BadRequest::Gone);
+    }
+    let connection = header("connection").unwrap_or_default();
+    let close = match version {
+        Some("HTTP/1.0") => connection != "keep-alive",
+        Some(_) => connection == "close",
+        None => true,
+    };
+    let target = target.ok_or(BadRequest::Malformed)?;
+    // Absolute form: http://host:port/path becomes /path.
+    let path = match target.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => target,
+    };
+    Ok(Request {
+        path: path.to_string(),
+        head_only,
+        close,
+    })
 }
 
 /// Sends one whole response, at `bandwidth` bytes per second if given;
@@ -299,14 +415,22 @@ async fn respond(
     kind: &str,
     body: &[u8],
     bandwidth: Option<u64>,
+    reply: Reply,
 ) -> io::Result<bool> {
     let length = body.len();
-    let head =
-        format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\n\r\n");
+    let close = if reply.close {
+        "Connection: close\r\n"
+    } else {
+        ""
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\n{close}\r\n"
+    );
     stream.write_all(head.as_bytes()).await?;
-    match bandwidth {
-        None => stream.write_all(body).await?,
-        Some(rate) => {
+    match (reply.head_only, bandwidth) {
+        (true, _) => {}
+        (false, None) => stream.write_all(body).await?,
+        (false, Some(rate)) => {
             let chunk = (rate / 20).max(1024) as usize; // 20 chunks per second
             for piece in body.chunks(chunk) {
                 stream.write_all(piece).await?;
@@ -314,33 +438,69 @@ async fn respond(
             }
         }
     }
-    stream.flush().await.map(|()| true)
+    stream.flush().await?;
+    if reply.close {
+        stream.shutdown().await?;
+    }
+    Ok(!reply.close)
 }
 
-async fn not_found(stream: &mut TcpStream) -> io::Result<bool> {
-    respond(stream, "404 Not Found", "text/plain", b"not found", None).await
+async fn not_found(stream: &mut TcpStream, reply: Reply) -> io::Result<bool> {
+    respond(
+        stream,
+        "404 Not Found",
+        "text/plain",
+        b"not found",
+        None,
+        reply,
+    )
+    .await
 }
 
-/// Answers requests on one connection until the client closes it, a fault
-/// ends it, or it stays idle for 10 s (HTTP/1.1 keeps connections open). A
-/// request it cannot read gets 400 (or 408 when too slow), then the close.
+/// Answers requests on one connection until the client closes it, asks to
+/// close it, a fault ends it, or it stays idle for 10 s (HTTP/1.1 keeps
+/// connections open). A request it cannot read gets 400 (413 for a body it
+/// will not read, 408 when too slow), then the close.
 async fn serve(stream: TcpStream, state: Arc<State>) -> io::Result<()> {
     let mut reader = BufReader::new(stream);
     let status = loop {
-        match read_path(&mut reader).await {
-            Ok(path) => {
-                if !answer(reader.get_mut(), &state, path).await? {
-                    return Ok(()); // a fault that ends the connection
+        match read_request(&mut reader).await {
+            Ok(request) => {
+                if !answer(reader.get_mut(), &state, request).await? {
+                    return Ok(()); // closed: asked for, or a fault's end
                 }
             }
             Err(BadRequest::Gone) => return Ok(()),
             Err(BadRequest::Malformed) => break "400 Bad Request",
+            Err(BadRequest::TooLarge) => break "413 Content Too Large",
             Err(BadRequest::TooSlow) => break "408 Request Timeout",
         }
     };
     let stream = reader.get_mut();
-    respond(stream, status, "text/plain", status.as_bytes(), None).await?;
-    stream.shutdown().await
+    respond(
+        stream,
+        status,
+        "text/plain",
+        status.as_bytes(),
+        None,
+        Reply::CLOSE,
+    )
+    .await
+    .map(drop)
+}
+
+/// Waits until the client hangs up, or [`FAULT_HOLD`] has passed: a fault
+/// that never answers holds its connection for a bounded time.
+async fn hold(stream: &mut TcpStream) {
+    let until_closed = async {
+        let mut scrap = [0u8; 512];
+        while let Ok(n) = stream.read(&mut scrap).await {
+            if n == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(FAULT_HOLD, until_closed).await;
 }
 
 /// Sends headers that promise `claimed` bytes of JPEG, then only `part` of them.
@@ -354,7 +514,13 @@ async fn promise(stream: &mut TcpStream, claimed: usize, part: &[u8]) -> io::Res
 }
 
 /// Answers one request; `Ok(false)` if the connection must not be reused.
-async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Result<bool> {
+async fn answer(stream: &mut TcpStream, state: &State, request: Request) -> io::Result<bool> {
+    let Request {
+        path,
+        head_only,
+        close,
+    } = request;
+    let reply = Reply { close, head_only };
     state.requests.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(state.config.latency).await;
     let bandwidth = state.config.bandwidth;
@@ -368,13 +534,13 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
                 .photos
                 .first()
                 .map_or(&[][..], |(_, b)| &b[..b.len().min(1024)]);
-            return respond(stream, "200 OK", "image/jpeg", head, None).await;
+            return respond(stream, "200 OK", "image/jpeg", head, None, reply).await;
         }
         ["fault", kind, name] => match Fault::from_kind(kind) {
             Some(fault) => (Some(fault), *name),
-            None => return not_found(stream).await,
+            None => return not_found(stream, reply).await,
         },
-        _ => return not_found(stream).await,
+        _ => return not_found(stream, reply).await,
     };
     let photo = match fault {
         None => state
@@ -385,12 +551,11 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
         Some(_) => state.photos.first().map(|(_, bytes)| &bytes[..]),
     };
     let Some(photo) = photo else {
-        return not_found(stream).await;
+        return not_found(stream, reply).await;
     };
-    let forever = Duration::from_secs(3600); // until the server stops
     match fault {
-        None => respond(stream, "200 OK", "image/jpeg", photo, bandwidth).await,
-        Some(Fault::NotFound) => not_found(stream).await,
+        None => respond(stream, "200 OK", "image/jpeg", photo, bandwidth, reply).await,
+        Some(Fault::NotFound) => not_found(stream, reply).await,
         Some(Fault::ServerError) => {
             respond(
                 stream,
@@ -398,6 +563,7 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
                 "text/plain",
                 b"oops!",
                 None,
+                reply,
             )
             .await
         }
@@ -415,19 +581,20 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
                     "text/plain",
                     b"busy",
                     None,
+                    reply,
                 )
                 .await
             } else {
-                respond(stream, "200 OK", "image/jpeg", photo, bandwidth).await
+                respond(stream, "200 OK", "image/jpeg", photo, bandwidth, reply).await
             }
         }
         Some(Fault::NoHeaders) => {
-            tokio::time::sleep(forever).await;
+            hold(stream).await;
             Ok(false)
         }
         Some(Fault::StallBody) => {
             promise(stream, photo.len(), &photo[..photo.len() / 2]).await?;
-            tokio::time::sleep(forever).await;
+            hold(stream).await;
             Ok(false)
         }
         Some(Fault::ShortBody) => {
@@ -445,7 +612,7 @@ async fn answer(stream: &mut TcpStream, state: &State, path: String) -> io::Resu
         }
         Some(Fault::NotAnImage) => {
             let page = b"<html><body>Please log in to see this photo.</body></html>";
-            respond(stream, "200 OK", "text/html", page, None).await
+            respond(stream, "200 OK", "text/html", page, None, reply).await
         }
         Some(Fault::Reset) => {
             stream.set_zero_linger()?; // closing the connection now sends RST
