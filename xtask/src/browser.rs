@@ -283,8 +283,15 @@ fn without_offline_playground(messages: Vec<String>) -> Vec<String> {
 /// What one page looks like from inside the browser.
 const INSPECT_PAGE: &str = r#"
 return {
-  sidebar: Array.from(document.querySelectorAll('mdbook-sidebar-scrollbox a[href]'))
-    .map(a => a.getAttribute('href').replace(/^\.\//, '')),
+  // Each link as a path from the book's root, from pages in folders too.
+  sidebar: (() => {
+    // mdBook's path_to_root: '' on top-level pages, '../' in a folder.
+    const up = typeof path_to_root === 'string' && path_to_root !== '' ? path_to_root : './';
+    const root = new URL(up, location.href).href;
+    return Array.from(document.querySelectorAll('mdbook-sidebar-scrollbox a[href]'))
+      .map(a => a.href.split('#')[0])
+      .map(href => href.startsWith(root) ? href.slice(root.length) : href);
+  })(),
   rustBlocks: document.querySelectorAll('pre code.language-rust').length,
   unhighlighted: Array.from(document.querySelectorAll('pre code.language-rust'))
     .filter(c => !c.classList.contains('hljs') || c.querySelector('[class^="hljs-"]') === null)

@@ -529,12 +529,13 @@ fn the_image_server_reads_bare_line_feeds_and_pipelined_requests_in_order() {
     assert_eq!(statuses(&answer), ["200", "404", "200", "400"]);
 }
 
-#[test]
-fn the_image_server_waits_instead_of_spinning_when_out_of_file_descriptors() {
-    let list = scratch("few-files").join("urls.txt");
+/// The `image_server` example, allowed `open_files` descriptors, serving for
+/// at most a minute; it and its address once it serves.
+fn server_with_open_files(name: &str, open_files: u64) -> (Child, String) {
+    let list = scratch(name).join("urls.txt");
     let urls_file = format!("--urls-file={}", list.display());
     let limits = Limits {
-        open_files: Some(48),
+        open_files: Some(open_files),
         ..Limits::default()
     };
     let args = [
@@ -543,23 +544,25 @@ fn the_image_server_waits_instead_of_spinning_when_out_of_file_descriptors() {
         "--seconds",
         "0",
         "--stop-after",
-        "20",
+        "60",
         &urls_file,
     ];
-    let mut server = spawn_example("image_server", &args, limits);
+    let server = spawn_example("image_server", &args, limits);
     let deadline = Instant::now() + Duration::from_secs(30);
     while fs::read_to_string(&list).map_or(true, |text| text.is_empty()) {
         assert!(Instant::now() < deadline, "the server did not start");
         thread::sleep(Duration::from_millis(20));
     }
     let url = fs::read_to_string(&list).unwrap();
-    let address = url
-        .trim()
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
+    let address = (url.trim().trim_start_matches("http://").split('/').next())
+        .expect("an address")
         .to_string();
+    (server, address)
+}
+
+#[test]
+fn the_image_server_waits_instead_of_spinning_when_out_of_file_descriptors() {
+    let (mut server, address) = server_with_open_files("few-files", 48);
     // More idle connections than the server may open files: accept fails.
     let idle: Vec<_> = (0..100)
         .filter_map(|_| std::net::TcpStream::connect(&address).ok())
@@ -647,31 +650,7 @@ fn the_image_server_speaks_enough_http_for_real_clients() {
 fn hung_faults_let_go_when_their_clients_do_and_extra_connections_get_503() {
     use std::io::{Read, Write};
     // 64 open files: the server serves at most 32 connections at once.
-    let list = scratch("connection-cap").join("urls.txt");
-    let urls_file = format!("--urls-file={}", list.display());
-    let limits = Limits {
-        open_files: Some(64),
-        ..Limits::default()
-    };
-    let args = [
-        "--tasks",
-        "1",
-        "--seconds",
-        "0",
-        "--stop-after",
-        "60",
-        &urls_file,
-    ];
-    let mut server = spawn_example("image_server", &args, limits);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while fs::read_to_string(&list).map_or(true, |text| text.is_empty()) {
-        assert!(Instant::now() < deadline, "the server did not start");
-        thread::sleep(Duration::from_millis(20));
-    }
-    let url = fs::read_to_string(&list).unwrap();
-    let address = (url.trim().trim_start_matches("http://").split('/').next())
-        .unwrap()
-        .to_string();
+    let (mut server, address) = server_with_open_files("connection-cap", 64);
     let ask = |path: &str| {
         let mut stream = std::net::TcpStream::connect(&address).unwrap();
         stream.set_read_timeout(Some(TEN)).unwrap();
