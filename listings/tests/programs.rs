@@ -217,9 +217,15 @@ fn readers_hold_a_read_lock_together_and_the_writer_waits_for_them() {
     let most: usize = (lines.iter())
         .find_map(|l| l.strip_prefix("at most ")?.split(' ').next()?.parse().ok())
         .expect("the most readers at once");
-    // Four readers each hold their guard for 200 ms, all started together.
-    assert!(most >= 2, "{lines:?}");
+    // All four held their guards when the writer asked.
+    assert_eq!(most, 4, "{lines:?}");
     assert_eq!(positions(&lines, "reader ").len(), 4);
+    // The writer asked while all four read, and got the lock after the last.
+    let wrote = positions(&lines, "the writer waited ")[0];
+    assert!(
+        positions(&lines, "reader ").iter().all(|&r| r < wrote),
+        "{lines:?}"
+    );
     assert_eq!(
         lines.last().unwrap(),
         "now: \"blur 15, fit 1200, quality 85\""

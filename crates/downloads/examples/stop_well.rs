@@ -296,7 +296,11 @@ fn run_mode(mode: Mode, args: &Args) -> Kept {
             // Armed once the photos are served: the signal comes `wait` after
             // this, and with_tokio listens as its first step.
             arm_interrupt(args);
-            runtime.block_on(with_tokio(urls, workers, &out, args.timeout))
+            let kept = runtime.block_on(with_tokio(urls, workers, &out, args.timeout));
+            // A task still blocked in a synchronous call is abandoned here:
+            // dropping the runtime would wait for it for ever.
+            runtime.shutdown_background();
+            kept
         }
     }
 }

@@ -388,10 +388,12 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Request, BadR
     if skipped < body {
         return Err(BadRequest::Gone);
     }
+    // `Connection` is a list of tokens: `keep-alive, close` asks to close.
     let connection = header("connection").unwrap_or_default();
+    let says = |token: &str| connection.split(',').any(|t| t.trim() == token);
     let close = match version {
-        Some("HTTP/1.0") => connection != "keep-alive",
-        Some(_) => connection == "close",
+        Some("HTTP/1.0") => !says("keep-alive") || says("close"),
+        Some(_) => says("close"),
         None => true,
     };
     let target = target.ok_or(BadRequest::Malformed)?;

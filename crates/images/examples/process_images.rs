@@ -126,7 +126,7 @@ impl Backend {
     fn map(&mut self, inputs: &[PathBuf], out: &Path, settings: &Settings) -> PhotoResults {
         match self {
             Backend::Threads(pool) => pool.install(|| {
-                // Each of rayon's threads keeps its own buffers.
+                // One `Buffers` per piece of work rayon splits off.
                 (inputs.par_iter().enumerate())
                     .map_init(Buffers::default, |buffers, (task, input)| {
                         photo(task, input, out, settings, buffers)

@@ -15,6 +15,8 @@ fn main() {
     let start = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(5)
+        // Without it, a panic in a task spawned on the pool aborts the process.
+        .panic_handler(|_| eprintln!("a task panicked"))
         .build()
         .expect("a pool of five threads");
     let (sender, results) = mpsc::channel();

@@ -23,12 +23,17 @@ fn main() {
         "pieces of 1000 or more: same results: {}",
         chunked == ordered
     );
-    // imap_unordered: every piece sends its results as it computes them.
+    // imap_unordered: every piece sends its results as it computes them,
+    // and this thread takes them as they come, while the pool works.
     let (sender, receiver) = mpsc::channel();
-    items.par_iter().for_each_with(sender, |sender, &x| {
-        let _ = sender.send(square(x));
+    let unordered: Vec<u64> = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            items.par_iter().for_each_with(sender, |sender, &x| {
+                let _ = sender.send(square(x));
+            });
+        });
+        receiver.into_iter().collect() // ends when the last sender is gone
     });
-    let unordered: Vec<u64> = receiver.into_iter().collect();
     let mut sorted = unordered.clone();
     sorted.sort_unstable();
     println!(

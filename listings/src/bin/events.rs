@@ -11,9 +11,9 @@ fn main() {
         for worker in 0..2 {
             let (stop, steps) = (&stop, &steps);
             scope.spawn(move || {
-                // Acquire pairs with main's Release: once the flag reads
-                // true, all main wrote before raising it is visible here.
-                while !stop.load(Ordering::Acquire) {
+                // Relaxed: the flag carries no data, only "stop" (the page
+                // explains when Release and Acquire are needed).
+                while !stop.load(Ordering::Relaxed) {
                     thread::sleep(Duration::from_millis(10)); // one step
                     steps.fetch_add(1, Ordering::Relaxed);
                 }
@@ -22,7 +22,7 @@ fn main() {
         }
         thread::sleep(Duration::from_millis(300));
         println!("main: stop, after {} steps", steps.load(Ordering::Relaxed));
-        stop.store(true, Ordering::Release); // event.set()
+        stop.store(true, Ordering::Relaxed); // event.set()
     });
     println!("both workers stopped");
 }

@@ -12,6 +12,8 @@ fn main() {
         ForkResult::Child => {
             counter += 1;
             println!("child: counter = {counter}, in its own copy of memory");
+            // exit flushes buffers the parent had before the fork too; here
+            // there were none (the page shows why a child usually _exits).
             std::process::exit(0);
         }
         ForkResult::Parent { child } => {

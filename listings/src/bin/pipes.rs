@@ -20,6 +20,9 @@ fn main() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("the child starts");
+    // Five short lines fit in the pipe's buffer: writing them all before
+    // reading is safe here. For more, write from a thread while reading, or
+    // both ends can wait for each other for ever.
     let mut to_child = child.stdin.take().expect("piped");
     for n in 1..=5 {
         writeln!(to_child, "{n}").expect("the child reads");

@@ -15,6 +15,8 @@ fn main() {
     let start = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
+        // Without it, a panic in a task spawned on the pool aborts the process.
+        .panic_handler(|_| eprintln!("a task panicked"))
         .build()
         .expect("a pool of two threads");
     // submit: hand each task to the pool, and keep the receiving end of its

@@ -24,6 +24,7 @@ fn main() {
     let atomic_add = per_call(|| {
         atomic.fetch_add(1, Ordering::Relaxed);
     });
+    // black_box: without it, the optimizer would add a million at once.
     let plain_add = per_call(|| plain = black_box(plain + 1));
     println!("lock, add, unlock: {locked:6.1} ns");
     println!("atomic add:        {atomic_add:6.1} ns");

@@ -51,10 +51,13 @@ fn main() {
     for (i, task) in tasks.iter().enumerate() {
         let worker = &mut workers[i % workers.len()];
         let mut answer = String::new();
-        worker
-            .answers
-            .read_line(&mut answer)
-            .expect("the worker answers");
+        let read = (worker.answers.read_line(&mut answer)).expect("the worker's pipe");
+        if read == 0 {
+            panic!(
+                "worker {} ended before answering task {task}",
+                worker.process.id()
+            );
+        }
         println!("{task} squared is {}", answer.trim());
     }
     // Close each worker's input: it ends, and is reaped.

@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 
 fn main() {
     let args: Vec<String> = env::args().collect();
-    if let [_, flag, seconds] = &args[..]
-        && flag == "--task"
-    {
+    if let [_, flag, seconds] = &args[..] {
+        assert_eq!(flag, "--task", "a child is started with --task SECONDS");
         let seconds: f64 = seconds.parse().expect("--task takes seconds");
         thread::sleep(Duration::from_secs_f64(seconds));
         println!("process {}: task done", std::process::id());
@@ -30,6 +29,9 @@ fn main() {
     for child in children {
         let output = child.wait_with_output().expect("the child is reaped");
         print!("{}", String::from_utf8_lossy(&output.stdout));
+        if !output.status.success() {
+            eprintln!("a child failed: {}", output.status);
+        }
     }
     println!("3 processes in {:.2} s", start.elapsed().as_secs_f64());
 }

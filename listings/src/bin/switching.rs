@@ -32,6 +32,7 @@ impl Backend {
                 (children.into_iter())
                     .map(|child| {
                         let output = child.wait_with_output().expect("the child is reaped");
+                        assert!(output.status.success(), "a child failed: {}", output.status);
                         let text = String::from_utf8_lossy(&output.stdout);
                         text.trim().parse().expect("the child printed a number")
                     })
@@ -43,9 +44,8 @@ impl Backend {
 
 fn main() {
     let args: Vec<String> = env::args().collect();
-    if let [_, flag, n] = &args[..]
-        && flag == "--work"
-    {
+    if let [_, flag, n] = &args[..] {
+        assert_eq!(flag, "--work", "a child is started with --work N");
         println!("{}", work(n.parse().expect("--work takes a number")));
         return;
     }

@@ -15,6 +15,7 @@ fn main() {
                 let _ = sender.send(mirror);
             });
         }
+        drop(sender); // ours: if every mirror fails, the channel closes
         // Whichever comes first: a result, or the deadline.
         select! {
             recv(results) -> first => match first {

@@ -8,6 +8,8 @@ use std::time::Duration;
 use rayon::prelude::*;
 
 thread_local! {
+    // RefCell: a value this thread may change through a shared reference,
+    // its borrows checked at run time.
     static CONNECTION: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
