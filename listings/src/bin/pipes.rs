@@ -20,9 +20,8 @@ fn main() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("the child starts");
-    // Five short lines fit in the pipe's buffer: writing them all before
-    // reading is safe here. For more, write from a thread while reading, or
-    // both ends can wait for each other for ever.
+    // Five lines fit in the pipe's buffer; for more, write from a thread
+    // while reading, or both ends wait for ever.
     let mut to_child = child.stdin.take().expect("piped");
     for n in 1..=5 {
         writeln!(to_child, "{n}").expect("the child reads");
