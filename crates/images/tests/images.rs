@@ -380,19 +380,17 @@ fn run_with_os_args(name: &str, args: &[&std::ffi::OsStr]) -> std::process::Outp
 fn paths_that_worker_processes_cannot_be_sent_are_refused_or_fail_at_once() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
+    let in_processes = |input: &Path, out: &Path| {
+        let flags = [OsStr::new("--mode"), OsStr::new("processes")];
+        let paths = [OsStr::new("--input"), input.as_os_str()];
+        let outs = [OsStr::new("--out"), out.as_os_str()];
+        run_with_os_args("process_images", &[&flags[..], &paths, &outs].concat())
+    };
     // An --out that is not UTF-8: refused before any work, naming the flag.
     let input = scratch("non-utf8-input");
     small_photos(&input, 2);
     let out = scratch("non-utf8").join(OsStr::from_bytes(b"out-\xff"));
-    let args = [
-        OsStr::new("--mode"),
-        OsStr::new("processes"),
-        OsStr::new("--input"),
-        input.as_os_str(),
-        OsStr::new("--out"),
-        out.as_os_str(),
-    ];
-    let output = run_with_os_args("process_images", &args);
+    let output = in_processes(&input, &out);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
@@ -406,15 +404,7 @@ fn paths_that_worker_processes_cannot_be_sent_are_refused_or_fail_at_once() {
     let odd = input.join(OsStr::from_bytes(b"photo-\xff.jpg"));
     fs::copy(input.join("photo-0.jpg"), &odd).unwrap();
     let out = scratch("non-utf8-photo-out");
-    let args = [
-        OsStr::new("--mode"),
-        OsStr::new("processes"),
-        OsStr::new("--input"),
-        input.as_os_str(),
-        OsStr::new("--out"),
-        out.as_os_str(),
-    ];
-    let output = run_with_os_args("process_images", &args);
+    let output = in_processes(&input, &out);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");

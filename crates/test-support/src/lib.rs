@@ -9,17 +9,20 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// `target/<profile>`, where cargo put this test binary (in `deps/`).
+fn profile_dir() -> PathBuf {
+    let test_exe = std::env::current_exe().expect("the test binary knows its path");
+    (test_exe.parent().and_then(|deps| deps.parent()))
+        .expect("test binaries live in target/<profile>/deps")
+        .to_path_buf()
+}
+
 /// The example binary `name`, built by `cargo test` next to the test binaries.
 ///
 /// `cargo test --test NAME` alone does not rebuild examples: it builds a missing
 /// one here, and rebuilds every one when `BOOK_REBUILD_EXAMPLES` is set.
 pub fn example_binary(name: &str) -> PathBuf {
-    let test_exe = std::env::current_exe().expect("the test binary knows its path");
-    let profile_dir = test_exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("test binaries live in target/<profile>/deps");
-    let binary = profile_dir
+    let binary = profile_dir()
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !binary.exists() || std::env::var_os("BOOK_REBUILD_EXAMPLES").is_some() {
@@ -37,12 +40,7 @@ pub fn example_binary(name: &str) -> PathBuf {
 /// The binary of one of the `listings` package's whole programs
 /// (`listings/src/bin/NAME.rs`), built first if it is missing.
 pub fn listing_binary(name: &str) -> PathBuf {
-    let test_exe = std::env::current_exe().expect("the test binary knows its path");
-    let profile_dir = test_exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("test binaries live in target/<profile>/deps");
-    let binary = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let binary = profile_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !binary.exists() || std::env::var_os("BOOK_REBUILD_EXAMPLES").is_some() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
