@@ -358,20 +358,22 @@ fn check_playground(chapter: &Path, text: &str, crates: &[String]) -> Vec<Proble
         }
         let first_line = block.body.lines().next().unwrap_or_default();
         // A whole program of listings/src/bin/ that needs no crate can run
-        // on the playground, Run button and all.
-        let std_only_programs = block.body.trim().lines().all(|line| {
-            let Some(rest) = (line.trim())
-                .strip_prefix("{{#include ")
-                .and_then(|rest| rest.strip_suffix("}}"))
-                .filter(|rest| rest.starts_with("../listings/src/bin/"))
-            else {
-                return false;
-            };
-            let program = chapter.parent().map(|dir| dir.join(rest));
-            let code = program.and_then(|path| fs::read_to_string(path).ok());
-            code.is_some_and(|code| !crates.iter().any(|name| uses_crate(&code, name)))
-        });
-        if !includes(&block.body).is_empty() && !std_only_programs {
+        // on the playground, Run button and all: a block of such includes
+        // alone, one per line.
+        let quoted = includes(&block.body);
+        let lines = block.body.trim().lines();
+        let std_only_programs = quoted.len() == lines.clone().count()
+            && lines
+                .into_iter()
+                .all(|line| line.trim().starts_with("{{#include "))
+            && quoted.iter().all(|include| {
+                let whole =
+                    include.selector.is_none() && include.path.starts_with("../listings/src/bin/");
+                let code = (chapter.parent().filter(|_| whole))
+                    .and_then(|dir| fs::read_to_string(dir.join(&include.path)).ok());
+                code.is_some_and(|code| !crates.iter().any(|name| uses_crate(&code, name)))
+            });
+        if !quoted.is_empty() && !std_only_programs {
             problems.push(problem(
                 chapter,
                 format!(

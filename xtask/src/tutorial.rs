@@ -21,6 +21,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::checks::{Problem, expand_includes, markdown_files};
+use crate::includes::includes;
 
 pub const MAX_WORDS: usize = 2500;
 pub const MAX_PARAGRAPH: usize = 130;
@@ -129,7 +130,8 @@ pub fn first_listing_is_whole(text: &str) -> Option<bool> {
     let mut lines = text.lines();
     lines.find(|line| line.trim_start().starts_with("```rust"))?;
     let body = lines.next().unwrap_or_default();
-    Some(body.trim_start().starts_with("{{#include ../listings/"))
+    let first = includes(body).into_iter().next();
+    Some(first.is_some_and(|include| include.path.starts_with("../listings/")))
 }
 
 fn listed(root: &Path) -> Result<Listed> {
