@@ -115,18 +115,20 @@ static CLEANED_ON_INTERRUPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::
 /// The scratch folders [`remove_on_interrupt`] removes whole.
 static REMOVED_ON_INTERRUPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
+/// One of the two lists, even if a thread panicked while holding it.
+fn locked(list: &std::sync::Mutex<Vec<PathBuf>>) -> std::sync::MutexGuard<'_, Vec<PathBuf>> {
+    list.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Installs, once, the Ctrl-C and SIGTERM handler both lists share.
 fn install_interrupt_handler() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         let _ = ctrlc::set_handler(|| {
-            let lock = |list: &'static std::sync::Mutex<Vec<PathBuf>>| {
-                list.lock().unwrap_or_else(|e| e.into_inner()).clone()
-            };
-            for folder in lock(&CLEANED_ON_INTERRUPT) {
-                let _ = remove_own_temporaries(&folder);
+            for folder in locked(&CLEANED_ON_INTERRUPT).iter() {
+                let _ = remove_own_temporaries(folder);
             }
-            for scratch in lock(&REMOVED_ON_INTERRUPT) {
+            for scratch in locked(&REMOVED_ON_INTERRUPT).iter() {
                 let _ = fs::remove_dir_all(scratch);
             }
             std::process::exit(130);
@@ -141,9 +143,7 @@ fn install_interrupt_handler() {
 /// A worker process, which a dying parent stops with SIGTERM (see
 /// `processes::worker::dies_with_parent`), cleans up the same way.
 pub fn clean_up_on_interrupt(folder: &Path) {
-    let mut folders = CLEANED_ON_INTERRUPT
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let mut folders = locked(&CLEANED_ON_INTERRUPT);
     if !folders.iter().any(|f| f == folder) {
         folders.push(folder.to_path_buf());
     }
@@ -155,20 +155,13 @@ pub fn clean_up_on_interrupt(folder: &Path) {
 /// the scratch folder `scratch` whole (a folder this process made for itself,
 /// such as a hostfile's), then exits with code 130.
 pub fn remove_on_interrupt(scratch: &Path) {
-    let mut scratches = REMOVED_ON_INTERRUPT
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    scratches.push(scratch.to_path_buf());
-    drop(scratches);
+    locked(&REMOVED_ON_INTERRUPT).push(scratch.to_path_buf());
     install_interrupt_handler();
 }
 
 /// Takes `scratch` off the list of [`remove_on_interrupt`].
 pub fn keep_on_interrupt(scratch: &Path) {
-    let mut scratches = REMOVED_ON_INTERRUPT
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    scratches.retain(|s| s != scratch);
+    locked(&REMOVED_ON_INTERRUPT).retain(|s| s != scratch);
 }
 
 /// The process id in a temporary file's name `.NAME.PID.tmp` or `.NAME.PID.part`.

@@ -348,20 +348,27 @@ fn bad_flags_and_hostfiles_are_rejected() {
     }
 }
 
+/// `distributed_images --mode processes` writing into `out` (any path, UTF-8
+/// or not), its stderr piped.
+fn launch_processes(out: &Path, extra: &[&str]) -> Child {
+    Command::new(example_binary(EXAMPLE))
+        .args(["--mode", "processes", "--out"])
+        .arg(out)
+        .args(PHOTOS)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example starts")
+}
+
 #[test]
 #[cfg(unix)]
 fn sigterm_to_the_launcher_removes_its_hostfile_folder() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
     let out = scratch("distributed-sigterm");
-    let mut launcher = Command::new(example_binary(EXAMPLE))
-        .args(["--mode", "processes", "--seconds", "0.5", "--out"])
-        .arg(&out)
-        .args(PHOTOS)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the example starts");
+    let mut launcher = launch_processes(&out, &["--seconds", "0.5"]);
     let folder = std::env::temp_dir().join(format!("timely-cluster-{}", launcher.id()));
     let deadline = Instant::now() + Duration::from_secs(30);
     while !folder.join("hosts.txt").exists() {
@@ -380,14 +387,7 @@ fn an_out_folder_that_is_not_utf8_is_refused_before_any_member_starts() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
     let out = scratch("distributed-non-utf8").join(OsStr::from_bytes(b"out-\xff"));
-    let mut child = Command::new(example_binary(EXAMPLE))
-        .args(["--mode", "processes", "--out"])
-        .arg(&out)
-        .args(PHOTOS)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the example starts");
+    let mut child = launch_processes(&out, &[]);
     let (code, stderr) = finish(&mut child, Duration::from_secs(30));
     assert_eq!(code, Some(1), "{stderr}");
     assert!(

@@ -22,32 +22,35 @@ fn profile_dir() -> PathBuf {
 /// `cargo test --test NAME` alone does not rebuild examples: it builds a missing
 /// one here, and rebuilds every one when `BOOK_REBUILD_EXAMPLES` is set.
 pub fn example_binary(name: &str) -> PathBuf {
-    let binary = profile_dir()
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() || std::env::var_os("BOOK_REBUILD_EXAMPLES").is_some() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        // --workspace: the example may live in another part of the book.
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--workspace", "--example", name])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building example {name} failed");
-    }
-    binary
+    let binary = profile_dir().join("examples").join(executable(name));
+    // --workspace: the example may live in another part of the book.
+    built(binary, &["--workspace", "--example", name])
 }
 
 /// The binary of one of the `listings` package's whole programs
-/// (`listings/src/bin/NAME.rs`), built first if it is missing.
+/// (`listings/src/bin/NAME.rs`), built as [`example_binary`] builds examples.
 pub fn listing_binary(name: &str) -> PathBuf {
-    let binary = profile_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    built(
+        profile_dir().join(executable(name)),
+        &["--package", "listings", "--bin", name],
+    )
+}
+
+fn executable(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
+
+/// `binary`, after `cargo build --quiet TARGET` if it is missing or
+/// `BOOK_REBUILD_EXAMPLES` is set.
+fn built(binary: PathBuf, target: &[&str]) -> PathBuf {
     if !binary.exists() || std::env::var_os("BOOK_REBUILD_EXAMPLES").is_some() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "--package", "listings", "--bin", name])
+            .args(["build", "--quiet"])
+            .args(target)
             .status()
             .expect("cargo runs");
-        assert!(status.success(), "building listing {name} failed");
+        assert!(status.success(), "building {target:?} failed");
     }
     binary
 }
