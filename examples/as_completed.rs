@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use crossbeam::channel;
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal};
 
 /// Run tasks of decreasing length and handle their results as they complete.

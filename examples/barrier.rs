@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal};
 
 /// Barrier: workers meet between two phases of work.

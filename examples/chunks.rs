@@ -11,6 +11,7 @@ use std::time::Instant;
 use clap::{Parser, ValueEnum};
 use crossbeam::channel;
 use harness::cli::{self, Summary};
+use harness::println;
 use rayon::prelude::*;
 
 /// Many tiny tasks: one at a time, in chunks, in order or as they come.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use harness::cli::{self, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal};
 
 /// Make each common concurrency mistake safely, and see what it costs.

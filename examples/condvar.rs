@@ -13,6 +13,7 @@ use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::join_counter::Unfinished;
 use crossbeam::channel;
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal};
 
 /// Condition and Queue.join: wait until something is true.

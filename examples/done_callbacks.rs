@@ -12,6 +12,7 @@ use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
 use crossbeam::channel;
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
 
 /// Run a callback as each task finishes, or is cancelled.

@@ -9,6 +9,7 @@ use std::thread;
 
 use clap::{Parser, ValueEnum};
 use harness::cli;
+use harness::println;
 use serde::Serialize;
 
 /// Lock and RLock: what a panic does to a Mutex, and locking one twice.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal};
 
 /// Start ten threads in a loop and wait for all of them.

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use concurrency_book::panic_message;
 use harness::cli::{self, Summary};
+use harness::println;
 use harness::timeline::{self, Ideal};
 
 /// Start two threads by hand and wait for them (or, to see why you should, don't).

@@ -13,6 +13,7 @@ use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::philosophers::{Strategy, Table};
 use crossbeam::channel;
 use harness::cli;
+use harness::println;
 use serde_json::{Value, json};
 
 /// Dining philosophers: a deadlock, detected within a bound, and two fixes.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
 
 /// Submit tasks to a pool of worker threads and collect each task's outcome.

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use concurrency_book::lessons::primitives::{Operation, primitives};
 use harness::cli::{self, Summary};
+use harness::println;
 
 /// Costs of locks, atomics, condvars, channels and thread-locals, per operation.
 #[derive(Parser)]

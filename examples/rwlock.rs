@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use harness::cli;
+use harness::println;
 use serde::Serialize;
 
 /// RwLock: readers that overlap, and a writer among readers that never stop.

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::counter;
 use harness::cli;
+use harness::println;
 use serde::Serialize;
 
 /// Event and stop flags: atomics that tell threads when to stop or go.

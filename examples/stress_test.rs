@@ -15,6 +15,7 @@ use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::counter;
 use concurrency_book::lessons::queue::JobQueue;
 use harness::cli::{self, Summary};
+use harness::println;
 
 /// Hunt a known concurrency bug with a stress test; count the rounds it takes.
 #[derive(Parser)]

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Parser, ValueEnum};
 use harness::cli;
+use harness::println;
 use rayon::prelude::*;
 use serde_json::json;
 

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use crossbeam::channel::{self, select};
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal};
 
 /// Wait for the first result, or stop everything at the first error.

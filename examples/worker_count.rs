@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use crossbeam::channel;
 use harness::cli::{self, Summary};
+use harness::println;
 use serde_json::json;
 
 /// Run a fixed set of jobs on more and more worker threads and time each run.

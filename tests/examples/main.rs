@@ -8,6 +8,7 @@
 
 use test_support as common;
 
+mod closed_stdout;
 mod coordinating;
 mod cpu_and_mistakes;
 mod figures;

@@ -19,6 +19,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use cluster::{self, Done, MemberArgs, Membership, Photo, Run, plural};
 use harness::cli::{self, Summary};
+use harness::println;
 use images::pipeline::{Quality, Settings};
 use photos::PhotoArgs;
 use timely::dataflow::operators::vec::Map;

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use harness::cli;
+use harness::println;
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::sync::mpsc;

@@ -18,6 +18,7 @@ use crossbeam::channel;
 use downloads::download::{self, DownloadResult, Policy};
 use downloads::url_file;
 use harness::cli::{self, Summary};
+use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
 use image_server::{Fault, ImageServer, ServerConfig};
 use indicatif::{ProgressBar, ProgressStyle};

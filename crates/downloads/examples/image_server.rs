@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use harness::cli::{self, Summary};
+use harness::println;
 use image_server::{ImageServer, ServerConfig};
 
 /// Serve the book's test photos on 127.0.0.1 until Ctrl-C or --stop-after.

@@ -13,6 +13,7 @@ use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::semaphore::Semaphore;
 use downloads::download::{self, Policy};
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal};
 use image_server::{ImageServer, ServerConfig};
 

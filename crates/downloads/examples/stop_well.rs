@@ -17,6 +17,7 @@ use clap::{Parser, ValueEnum};
 use crossbeam::channel;
 use downloads::download::{self, Policy};
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use image_server::{ImageServer, ServerConfig};
 use processes::process_pool::{self, Options, Outcome, ProcessPool};
 use signal_hook::consts::{SIGINT, SIGTERM};

@@ -4,6 +4,7 @@
 //! `--mode`, `--json`, and `--svg`/`--trace` where there is a timeline).
 //! Invalid values are reported by clap with exit code 2.
 
+use crate::println;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

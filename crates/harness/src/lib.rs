@@ -12,6 +12,7 @@ pub mod cli;
 #[cfg(unix)]
 pub mod memory;
 pub mod speedup;
+pub mod stdout;
 
 /// Spans and timelines (a crate of its own, since lesson code opens spans too).
 pub use timeline;

@@ -2,6 +2,7 @@
 //! (`cpu_bound`, `process_images`): the ideal line of each timeline, the
 //! speedup and efficiency keys of the summary, and the closing table.
 
+use crate::println;
 use std::time::Duration;
 
 use super::cli::Summary;

@@ -14,6 +14,7 @@ use std::time::Duration;
 use clap::Parser;
 use harness::charts::{self, Bar};
 use harness::cli::{self, Summary};
+use harness::println;
 use images::blur::psnr;
 use images::pipeline::{self, Quality, Settings, Stages};
 use photos::PhotoArgs;

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use harness::cli;
+use harness::println;
 use harness::speedup::Speedups;
 use harness::timeline;
 use images::pipeline::{self, Blur, Buffers, Failed, Processed, Quality, Settings};

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use harness::cli::{self, Summary};
+use harness::println;
 use harness::speedup::Speedups;
 use harness::timeline::{self, Ideal, Timeline};
 use processes::worker::{self, Worker};

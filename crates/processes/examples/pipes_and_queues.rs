@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use harness::cli::{self, Summary};
 use harness::memory;
+use harness::println;
 use processes::{ipc, worker};
 
 /// Send numbered messages from a producer to a consumer and measure the rate.

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
 use processes::process_pool::{self, Event, Options, Outcome, ProcessPool};
 use serde::{Deserialize, Serialize};

@@ -14,6 +14,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::pool::{Pool, Shutdown};
 use harness::cli::{self, Summary, TaskArgs};
+use harness::println;
 use harness::timeline::{self, Ideal};
 use processes::process_pool::{self, Options, ProcessPool};
 

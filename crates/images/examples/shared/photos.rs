@@ -14,6 +14,7 @@ use clap::Args;
 
 use harness::cli::{self, Summary};
 use harness::memory;
+use harness::println;
 use harness::speedup::{Speedup, round2};
 use harness::timeline::{self, Ideal, Timeline};
 use images::pipeline::{self, Failed, Processed, Quality, Settings};

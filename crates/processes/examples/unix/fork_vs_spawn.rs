@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
+use harness::println;
 use harness::cli::{self, Summary};
 use processes::worker;
 use nix::spawn::{PosixSpawnAttr, PosixSpawnFileActions, posix_spawn};
