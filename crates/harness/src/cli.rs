@@ -295,8 +295,10 @@ pub fn parse_with_defaults<T: Parser>(defaults: &[(&'static str, &'static str)])
 
 /// `std::thread::spawn` panics when the system refuses a thread (too many,
 /// or no memory for its stack). The lessons call it as it is, for clarity;
-/// this hook turns that one panic into an error message and exit code 1.
-/// Every other panic goes to the default hook, as before.
+/// this hook turns that one panic into an error message and exit code 1,
+/// after stopping and reaping the worker processes the run had started
+/// (`exit` runs no destructor, so no pool would do it). Every other panic
+/// goes to the default hook, as before.
 fn exit_cleanly_when_threads_run_out() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -306,10 +308,46 @@ fn exit_cleanly_when_threads_run_out() {
                 "error: the system refused another thread ({message}): \
                  ask for fewer tasks or workers"
             );
+            #[cfg(target_os = "linux")]
+            stop_and_reap_children();
             std::process::exit(1);
         }
         default(info);
     }));
+}
+
+/// Kills this process's children (a process pool's workers, say) and reaps
+/// them, waiting at most two seconds: what a failing run does before `exit`,
+/// so that no worker is left to init.
+#[cfg(target_os = "linux")]
+fn stop_and_reap_children() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    use nix::unistd::{Pid, getpid};
+    let me = getpid().as_raw().to_string();
+    // /proc/PID/stat: "PID (NAME) STATE PPID ..."; NAME may hold spaces.
+    let parent_of = |pid: &str| -> Option<String> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let (_, fields) = stat.rsplit_once(')')?;
+        fields.split_whitespace().nth(1).map(String::from)
+    };
+    let children: Vec<Pid> = (std::fs::read_dir("/proc").into_iter().flatten().flatten())
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| parent_of(&pid.to_string()).as_deref() == Some(me.as_str()))
+        .map(Pid::from_raw)
+        .collect();
+    for &child in &children {
+        let _ = kill(child, Signal::SIGKILL);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    for child in children {
+        while let Ok(WaitStatus::StillAlive) = waitpid(child, Some(WaitPidFlag::WNOHANG)) {
+            if std::time::Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
 }
 
 /// The modes to run: the one chosen with `--mode`, or all of them in turn.
