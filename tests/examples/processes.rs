@@ -126,6 +126,58 @@ fn crashed_and_hung_workers_are_replaced_and_their_tasks_retried_once() {
     );
 }
 
+/// Ctrl-Z, then `fg` after longer than the task timeout: the pool and its
+/// workers were stopped together, so no task overran, and none is killed.
+#[test]
+fn a_pause_longer_than_the_task_timeout_kills_no_healthy_worker() {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    use std::thread;
+    use std::time::Instant;
+
+    let mut pool = Command::new(crate::common::example_binary("process_pool"))
+        .args(flags(
+            "--mode map --tasks 2 --workers 2 --seconds 0.6 --task-timeout 1.5 --json",
+        ))
+        .process_group(0) // its own group, as a shell's job is: Ctrl-Z stops them all
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("process_pool starts");
+    let group = Pid::from_raw(pool.id() as i32);
+    // The workers take their tasks (each opens a span named after its pid).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while crate::common::children_of(pool.id()).len() < 2 {
+        assert!(Instant::now() < deadline, "no workers started");
+        thread::sleep(Duration::from_millis(10));
+    }
+    thread::sleep(Duration::from_millis(200));
+    killpg(group, Signal::SIGSTOP).expect("SIGSTOP sent to the group");
+    thread::sleep(Duration::from_secs(3)); // twice the task timeout
+    killpg(group, Signal::SIGCONT).expect("SIGCONT sent to the group");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pool.try_wait().expect("waiting on the pool").is_none() {
+        if Instant::now() > deadline {
+            let _ = pool.kill();
+            panic!("the pool did not finish after SIGCONT");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    let output = pool.wait_with_output().expect("its output");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{out}");
+    assert!(!out.contains("died"), "a healthy worker was killed:\n{out}");
+    let s: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (s["ok"].clone(), s["failed"].clone()),
+        (json!(2), json!(0)),
+        "{s}"
+    );
+}
+
 #[test]
 fn a_forked_child_writes_through_a_pipe_and_has_its_own_copy_of_memory() {
     let fork = summary("fork_vs_spawn", &["--mode", "fork"]);

@@ -78,8 +78,53 @@ struct Process {
     generation: u64,
     /// Tasks it has finished.
     done: usize,
-    /// The task it runs now, its attempt, when it started, and its timeline span.
-    busy: Option<(usize, u32, Instant, SpanGuard)>,
+    /// The task it runs now, its attempt, when it started (on the pool's
+    /// [`RunClock`]), and its timeline span.
+    busy: Option<(usize, u32, Duration, SpanGuard)>,
+    /// Set when the pool kills it for overrunning the task timeout, so that
+    /// its death is reported with that cause.
+    timed_out: bool,
+}
+
+/// The time the pool could run: the wall clock less the pauses it sat
+/// through (Ctrl-Z then `fg`, `SIGSTOP`, a suspended machine), so that a task's
+/// timeout counts only the time its worker could work. A pause shows as a
+/// long gap between two turns of the dispatcher's loop, which turns at least
+/// every 20 ms while the pool runs.
+struct RunClock {
+    since: Instant,
+    last_turn: Instant,
+    paused: Duration,
+}
+
+/// A gap between two turns longer than this was a pause, not a slow turn.
+const PAUSE: Duration = Duration::from_secs(1);
+
+impl RunClock {
+    fn new() -> RunClock {
+        let now = Instant::now();
+        RunClock {
+            since: now,
+            last_turn: now,
+            paused: Duration::ZERO,
+        }
+    }
+
+    /// Called once per turn of the loop: a long gap since the last turn is
+    /// taken off the time the pool could run.
+    fn turn(&mut self) {
+        let now = Instant::now();
+        let gap = now - self.last_turn;
+        if gap > PAUSE {
+            self.paused += gap;
+        }
+        self.last_turn = now;
+    }
+
+    /// Time the pool could run, since it started.
+    fn now(&self) -> Duration {
+        self.since.elapsed().saturating_sub(self.paused)
+    }
 }
 
 /// Messages from the reader threads to the dispatcher, naming the worker
@@ -106,6 +151,7 @@ pub struct ProcessPool {
     stop: Arc<AtomicBool>,
     /// Workers started so far.
     started: u64,
+    clock: RunClock,
 }
 
 impl ProcessPool {
@@ -128,6 +174,7 @@ impl ProcessPool {
             from_readers: channel::unbounded(),
             stop,
             started: 0,
+            clock: RunClock::new(),
         };
         for slot in 0..pool.slots.len() {
             pool.spawn(slot)?;
@@ -200,6 +247,7 @@ impl ProcessPool {
             generation,
             done: 0,
             busy: None,
+            timed_out: false,
         });
         Ok(pid)
     }
@@ -269,7 +317,9 @@ impl ProcessPool {
         let mut queue: VecDeque<(usize, u32)> = (0..total).map(|task| (task, 1)).collect();
         let mut deaths: HashMap<usize, Vec<String>> = HashMap::new();
         let mut finished = Vec::new();
+        self.clock.turn(); // the time between two runs is no pause
         while finished.len() < total {
+            self.clock.turn();
             if self.stop.load(Ordering::SeqCst) {
                 self.kill_all();
                 return Ok((finished, true));
@@ -328,10 +378,14 @@ impl ProcessPool {
                 Err(_) => {} // no news: check the clocks below
             }
             // A worker past the task timeout is killed; its reader then reports it closed.
+            self.clock.turn();
+            let now = self.clock.now();
             for process in self.slots.iter_mut().flatten() {
                 if let Some((_, _, started, _)) = &process.busy
-                    && started.elapsed() > self.options.task_timeout
+                    && now.saturating_sub(*started) > self.options.task_timeout
+                    && !process.timed_out
                 {
+                    process.timed_out = true;
                     let _ = process.child.kill();
                 }
             }
@@ -388,7 +442,7 @@ impl ProcessPool {
             .as_mut()
             .expect("dispatch to a live worker");
         let span = timeline::labelled_task_span(task, format!("pid {}", process.child.id()));
-        process.busy = Some((task, attempt, Instant::now(), span));
+        process.busy = Some((task, attempt, self.clock.now(), span));
         // A failed write means the worker is already dead; its reader will say so.
         let _ = ipc::write_message(&mut process.to_worker, &message)
             .and_then(|()| std::io::Write::flush(&mut process.to_worker));
@@ -409,11 +463,10 @@ impl ProcessPool {
             return Ok(());
         };
         let pid = process.child.id();
-        let overran = matches!(&process.busy, Some((_, _, started, _)) if started.elapsed() > self.options.task_timeout);
         let deadline = Instant::now() + Duration::from_secs(5);
         let status = worker::wait_until(&mut process.child, deadline);
         let mut how = status.map_or_else(|e| e.to_string(), worker::describe);
-        if overran {
+        if process.timed_out {
             how = format!(
                 "{how}, after overrunning the {:?} task timeout",
                 self.options.task_timeout
