@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use cluster::{self, Done, MemberArgs, Membership, Photo, Run, plural};
+use cluster::{self, Done, Key, MemberArgs, Membership, Photo, Run, plural};
 use harness::cli::{self, Summary};
 use harness::println;
 use images::pipeline::{Quality, Settings};
@@ -134,10 +134,11 @@ fn cluster_workers(
     job: &ClusterJob,
     me: usize,
     addresses: &[String],
+    key: &Key,
 ) -> Result<Workers, String> {
     let description = job_description(job, addresses.len());
     let timeout = args.member.connect_timeout;
-    let sockets = cluster::connect_members(addresses, me, &description, timeout)?;
+    let sockets = cluster::connect_members(addresses, me, &description, timeout, key)?;
     println!(
         "process {me}: connected to all {} processes",
         addresses.len()
@@ -249,7 +250,12 @@ fn job_flags(args: &Args) -> Vec<String> {
 }
 
 /// One member of a cluster: connect to the others, run, and (process 0) report.
-fn member(args: &Args, Membership { process, addresses }: Membership) {
+fn member(args: &Args, membership: Membership) {
+    let Membership {
+        process,
+        addresses,
+        key,
+    } = membership;
     // Members are sent their job's paths: they must be UTF-8 (see above).
     (args.photos.require_utf8_paths(&args.out)).unwrap_or_else(|e| cli::fail(e));
     // Only process 0 lists and checks the photos, before connecting, for a clear error.
@@ -266,7 +272,8 @@ fn member(args: &Args, Membership { process, addresses }: Membership) {
     let threads = args.workers.unwrap_or(1);
     let processes = addresses.len();
     let job = job(args, photos, threads);
-    let workers = cluster_workers(args, &job, process, &addresses).unwrap_or_else(|e| cli::fail(e));
+    let workers =
+        cluster_workers(args, &job, process, &addresses, &key).unwrap_or_else(|e| cli::fail(e));
     let bounds = cluster::Bounds::cluster(args.deadline, addresses, process);
     let run = run_here(workers, job, bounds).unwrap_or_else(|e| cli::fail(e));
     if process != 0 {

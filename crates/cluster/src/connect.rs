@@ -4,18 +4,25 @@
 //! bytes of any connection to its port as a process number: a port scan
 //! breaks it, and a process started with other flags joins silently.
 //!
-//! Here every member connects to the members numbered below it and greets
-//! each with a [`Hello`]: a marker, its process number and a description of
-//! the job it runs. The listener checks the greeting: a connection that does
-//! not greet like a member is dropped (and named on stderr), and a member
-//! that runs another job is refused, with both jobs in the error on both
-//! sides. The connected sockets then go to timely's
+//! Here every member connects to the members numbered below it. On each
+//! connection the two first prove that they hold the cluster's key
+//! ([`Key`]: a nonce from each side, and a keyed hash of both back), the
+//! listener first; only then does the caller send its hello: its process
+//! number and a description of the job it runs. A connection that fails any
+//! step is dropped and named on stderr, and the listener goes on waiting for
+//! the real member; each connection has two seconds in all to greet, read
+//! by read, and greetings are read on threads of their own, so a slow
+//! stranger holds up no one. A member that proved the key but runs another
+//! job is refused, and both members exit naming both jobs; without a key,
+//! such a hello could come from anyone, so it is only dropped and named.
+//! The connected sockets then go to timely's
 //! `initialize_networking_from_sockets`, which runs as if it had made them.
 
 use std::any::Any;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::os::fd::AsFd;
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -24,83 +31,147 @@ use timely::communication::Hooks;
 use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
 use timely::communication::allocator::{AllocatorBuilder, ProcessBuilder};
 
+use crate::key::{self, CALLER, Key, LISTENER, NONCE_BYTES, TAG_BYTES};
+
 /// The first bytes of every greeting: not what a stray client sends.
-const MARKER: &[u8; 8] = b"cbook-1\n";
+const MARKER: &[u8; 8] = b"cbook-2\n";
 /// A job's description is a line of flags; more than this is not a member.
 const MAX_JOB_BYTES: u32 = 4096;
-/// How long a new connection has to greet: a member does it at once.
+/// How long a new connection has, in all, to greet: a member does it at once.
 const GREETING_TIME: Duration = Duration::from_secs(2);
+/// At most this many connections greet at once; more are strangers.
+const GREETINGS_AT_ONCE: usize = 64;
 /// How often to retry a peer that does not listen yet.
 const RETRY: Duration = Duration::from_millis(20);
 
-/// What a member says first: who it is, and the job it runs.
+/// What a member says once the key is proved: who it is, and the job it runs.
 #[derive(Debug, PartialEq)]
 struct Hello {
     process: usize,
     job: String,
 }
 
-fn write_hello(stream: &mut impl Write, hello: &Hello) -> io::Result<()> {
-    let mut bytes = MARKER.to_vec();
-    bytes.extend((hello.process as u64).to_le_bytes());
-    write_text(&mut bytes, &hello.job);
-    stream.write_all(&bytes)
-}
-
-fn read_hello(stream: &mut impl Read) -> Result<Hello, String> {
-    let mut marker = [0; 8];
-    stream
-        .read_exact(&mut marker)
-        .map_err(|e| format!("no greeting ({e})"))?;
-    if &marker != MARKER {
-        return Err(format!("it sent {marker:02x?}, not a member's greeting"));
+/// Reads exactly `buffer.len()` bytes by `deadline`, however the peer drips them.
+fn read_by(stream: &mut TcpStream, buffer: &mut [u8], deadline: Instant) -> io::Result<()> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "too slow"));
+        }
+        stream.set_read_timeout(Some(left))?;
+        match stream.read(&mut buffer[filled..]) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(read) => filled += read,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "too slow"));
+            }
+            Err(e) => return Err(e),
+        }
     }
-    let mut process = [0; 8];
-    stream
-        .read_exact(&mut process)
-        .map_err(|e| format!("a cut greeting ({e})"))?;
-    let process = usize::try_from(u64::from_le_bytes(process)).unwrap_or(usize::MAX);
-    Ok(Hello {
-        process,
-        job: read_text(stream)?,
-    })
+    Ok(())
 }
 
-/// The listener's answer: `None` to go on, or the job it runs when it refuses.
-fn write_answer(stream: &mut impl Write, refused_with: Option<&str>) -> io::Result<()> {
-    let mut bytes = vec![u8::from(refused_with.is_some())];
-    write_text(&mut bytes, refused_with.unwrap_or_default());
-    stream.write_all(&bytes)
+fn read_array<const N: usize>(
+    stream: &mut TcpStream,
+    deadline: Instant,
+    what: &str,
+) -> Result<[u8; N], String> {
+    let mut bytes = [0; N];
+    read_by(stream, &mut bytes, deadline).map_err(|e| format!("{what}: {e}"))?;
+    Ok(bytes)
 }
 
-fn read_answer(stream: &mut impl Read) -> Result<Option<String>, String> {
-    let mut refused = [0];
-    stream
-        .read_exact(&mut refused)
-        .map_err(|e| format!("no answer to our greeting ({e})"))?;
-    let theirs = read_text(stream)?;
-    Ok((refused[0] != 0).then_some(theirs))
-}
-
-fn write_text(bytes: &mut Vec<u8>, text: &str) {
-    bytes.extend((text.len() as u32).to_le_bytes());
-    bytes.extend(text.as_bytes());
-}
-
-fn read_text(stream: &mut impl Read) -> Result<String, String> {
-    let mut length = [0; 4];
-    stream
-        .read_exact(&mut length)
-        .map_err(|e| format!("a cut greeting ({e})"))?;
-    let length = u32::from_le_bytes(length);
+fn read_text(stream: &mut TcpStream, deadline: Instant) -> Result<String, String> {
+    let length = u32::from_le_bytes(read_array(stream, deadline, "a cut greeting")?);
     if length > MAX_JOB_BYTES {
         return Err(format!("a job description of {length} bytes"));
     }
     let mut text = vec![0; length as usize];
-    stream
-        .read_exact(&mut text)
-        .map_err(|e| format!("a cut greeting ({e})"))?;
+    read_by(stream, &mut text, deadline).map_err(|e| format!("a cut greeting: {e}"))?;
     String::from_utf8(text).map_err(|_| "a job description that is not UTF-8".into())
+}
+
+fn text_bytes(text: &str) -> Vec<u8> {
+    let mut bytes = (text.len() as u32).to_le_bytes().to_vec();
+    bytes.extend(text.as_bytes());
+    bytes
+}
+
+/// The listening side of one connection, on a thread of its own: the marker
+/// and the caller's nonce; our nonce and tag; then the caller's hello and
+/// tag, checked. Everything by `deadline`.
+fn greet_caller(stream: &mut TcpStream, key: &Key, deadline: Instant) -> Result<Hello, String> {
+    let marker: [u8; 8] = read_array(stream, deadline, "no greeting")?;
+    if &marker != MARKER {
+        return Err(format!("it sent {marker:02x?}, not a member's greeting"));
+    }
+    let theirs: [u8; NONCE_BYTES] = read_array(stream, deadline, "a cut greeting")?;
+    let ours = key::nonce()?;
+    let mut proof = ours.to_vec();
+    proof.extend(key.tag(LISTENER, &[&theirs, &ours]));
+    stream
+        .set_write_timeout(Some(GREETING_TIME))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(&proof)
+        .map_err(|e| format!("it did not take our proof: {e}"))?;
+    let process: [u8; 8] = read_array(stream, deadline, "a cut greeting")?;
+    let job = read_text(stream, deadline)?;
+    let tag: [u8; TAG_BYTES] = read_array(stream, deadline, "a cut greeting")?;
+    if !key.verify(CALLER, &[&ours, &theirs, &process, job.as_bytes()], &tag) {
+        return Err("it does not hold the cluster's key (--key-file)".into());
+    }
+    let process = usize::try_from(u64::from_le_bytes(process)).unwrap_or(usize::MAX);
+    Ok(Hello { process, job })
+}
+
+/// The calling side: our marker and nonce; the listener's nonce and tag,
+/// checked; then our hello and tag, and the listener's answer.
+fn greet_listener(
+    stream: &mut TcpStream,
+    key: &Key,
+    hello: &Hello,
+    deadline: Instant,
+) -> Result<Option<String>, String> {
+    let ours = key::nonce()?;
+    let mut greeting = MARKER.to_vec();
+    greeting.extend(ours);
+    stream
+        .set_write_timeout(Some(remaining(deadline)))
+        .map_err(|e| e.to_string())?;
+    stream.write_all(&greeting).map_err(|e| e.to_string())?;
+    let theirs: [u8; NONCE_BYTES] = read_array(stream, deadline, "no answer to our greeting")?;
+    let tag: [u8; TAG_BYTES] = read_array(stream, deadline, "a cut answer")?;
+    if !key.verify(LISTENER, &[&ours, &theirs], &tag) {
+        return Err(match key.is_set() {
+            true => "it does not hold our key: is --key-file the same file on every member?",
+            false => "it expects a key: give every member the same --key-file",
+        }
+        .into());
+    }
+    let process = (hello.process as u64).to_le_bytes();
+    let mut bytes = process.to_vec();
+    bytes.extend(text_bytes(&hello.job));
+    bytes.extend(key.tag(CALLER, &[&theirs, &ours, &process, hello.job.as_bytes()]));
+    stream.write_all(&bytes).map_err(|e| e.to_string())?;
+    let [refused] = read_array(stream, deadline, "no answer to our hello")?;
+    let job = read_text(stream, deadline)?;
+    Ok((refused != 0).then_some(job))
+}
+
+/// The listener's answer: accepted, or refused with (to a member that
+/// proved the key) the job it runs.
+fn write_answer(stream: &mut TcpStream, refused_with: Option<&str>) -> io::Result<()> {
+    let mut bytes = vec![u8::from(refused_with.is_some())];
+    bytes.extend(text_bytes(refused_with.unwrap_or_default()));
+    stream.write_all(&bytes)
 }
 
 fn another_job(other: usize, theirs: &str, me: usize, ours: &str) -> String {
@@ -108,14 +179,17 @@ fn another_job(other: usize, theirs: &str, me: usize, ours: &str) -> String {
 }
 
 /// Connects process `me` to every other process of `addresses`, all running
-/// `job`, within `timeout`: one socket per process, `None` at `me`.
+/// `job` and holding `key`, within `timeout`: one socket per process, `None`
+/// at `me`.
 pub fn connect_members(
     addresses: &[String],
     me: usize,
     job: &str,
     timeout: Duration,
+    key: &Key,
 ) -> Result<Vec<Option<TcpStream>>, String> {
     let deadline = Instant::now() + timeout;
+    let seconds = timeout.as_secs_f64();
     let address = &addresses[me];
     let listener = TcpListener::bind(address)
         .map_err(|e| format!("process {me} cannot listen on {address}: {e}"))?;
@@ -127,64 +201,97 @@ pub fn connect_members(
     // Below me: I call them. Each answers once it has called everyone below it.
     for (process, address) in addresses.iter().enumerate().take(me) {
         let mut stream = connect_by(address, deadline).map_err(|e| {
-            let seconds = timeout.as_secs_f64();
             format!("not connected within --connect-timeout {seconds} s: process {process} ({address}): {e}")
         })?;
-        write_hello(&mut stream, &hello)
-            .map_err(|e| format!("process {process} ({address}): {e}"))?;
-        stream
-            .set_read_timeout(Some(remaining(deadline)))
-            .map_err(|e| e.to_string())?;
-        let answer = read_answer(&mut stream).map_err(|e| {
+        let answer = greet_listener(&mut stream, key, &hello, deadline).map_err(|e| {
             format!("{address}, listed for process {process}, does not answer like a member: {e}")
         })?;
-        if let Some(theirs) = answer {
-            return Err(another_job(process, &theirs, me, job));
+        match answer {
+            Some(theirs) if key.is_set() => return Err(another_job(process, &theirs, me, job)),
+            Some(_) => {
+                return Err(format!(
+                    "process {process} ({address}) refused us: it runs another job \
+                     (its stderr names it); process {me} runs `{job}`"
+                ));
+            }
+            None => sockets[process] = Some(stream),
         }
-        sockets[process] = Some(stream);
     }
-    // Above me: they call me; whoever else calls is dropped.
+    // Above me: they call me. Each connection greets on a thread of its own.
+    let (greeted, greetings) = mpsc::channel::<(TcpStream, SocketAddr, Result<Hello, String>)>();
+    let mut greeting = 0; // connections whose greeting is under way
+    let mut turned_away = Vec::new();
     while let Some(missing) = (me + 1..addresses.len()).find(|&p| sockets[p].is_none()) {
-        let Some((mut stream, from)) = accept_by(&listener, deadline)? else {
-            let seconds = timeout.as_secs_f64();
+        while let Ok((mut stream, from, result)) = greetings.try_recv() {
+            greeting -= 1;
+            let hello = match result {
+                Ok(hello) if hello.process <= me || hello.process >= addresses.len() => {
+                    Err(format!("it said it is process {}", hello.process))
+                }
+                Ok(hello) if sockets[hello.process].is_some() => {
+                    Err(format!("process {} is connected already", hello.process))
+                }
+                result => result,
+            };
+            match hello {
+                Err(why) => drop_stranger(me, from, why),
+                Ok(hello) if hello.job != job && key.is_set() => {
+                    let _ = write_answer(&mut stream, Some(job));
+                    return Err(another_job(hello.process, &hello.job, me, job));
+                }
+                Ok(hello) if hello.job != job => {
+                    let _ = write_answer(&mut stream, Some(""));
+                    let why = another_job(hello.process, &hello.job, me, job);
+                    drop_stranger(me, from, why.clone());
+                    turned_away.push(why);
+                }
+                Ok(hello) => {
+                    let process = hello.process;
+                    write_answer(&mut stream, None)
+                        .map_err(|e| format!("process {process}: {e}"))?;
+                    sockets[process] = Some(stream);
+                }
+            }
+        }
+        if sockets[missing].is_some() {
+            continue;
+        }
+        if Instant::now() >= deadline {
             let absent = (missing..addresses.len())
                 .filter(|&p| sockets[p].is_none())
                 .map(|p| format!("process {p} ({})", addresses[p]));
             let absent = absent.collect::<Vec<_>>().join(", ");
-            return Err(format!(
+            let mut error = format!(
                 "not connected within --connect-timeout {seconds} s: no answer from {absent}"
-            ));
-        };
-        let greeting = stream.set_read_timeout(Some(GREETING_TIME.min(remaining(deadline))));
-        let greeting = greeting
-            .map_err(|e| e.to_string())
-            .and_then(|()| read_hello(&mut stream));
-        let hello = match greeting {
-            Ok(hello) if hello.process <= me || hello.process >= addresses.len() => {
-                Err(format!("it said it is process {}", hello.process))
+            );
+            if !turned_away.is_empty() {
+                error.push_str(&format!("; turned away: {}", turned_away.join("; ")));
             }
-            Ok(hello) if sockets[hello.process].is_some() => {
-                Err(format!("process {} is connected already", hello.process))
-            }
-            greeting => greeting,
-        };
-        let hello = match hello {
-            Ok(hello) => hello,
-            Err(why) => {
-                drop_stranger(me, from, why);
-                continue;
-            }
-        };
-        if hello.job != job {
-            let _ = write_answer(&mut stream, Some(job));
-            return Err(another_job(hello.process, &hello.job, me, job));
+            return Err(error);
         }
-        write_answer(&mut stream, None).map_err(|e| format!("process {}: {e}", hello.process))?;
-        sockets[hello.process] = Some(stream);
+        let wait = deadline.min(Instant::now() + RETRY);
+        let Some((mut stream, from)) = accept_by(&listener, wait)? else {
+            continue;
+        };
+        if greeting >= GREETINGS_AT_ONCE {
+            drop_stranger(
+                me,
+                from,
+                format!("{greeting} connections are greeting already"),
+            );
+            continue;
+        }
+        greeting += 1;
+        let (greeted, key) = (greeted.clone(), key.clone());
+        let greeting_by = deadline.min(Instant::now() + GREETING_TIME);
+        thread::spawn(move || {
+            let result = greet_caller(&mut stream, &key, greeting_by);
+            let _ = greeted.send((stream, from, result)); // gone once all are connected
+        });
     }
     for stream in sockets.iter().flatten() {
-        let ready = stream
-            .set_read_timeout(None)
+        let ready = (stream.set_read_timeout(None))
+            .and_then(|()| stream.set_write_timeout(None))
             .and_then(|()| stream.set_nodelay(true));
         ready.map_err(|e| e.to_string())?;
     }
@@ -269,41 +376,172 @@ pub fn timely_allocators(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::free_loopback_addresses;
+
+    fn key(byte: u8) -> Key {
+        let path = std::env::temp_dir().join(format!("connect-key-{}-{byte}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let mut options = std::fs::OpenOptions::new();
+        std::os::unix::fs::OpenOptionsExt::mode(options.write(true).create(true), 0o600);
+        options.open(&path).unwrap().write_all(&[byte; 32]).unwrap();
+        let key = Key::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        key
+    }
+
+    /// Process 0 of a two-process cluster, connecting on a thread.
+    fn process_0(
+        addresses: &[String],
+        key: Key,
+        timeout: Duration,
+    ) -> thread::JoinHandle<(Result<usize, String>, Duration)> {
+        let addresses = addresses.to_vec();
+        thread::spawn(move || {
+            let started = Instant::now();
+            let sockets = connect_members(&addresses, 0, "the job", timeout, &key);
+            (
+                sockets.map(|s| s.iter().flatten().count()),
+                started.elapsed(),
+            )
+        })
+    }
+
+    /// Connects to `address` once it listens.
+    fn stranger(address: &str) -> TcpStream {
+        connect_by(address, Instant::now() + Duration::from_secs(5)).unwrap()
+    }
 
     #[test]
-    fn greetings_round_trip_and_strangers_are_named() {
-        let hello = Hello {
-            process: 3,
-            job: "sigma 15, 2 workers".into(),
-        };
-        let mut bytes = Vec::new();
-        write_hello(&mut bytes, &hello).unwrap();
-        assert_eq!(read_hello(&mut bytes.as_slice()), Ok(hello));
-        // timely's own greeting: a bare process number.
-        let why = read_hello(&mut 1u64.to_le_bytes().as_slice()).unwrap_err();
-        assert!(why.contains("not a member's greeting"), "{why}");
-        assert!(
-            read_hello(&mut &b"cbook-1\n"[..])
-                .unwrap_err()
-                .contains("cut")
-        );
-        let mut huge = MARKER.to_vec();
-        huge.extend(1u64.to_le_bytes());
-        huge.extend(u32::MAX.to_le_bytes());
-        assert!(
-            read_hello(&mut huge.as_slice())
-                .unwrap_err()
-                .contains("bytes")
+    fn members_with_the_key_connect_and_one_without_it_is_refused_while_the_real_one_joins() {
+        let addresses = free_loopback_addresses(2).unwrap();
+        let first = process_0(&addresses, key(1), Duration::from_secs(20));
+        for (wrong, expected) in [
+            (key(2), "does not hold our key"),
+            (Key::none(), "it expects a key"),
+        ] {
+            let refused = connect_members(&addresses, 1, "the job", Duration::from_secs(5), &wrong);
+            let error = refused.unwrap_err();
+            assert!(error.contains(expected), "{error}");
+        }
+        // A forger that skips checking process 0's proof and sends a hello
+        // with a made-up tag is dropped too.
+        let mut forger = stranger(&addresses[0]);
+        forger.write_all(MARKER).unwrap();
+        forger.write_all(&[9; NONCE_BYTES]).unwrap();
+        let mut proof = [0; NONCE_BYTES + TAG_BYTES];
+        forger.read_exact(&mut proof).unwrap();
+        forger.write_all(&1u64.to_le_bytes()).unwrap();
+        forger.write_all(&text_bytes("the job")).unwrap();
+        forger.write_all(&[0; TAG_BYTES]).unwrap();
+        let mut answer = Vec::new();
+        let _ = forger.read_to_end(&mut answer); // closed, unanswered
+        assert!(answer.is_empty(), "the forger got an answer: {answer:?}");
+        let joined = connect_members(&addresses, 1, "the job", Duration::from_secs(5), &key(1));
+        assert_eq!(joined.unwrap().iter().flatten().count(), 1);
+        assert_eq!(
+            first.join().unwrap().0,
+            Ok(1),
+            "process 0 kept waiting for the real one"
         );
     }
 
     #[test]
-    fn answers_round_trip() {
-        for refusal in [None, Some("sigma 3")] {
-            let mut bytes = Vec::new();
-            write_answer(&mut bytes, refusal).unwrap();
-            let answer = read_answer(&mut bytes.as_slice()).unwrap();
-            assert_eq!(answer.as_deref(), refusal);
-        }
+    fn a_stranger_who_drips_bytes_is_dropped_after_two_seconds_and_holds_no_one() {
+        let addresses = free_loopback_addresses(2).unwrap();
+        let first = process_0(&addresses, Key::none(), Duration::from_secs(20));
+        let mut drip = stranger(&addresses[0]);
+        let mut hung_up = drip.try_clone().unwrap();
+        let started = Instant::now();
+        let dripping = thread::spawn(move || {
+            // One byte of the marker every 300 ms: each read is quick, the
+            // greeting as a whole is not.
+            for &byte in MARKER.iter().cycle().take(30) {
+                if drip.write_all(&[byte]).is_err() {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(300));
+            }
+        });
+        hung_up
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .unwrap();
+        let mut byte = [0];
+        let read = hung_up.read(&mut byte);
+        let took = started.elapsed();
+        assert!(matches!(read, Ok(0)), "process 0 hung up on it: {read:?}");
+        assert!(
+            took < Duration::from_secs(5),
+            "after {took:?}: one deadline, not one per read"
+        );
+        // The real member joins; process 0 was waiting for it all along.
+        let joined = connect_members(
+            &addresses,
+            1,
+            "the job",
+            Duration::from_secs(5),
+            &Key::none(),
+        );
+        assert!(joined.is_ok(), "{joined:?}");
+        assert_eq!(first.join().unwrap().0, Ok(1));
+        dripping.join().unwrap();
+        // Alone, process 0 gives up at its deadline, not when a stranger stops.
+        let addresses = free_loopback_addresses(2).unwrap();
+        let alone = process_0(&addresses, Key::none(), Duration::from_secs(1));
+        let mut drip = stranger(&addresses[0]);
+        let (result, took) = alone.join().unwrap();
+        let _ = drip.write_all(b"c");
+        assert!(result.unwrap_err().contains("no answer from process 1"));
+        assert!(took < Duration::from_secs(3), "{took:?}");
+    }
+
+    #[test]
+    fn without_a_key_a_hello_for_another_job_is_turned_away_and_learns_nothing() {
+        let addresses = free_loopback_addresses(2).unwrap();
+        let first = process_0(&addresses, Key::none(), Duration::from_secs(20));
+        let other = connect_members(
+            &addresses,
+            1,
+            "another job",
+            Duration::from_secs(5),
+            &Key::none(),
+        );
+        let error = other.unwrap_err();
+        assert!(error.contains("refused us: it runs another job"), "{error}");
+        assert!(
+            !error.contains("`the job`"),
+            "process 0's job was not sent: {error}"
+        );
+        let joined = connect_members(
+            &addresses,
+            1,
+            "the job",
+            Duration::from_secs(5),
+            &Key::none(),
+        );
+        assert!(joined.is_ok(), "{joined:?}");
+        assert_eq!(first.join().unwrap().0, Ok(1));
+    }
+
+    #[test]
+    fn with_the_key_a_member_running_another_job_stops_both() {
+        let addresses = free_loopback_addresses(2).unwrap();
+        let first = process_0(&addresses, key(1), Duration::from_secs(20));
+        let other = connect_members(
+            &addresses,
+            1,
+            "another job",
+            Duration::from_secs(5),
+            &key(1),
+        );
+        let error = other.unwrap_err();
+        assert!(
+            error.contains("`another job`") && error.contains("`the job`"),
+            "{error}"
+        );
+        let error = first.join().unwrap().0.unwrap_err();
+        assert!(
+            error.contains("`another job`") && error.contains("`the job`"),
+            "{error}"
+        );
     }
 }

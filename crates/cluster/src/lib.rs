@@ -21,8 +21,10 @@ use processes::worker;
 use timeline::{Ideal, Span, Timeline};
 
 mod connect;
+mod key;
 mod members;
 pub use connect::{connect_members, timely_allocators};
+pub use key::Key;
 pub use members::*;
 
 /// What worker 0 sends out: each photo's path, and with `send` its bytes too,
@@ -365,6 +367,10 @@ fn launch_in(
     let hostfile = scratch.join("hosts.txt");
     let addresses = free_loopback_addresses(processes).map_err(|e| format!("free ports: {e}"))?;
     write_hostfile(&hostfile, &addresses).map_err(|e| format!("{}: {e}", hostfile.display()))?;
+    // A fresh key for this cluster only: no other process on the machine
+    // can join it, even one that finds its ports.
+    let key = key_path(&hostfile);
+    Key::create(&key).map_err(|e| format!("{}: {e}", key.display()))?;
     let program = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
     let start_us = now_us();
     let clock = Instant::now();

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use crate::Key;
+
 /// `count` addresses on 127.0.0.1 whose ports were free a moment ago (the
 /// OS picks them; another program could still take one before we bind it).
 pub fn free_loopback_addresses(count: usize) -> io::Result<Vec<String>> {
@@ -111,6 +113,13 @@ pub struct MemberArgs {
     /// connect: a few seconds on one machine; allow more across hosts
     #[arg(long, value_parser = parse_connect_timeout, default_value = "10", allow_hyphen_values = true)]
     pub connect_timeout: Duration,
+    /// A secret every member holds (16 bytes or more, readable by its owner
+    /// only): members prove it to each other before any job is described,
+    /// and a process without it cannot join. Make one with
+    /// `head -c 32 /dev/urandom > FILE; chmod 600 FILE` and copy it to each
+    /// host. `--mode processes` makes its own
+    #[arg(long, value_name = "FILE", requires = "process")]
+    pub key_file: Option<PathBuf>,
     /// Internal: process 0 of a launched cluster writes its results here
     #[arg(long, hide = true)]
     pub results_to: Option<PathBuf>,
@@ -140,6 +149,8 @@ pub struct Membership {
     pub process: usize,
     /// Every process's address, in process order
     pub addresses: Vec<String>,
+    /// The secret the members prove to each other (`--key-file`), if any
+    pub key: Key,
 }
 
 impl MemberArgs {
@@ -150,6 +161,7 @@ impl MemberArgs {
             format!("--processes={processes}"),
             format!("--hostfile={}", hostfile.display()),
             format!("--connect-timeout={}", self.connect_timeout.as_secs_f64()),
+            format!("--key-file={}", key_path(hostfile).display()),
         ];
         if process == 0 {
             flags.push(format!("--results-to={}", results_path(hostfile).display()));
@@ -179,8 +191,21 @@ impl MemberArgs {
                 processes - 1
             ));
         }
-        Ok(Some(Membership { process, addresses }))
+        let key = match &self.key_file {
+            Some(path) => Key::read(path)?,
+            None => Key::none(),
+        };
+        Ok(Some(Membership {
+            process,
+            addresses,
+            key,
+        }))
     }
+}
+
+/// Where a cluster started by [`launch`] keeps its members' key.
+pub(super) fn key_path(hostfile: &Path) -> PathBuf {
+    hostfile.with_extension("key")
 }
 
 /// Where process 0 of a cluster started by [`launch`] leaves its run.

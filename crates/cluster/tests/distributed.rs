@@ -177,11 +177,20 @@ fn a_port_taken_by_another_program_is_named() {
     assert!(stderr.contains(&expected), "{stderr}");
 }
 
+/// A key file for the tests' members, readable by its owner only.
+fn key_file(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    cluster::Key::create(&path).expect("a key file");
+    path
+}
+
 #[test]
-fn members_started_with_different_settings_refuse_to_run() {
+fn members_with_the_key_and_different_settings_both_refuse_to_run() {
     let dir = scratch("distributed-disagree");
     let (hosts, _) = hostfile(&dir, 2);
     let out = dir.join("out");
+    let key = format!("--key-file={}", key_file(&dir, "cluster.key").display());
     for (first, second, both_named) in [
         ("--sigma=15", "--sigma=3", ["sigma: 15.0", "sigma: 3.0"]),
         (
@@ -191,8 +200,8 @@ fn members_started_with_different_settings_refuse_to_run() {
         ),
     ] {
         let mut members = Members(vec![
-            member(0, &hosts, &out, &[first]),
-            member(1, &hosts, &out, &[second]),
+            member(0, &hosts, &out, &[first, &key]),
+            member(1, &hosts, &out, &[second, &key]),
         ]);
         for (process, child) in members.0.iter_mut().enumerate() {
             let (code, stderr) = finish(child, Duration::from_secs(30));
@@ -208,6 +217,65 @@ fn members_started_with_different_settings_refuse_to_run() {
         }
     }
     assert_eq!(files(&out).len(), 0, "no photo processed");
+}
+
+/// Without a key, a hello for another job could come from anyone: process 0
+/// names it, tells it nothing of its own job, and waits on for the real one.
+#[test]
+fn without_a_key_a_member_for_another_job_is_turned_away_and_the_real_one_joins() {
+    let dir = scratch("distributed-turned-away");
+    let (hosts, _) = hostfile(&dir, 2);
+    let out = dir.join("out");
+    let wait = "--connect-timeout=60";
+    let mut first = Members(vec![member(0, &hosts, &out, &["--sigma=15", wait])]);
+    let mut other = Members(vec![member(1, &hosts, &out, &["--sigma=3", wait])]);
+    let (code, stderr) = finish(&mut other.0[0], Duration::from_secs(30));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("refused us: it runs another job"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("sigma: 15.0"),
+        "process 0's job stays its own: {stderr}"
+    );
+    let mut real = Members(vec![member(1, &hosts, &out, &["--sigma=15", wait])]);
+    let (code, stderr) = finish(&mut first.0[0], Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("runs another job") && stderr.contains("sigma: 3.0"),
+        "{stderr}"
+    );
+    assert_eq!(finish(&mut real.0[0], Duration::from_secs(30)).0, Some(0));
+    assert_eq!(files(&out).len(), 5, "every photo processed");
+}
+
+/// A member without the cluster's key, or with another, cannot join, and
+/// learns nothing of the job; the real member still can.
+#[test]
+fn a_member_without_the_key_is_refused_and_the_real_one_joins() {
+    let dir = scratch("distributed-key");
+    let (hosts, _) = hostfile(&dir, 2);
+    let out = dir.join("out");
+    let key = format!("--key-file={}", key_file(&dir, "cluster.key").display());
+    let other_key = format!("--key-file={}", key_file(&dir, "other.key").display());
+    let wait = "--connect-timeout=60";
+    let mut first = Members(vec![member(0, &hosts, &out, &[&key, wait])]);
+    for (flags, expected) in [
+        (vec![wait], "it expects a key"),
+        (vec![wait, &other_key], "does not hold our key"),
+    ] {
+        let mut stranger = Members(vec![member(1, &hosts, &out, &flags)]);
+        let (code, stderr) = finish(&mut stranger.0[0], Duration::from_secs(30));
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("sigma"), "nothing of the job: {stderr}");
+    }
+    let mut real = Members(vec![member(1, &hosts, &out, &[&key, wait])]);
+    let (code, stderr) = finish(&mut first.0[0], Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(finish(&mut real.0[0], Duration::from_secs(30)).0, Some(0));
+    assert_eq!(files(&out).len(), 5, "every photo processed");
 }
 
 #[test]
