@@ -114,41 +114,63 @@ fn slow_lookup(task: usize, seconds: Duration) -> usize {
     task * 10
 }
 
-fn lock_held(tasks: usize, seconds: Duration) -> serde_json::Value {
+/// The mistake: each thread holds the cache's lock across its slow lookup,
+/// so the threads run one after another.
+fn fill_cache_holding_the_lock(tasks: usize, seconds: Duration) -> Vec<usize> {
     let cache = Mutex::new(Vec::new());
-    let held = timeline::record(Ideal::LongestTask, || {
-        thread::scope(|scope| {
-            for task in 0..tasks {
-                let cache = &cache;
-                scope.spawn(move || {
-                    let mut guard = cache.lock().unwrap();
-                    guard.push(slow_lookup(task, seconds)); // the lock is held all along
-                });
-            }
-        })
+    thread::scope(|scope| {
+        for task in 0..tasks {
+            let cache = &cache;
+            scope.spawn(move || {
+                let mut guard = cache.lock().unwrap();
+                guard.push(slow_lookup(task, seconds)); // the lock is held all along
+            });
+        }
     });
-    println!("lock held across the slow call:\n{}", held.1);
+    cache.into_inner().unwrap()
+}
 
-    let released = timeline::record(Ideal::LongestTask, || {
-        thread::scope(|scope| {
-            for task in 0..tasks {
-                let cache = &cache;
-                scope.spawn(move || {
-                    let value = slow_lookup(task, seconds); // no lock held here
-                    cache.lock().unwrap().push(value); // the lock, only to store
-                });
-            }
-        })
+/// The fix: look up first, then take the lock only to store the value.
+fn fill_cache_locking_only_to_store(tasks: usize, seconds: Duration) -> Vec<usize> {
+    let cache = Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for task in 0..tasks {
+            let cache = &cache;
+            scope.spawn(move || {
+                let value = slow_lookup(task, seconds); // no lock held here
+                cache.lock().unwrap().push(value); // the lock, only to store
+            });
+        }
     });
-    println!("lock taken only to store:\n{}", released.1);
-    serde_json::json!({
-        "held_s": held.1.elapsed.as_secs_f64(),
-        "held_max_overlap": held.1.max_overlap(),
-        "released_s": released.1.elapsed.as_secs_f64(),
-        "released_max_overlap": released.1.max_overlap(),
-    })
+    cache.into_inner().unwrap()
 }
 // ANCHOR_END: lock_held
+
+/// What the lock-held mode found, for its `--json` summary.
+#[derive(serde::Serialize)]
+struct LockHeld {
+    held_s: f64,
+    held_max_overlap: usize,
+    released_s: f64,
+    released_max_overlap: usize,
+}
+
+fn lock_held(tasks: usize, seconds: Duration) -> LockHeld {
+    let (_, held) = timeline::record(Ideal::LongestTask, || {
+        fill_cache_holding_the_lock(tasks, seconds)
+    });
+    println!("lock held across the slow call:\n{held}");
+    let (_, released) = timeline::record(Ideal::LongestTask, || {
+        fill_cache_locking_only_to_store(tasks, seconds)
+    });
+    println!("lock taken only to store:\n{released}");
+    LockHeld {
+        held_s: held.elapsed.as_secs_f64(),
+        held_max_overlap: held.max_overlap(),
+        released_s: released.elapsed.as_secs_f64(),
+        released_max_overlap: released.max_overlap(),
+    }
+}
 
 // ANCHOR: lock_order
 /// Like `lock()`, but gives up at `deadline` instead of waiting forever.
@@ -204,15 +226,23 @@ fn transfer_both_ways(reversed: bool, patience: Duration) -> Vec<bool> {
 }
 // ANCHOR_END: lock_order
 
-fn lock_order(seconds: Duration) -> serde_json::Value {
+/// What the lock-order mode found, for its `--json` summary.
+#[derive(serde::Serialize)]
+struct LockOrder {
+    opposite_order_finished: usize,
+    same_order_finished: usize,
+}
+
+fn lock_order(seconds: Duration) -> LockOrder {
     let opposite = transfer_both_ways(true, seconds);
     println!("opposite orders: finished {opposite:?} (false: gave up, a deadlock)");
     let same = transfer_both_ways(false, seconds);
     println!("same order:      finished {same:?}");
-    serde_json::json!({
-        "opposite_order_finished": opposite.iter().filter(|&&f| f).count(),
-        "same_order_finished": same.iter().filter(|&&f| f).count(),
-    })
+    let finished = |threads: &[bool]| threads.iter().filter(|&&f| f).count();
+    LockOrder {
+        opposite_order_finished: finished(&opposite),
+        same_order_finished: finished(&same),
+    }
 }
 
 fn main() {
@@ -227,7 +257,11 @@ fn main() {
             run.tasks,
             cli::findings(no_join(run.tasks, run.seconds)),
         ),
-        Mode::LockHeld => (run.tasks, run.tasks, lock_held(run.tasks, run.seconds)),
-        Mode::LockOrder => (2, 2, lock_order(run.seconds)),
+        Mode::LockHeld => (
+            run.tasks,
+            run.tasks,
+            cli::findings(lock_held(run.tasks, run.seconds)),
+        ),
+        Mode::LockOrder => (2, 2, cli::findings(lock_order(run.seconds))),
     });
 }
