@@ -125,13 +125,45 @@ struct Listed {
 
 /// Whether a page's first Rust listing is a whole program from `listings/`
 /// (a program `listings/tests/programs.rs` runs, or one that must not
-/// compile, shown with its error); `None` for a page with no Rust listing.
+/// compile, shown with its error) or, for a part that needs heavier crates,
+/// a whole file from `crates/PART/listings/` (compiled and run by that
+/// crate's `tests/listings.rs`); `None` for a page with no Rust listing.
 pub fn first_listing_is_whole(text: &str) -> Option<bool> {
     let mut lines = text.lines();
     lines.find(|line| line.trim_start().starts_with("```rust"))?;
     let body = lines.next().unwrap_or_default();
     let first = includes(body).into_iter().next();
-    Some(first.is_some_and(|include| include.path.starts_with("../listings/")))
+    Some(first.is_some_and(|include| {
+        let in_a_part = (include.path.strip_prefix("../crates/"))
+            .and_then(|rest| rest.split_once('/'))
+            .is_some_and(|(_, rest)| rest.starts_with("listings/") && !rest.contains(".."));
+        include.path.starts_with("../listings/") || (in_a_part && include.selector.is_none())
+    }))
+}
+
+/// Every whole program in `crates/PART/listings/` that its crate's
+/// `tests/listings.rs` does not compile as a module (`#[path =
+/// "../listings/NAME.rs"]`): a listing nothing builds could rot unseen.
+fn untested_part_listings(root: &Path) -> Result<Vec<String>> {
+    let mut untested = Vec::new();
+    let Ok(parts) = fs::read_dir(root.join("crates")) else {
+        return Ok(untested); // a test's small book has no crates
+    };
+    for part in parts.flatten() {
+        let Ok(listings) = fs::read_dir(part.path().join("listings")) else {
+            continue;
+        };
+        let tests = fs::read_to_string(part.path().join("tests/listings.rs")).unwrap_or_default();
+        for listing in listings.flatten() {
+            let name = listing.file_name().to_string_lossy().into_owned();
+            if !tests.contains(&format!("#[path = \"../listings/{name}\"]")) {
+                let part = part.file_name().to_string_lossy().into_owned();
+                untested.push(format!("crates/{part}/listings/{name}"));
+            }
+        }
+    }
+    untested.sort();
+    Ok(untested)
 }
 
 fn listed(root: &Path) -> Result<Listed> {
@@ -158,7 +190,8 @@ pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
         let problem = match (first_listing_is_whole(&text), listed_fragment) {
             (Some(false), false) => Some(
                 "its first Rust listing is a fragment: begin with a whole program from \
-                 listings/src/bin/ (run by listings/tests/programs.rs)",
+                 listings/src/bin/ (run by listings/tests/programs.rs) or \
+                 crates/PART/listings/ (run by that crate's tests/listings.rs)",
             ),
             (Some(true) | None, true) => Some(
                 "its first listing is a whole program now (or it has none): remove it from \
@@ -196,6 +229,14 @@ pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
                 "the median chapter page shows {median} figures (fewer than \
                  {MEDIAN_FIGURES_UNDER} on the tutorial path): move tables to the Measured part"
             ),
+        });
+    }
+    for listing in untested_part_listings(root)? {
+        problems.push(Problem {
+            file: root.join(&listing),
+            message: "a whole program that nothing compiles: add it as a module to its \
+                      crate's tests/listings.rs (#[path = \"../listings/NAME.rs\"]) and run it"
+                .into(),
         });
     }
     Ok(problems)
@@ -259,6 +300,24 @@ mod tests {
         assert_eq!(first_listing_is_whole(whole), Some(true));
         let fragment = "# T\n\n```rust,noplayground\n{{#include ../examples/a.rs:x}}\n```\n";
         assert_eq!(first_listing_is_whole(fragment), Some(false));
+        let part = |include: &str| {
+            format!("# T\n\n```rust,noplayground\n{{{{#include {include}}}}}\n```\n")
+        };
+        assert_eq!(
+            first_listing_is_whole(&part("../crates/downloads/listings/a.rs")),
+            Some(true)
+        );
+        for not_whole in [
+            "../crates/downloads/listings/a.rs:anchor",
+            "../crates/downloads/src/listings/a.rs",
+            "../crates/downloads/listings/../src/a.rs",
+        ] {
+            assert_eq!(
+                first_listing_is_whole(&part(not_whole)),
+                Some(false),
+                "{not_whole}"
+            );
+        }
         assert_eq!(
             first_listing_is_whole("# T\n\n```console\n$ ls\n```\n"),
             None

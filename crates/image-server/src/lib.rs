@@ -116,6 +116,26 @@ struct State {
     /// Requests seen per path, for the flaky fault.
     seen: Mutex<HashMap<String, u32>>,
     requests: AtomicUsize,
+    /// Requests waiting out their latency now, and the most ever at once.
+    waiting: AtomicUsize,
+    most_waiting: AtomicUsize,
+}
+
+/// A request waiting out its latency, counted while it lives.
+struct Waiting<'a>(&'a State);
+
+impl<'a> Waiting<'a> {
+    fn enter(state: &'a State) -> Waiting<'a> {
+        let now = state.waiting.fetch_add(1, Ordering::SeqCst) + 1;
+        state.most_waiting.fetch_max(now, Ordering::SeqCst);
+        Waiting(state)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A running server; dropping it stops it.
@@ -149,6 +169,8 @@ impl ImageServer {
             config,
             seen: Mutex::default(),
             requests: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+            most_waiting: AtomicUsize::new(0),
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -209,6 +231,12 @@ impl ImageServer {
     /// How many requests it has received.
     pub fn requests(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
+    }
+
+    /// The most requests that waited out their latency at the same time: 1
+    /// means that the client never had two requests under way at once.
+    pub fn most_at_once(&self) -> usize {
+        self.state.most_waiting.load(Ordering::SeqCst)
     }
 
     /// The bytes of photo `index` (0-based), to compare downloads with.
@@ -348,7 +376,9 @@ async fn answer(stream: &mut TcpStream, state: &State, request: Request) -> io::
     } = request;
     let reply = Reply { close, head_only };
     state.requests.fetch_add(1, Ordering::SeqCst);
+    let waiting = Waiting::enter(state);
     tokio::time::sleep(state.config.latency).await;
+    drop(waiting);
     let bandwidth = state.config.bandwidth;
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (fault, name) = match parts.as_slice() {
