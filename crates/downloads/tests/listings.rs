@@ -14,6 +14,10 @@ use test_support::scratch;
 #[path = "../listings/download_photos.rs"]
 mod download_photos;
 
+#[allow(dead_code)]
+#[path = "../listings/careful_download.rs"]
+mod careful_download;
+
 /// The client the programs' `main` builds, with this workspace's TLS set-up
 /// (its reqwest has no default crypto provider; a reader's has).
 fn client() -> reqwest::blocking::Client {
@@ -80,4 +84,57 @@ fn download_photos_saves_nothing_outside_its_folder_and_names_failures() {
         0,
         "nothing saved"
     );
+}
+
+/// Each fault of the image server, through the careful download: what is
+/// retried, how often, and that no file or temporary file is left after a
+/// failure.
+#[test]
+fn careful_download_retries_what_can_get_better_and_leaves_no_partial_file() {
+    use image_server::Fault;
+    let client = client();
+    let folder = scratch("listing-careful-download");
+    let config = ServerConfig {
+        photos: 1,
+        size: (160, 120),
+        latency: Duration::ZERO,
+        ..ServerConfig::default()
+    };
+    // (fault, saved, requests the server saw, words of the error)
+    let cases = [
+        (Fault::Flaky, true, 3, ""),
+        (
+            Fault::ServerError,
+            false,
+            4,
+            "500 Internal Server Error (attempt 4 of 4)",
+        ),
+        (Fault::NotFound, false, 1, "404 Not Found"),
+        (Fault::NotAnImage, false, 1, "not an image"),
+        (Fault::TooLarge, false, 1, "over 20971520 bytes"),
+        (Fault::ShortBody, false, 4, "(attempt 4 of 4)"),
+        (Fault::Reset, false, 4, "(attempt 4 of 4)"),
+    ];
+    for (fault, saved, requests, words) in cases {
+        let server = ImageServer::start(config.clone()).expect("the server starts");
+        let target = folder.join(format!("{}.jpg", fault.kind()));
+        let url = server.fault_url(fault, "photo.jpg");
+        let result = careful_download::download(&client, &url, &target);
+        assert_eq!(result.is_ok(), saved, "{fault:?}: {result:?}");
+        assert_eq!(server.requests(), requests, "{fault:?}: attempts");
+        match result {
+            Ok(bytes) => {
+                assert_eq!(std::fs::read(&target).unwrap(), server.photo_bytes(0));
+                assert_eq!(bytes, server.photo_bytes(0).len() as u64);
+            }
+            Err(error) => {
+                assert!(error.contains(words), "{fault:?}: {error}");
+                assert!(!target.exists(), "{fault:?}: no file after a failure");
+            }
+        }
+    }
+    let names: Vec<String> = (std::fs::read_dir(&folder).unwrap().flatten())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["flaky.jpg"], "no temporary file is left");
 }
