@@ -18,6 +18,10 @@ mod download_photos;
 #[path = "../listings/careful_download.rs"]
 mod careful_download;
 
+#[allow(dead_code)]
+#[path = "../listings/select_drops.rs"]
+mod select_drops;
+
 /// The client the programs' `main` builds, with this workspace's TLS set-up
 /// (its reqwest has no default crypto provider; a reader's has).
 fn client() -> reqwest::blocking::Client {
@@ -137,4 +141,19 @@ fn careful_download_retries_what_can_get_better_and_leaves_no_partial_file() {
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["flaky.jpg"], "no temporary file is left");
+}
+
+#[test]
+fn select_drops_loses_a_message_to_a_tick_and_the_kept_read_does_not() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let all = ["message 1", "message 2", "message 3"];
+    let kept = runtime.block_on(select_drops::one_read_kept_alive(3));
+    assert_eq!(kept, all, "every message arrives when the read lives on");
+    // A tick every 10 ms in a 100 ms pause: the first read loses its length.
+    let lossy = runtime.block_on(select_drops::new_read_each_time(3));
+    assert!(
+        lossy.len() < all.len(),
+        "a read dropped mid-message: {lossy:?}"
+    );
+    assert!(!lossy.contains(&all[0].to_string()), "{lossy:?}");
 }
