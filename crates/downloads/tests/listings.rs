@@ -22,6 +22,10 @@ mod careful_download;
 #[path = "../listings/select_drops.rs"]
 mod select_drops;
 
+#[allow(dead_code)]
+#[path = "../listings/stop_on_signal.rs"]
+mod stop_on_signal;
+
 /// The client the programs' `main` builds, with this workspace's TLS set-up
 /// (its reqwest has no default crypto provider; a reader's has).
 fn client() -> reqwest::blocking::Client {
@@ -156,4 +160,29 @@ fn select_drops_loses_a_message_to_a_tick_and_the_kept_read_does_not() {
         "a read dropped mid-message: {lossy:?}"
     );
     assert!(!lossy.contains(&all[0].to_string()), "{lossy:?}");
+}
+
+/// The flag is raised as a signal would raise it (the signal thread itself
+/// is the stop_well example's, tested with real signals in tests/).
+#[test]
+fn stop_on_signal_finishes_every_task_it_took_and_takes_none_after_the_flag() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let work = Duration::from_millis(100);
+    let raised = AtomicBool::new(true);
+    assert!(stop_on_signal::run_until_stopped(20, 4, work, &raised).is_empty());
+    let stop = AtomicBool::new(false);
+    let done = std::thread::scope(|scope| {
+        let run = scope.spawn(|| stop_on_signal::run_until_stopped(20, 4, work, &stop));
+        std::thread::sleep(Duration::from_millis(150)); // mid-way through the second wave
+        stop.store(true, Ordering::SeqCst);
+        run.join().unwrap()
+    });
+    let mut sorted = done.clone();
+    sorted.sort_unstable();
+    // Tasks are taken in order: the ones done are 0..n, each taken one finished.
+    assert_eq!(sorted, (0..done.len()).collect::<Vec<_>>(), "{done:?}");
+    assert!(
+        (4..20).contains(&done.len()),
+        "the tasks in hand finished, and no more: {done:?}"
+    );
 }
