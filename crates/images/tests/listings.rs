@@ -1,7 +1,8 @@
-//! The photo chapter's whole program (`crates/images/listings/`), the first
-//! listing of "Real-world CPU: processing images": a reader pastes it into
-//! `src/main.rs` of a new project. It is compiled here as a module, with its
-//! `main`, and run on a few small generated photos; nothing asserts speed.
+//! The photo pages' whole programs (`crates/images/listings/`), the first
+//! listings of "Real-world CPU: processing images" and "Doing less work per
+//! photo": a reader pastes one into `src/main.rs` of a new project. They are
+//! compiled here as modules, with their `main`, and run on small generated
+//! photos; nothing asserts speed.
 
 use std::path::PathBuf;
 
@@ -10,6 +11,10 @@ use test_support::scratch;
 #[allow(dead_code)] // its `main` is the reader's, not ours
 #[path = "../listings/blur_photos.rs"]
 mod blur_photos;
+
+#[allow(dead_code)]
+#[path = "../listings/box_blur.rs"]
+mod box_blur;
 
 /// A folder of four small test photos, plus a file that is not a JPEG.
 fn photo_folder() -> (PathBuf, Vec<PathBuf>) {
@@ -87,4 +92,46 @@ fn blur_photos_names_a_photo_that_does_not_decode() {
             .unwrap_err()
             .contains("missing")
     );
+}
+
+#[test]
+fn three_box_blurs_have_a_gaussians_spread_and_come_close_to_its_picture() {
+    for sigma in [2.0f32, 4.0, 15.0] {
+        let widths = box_widths_checked(sigma);
+        // A box of width w has variance (w^2 - 1) / 12; three add up.
+        let variance: f32 = widths.iter().map(|&w| ((w * w - 1) as f32) / 12.0).sum();
+        // Odd whole widths cannot hit every variance: close for a wide blur,
+        // within a fifth for a narrow one.
+        let relative = (variance - sigma * sigma).abs() / (sigma * sigma);
+        let within = if sigma >= 10.0 { 0.05 } else { 0.2 };
+        assert!(
+            relative < within,
+            "sigma {sigma}: widths {widths:?}, variance {variance}"
+        );
+    }
+    let photo = test_photos::ensure(1, 320, 240).expect("a test photo");
+    let gray = image::open(&photo[0]).unwrap().to_luma8();
+    let gaussian = image::imageops::blur(&gray, 4.0);
+    let boxes = box_blur::box_blur(&gray, 4.0);
+    let db = box_blur::psnr(&gaussian, &boxes);
+    assert!(
+        db >= 35.0,
+        "{db:.1} dB between three boxes and image's Gaussian"
+    );
+    let unblurred = box_blur::psnr(&gaussian, &gray);
+    assert!(
+        unblurred < db - 5.0,
+        "the blur changes the picture ({unblurred:.1} dB unblurred)"
+    );
+}
+
+fn box_widths_checked(sigma: f32) -> Vec<usize> {
+    let widths = box_blur::box_widths(sigma, 3);
+    assert_eq!(widths.len(), 3);
+    assert!(widths.iter().all(|w| w % 2 == 1), "odd widths: {widths:?}");
+    assert!(
+        widths.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{widths:?}"
+    );
+    widths
 }
