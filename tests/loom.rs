@@ -26,6 +26,30 @@ use concurrency_book::lessons::queue::JobQueue;
 use concurrency_book::lessons::semaphore::{Permit, Semaphore};
 use concurrency_book::lessons::sync::{Arc, AtomicBool, AtomicU64, Ordering, thread};
 
+/// The whole program that begins "Checking the pool, and other tools".
+#[allow(dead_code)] // its `main` is the reader's, not ours
+#[path = "../listings/loom/handoff.rs"]
+mod handoff;
+
+#[test]
+fn the_handoff_listing_holds_with_release_and_acquire_and_fails_relaxed() {
+    loom::model(|| {
+        handoff::handoff(
+            std::sync::atomic::Ordering::Release,
+            std::sync::atomic::Ordering::Acquire,
+        )
+    });
+    let relaxed = panic::catch_unwind(|| {
+        loom::model(|| {
+            handoff::handoff(
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            )
+        })
+    });
+    assert!(relaxed.is_err(), "loom finds the stale value under Relaxed");
+}
+
 /// loom does not model time: every timed wait here lasts until it is notified.
 const WAIT: Duration = Duration::from_secs(60);
 
