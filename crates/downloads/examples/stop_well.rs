@@ -79,7 +79,7 @@ fn stop_flag() -> Arc<AtomicBool> {
     Arc::clone(FLAG.get_or_init(|| {
         let flag = Arc::new(AtomicBool::new(false));
         let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
-            .unwrap_or_else(|e| cli::fail(format!("cannot listen for signals: {e}")));
+            .unwrap_or_else(|e| exit_with_error(format!("cannot listen for signals: {e}")));
         let raised = Arc::clone(&flag);
         thread::spawn(move || {
             for signal in signals.forever() {
@@ -144,11 +144,11 @@ fn with_processes(tasks: usize, workers: usize, seconds: Duration) -> Kept {
         worker_stderr: true,
     };
     let mut pool = ProcessPool::start_with_stop_flag(options, stop_flag())
-        .unwrap_or_else(|e| cli::fail(format!("cannot start the worker processes: {e}")));
+        .unwrap_or_else(|e| exit_with_error(format!("cannot start the worker processes: {e}")));
     let jobs = vec![seconds.as_secs_f64(); tasks];
     // On the flag, the pool kills and reaps its workers and returns what finished.
     let (finished, _stopped) = (pool.run_until_stopped(jobs, |_| {}))
-        .unwrap_or_else(|e| cli::fail(format!("the process pool: {e}")));
+        .unwrap_or_else(|e| exit_with_error(format!("the process pool: {e}")));
     let mut kept = Kept::default();
     for (task, outcome) in finished {
         match outcome {
@@ -312,6 +312,13 @@ fn partial_files(folder: &Path) -> usize {
     entries
         .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
         .count()
+}
+
+/// `error: MESSAGE` on stderr, and exit code 1 (what `cli::fail` does, in
+/// code the chapter quotes).
+fn exit_with_error(message: String) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(1)
 }
 
 fn main() {

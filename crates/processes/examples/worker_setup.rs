@@ -111,12 +111,13 @@ fn with_threads(args: &Args, durations: Vec<Duration>) -> Result<Vec<String>, St
 // ANCHOR: processes
 /// A worker process: set up once, then serve tasks until stdin ends.
 fn pool_worker(args: &Args) {
-    let connection = Connection::open(args.setup_seconds, args.fail_setup)
-        .unwrap_or_else(|e| cli::fail(format!("worker pid {}: set-up failed: {e}", process::id())));
+    let connection = Connection::open(args.setup_seconds, args.fail_setup).unwrap_or_else(|e| {
+        exit_with_error(format!("worker pid {}: set-up failed: {e}", process::id()))
+    });
     process_pool::serve(|task, _attempt, seconds: f64| {
         connection.query(task, Duration::from_secs_f64(seconds))
     })
-    .unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
+    .unwrap_or_else(|e| exit_with_error(format!("worker: {e}")));
 }
 
 fn with_processes(args: &Args, durations: Vec<Duration>) -> Result<Vec<String>, String> {
@@ -144,6 +145,13 @@ fn with_processes(args: &Args, durations: Vec<Duration>) -> Result<Vec<String>, 
     Ok(results)
 }
 // ANCHOR_END: processes
+
+/// `error: MESSAGE` on stderr, and exit code 1 (what `cli::fail` does, in
+/// code the chapter quotes).
+fn exit_with_error(message: String) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(1)
+}
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[("tasks", "6"), ("seconds", "0.1")]);
