@@ -378,8 +378,13 @@ mod tests {
     use super::*;
     use crate::free_loopback_addresses;
 
+    /// A key of 32 `byte`s, read from a file of its own (tests run at once:
+    /// each call has its own file).
     fn key(byte: u8) -> Key {
-        let path = std::env::temp_dir().join(format!("connect-key-{}-{byte}", std::process::id()));
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("connect-key-{}-{call}", std::process::id());
+        let path = std::env::temp_dir().join(name);
         let _ = std::fs::remove_file(&path);
         let mut options = std::fs::OpenOptions::new();
         std::os::unix::fs::OpenOptionsExt::mode(options.write(true).create(true), 0o600);
