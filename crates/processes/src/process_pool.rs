@@ -168,6 +168,13 @@ impl ProcessPool {
         stop: Arc<AtomicBool>,
     ) -> io::Result<ProcessPool> {
         assert!(options.workers > 0, "a pool needs at least one worker");
+        if options.max_tasks_per_worker == Some(0) {
+            // Python's ProcessPoolExecutor raises ValueError for 0 too.
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "max_tasks_per_worker must be at least 1",
+            ));
+        }
         let mut pool = ProcessPool {
             slots: (0..options.workers).map(|_| None).collect(),
             options,
@@ -561,5 +568,26 @@ mod wire {
     pub struct Answer<R> {
         pub task: usize,
         pub result: R,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Python's ProcessPoolExecutor raises ValueError for
+    /// `max_tasks_per_child=0`; this pool refuses it before starting anyone.
+    #[test]
+    fn no_tasks_per_worker_is_refused_before_any_worker_starts() {
+        let options = Options {
+            workers: 1,
+            task_timeout: Duration::from_secs(1),
+            worker_args: vec!["--never-run".into()],
+            max_tasks_per_worker: Some(0),
+            worker_stderr: false,
+        };
+        let refused = ProcessPool::start(options).err().expect("refused");
+        assert_eq!(refused.kind(), io::ErrorKind::InvalidInput);
+        assert!(refused.to_string().contains("at least 1"), "{refused}");
     }
 }
