@@ -193,18 +193,24 @@ async fn with_tokio(urls: Vec<String>, limit: usize, out: &Path, timeout: Durati
         })
         .collect();
     tracker.close(); // no more tasks: `wait` ends when these have
-    tokio::select! {
-        () = tracker.wait() => {}
+    let all_ended = tokio::select! {
+        () = tracker.wait() => true,
         signal = signals => {
             eprintln!("got signal {signal}: cancelling the downloads");
             SIGNAL.store(signal, Ordering::SeqCst);
             token.cancel();
             // Every task ends at its next await; give them a second at most.
-            let _ = tokio::time::timeout(Duration::from_secs(1), tracker.wait()).await;
+            let ended = tokio::time::timeout(Duration::from_secs(1), tracker.wait());
+            ended.await.is_ok()
         }
-    }
+    };
     let mut kept = Kept::default();
-    for handle in handles.into_iter().filter(|h| h.is_finished()) {
+    for handle in handles {
+        // A task the tracker saw end may not be marked finished yet: await
+        // it. Only one stuck past the second is left behind.
+        if !all_ended && !handle.is_finished() {
+            continue;
+        }
         match handle.await {
             Ok(Some(Ok(done))) => {
                 (kept.results).push(format!("{} ({} bytes)", done.path.display(), done.bytes))
