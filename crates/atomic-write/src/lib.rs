@@ -120,26 +120,40 @@ fn locked(list: &std::sync::Mutex<Vec<PathBuf>>) -> std::sync::MutexGuard<'_, Ve
     list.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Installs, once, the Ctrl-C and SIGTERM handler both lists share.
+/// Installs, once, the Ctrl-C and SIGTERM handler both lists share: a
+/// thread that signal-hook wakes on the first of them, which cleans up and
+/// exits with 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM),
+/// the code a shell reports for a program the signal ended.
 fn install_interrupt_handler() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            for folder in locked(&CLEANED_ON_INTERRUPT).iter() {
-                let _ = remove_own_temporaries(folder);
-            }
-            for scratch in locked(&REMOVED_ON_INTERRUPT).iter() {
-                let _ = fs::remove_dir_all(scratch);
-            }
-            std::process::exit(130);
-        });
+        #[cfg(unix)]
+        {
+            use signal_hook::consts::{SIGINT, SIGTERM};
+            let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+                return; // no handler: the signal ends the process as usual
+            };
+            let _ = std::thread::Builder::new()
+                .name("interrupt-cleanup".into())
+                .spawn(move || {
+                    if let Some(signal) = signals.forever().next() {
+                        for folder in locked(&CLEANED_ON_INTERRUPT).iter() {
+                            let _ = remove_own_temporaries(folder);
+                        }
+                        for scratch in locked(&REMOVED_ON_INTERRUPT).iter() {
+                            let _ = fs::remove_dir_all(scratch);
+                        }
+                        std::process::exit(128 + signal);
+                    }
+                });
+        }
     });
 }
 
 /// From now on, Ctrl-C or SIGTERM removes this process's temporary files in
 /// `folder` (and in every folder registered before, and the folders just
-/// inside them), then exits with code 130. The first call installs the
-/// handler; an example with a Ctrl-C handler of its own cleans up itself.
+/// inside them), then exits with 128 + the signal (130 for Ctrl-C, 143 for
+/// SIGTERM). The first call installs the handler; an example with a Ctrl-C handler of its own cleans up itself.
 /// A worker process, which a dying parent stops with SIGTERM (see
 /// `processes::worker::dies_with_parent`), cleans up the same way.
 pub fn clean_up_on_interrupt(folder: &Path) {
@@ -153,7 +167,7 @@ pub fn clean_up_on_interrupt(folder: &Path) {
 
 /// Until [`keep_on_interrupt`] is called for it, Ctrl-C or SIGTERM removes
 /// the scratch folder `scratch` whole (a folder this process made for itself,
-/// such as a hostfile's), then exits with code 130.
+/// such as a hostfile's), then exits with 128 + the signal.
 pub fn remove_on_interrupt(scratch: &Path) {
     locked(&REMOVED_ON_INTERRUPT).push(scratch.to_path_buf());
     install_interrupt_handler();

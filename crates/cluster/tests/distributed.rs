@@ -445,7 +445,7 @@ fn sigterm_to_the_launcher_removes_its_hostfile_folder() {
     }
     kill(Pid::from_raw(launcher.id() as i32), Signal::SIGTERM).expect("SIGTERM sent");
     let (code, _) = finish(&mut launcher, Duration::from_secs(30));
-    assert_eq!(code, Some(130), "SIGTERM ends the run as Ctrl-C does");
+    assert_eq!(code, Some(143), "SIGTERM ends the run with 128 + 15");
     assert!(!folder.exists(), "{} was left behind", folder.display());
 }
 

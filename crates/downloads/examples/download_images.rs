@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -80,6 +80,8 @@ enum Mode {
 
 /// Set by Ctrl-C: downloads stop, delete their partial files, and we exit.
 static STOP: AtomicBool = AtomicBool::new(false);
+/// The signal that raised `STOP`, for the exit code (128 + it).
+static STOPPED_BY: AtomicI32 = AtomicI32::new(0);
 
 /// Every URL with where it goes.
 struct DownloadList {
@@ -236,7 +238,7 @@ fn with_tokio(
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
     let out = args.out.clone();
-    ctrlc::set_handler(move || stop_within_a_second(&out)).expect("one Ctrl-C handler");
+    cli::on_stop_signal(move |signal| stop_within_a_second(&out, signal));
     let (server, urls) = match &args.urls_file {
         Some(file) => (None, url_file::read_url_file(file)),
         None => serve(&args),
@@ -312,14 +314,15 @@ fn folder(out: &Path, mode: &str, modes: usize) -> PathBuf {
 /// deletes its partial file. One stuck in a silent connection could wait for
 /// its timeout, so after a second this process deletes its own partial files
 /// under `out` and exits anyway.
-fn stop_within_a_second(out: &Path) {
+fn stop_within_a_second(out: &Path, signal: i32) {
+    STOPPED_BY.store(signal, Ordering::SeqCst);
     STOP.store(true, Ordering::SeqCst);
     let out = out.to_path_buf();
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(1));
         let _ = atomic_write::remove_own_temporaries(&out); // and in each mode's folder inside it
         eprintln!("interrupted: complete files were kept, partial ones deleted");
-        process::exit(130);
+        process::exit(128 + signal);
     });
 }
 
@@ -327,7 +330,7 @@ fn stop_within_a_second(out: &Path) {
 fn exit_if_interrupted() {
     if STOP.load(Ordering::SeqCst) {
         eprintln!("interrupted: complete files were kept, partial ones deleted");
-        process::exit(130);
+        process::exit(128 + STOPPED_BY.load(Ordering::SeqCst));
     }
 }
 

@@ -64,10 +64,9 @@ fn main() {
     );
 
     let (stop, stopped) = mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = stop.send(());
-    })
-    .unwrap_or_else(|error| cli::fail(format!("cannot catch Ctrl-C: {error}")));
+    cli::on_stop_signal(move |_| {
+        let _ = stop.send(()); // Ctrl-C or SIGTERM: its normal end, exit code 0
+    });
     let _ = stopped.recv_timeout(Duration::from_secs(args.stop_after)); // a signal, or the deadline
 
     let requests = server.requests();

@@ -350,6 +350,24 @@ fn stop_and_reap_children() {
     }
 }
 
+/// Calls `stop(signal)` on a thread of its own when the first Ctrl-C
+/// (SIGINT) or SIGTERM comes, from now on. A signal handler may do almost
+/// nothing safely; signal-hook's only wakes this thread, which may do
+/// anything. An example that stops on a signal exits with 128 + `signal`
+/// (130 for Ctrl-C, 143 for SIGTERM), as the shell reports a program the
+/// signal ended.
+#[cfg(unix)]
+pub fn on_stop_signal(stop: impl FnOnce(i32) + Send + 'static) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .unwrap_or_else(|e| fail(format!("cannot listen for signals: {e}")));
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            stop(signal);
+        }
+    });
+}
+
 /// The modes to run: the one chosen with `--mode`, or all of them in turn.
 pub fn modes<M: ValueEnum + Clone>(chosen: Option<M>) -> Vec<M> {
     match chosen {

@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::process;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -155,9 +155,12 @@ fn main() {
     // Ctrl-C stops the pool, which kills and reaps its workers before we exit.
     // The handler comes first, so that no signal finds the workers without it.
     let stop = Arc::new(AtomicBool::new(false));
-    let on_ctrl_c = Arc::clone(&stop);
-    ctrlc::set_handler(move || on_ctrl_c.store(true, Ordering::SeqCst))
-        .expect("one Ctrl-C handler");
+    let stopped_by = Arc::new(AtomicI32::new(0));
+    let (on_signal, noted) = (Arc::clone(&stop), Arc::clone(&stopped_by));
+    cli::on_stop_signal(move |signal| {
+        noted.store(signal, Ordering::SeqCst);
+        on_signal.store(true, Ordering::SeqCst);
+    });
     let mut pool = ProcessPool::start_with_stop_flag(options, stop)
         .unwrap_or_else(|e| cli::fail(format!("cannot start the worker processes: {e}")));
 
@@ -172,7 +175,10 @@ fn main() {
         let Ok(outcomes) = outcomes.inspect_err(|e| eprintln!("error: {e}")) else {
             let interrupted = pool.stop_flag().load(Ordering::SeqCst);
             drop(pool); // kills and reaps the workers: process::exit runs no destructors
-            process::exit(if interrupted { 130 } else { 1 });
+            process::exit(match interrupted {
+                true => 128 + stopped_by.load(Ordering::SeqCst), // 130 for Ctrl-C
+                false => 1,
+            });
         };
         println!("{timeline}");
         summaries.push(report(&name, &outcomes, &timeline, args.workers));
