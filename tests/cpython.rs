@@ -32,14 +32,28 @@ use concurrency_book::lessons::semaphore::Semaphore;
 const LONG: Duration = Duration::from_secs(10);
 const SHORT: Duration = Duration::from_millis(50);
 
-/// A task that waits for `gate` to open: a task held "running" as long as
-/// the test likes, without sleeping.
-fn held(gate: &Arc<Barrier>) -> impl FnOnce() -> usize + Send + 'static {
+/// A task that waits for `gate` to open, then returns `value`: a task held
+/// "running" as long as the test likes, without sleeping.
+fn gated(gate: &Arc<Barrier>, value: usize) -> impl FnOnce() -> usize + Send + 'static {
     let gate = Arc::clone(gate);
     move || {
         gate.wait();
-        1
+        value
     }
+}
+
+/// [`gated`] with the value 1.
+fn held(gate: &Arc<Barrier>) -> impl FnOnce() -> usize + Send + 'static {
+    gated(gate, 1)
+}
+
+/// A pool of one worker, held busy by a task until the gate opens: what is
+/// submitted next stays pending.
+fn busy_pool() -> (Pool, Arc<Barrier>) {
+    let pool = Pool::new(1);
+    let gate = Arc::new(Barrier::new(2));
+    let _ = pool.submit(held(&gate));
+    (pool, gate)
 }
 
 // ---- concurrent.futures: Future (test_future.py) ----
@@ -87,9 +101,7 @@ fn cancel_a_running_task() {
 /// behaviour: cancel() on an already cancelled task returns true again
 #[test]
 fn cancel_twice() {
-    let pool = Pool::new(1);
-    let gate = Arc::new(Barrier::new(2));
-    let _busy = pool.submit(held(&gate));
+    let (pool, gate) = busy_pool();
     let pending = pool.submit(|| 2);
     assert!(pending.cancel());
     assert!(
@@ -150,9 +162,7 @@ fn result_with_timeout() {
 /// behaviour: a result() waiting on a task that is cancelled meanwhile ends with a cancelled error
 #[test]
 fn result_with_cancel() {
-    let pool = Pool::new(1);
-    let gate = Arc::new(Barrier::new(2));
-    let _busy = pool.submit(held(&gate));
+    let (pool, gate) = busy_pool();
     let pending = Arc::new(pool.submit(|| 2));
     let waiter = thread::spawn({
         let pending = Arc::clone(&pending);
@@ -182,13 +192,7 @@ fn result_with_success() {
 fn done_callback_with_result() {
     let pool = Pool::new(1);
     let gate = Arc::new(Barrier::new(2));
-    let task = pool.submit({
-        let gate = Arc::clone(&gate);
-        move || {
-            gate.wait();
-            5
-        }
-    });
+    let task = pool.submit(gated(&gate, 5));
     let (sender, called) = mpsc::channel();
     task.on_done(move |outcome| sender.send(outcome).unwrap());
     gate.wait();
@@ -213,9 +217,7 @@ fn done_callback_with_exception() {
 /// behaviour: cancelling a task runs its done callback, which sees it cancelled
 #[test]
 fn done_callback_with_cancel() {
-    let pool = Pool::new(1);
-    let gate = Arc::new(Barrier::new(2));
-    let _busy = pool.submit(held(&gate));
+    let (pool, gate) = busy_pool();
     let pending = pool.submit(|| 2);
     let (sender, called) = mpsc::channel();
     pending.on_done(move |outcome| sender.send(outcome).unwrap());
@@ -246,13 +248,7 @@ fn done_callback_already_successful() {
 fn done_callback_raises() {
     let pool = Pool::new(1);
     let gate = Arc::new(Barrier::new(2));
-    let task = pool.submit({
-        let gate = Arc::clone(&gate);
-        move || {
-            gate.wait();
-            5
-        }
-    });
+    let task = pool.submit(gated(&gate, 5));
     let (sender, called) = mpsc::channel();
     task.on_done(|_| panic!("doh!"));
     task.on_done(move |outcome| sender.send(outcome).unwrap());
@@ -427,20 +423,23 @@ fn drop_does_not_wait() {
     assert_eq!(running.result(LONG), Ok(1));
 }
 
+/// A pool of `workers` whose set-ups count themselves in the returned counter.
+fn counting_setups(workers: usize) -> (Pool, Arc<AtomicUsize>) {
+    let setups = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&setups);
+    let pool = Pool::with_setup(workers, move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    });
+    (pool.expect("every set-up succeeds"), setups)
+}
+
 /// cpython: test_concurrent_futures/test_thread_pool.py ThreadPoolExecutorTest.test_idle_thread_reuse
 /// behaviour: tasks run one after another on a pool of several workers
 /// differs: CPython starts threads on demand and reuses an idle one, so three tasks in turn start one thread; the book's pool starts every worker at once (and runs every set-up at once)
 #[test]
 fn every_worker_starts_at_once() {
-    let setups = Arc::new(AtomicUsize::new(0));
-    let pool = Pool::with_setup(5, {
-        let setups = Arc::clone(&setups);
-        move |_| {
-            setups.fetch_add(1, Ordering::SeqCst);
-            Ok(())
-        }
-    })
-    .unwrap();
+    let (pool, setups) = counting_setups(5);
     for i in 0..3 {
         assert_eq!(pool.submit(move || i).result(LONG), Ok(i));
     }
@@ -456,15 +455,7 @@ fn every_worker_starts_at_once() {
 /// behaviour: the set-up runs in every worker before its first task
 #[test]
 fn initializer_runs_before_tasks() {
-    let ready = Arc::new(AtomicUsize::new(0));
-    let pool = Pool::with_setup(3, {
-        let ready = Arc::clone(&ready);
-        move |_| {
-            ready.fetch_add(1, Ordering::SeqCst);
-            Ok(())
-        }
-    })
-    .unwrap();
+    let (pool, ready) = counting_setups(3);
     let seen: Vec<usize> = (0..6)
         .map(|_| {
             let ready = Arc::clone(&ready);

@@ -411,6 +411,15 @@ mod tests {
         })
     }
 
+    /// Process 1 of a two-process cluster, connecting for at most 5 s.
+    fn process_1(
+        addresses: &[String],
+        job: &str,
+        key: &Key,
+    ) -> Result<Vec<Option<TcpStream>>, String> {
+        connect_members(addresses, 1, job, Duration::from_secs(5), key)
+    }
+
     /// Connects to `address` once it listens.
     fn stranger(address: &str) -> TcpStream {
         connect_by(address, Instant::now() + Duration::from_secs(5)).unwrap()
@@ -424,7 +433,7 @@ mod tests {
             (key(2), "does not hold our key"),
             (Key::none(), "it expects a key"),
         ] {
-            let refused = connect_members(&addresses, 1, "the job", Duration::from_secs(5), &wrong);
+            let refused = process_1(&addresses, "the job", &wrong);
             let error = refused.unwrap_err();
             assert!(error.contains(expected), "{error}");
         }
@@ -441,7 +450,7 @@ mod tests {
         let mut answer = Vec::new();
         let _ = forger.read_to_end(&mut answer); // closed, unanswered
         assert!(answer.is_empty(), "the forger got an answer: {answer:?}");
-        let joined = connect_members(&addresses, 1, "the job", Duration::from_secs(5), &key(1));
+        let joined = process_1(&addresses, "the job", &key(1));
         assert_eq!(joined.unwrap().iter().flatten().count(), 1);
         assert_eq!(
             first.join().unwrap().0,
@@ -479,13 +488,7 @@ mod tests {
             "after {took:?}: one deadline, not one per read"
         );
         // The real member joins; process 0 was waiting for it all along.
-        let joined = connect_members(
-            &addresses,
-            1,
-            "the job",
-            Duration::from_secs(5),
-            &Key::none(),
-        );
+        let joined = process_1(&addresses, "the job", &Key::none());
         assert!(joined.is_ok(), "{joined:?}");
         assert_eq!(first.join().unwrap().0, Ok(1));
         dripping.join().unwrap();
@@ -503,26 +506,14 @@ mod tests {
     fn without_a_key_a_hello_for_another_job_is_turned_away_and_learns_nothing() {
         let addresses = free_loopback_addresses(2).unwrap();
         let first = process_0(&addresses, Key::none(), Duration::from_secs(20));
-        let other = connect_members(
-            &addresses,
-            1,
-            "another job",
-            Duration::from_secs(5),
-            &Key::none(),
-        );
+        let other = process_1(&addresses, "another job", &Key::none());
         let error = other.unwrap_err();
         assert!(error.contains("refused us: it runs another job"), "{error}");
         assert!(
             !error.contains("`the job`"),
             "process 0's job was not sent: {error}"
         );
-        let joined = connect_members(
-            &addresses,
-            1,
-            "the job",
-            Duration::from_secs(5),
-            &Key::none(),
-        );
+        let joined = process_1(&addresses, "the job", &Key::none());
         assert!(joined.is_ok(), "{joined:?}");
         assert_eq!(first.join().unwrap().0, Ok(1));
     }
@@ -531,13 +522,7 @@ mod tests {
     fn with_the_key_a_member_running_another_job_stops_both() {
         let addresses = free_loopback_addresses(2).unwrap();
         let first = process_0(&addresses, key(1), Duration::from_secs(20));
-        let other = connect_members(
-            &addresses,
-            1,
-            "another job",
-            Duration::from_secs(5),
-            &key(1),
-        );
+        let other = process_1(&addresses, "another job", &key(1));
         let error = other.unwrap_err();
         assert!(
             error.contains("`another job`") && error.contains("`the job`"),
