@@ -157,6 +157,14 @@ fn examples_in_the_repository() -> Vec<String> {
     names
 }
 
+#[test]
+fn every_example_is_run_with_a_closed_stdout() {
+    let mut listed: Vec<String> = RUNS.iter().map(|(name, _)| name.to_string()).collect();
+    listed.sort();
+    listed.dedup();
+    assert_eq!(examples_in_the_repository(), listed);
+}
+
 /// The run below meets only the prints on its path; this finds the others.
 #[test]
 fn every_example_file_that_prints_uses_the_harness_println() {
