@@ -1,33 +1,40 @@
 //! Checks for "first_error". The jobs note when they start; the checks hold
-//! every run, whatever the scheduler does.
+//! every run, whatever the scheduler does, and each runs under a watchdog
+//! that fails a hang within 15 s.
 
-use std::sync::Mutex;
+use std::sync::{Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use exercise_first_error::run_until_error;
+use exercise_support::within;
 
 #[test]
 fn all_results_in_job_order_when_nothing_fails() {
-    let results = run_until_error(20, 3, |i| Ok(i as u64 * 3));
+    let results = within("20 jobs on 3 workers", || {
+        run_until_error(20, 3, |i| Ok(i as u64 * 3))
+    });
     let expected: Vec<u64> = (0..20).map(|i| i * 3).collect();
     assert_eq!(results, Ok(expected));
 }
 
 #[test]
 fn one_worker_starts_nothing_after_the_failing_job() {
-    let started = Mutex::new(Vec::new());
-    let outcome = run_until_error(10, 1, |i| {
-        started.lock().unwrap().push(i);
-        if i == 3 {
-            Err(format!("job {i} failed"))
-        } else {
-            Ok(0)
-        }
+    let (outcome, started) = within("10 jobs on 1 worker", || {
+        let started = Mutex::new(Vec::new());
+        let outcome = run_until_error(10, 1, |i| {
+            started.lock().unwrap().push(i);
+            if i == 3 {
+                Err(format!("job {i} failed"))
+            } else {
+                Ok(0)
+            }
+        });
+        (outcome, started.into_inner().unwrap())
     });
     assert_eq!(outcome, Err("job 3 failed".to_string()));
     assert_eq!(
-        started.into_inner().unwrap(),
+        started,
         [0, 1, 2, 3],
         "jobs after the failing one were started"
     );
@@ -38,19 +45,44 @@ fn many_workers_start_only_a_few_jobs_after_an_early_failure() {
     // Job 0 fails at once; the others take 200 ms. By the time the first of
     // them is done, the failure is long known: only the jobs already running
     // (one per other worker) may have started. Without a stop, all 60 start.
-    let started = Mutex::new(0);
-    let outcome = run_until_error(60, 4, |i| {
-        *started.lock().unwrap() += 1;
-        if i == 0 {
-            return Err("job 0 failed".into());
-        }
-        thread::sleep(Duration::from_millis(200));
-        Ok(1)
+    let (outcome, started) = within("60 jobs on 4 workers", || {
+        let started = Mutex::new(0);
+        let outcome = run_until_error(60, 4, |i| {
+            *started.lock().unwrap() += 1;
+            if i == 0 {
+                return Err("job 0 failed".into());
+            }
+            thread::sleep(Duration::from_millis(200));
+            Ok(1)
+        });
+        (outcome, started.into_inner().unwrap())
     });
     assert_eq!(outcome, Err("job 0 failed".to_string()));
-    let started = started.into_inner().unwrap();
     assert!(
         started <= 8,
         "{started} of 60 jobs started after job 0 failed: check a stop flag before each job"
+    );
+}
+
+#[test]
+fn the_first_error_in_time_is_kept_not_the_last() {
+    // Four jobs start together (a barrier holds each until all four run);
+    // job 0 fails at once, jobs 1 to 3 fail 100, 200 and 300 ms later. The
+    // first error is job 0's; keeping each new error would return job 3's.
+    let outcome = within(
+        "four jobs on four workers to run at once (do your workers run at the same time?)",
+        || {
+            let all_four = Barrier::new(4);
+            run_until_error(4, 4, |i| {
+                all_four.wait();
+                thread::sleep(Duration::from_millis(100 * i as u64));
+                Err(format!("job {i} failed"))
+            })
+        },
+    );
+    assert_eq!(
+        outcome,
+        Err("job 0 failed".to_string()),
+        "the error kept must be the first one, not the last"
     );
 }

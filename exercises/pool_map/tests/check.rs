@@ -1,12 +1,12 @@
 //! Checks for "pool_map". Each test says what a failure means.
 
-use std::sync::mpsc;
 use std::sync::{Barrier, OnceLock};
 use std::thread;
 use std::time::Duration;
 
 use concurrency_book::lessons::pool::{Pool, Shutdown, TaskError};
 use exercise_pool_map::map_in_order;
+use exercise_support::within;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -35,14 +35,9 @@ fn meet(i: u64) -> Result<u64, String> {
 fn items_run_on_the_workers_at_the_same_time() {
     // Both items wait for each other: submitting one and waiting for it
     // before submitting the next never gets there (the watchdog says so).
-    let (done, finished) = mpsc::channel();
-    thread::spawn(move || {
-        let pool = Pool::new(2);
-        let _ = done.send(map_in_order(&pool, vec![7, 8], meet));
-    });
-    let outcomes = finished.recv_timeout(WAIT).expect(
-        "the two items never ran at once (waited 10 s): \
-         submit every item before you wait for any result",
+    let outcomes = within(
+        "the two items to run at once (submit every item before you wait for any result)",
+        || map_in_order(&Pool::new(2), vec![7, 8], meet),
     );
     assert_eq!(outcomes, [Ok(7), Ok(8)]);
 }

@@ -2,7 +2,7 @@
 //! 127.0.0.1 and its faults: the whole photo, or nothing.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use exercise_safe_download::{client, save};
@@ -28,14 +28,45 @@ impl Drop for Scratch {
 }
 
 fn empty_folder(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("safe-download-{name}-{}", std::process::id()));
+    // Under cargo's own scratch folder, so that the system's temporary
+    // folder stays for checking that `save` leaves nothing there either.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("safe-download-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     Scratch(dir)
 }
 
+/// What is in the system's temporary folder now.
+fn in_the_system_temp_folder() -> std::collections::BTreeSet<std::ffi::OsString> {
+    (fs::read_dir(std::env::temp_dir())
+        .into_iter()
+        .flatten()
+        .flatten())
+    .map(|entry| entry.file_name())
+    .collect()
+}
+
+/// Fails if `save` left anything new in the system's temporary folder: a
+/// temporary file belongs beside its target, and goes when it is done.
+fn assert_nothing_new_in_the_system_temp_folder(
+    before: &std::collections::BTreeSet<std::ffi::OsString>,
+) {
+    let new: Vec<_> = in_the_system_temp_folder()
+        .difference(before)
+        .cloned()
+        .collect();
+    assert!(
+        new.is_empty(),
+        "{new:?} appeared in {}: write the temporary file beside the target \
+         (a rename cannot cross file systems) and remove it on every error",
+        std::env::temp_dir().display()
+    );
+}
+
 #[test]
 fn a_good_download_is_the_whole_photo() {
+    let before = in_the_system_temp_folder();
     let server = server();
     let scratch = empty_folder("good");
     let dir = &scratch.0;
@@ -56,10 +87,12 @@ fn a_good_download_is_the_whole_photo() {
         1,
         "and nothing else is left"
     );
+    assert_nothing_new_in_the_system_temp_folder(&before);
 }
 
 #[test]
 fn a_failed_download_leaves_nothing_behind() {
+    let before = in_the_system_temp_folder();
     let server = server();
     let client = client(Duration::from_secs(2));
     for fault in [
@@ -87,4 +120,5 @@ fn a_failed_download_leaves_nothing_behind() {
              to whoever reads the folder next"
         );
     }
+    assert_nothing_new_in_the_system_temp_folder(&before);
 }

@@ -5,3 +5,37 @@
 
 #[path = "../../../src/lessons/sync.rs"]
 pub mod sync;
+
+use std::time::Duration;
+
+/// The longest any one check waits for the learner's code.
+pub const WATCHDOG: Duration = Duration::from_secs(15);
+
+/// Runs `work` (the learner's code under test) on a thread of its own and
+/// returns its value. A hang fails after [`WATCHDOG`], saying what the check
+/// was `waiting_for`; a panic in `work` fails as a panic, with its message,
+/// never as a wait. (Not under loom: loom finds its own deadlocks.)
+#[track_caller]
+pub fn within<T: Send + 'static>(
+    waiting_for: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, finished) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    match finished.recv_timeout(WATCHDOG) {
+        Ok(value) => value,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!(
+            "waited {} s for {waiting_for}, in vain: a deadlock or a missed wake-up?",
+            WATCHDOG.as_secs()
+        ),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            let payload = worker.join().expect_err("it ended without a value");
+            let message = (payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into());
+            panic!("your code panicked: {message}")
+        }
+    }
+}

@@ -2,10 +2,12 @@
 //! limit, only what overlapped and what had finished.
 
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use exercise_sync_to_threads::run_on_threads;
+use exercise_support::within;
 use exercise_sync_to_threads::timeline::{self, Ideal};
+use exercise_sync_to_threads::{FIRST_TASK_EXTRA_MS, run_on_threads};
 
 /// The timeline recorder is global: its tests take turns.
 static ONE_RECORDING_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -15,9 +17,16 @@ fn every_task_runs_at_the_same_time_and_all_finish_before_it_returns() {
     let _turn = ONE_RECORDING_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    let ((), ran) = timeline::record(Ideal::LongestTask, || {
-        run_on_threads(4, Duration::from_millis(200))
+    // Task 0 is the slowest (by 300 ms): joining only the last thread, or
+    // sleeping as long as one task instead of joining, returns before it ends.
+    FIRST_TASK_EXTRA_MS.store(300, Ordering::SeqCst);
+    let ran = within("run_on_threads(4, 200 ms) to return", || {
+        let ((), ran) = timeline::record(Ideal::LongestTask, || {
+            run_on_threads(4, Duration::from_millis(200))
+        });
+        ran
     });
+    FIRST_TASK_EXTRA_MS.store(0, Ordering::SeqCst);
     assert_eq!(
         ran.spans.len(),
         4,

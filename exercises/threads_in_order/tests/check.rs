@@ -1,10 +1,10 @@
 //! Checks for "threads_in_order". Each test says what a failure means.
 
 use std::sync::Barrier;
-use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use exercise_support::within;
 use exercise_threads_in_order::run_all;
 
 #[test]
@@ -24,20 +24,17 @@ fn results_come_back_in_the_order_of_the_inputs() {
 #[test]
 fn every_input_runs_at_the_same_time() {
     // Each call waits until all four are running: a version that waits for
-    // one thread before starting the next never gets there. The watchdog
-    // turns that hang into a failure within 10 s.
-    let (done, finished) = mpsc::channel();
-    thread::spawn(move || {
-        let all_four = Barrier::new(4);
-        let results = run_all(vec![1, 2, 3, 4], |i| {
-            all_four.wait();
-            i + 1
-        });
-        let _ = done.send(results);
-    });
-    let results = finished.recv_timeout(Duration::from_secs(10)).expect(
-        "the four calls never ran at the same time (waited 10 s): \
-         start every thread before you join any",
+    // one thread before starting the next never gets there, and the
+    // watchdog fails it within 15 s.
+    let results = within(
+        "the four calls to run at the same time (start every thread before you join any)",
+        || {
+            let all_four = Barrier::new(4);
+            run_all(vec![1, 2, 3, 4], |i| {
+                all_four.wait();
+                i + 1
+            })
+        },
     );
     assert_eq!(results, [2, 3, 4, 5]);
 }
