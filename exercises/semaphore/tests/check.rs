@@ -5,25 +5,42 @@
 use exercise_semaphore::Semaphore;
 use exercise_semaphore::sync::{Arc, AtomicUsize, Ordering, thread};
 
-/// Three threads, one permit: never two inside at once, and all get in.
-fn three_threads_one_permit() {
-    let semaphore = Arc::new(Semaphore::new(1));
+/// `threads` threads through a semaphore of `permits`: never more than
+/// `permits` inside at once, and all get in (a waiter nobody wakes is a
+/// deadlock, which loom reports).
+fn threads_through_permits(threads: usize, permits: usize) {
+    let semaphore = Arc::new(Semaphore::new(permits));
     let inside = Arc::new(AtomicUsize::new(0));
     let visit = {
         let (semaphore, inside) = (Arc::clone(&semaphore), Arc::clone(&inside));
         move || {
             semaphore.acquire();
             let before = inside.fetch_add(1, Ordering::SeqCst);
-            assert_eq!(before, 0, "two threads inside with one permit");
+            assert!(
+                before < permits,
+                "{} threads inside with {permits} permit(s)",
+                before + 1
+            );
             inside.fetch_sub(1, Ordering::SeqCst);
             semaphore.release();
         }
     };
-    let others: Vec<_> = (0..2).map(|_| thread::spawn(visit.clone())).collect();
+    let others: Vec<_> = (1..threads).map(|_| thread::spawn(visit.clone())).collect();
     visit();
     for other in others {
         other.join().unwrap();
     }
+}
+
+fn three_threads_one_permit() {
+    threads_through_permits(3, 1);
+}
+
+/// Two permits and four threads: two can wait at once, so a `release` that
+/// wakes a waiter only when the count goes from 0 to 1 leaves the second
+/// waiter asleep with a permit free.
+fn four_threads_two_permits() {
+    threads_through_permits(4, 2);
 }
 
 #[cfg(feature = "loom")]
@@ -34,8 +51,22 @@ fn one_permit_lets_one_thread_in_at_a_time_in_any_interleaving() {
     model.check(three_threads_one_permit);
 }
 
+#[cfg(feature = "loom")]
+#[test]
+fn two_permits_wake_every_waiter_in_any_interleaving() {
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(3);
+    model.check(four_threads_two_permits);
+}
+
 #[cfg(not(feature = "loom"))]
 #[test]
 fn one_permit_lets_one_thread_in_at_a_time_in_one_run() {
     three_threads_one_permit();
+}
+
+#[cfg(not(feature = "loom"))]
+#[test]
+fn two_permits_let_two_threads_in_in_one_run() {
+    four_threads_two_permits();
 }
