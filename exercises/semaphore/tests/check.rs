@@ -36,11 +36,28 @@ fn three_threads_one_permit() {
     threads_through_permits(3, 1);
 }
 
-/// Two permits and four threads: two can wait at once, so a `release` that
-/// wakes a waiter only when the count goes from 0 to 1 leaves the second
-/// waiter asleep with a permit free.
-fn four_threads_two_permits() {
-    threads_through_permits(4, 2);
+/// Two permits, both held while two threads come to wait, then given back
+/// one after the other: each release must wake a waiter. A release that
+/// wakes one only when the count goes from 0 to 1 leaves the second waiter
+/// asleep with a permit free, which loom reports as a deadlock.
+fn two_waiters_two_permits() {
+    let semaphore = Arc::new(Semaphore::new(2));
+    semaphore.acquire();
+    semaphore.acquire();
+    let waiters: Vec<_> = (0..2)
+        .map(|_| {
+            let semaphore = Arc::clone(&semaphore);
+            thread::spawn(move || {
+                semaphore.acquire();
+                semaphore.release();
+            })
+        })
+        .collect();
+    semaphore.release();
+    semaphore.release();
+    for waiter in waiters {
+        waiter.join().unwrap();
+    }
 }
 
 #[cfg(feature = "loom")]
@@ -55,8 +72,8 @@ fn one_permit_lets_one_thread_in_at_a_time_in_any_interleaving() {
 #[test]
 fn two_permits_wake_every_waiter_in_any_interleaving() {
     let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(3);
-    model.check(four_threads_two_permits);
+    model.preemption_bound = Some(2);
+    model.check(two_waiters_two_permits);
 }
 
 #[cfg(not(feature = "loom"))]
@@ -68,5 +85,5 @@ fn one_permit_lets_one_thread_in_at_a_time_in_one_run() {
 #[cfg(not(feature = "loom"))]
 #[test]
 fn two_permits_let_two_threads_in_in_one_run() {
-    four_threads_two_permits();
+    two_waiters_two_permits();
 }
