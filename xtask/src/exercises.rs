@@ -70,7 +70,7 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
     let package = format!("exercise-{}", exercise.name.replace('_', "-"));
     let mut command = Command::new(cargo);
     command
-        .args(["test", "--quiet", "--package", &package, "--test", "check"])
+        .args(["test", "--package", &package, "--test", "check"])
         .current_dir(root)
         .env("RUST_BACKTRACE", "0")
         // One test per core, whatever RUST_TEST_THREADS says elsewhere:
@@ -107,11 +107,20 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
             let _ = Command::new("pkill").args(["-KILL", "-P", &cargo]).status();
             let _ = child.kill();
             let _ = child.wait();
+            // The pipes are closed now: what the tests printed so far.
+            let mut so_far = stdout.join().unwrap_or_default();
+            so_far.push_str(&stderr.join().unwrap_or_default());
+            let unfinished = unfinished_tests(&so_far);
             bail!(
                 "{}: still running after {} s, so it was stopped: a deadlock that no \
-                 test's watchdog caught?",
+                 test's watchdog caught?\n{}\nWhat the tests printed so far:\n{}",
                 exercise.name,
-                LIMIT.as_secs()
+                LIMIT.as_secs(),
+                match unfinished.is_empty() {
+                    true => "No test had started yet.".to_string(),
+                    false => format!("Still running: {}", unfinished.join(", ")),
+                },
+                condensed(&so_far)
             );
         }
         thread::sleep(Duration::from_millis(50));
@@ -122,6 +131,77 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
         passed: status.success(),
         output,
     })
+}
+
+/// The tests still running when a run was stopped: libtest notes
+/// `test NAME has been running for over 60 seconds` for each, and prints
+/// `test NAME ... ok` (or `FAILED`) once one ends.
+fn unfinished_tests(output: &str) -> Vec<String> {
+    let ended: Vec<&str> = (output.lines())
+        .filter_map(|line| {
+            line.strip_prefix("test ")?
+                .split_once(" ... ")
+                .map(|(name, _)| name)
+        })
+        .collect();
+    let mut running: Vec<String> = (output.lines())
+        .filter_map(|line| {
+            line.strip_prefix("test ")?
+                .strip_suffix(" has been running for over 60 seconds")
+        })
+        .filter(|name| !ended.contains(name))
+        .map(String::from)
+        .collect();
+    running.dedup();
+    running
+}
+
+/// A test run's output as a learner needs it: the panic messages and what
+/// the checks say, without stack backtraces, and without the noise loom
+/// makes when it stops a model (a second panic in its own code, the abort
+/// that follows), which are how loom ends a failing run, not more bugs.
+pub fn condensed(output: &str) -> String {
+    let mut kept = Vec::new();
+    let mut skipping = false;
+    for line in output.lines() {
+        let frame = line.starts_with("  ")
+            && (line.trim_start().starts_with("at ")
+                || line
+                    .trim_start()
+                    .split(':')
+                    .next()
+                    .is_some_and(|n| n.trim().parse::<u32>().is_ok()));
+        if line.starts_with("stack backtrace:") || (skipping && (frame || line.trim().is_empty())) {
+            skipping = true;
+            continue;
+        }
+        skipping = false;
+        let loom_internal = line.contains("/src/rt/thread.rs") && line.contains("loom-");
+        if loom_internal {
+            skipping = true; // its message line follows
+            continue;
+        }
+        let noise = [
+            "panic in a destructor during cleanup",
+            "thread caused non-unwinding panic. aborting.",
+            "note: run with `RUST_BACKTRACE=1`",
+            "called `Option::unwrap()` on a `None` value",
+            "Caused by:",
+        ];
+        let cargo = ["Compiling ", "Finished ", "Running "]
+            .iter()
+            .any(|word| line.trim_start().starts_with(word));
+        let in_std = line.contains("panicked at /rustc/"); // the abort's own panic
+        if cargo || in_std || noise.iter().any(|text| line.contains(text)) {
+            continue;
+        }
+        if line.contains("process didn't exit successfully") && line.contains("SIGABRT") {
+            kept.push("(loom stopped the test process after its report above: that is how it ends a failing model)".to_string());
+            continue;
+        }
+        kept.push(line.to_string());
+    }
+    kept.join("\n")
 }
 
 /// The machine's cores (at least 1).
@@ -188,4 +268,59 @@ pub fn check_all(root: &Path) -> Result<()> {
         bail!("{}", wrong.join("\n\n"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a failing loom model printed (shortened): the report, loom's
+    /// second panic with its backtrace, and the abort.
+    const LOOM_FAILURE: &str = "\
+running 2 tests
+test one_permit ... ok
+
+thread 'two_permits' (7968) panicked at /x/loom-0.7.3/src/rt/execution.rs:215:13:
+deadlock; threads = [(Id(0), Blocked(Location(None))), (Id(1), Terminated)]
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+thread 'two_permits' (7968) panicked at /x/loom-0.7.3/src/rt/thread.rs:276:39:
+called `Option::unwrap()` on a `None` value
+stack backtrace:
+   0:     0x5641e27d2bca - std::backtrace_rs::backtrace::libunwind::trace
+                               at /rustc/x/library/std/src/backtrace.rs:117:9
+  41:                0x0 - <unknown>
+
+thread 'two_permits' (7968) panicked at /rustc/x/library/core/src/panicking.rs:233:5:
+panic in a destructor during cleanup
+thread caused non-unwinding panic. aborting.
+error: test failed, to rerun pass `-p exercise-semaphore --test check`
+
+Caused by:
+  process didn't exit successfully: `check --quiet` (signal: 6, SIGABRT: process abort signal)
+";
+
+    #[test]
+    fn a_loom_failure_is_shown_as_its_report_without_the_noise() {
+        let shown = condensed(LOOM_FAILURE);
+        assert!(shown.contains("deadlock; threads = "), "{shown}");
+        assert!(shown.contains("test one_permit ... ok"), "{shown}");
+        assert!(shown.contains("loom stopped the test process"), "{shown}");
+        for noise in ["stack backtrace", "libunwind", "<unknown>", "SIGABRT", "non-unwinding"] {
+            assert!(!shown.contains(noise), "{noise} is still shown:\n{shown}");
+        }
+        assert!(shown.lines().count() < 12, "{shown}");
+    }
+
+    #[test]
+    fn the_tests_still_running_at_the_limit_are_named() {
+        let output = "\
+running 3 tests
+test a ... ok
+test b has been running for over 60 seconds
+test c has been running for over 60 seconds
+test c ... FAILED
+";
+        assert_eq!(unfinished_tests(output), ["b"]);
+    }
 }

@@ -260,7 +260,7 @@ fn exercise(
     };
     println!("Checking {whose} to {} ...", exercise.name);
     let run = exercises::run(root, &exercise, solution)?;
-    println!("{}", run.output.trim_end());
+    println!("{}", exercises::condensed(&run.output).trim_end());
     if run.passed {
         println!("\n{}: every check passes.", exercise.name);
         return Ok(());
