@@ -306,7 +306,13 @@ Caused by:
         assert!(shown.contains("deadlock; threads = "), "{shown}");
         assert!(shown.contains("test one_permit ... ok"), "{shown}");
         assert!(shown.contains("loom stopped the test process"), "{shown}");
-        for noise in ["stack backtrace", "libunwind", "<unknown>", "SIGABRT", "non-unwinding"] {
+        for noise in [
+            "stack backtrace",
+            "libunwind",
+            "<unknown>",
+            "SIGABRT",
+            "non-unwinding",
+        ] {
             assert!(!shown.contains(noise), "{noise} is still shown:\n{shown}");
         }
         assert!(shown.lines().count() < 12, "{shown}");

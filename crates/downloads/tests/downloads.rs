@@ -383,3 +383,30 @@ fn a_reader_that_gives_up_stops_the_writer_without_a_panic() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("the stream is out of step"), "{stdout}");
 }
+
+/// Part V's first chapter: awaited in turn, futures never overlap; spawned,
+/// every task waits at once, all on the runtime's one thread; never awaited,
+/// none runs at all.
+#[test]
+fn futures_run_in_turn_when_awaited_at_once_when_spawned_and_never_when_dropped() {
+    let runs = summaries("async_tasks", &flags("--tasks 4 --seconds 0.05"), 3);
+    let (in_turn, spawned, dropped) = (&runs[0], &runs[1], &runs[2]);
+    assert_eq!(
+        (in_turn["ran"].clone(), in_turn["max_overlap"].clone()),
+        (4.into(), 1.into()),
+        "{in_turn}"
+    );
+    assert_eq!(spawned["ran"], 4, "{spawned}");
+    assert_eq!(
+        spawned["max_overlap"], 4,
+        "every spawned task waited at once: {spawned}"
+    );
+    assert_eq!(
+        spawned["threads_used"], 1,
+        "on one thread, as asyncio's loop: {spawned}"
+    );
+    assert_eq!(
+        dropped["ran"], 0,
+        "a future never awaited never runs: {dropped}"
+    );
+}

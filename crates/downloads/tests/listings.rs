@@ -26,6 +26,10 @@ mod select_drops;
 #[path = "../listings/stop_on_signal.rs"]
 mod stop_on_signal;
 
+#[allow(dead_code)]
+#[path = "../listings/lazy_futures.rs"]
+mod lazy_futures;
+
 /// The client the programs' `main` builds, with this workspace's TLS set-up
 /// (its reqwest has no default crypto provider; a reader's has).
 fn client() -> reqwest::blocking::Client {
@@ -185,4 +189,41 @@ fn stop_on_signal_finishes_every_task_it_took_and_takes_none_after_the_flag() {
         (4..20).contains(&done.len()),
         "the tasks in hand finished, and no more: {done:?}"
     );
+}
+
+#[test]
+fn lazy_futures_run_in_turn_when_awaited_and_side_by_side_when_spawned() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let log = lazy_futures::Log::new();
+    let in_turn = runtime.block_on(lazy_futures::awaited_in_turn(&log));
+    assert_eq!(in_turn, ["a", "b", "c"]);
+    let each = |names: &[&str], what: &str| -> Vec<String> {
+        names.iter().map(|name| format!("{name} {what}")).collect()
+    };
+    let expected: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .flat_map(|name| [format!("{name} starts"), format!("{name} done")])
+        .collect();
+    assert_eq!(
+        log.lines(),
+        expected,
+        "each awaited future ends before the next starts"
+    );
+    let log = lazy_futures::Log::new();
+    let spawned = runtime.block_on(lazy_futures::spawned(&log));
+    assert_eq!(
+        spawned,
+        ["a", "b", "c"],
+        "the handles give the results in order"
+    );
+    let lines = log.lines();
+    let (starts, dones) = lines.split_at(3);
+    let mut starts = starts.to_vec();
+    starts.sort();
+    assert_eq!(
+        starts,
+        each(&["a", "b", "c"], "starts"),
+        "all three start before any ends"
+    );
+    assert!(dones.iter().all(|line| line.ends_with("done")), "{lines:?}");
 }
