@@ -30,6 +30,10 @@ mod stop_on_signal;
 #[path = "../listings/lazy_futures.rs"]
 mod lazy_futures;
 
+#[allow(dead_code)]
+#[path = "../listings/gather_join.rs"]
+mod gather_join;
+
 /// The client the programs' `main` builds, with this workspace's TLS set-up
 /// (its reqwest has no default crypto provider; a reader's has).
 fn client() -> reqwest::blocking::Client {
@@ -226,4 +230,45 @@ fn lazy_futures_run_in_turn_when_awaited_and_side_by_side_when_spawned() {
         "all three start before any ends"
     );
     assert!(dones.iter().all(|line| line.ends_with("done")), "{lines:?}");
+}
+
+#[test]
+fn join_keeps_order_try_join_drops_the_rest_and_a_join_set_gives_them_as_they_finish() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let log = gather_join::Log::default();
+    let all = runtime.block_on(gather_join::join_all(&log));
+    assert_eq!(
+        all,
+        (Ok(300), Ok(100), Ok(200)),
+        "join! gives argument order"
+    );
+    let finished = log.lock().unwrap().clone();
+    assert_eq!(finished, ["100 ms done", "200 ms done", "300 ms done"]);
+
+    let log = gather_join::Log::default();
+    let first = runtime.block_on(async {
+        let first = gather_join::first_error(&log).await;
+        tokio::time::sleep(Duration::from_millis(400)).await; // past the 300 ms one
+        first
+    });
+    assert_eq!(first, Err("the 0 ms fetch failed".to_string()));
+    assert!(
+        log.lock().unwrap().is_empty(),
+        "the dropped 300 ms fetch never finished"
+    );
+
+    let log = gather_join::Log::default();
+    let order = runtime.block_on(gather_join::as_they_finish(&log));
+    assert_eq!(
+        order,
+        [100, 200, 300],
+        "join_next gives them as they finish"
+    );
+
+    let log = gather_join::Log::default();
+    runtime.block_on(gather_join::dropped_set(&log));
+    assert!(
+        log.lock().unwrap().is_empty(),
+        "dropping the set aborted its task"
+    );
 }
