@@ -17,10 +17,11 @@ use super::common::{self, Limits, spawn_example};
 /// Every example, with flags that make it quick, and the file it is asked to
 /// write (`FILE` in the flags), if any. The test below fails if an example
 /// in the repository is missing here.
-const RUNS: [(&str, &str); 38] = [
+const RUNS: [(&str, &str); 39] = [
     ("as_completed", "--tasks 3 --seconds 0.02 --svg FILE"),
     ("async_tasks", "--tasks 3 --seconds 0.02 --svg FILE"),
     ("barrier", "--tasks 3 --seconds 0.02 --svg FILE"),
+    ("blocking_runtime", "--seconds 0.05 --mode spawn-blocking"),
     ("cancel_safety", "--tasks 20 --seconds 0.05"),
     ("chunks", "--tasks 200"),
     ("common_mistakes", "--tasks 2 --seconds 0.02 --mode no-join"),

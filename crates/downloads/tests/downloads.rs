@@ -410,3 +410,23 @@ fn futures_run_in_turn_when_awaited_at_once_when_spawned_and_never_when_dropped(
         "a future never awaited never runs: {dropped}"
     );
 }
+
+/// Blocking the event loop: on a one-thread runtime, work that does not
+/// await stops every other task, the heartbeat's timer included (no tick
+/// while it runs, every run: nothing else can run on that thread); moved to
+/// the blocking pool or to rayon, the heartbeat goes on ticking.
+#[test]
+fn work_that_does_not_await_stalls_a_one_thread_runtime_and_the_fixes_do_not() {
+    let runs = summaries("blocking_runtime", &flags("--seconds 0.2"), 4);
+    let ticks = |index: usize| runs[index]["ticks_during_work"].as_u64().unwrap();
+    assert_eq!(runs[0]["mode"], "blocking");
+    assert_eq!(ticks(0), 0, "the stalled heartbeat: {}", runs[0]);
+    for (index, mode) in [(2, "spawn-blocking"), (3, "rayon")] {
+        assert_eq!(runs[index]["mode"], mode);
+        assert!(
+            ticks(index) >= 1,
+            "the heartbeat ticked during the work: {}",
+            runs[index]
+        );
+    }
+}

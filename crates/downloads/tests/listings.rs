@@ -34,6 +34,10 @@ mod lazy_futures;
 #[path = "../listings/gather_join.rs"]
 mod gather_join;
 
+#[allow(dead_code)]
+#[path = "../listings/stalled_heartbeat.rs"]
+mod stalled_heartbeat;
+
 /// The client the programs' `main` builds, with this workspace's TLS set-up
 /// (its reqwest has no default crypto provider; a reader's has).
 fn client() -> reqwest::blocking::Client {
@@ -271,4 +275,15 @@ fn join_keeps_order_try_join_drops_the_rest_and_a_join_set_gives_them_as_they_fi
         log.lock().unwrap().is_empty(),
         "dropping the set aborted its task"
     );
+}
+
+#[test]
+fn a_blocking_sleep_stops_the_heartbeat_and_spawn_blocking_does_not() {
+    // One thread, as the program's main: nothing else can tick while it blocks.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    assert_eq!(runtime.block_on(stalled_heartbeat::blocking()), 0);
+    assert!(runtime.block_on(stalled_heartbeat::off_the_runtime()) >= 1);
 }
