@@ -38,6 +38,10 @@ mod gather_join;
 #[path = "../listings/stalled_heartbeat.rs"]
 mod stalled_heartbeat;
 
+#[allow(dead_code)]
+#[path = "../listings/limits_timeouts.rs"]
+mod limits_timeouts;
+
 /// The client the programs' `main` builds, with this workspace's TLS set-up
 /// (its reqwest has no default crypto provider; a reader's has).
 fn client() -> reqwest::blocking::Client {
@@ -286,4 +290,20 @@ fn a_blocking_sleep_stops_the_heartbeat_and_spawn_blocking_does_not() {
         .expect("a runtime");
     assert_eq!(runtime.block_on(stalled_heartbeat::blocking()), 0);
     assert!(runtime.block_on(stalled_heartbeat::off_the_runtime()) >= 1);
+}
+
+#[test]
+fn a_semaphore_limits_a_timeout_cancels_and_a_bounded_channel_holds_back() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    assert_eq!(runtime.block_on(limits_timeouts::at_most_two()), 2);
+    assert_eq!(
+        runtime.block_on(limits_timeouts::too_slow()),
+        (true, false),
+        "timed out, and the dropped wait never finished"
+    );
+    let ahead = runtime.block_on(limits_timeouts::bounded_queue());
+    assert!(
+        ahead <= 3,
+        "the producer got {ahead} ahead of a channel of 2"
+    );
 }
