@@ -17,7 +17,7 @@ use super::common::{self, Limits, spawn_example};
 /// Every example, with flags that make it quick, and the file it is asked to
 /// write (`FILE` in the flags), if any. The test below fails if an example
 /// in the repository is missing here.
-const RUNS: [(&str, &str); 39] = [
+const RUNS: [(&str, &str); 40] = [
     ("as_completed", "--tasks 3 --seconds 0.02 --svg FILE"),
     ("async_tasks", "--tasks 3 --seconds 0.02 --svg FILE"),
     ("barrier", "--tasks 3 --seconds 0.02 --svg FILE"),
@@ -75,6 +75,7 @@ const RUNS: [(&str, &str); 39] = [
     ),
     ("stress_test", "--workers 2 --rounds 50"),
     ("sync_script", "--tasks 2 --seconds 0.02 --svg FILE"),
+    ("task_costs", "--tasks 100 --seconds 0.01"),
     ("thread_args", "--tasks 3 --seconds 0.02 --svg FILE"),
     ("thread_local", "--tasks 100 --workers 2"),
     ("wait_first", "--tasks 3 --seconds 0.02 --svg FILE"),

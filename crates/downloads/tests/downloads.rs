@@ -430,3 +430,33 @@ fn work_that_does_not_await_stalls_a_one_thread_runtime_and_the_fixes_do_not() {
         );
     }
 }
+
+/// How many at once: both ways start and finish every task; a waiting tokio
+/// task adds far less resident memory than a waiting thread (whose stack
+/// pages are touched). No time is asserted: the book's figures come from a
+/// --release run of the example.
+#[test]
+fn thousands_of_waiting_tasks_cost_less_memory_as_tokio_tasks_than_as_threads() {
+    let runs = summaries("task_costs", &flags("--tasks 2000 --seconds 0.2"), 2);
+    let (tasks, threads) = (&runs[0], &runs[1]);
+    assert_eq!(
+        (tasks["mode"].as_str(), threads["mode"].as_str()),
+        (Some("tokio-tasks"), Some("threads"))
+    );
+    let kib = |run: &serde_json::Value| run["kib_per_task"].as_f64().unwrap();
+    assert!(
+        kib(tasks) < kib(threads),
+        "a task costs less than a thread: {tasks} {threads}"
+    );
+    assert!(
+        run_example(
+            "task_costs",
+            &flags("--tasks 20000 --mode threads"),
+            Duration::from_secs(30)
+        )
+        .status
+        .code()
+            == Some(1),
+        "more than 10000 threads are refused"
+    );
+}

@@ -42,6 +42,10 @@ mod stalled_heartbeat;
 #[path = "../listings/limits_timeouts.rs"]
 mod limits_timeouts;
 
+#[allow(dead_code)]
+#[path = "../listings/many_tasks.rs"]
+mod many_tasks;
+
 /// The client the programs' `main` builds, with this workspace's TLS set-up
 /// (its reqwest has no default crypto provider; a reader's has).
 fn client() -> reqwest::blocking::Client {
@@ -306,4 +310,10 @@ fn a_semaphore_limits_a_timeout_cancels_and_a_bounded_channel_holds_back() {
         ahead <= 3,
         "the producer got {ahead} ahead of a channel of 2"
     );
+}
+
+#[test]
+fn ten_thousand_tasks_all_finish() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    assert_eq!(runtime.block_on(many_tasks::wait_together(10_000)), 10_000);
 }

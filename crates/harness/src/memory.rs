@@ -25,6 +25,13 @@ pub fn children_peak_mib() -> Option<f64> {
     None
 }
 
+/// This process's resident memory now, in KiB (Linux only; `None` elsewhere).
+pub fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Starts a new peak-memory measurement (Linux: writes 5 to `/proc/self/clear_refs`).
 pub fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
