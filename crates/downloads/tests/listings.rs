@@ -46,6 +46,10 @@ mod limits_timeouts;
 #[path = "../listings/many_tasks.rs"]
 mod many_tasks;
 
+#[allow(dead_code)]
+#[path = "../listings/sync_and_async.rs"]
+mod sync_and_async;
+
 /// The client the programs' `main` builds, with this workspace's TLS set-up
 /// (its reqwest has no default crypto provider; a reader's has).
 fn client() -> reqwest::blocking::Client {
@@ -316,4 +320,20 @@ fn a_semaphore_limits_a_timeout_cancels_and_a_bounded_channel_holds_back() {
 fn ten_thousand_tasks_all_finish() {
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     assert_eq!(runtime.block_on(many_tasks::wait_together(10_000)), 10_000);
+}
+
+#[test]
+fn sync_code_blocks_on_a_runtime_a_thread_uses_its_handle_and_nesting_panics() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    assert_eq!(sync_and_async::from_sync_code(&runtime), 50);
+    assert_eq!(sync_and_async::from_a_thread(&runtime), 30);
+    assert!(
+        sync_and_async::blocking_inside_async(&runtime),
+        "block_on inside a runtime panics"
+    );
+    assert_eq!(
+        sync_and_async::from_sync_code(&runtime),
+        50,
+        "and the runtime still works"
+    );
 }
