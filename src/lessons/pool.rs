@@ -10,7 +10,7 @@
 //! timeout or cancellation, which is what this pool is for. `benches/pools.rs`
 //! measures the round trip through both.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
@@ -239,11 +239,15 @@ pub struct Pool {
     shut_down: bool,
 }
 
-/// The tasks a pool may still have to cancel, by number.
+/// The tasks a pool may still have to cancel, by number. A `BTreeMap`, not
+/// a `HashMap`: a `HashMap`'s order differs from one run to the next, and
+/// loom, which replays a model once per interleaving, needs every replay of
+/// the same interleaving to do the same thing (with a `HashMap` it failed
+/// one run in six with its own "expected to be able to acquire lock").
 #[derive(Default)]
 struct Submitted {
     next: u64,
-    tasks: HashMap<u64, Box<dyn Cancel>>,
+    tasks: BTreeMap<u64, Box<dyn Cancel>>,
 }
 
 /// How the workers' set-ups went: how many succeeded, and the first failure.
