@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 pub mod charts;
 pub mod cli;
+mod ending;
 #[cfg(unix)]
 pub mod memory;
 pub mod speedup;
