@@ -58,6 +58,7 @@ fn busy_pool() -> (Pool, Arc<Barrier>) {
 
 mod executors;
 mod futures;
+mod names;
 mod primitives;
 mod queues;
 mod table;

@@ -9,6 +9,8 @@
 //! - every program output a chapter shows is recorded under `recorded/`, or
 //!   marked as illustrative with the reason;
 //! - every ASCII timeline is followed by its SVG figure;
+//! - every everyday Python name has a quick-reference row that names a
+//!   program or test running its Rust counterpart (see [`crate::quick_reference`]);
 //! - every internal link of the built HTML leads to an existing page and anchor.
 //!
 //! Inline snippets are compiled by rustdoc (see `build.rs` of the main package).
@@ -58,6 +60,7 @@ pub fn check_sources(root: &Path) -> Result<Vec<Problem>> {
         problems.extend(check_timeline_figures(&chapter, &text));
         problems.extend(check_recorded_outputs(&chapter, &text));
     }
+    problems.extend(crate::quick_reference::check(root)?);
     problems.sort();
     Ok(problems)
 }

@@ -5,6 +5,7 @@
 //!   (mdBook itself only logs a missing include and still returns `Ok`).
 //! - [`limit`]: the photo job's limit, `measured/bench-limit.md`, from the images bench.
 //! - [`checks`]: the guards `cargo test` runs on the book's sources and output.
+//! - [`quick_reference`]: the guard that keeps the quick reference complete.
 //! - [`browser`]: the browser test, every page opened in headless Chromium.
 //! - [`outputs`]: `cargo xtask outputs`, the program output the chapters show, recorded.
 //! - [`report`]: `cargo xtask report`, Rust and Python measured side by side.
@@ -21,6 +22,7 @@ pub mod includes;
 #[cfg(unix)]
 pub mod limit;
 pub mod outputs;
+pub mod quick_reference;
 pub mod recorded;
 #[cfg(unix)]
 pub mod report;

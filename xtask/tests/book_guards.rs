@@ -90,6 +90,28 @@ fn the_real_book_passes_every_guard() {
 }
 
 #[test]
+fn a_python_name_without_a_quick_reference_row_is_caught() {
+    let book = book_copy();
+    let page = book.path().join("src/quick-reference.md");
+    edit(&page, "`queue.LifoQueue`", "`a stack`");
+    assert_caught(&book, "queue.LifoQueue has no row");
+}
+
+#[test]
+fn a_quick_reference_row_naming_no_real_test_is_caught() {
+    let book = book_copy();
+    let page = book.path().join("src/quick-reference.md");
+    edit(
+        &page,
+        "`lifo_queue_hands_out_the_newest_first`",
+        "`lifo_queue_is_tested_somewhere`",
+    );
+    assert_caught(&book, "`lifo_queue_is_tested_somewhere` is no example");
+    edit(&page, "| `manual_threads` |", "| see the chapter |");
+    assert_caught(&book, "names no example, listing or test");
+}
+
+#[test]
 fn a_chapter_missing_from_summary_is_caught() {
     let book = book_copy();
     fs::write(book.path().join("src/orphan.md"), "# Orphan\n").unwrap();

@@ -14,6 +14,10 @@ use test_support::{
     assert_rejected, example_binary, flags, names, run_example, scratch, summaries,
 };
 
+/// asyncio's everyday names beside tokio (the quick reference's rows).
+#[path = "asyncio/names.rs"]
+mod asyncio_names;
+
 fn quick_server() -> ImageServer {
     let config = ServerConfig {
         photos: 3,
