@@ -8,10 +8,11 @@ resident memory each one adds while all are waiting (Linux: VmRSS).
 The Rust side: the task_costs example. Python 3.11.
 """
 
-import argparse
 import asyncio
 import threading
 import time
+
+import summary
 
 
 def resident_kib():
@@ -47,19 +48,29 @@ def threads(tasks, wait):
 # ANCHOR_END: spawn
 
 
+MODES = ["asyncio-tasks", "threads"]
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=10000)
-    parser.add_argument("--seconds", type=float, default=0.5)
+    parser = summary.parser(__doc__.splitlines()[0], MODES)
+    parser.add_argument("--tasks", type=summary.count, default=10000)
+    parser.add_argument("--seconds", type=summary.seconds, default=0.5)
     args = parser.parse_args()
-    for name, run in (
-        ("asyncio", lambda: asyncio.run(asyncio_tasks(args.tasks, args.seconds))),
-        ("threads", lambda: threads(args.tasks, args.seconds)),
-    ):
-        started, finished, kib = run()
-        print(f"{name:<8} {args.tasks} tasks: started in {started:.3f} s "
-              f"({started / args.tasks * 1e6:.1f} us each), all done after {finished:.3f} s, "
+    runs = {
+        "asyncio-tasks": lambda: asyncio.run(asyncio_tasks(args.tasks, args.seconds)),
+        "threads": lambda: threads(args.tasks, args.seconds),
+    }
+    summaries = []
+    for mode in [args.mode] if args.mode else MODES:
+        started, finished, kib = runs[mode]()
+        per_task_us = started / args.tasks * 1e6
+        print(f"{mode:<13} {args.tasks} tasks: started in {started:.3f} s "
+              f"({per_task_us:.1f} us each), all done after {finished:.3f} s, "
               f"{kib:.2f} KiB each")
+        summaries.append(summary.summary(
+            "task_costs.py", mode, args.tasks, args.tasks, finished, start_s=round(started, 6),
+            start_us_per_task=round(per_task_us, 2), kib_per_task=round(kib, 2)))
+    summary.finish(summaries, args.json)
 
 
 if __name__ == "__main__":

@@ -59,6 +59,10 @@ enum Command {
         /// profile `cargo run --example` uses, optimized for this book).
         #[arg(long)]
         release: bool,
+        /// Run one table's rows alone (task-costs, say) and write only its
+        /// table, headline and chart; the other tables stay as they are.
+        #[arg(long, value_name = "TABLE")]
+        only: Option<String>,
     },
     /// Write the chapters' tables of criterion figures (measured/bench-*.md)
     /// from criterion's estimates in target/criterion.
@@ -135,6 +139,7 @@ fn run(cli: Cli) -> Result<()> {
             python,
             no_python,
             release,
+            only,
         } => {
             return report(
                 &root,
@@ -142,6 +147,7 @@ fn run(cli: Cli) -> Result<()> {
                 rounds,
                 (!no_python).then_some(python),
                 release,
+                only,
             );
         }
         Command::Outputs {
@@ -279,6 +285,7 @@ fn report(
     rounds: Option<u16>,
     python: Option<String>,
     release: bool,
+    only: Option<String>,
 ) -> Result<()> {
     let mut config = if quick {
         xtask::report::Config::quick(root)
@@ -296,6 +303,10 @@ fn report(
     if python.is_none() {
         command.push("--no-python".into());
     }
+    if let Some(table) = &only {
+        command.push(format!("--only {table}"));
+    }
+    config.only = only;
     // A report without its Python rows is asked for with --no-python, never
     // made because python3 is missing: that would rewrite the book's tables
     // without them.

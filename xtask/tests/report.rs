@@ -36,6 +36,7 @@ fn tiny(out: &Path, python: &str) -> Config {
         starts: 3,
         primitive_ops: 200,
         chunk_tasks: 500,
+        waiting_tasks: (50, 200),
         timelines: vec![TimelineFigure {
             prefix: "loop-join",
             example: "loop_join",
@@ -106,6 +107,37 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
         // chunk-one, chunked, adaptive, unordered, bridge
         ("chunks.md", 5, if python { 5 } else { 0 }),
     ];
+    // Tokio's tasks, threads, then four times as many tasks: Rust's start
+    // time and memory beside Python's, in one row each.
+    let costs = read(measured.join("task-costs.md"));
+    let costs_rows: Vec<&str> = costs.lines().filter(|l| l.contains(" µs |")).collect();
+    let firsts: Vec<&str> = costs_rows
+        .iter()
+        .map(|l| l.split(" | ").next().unwrap())
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            "| 50 tasks (tokio, asyncio)",
+            "| 50 threads",
+            "| 200 tasks (tokio, asyncio)"
+        ],
+        "{costs}"
+    );
+    for row in &costs_rows {
+        assert_eq!(
+            row.matches(" µs |").count(),
+            if python { 2 } else { 1 },
+            "{costs}"
+        );
+        assert_eq!(
+            row.matches(" KiB |").count(),
+            if python { 2 } else { 1 },
+            "{costs}"
+        );
+    }
+    let headline = read(measured.join("task-costs-headline.md"));
+    assert_eq!(headline.contains("asyncio took"), python, "{headline}");
     for (file, rust, python_rows) in expected {
         let table = read(measured.join(file));
         assert_eq!(rows(&table, "Rust"), rust, "{file}:\n{table}");
@@ -165,6 +197,7 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
         "download-makespan",
         "start-costs",
         "photos-per-second",
+        "task-costs",
     ] {
         let svg = read(figures.join("measured").join(format!("{chart}.svg")));
         roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{chart}: {e}"));
@@ -273,4 +306,46 @@ fn without_python3_the_command_refuses_unless_told_to_measure_rust_alone() {
     );
     assert!(stderr.contains("--no-python"), "{stderr}");
     assert!(!fake.path().join("measured").exists());
+}
+
+#[test]
+fn only_one_table_runs_its_rows_and_writes_its_files_alone() {
+    let out = tempfile::tempdir().unwrap();
+    let mut config = tiny(out.path(), "no-such-python3");
+    config.only = Some("task-costs".into());
+    let measured = out.path().join("measured");
+    std::fs::create_dir_all(&measured).unwrap();
+    let earlier = r#"[{"table": "cpu-bound", "language": "Rust", "value": 1.5}]"#;
+    std::fs::write(measured.join("report.json"), earlier).unwrap();
+    let outcome = report::run(&config).expect("the report runs");
+    let mut written: Vec<String> = (outcome.written.iter())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "report.json",
+            "task-costs-headline.md",
+            "task-costs.md",
+            "task-costs.svg"
+        ]
+    );
+    let samples: Vec<serde_json::Value> =
+        serde_json::from_str(&read(measured.join("report.json"))).unwrap();
+    assert_eq!(
+        samples[0]["table"], "cpu-bound",
+        "the earlier samples are kept"
+    );
+    assert!(samples[1..].iter().all(|s| s["table"] == "task-costs"));
+    assert!(samples.len() > 1);
+
+    config.only = Some("no-such-table".into());
+    let error = report::run(&config)
+        .expect_err("an unknown table")
+        .to_string();
+    assert!(
+        error.contains("no such table") && error.contains("task-costs"),
+        "{error}"
+    );
 }

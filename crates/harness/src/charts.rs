@@ -282,6 +282,10 @@ pub fn bars(
     bars: &[ValueBar],
     log: bool,
 ) -> Result<String, String> {
+    // Without a value there is no scale to draw (a log scale's would never end).
+    if bars.is_empty() {
+        return Err("no bars to draw".into());
+    }
     if log && bars.iter().any(|bar| bar.value <= 0.0) {
         return Err("a log scale needs positive values".into());
     }

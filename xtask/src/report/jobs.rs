@@ -83,6 +83,8 @@ impl Placeholders {
             ("starts", config.starts.to_string()),
             ("primitive_ops", config.primitive_ops.to_string()),
             ("chunk_tasks", config.chunk_tasks.to_string()),
+            ("waiting_few", config.waiting_tasks.0.to_string()),
+            ("waiting_many", config.waiting_tasks.1.to_string()),
         ])
     }
 
@@ -108,6 +110,17 @@ pub(super) fn planned_examples() -> Vec<&'static str> {
     names
 }
 
+/// The tables PLAN feeds, in its order.
+pub(super) fn plan_tables() -> Vec<&'static str> {
+    let mut tables: Vec<&str> = Vec::new();
+    for row in plan_rows() {
+        if !tables.contains(&row[0]) {
+            tables.push(row[0]);
+        }
+    }
+    tables
+}
+
 fn plan_rows() -> impl Iterator<Item = Vec<&'static str>> {
     (PLAN.lines())
         .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
@@ -127,7 +140,8 @@ pub(super) struct PlannedRun {
     pub(super) args: Vec<String>,
     /// The summary key that holds the value: a number, or a map of series to numbers
     pub(super) value: &'static str,
-    /// Keys kept beside the value when a summary has them (one series only).
+    /// Keys kept beside the value when a summary has them (a series per
+    /// summary: not where the value is a map of series).
     pub(super) beside: Vec<&'static str>,
 }
 
@@ -144,6 +158,23 @@ impl PlannedRun {
             primary: true,
             result,
         };
+        // A summary's value as `series`, then the keys kept beside it.
+        let one = |series: &str, summary: &Summary, result: Option<String>| {
+            let value =
+                (summary.number(self.value)).map_err(|e| anyhow::anyhow!("{}: {e}", self.label))?;
+            let mut found = vec![sample(series, value, result)];
+            for &key in &self.beside {
+                if let Ok(value) = summary.number(key) {
+                    let primary = false;
+                    found.push(Sample {
+                        key,
+                        primary,
+                        ..sample(series, value, None)
+                    });
+                }
+            }
+            anyhow::Ok(found)
+        };
         if self.series != "*" {
             let [summary] = summaries else {
                 bail!(
@@ -152,21 +183,7 @@ impl PlannedRun {
                     summaries.len()
                 );
             };
-            let result = summary.extra.get("result").map(text);
-            let value =
-                (summary.number(self.value)).map_err(|e| anyhow::anyhow!("{}: {e}", self.label))?;
-            let mut found = vec![sample(&self.series, value, result)];
-            for &key in &self.beside {
-                if let Ok(value) = summary.number(key) {
-                    let primary = false;
-                    found.push(Sample {
-                        key,
-                        primary,
-                        ..sample(&self.series, value, None)
-                    });
-                }
-            }
-            return Ok(found);
+            return one(&self.series, summary, summary.extra.get("result").map(text));
         }
         let mut found = Vec::new();
         for summary in summaries {
@@ -179,11 +196,7 @@ impl PlannedRun {
                         found.push(sample(series, value, None));
                     }
                 }
-                _ => {
-                    let value = (summary.number(self.value))
-                        .map_err(|e| anyhow::anyhow!("{}: {e}", self.label))?;
-                    found.push(sample(&summary.mode, value, None));
-                }
+                _ => found.extend(one(&summary.mode, summary, None)?),
             }
         }
         Ok(found)
@@ -251,7 +264,7 @@ pub(super) fn jobs(
             jobs.push(PlannedRun {
                 table,
                 language,
-                series: series.to_string(),
+                series: values.fill(series, &[]),
                 workers: w.parse().expect("worker counts are whole numbers"),
                 label,
                 program: program_path.clone(),
@@ -301,8 +314,8 @@ mod tests {
         let (urls, scratch) = (Path::new("/s/urls.txt"), Path::new("/s"));
         let rust = jobs(&config, None, urls, scratch);
         // sleep 3, cpu 1 + 3 rayon + 1, downloads 5, photos 8, timely 4 + 8 in
-        // the sweep, starts 1, chunks 1, primitives 1
-        assert_eq!(rust.len(), 3 + 5 + 5 + 8 + 4 + 8 + 1 + 1 + 1);
+        // the sweep, starts 1, chunks 1, primitives 1, task costs 2
+        assert_eq!(rust.len(), 3 + 5 + 5 + 8 + 4 + 8 + 1 + 1 + 1 + 2);
         let rayon: Vec<usize> = (rust.iter())
             .filter(|job| job.series == "rayon")
             .map(|job| job.workers)
@@ -326,8 +339,11 @@ mod tests {
         );
         let all = jobs(&config, Some(&python(true)), urls, scratch);
         // Python: sleep 3, cpu 1 + 3 + 3 + 1, downloads 5, photos 3 fast + 3 exact,
-        // starts 1, chunks 1, primitives 1
-        assert_eq!(all.len() - rust.len(), 3 + 8 + 5 + 6 + 1 + 1 + 1);
+        // starts 1, chunks 1, primitives 1, task costs 2
+        assert_eq!(all.len() - rust.len(), 3 + 8 + 5 + 6 + 1 + 1 + 1 + 2);
+        // The series column is filled too: `tokio-tasks, {waiting_many}`.
+        let many = format!("tokio-tasks, {}", config.waiting_tasks.1);
+        assert!(rust.iter().any(|job| job.series == many));
         let script = &all
             .iter()
             .find(|job| job.language == "Python")

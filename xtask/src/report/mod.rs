@@ -18,6 +18,7 @@ pub mod machine;
 mod running;
 mod stats;
 mod tables;
+mod task_costs;
 
 use jobs::*;
 use machine::*;
@@ -50,6 +51,9 @@ pub struct Config {
     pub primitive_ops: usize,
     /// Tiny tasks per run in the chunk-size table.
     pub chunk_tasks: usize,
+    /// Waiting tasks per run in the task-costs table: threads and tasks,
+    /// then tasks alone.
+    pub waiting_tasks: (usize, usize),
     /// The chapters' timeline figures to draw.
     pub timelines: Vec<TimelineFigure>,
     /// The Python interpreter; None skips the Python side.
@@ -67,6 +71,9 @@ pub struct Config {
     pub run_limit: Duration,
     /// The command line that made this report, for the page.
     pub command: String,
+    /// `--only TABLE`: run that table's rows alone and write only its files
+    /// (its table, headline and chart; its samples in `report.json`).
+    pub only: Option<String>,
 }
 
 /// A chapter's timelines, drawn by running `example` with `args` and
@@ -135,6 +142,7 @@ impl Config {
             starts: 100,
             primitive_ops: 100_000,
             chunk_tasks: 20_000,
+            waiting_tasks: (10_000, 100_000),
             timelines: TIMELINES.to_vec(),
             python: Some("python3".into()),
             examples: harness::target_dir().join("debug/examples"),
@@ -143,6 +151,7 @@ impl Config {
             figures: root.join("src/figures"),
             run_limit: Duration::from_secs(600),
             command: "cargo xtask report".into(),
+            only: None,
         }
     }
 
@@ -158,6 +167,7 @@ impl Config {
             starts: 20,
             primitive_ops: 10_000,
             chunk_tasks: 5_000,
+            waiting_tasks: (2_000, 20_000),
             command: "cargo xtask report --quick".into(),
             ..Config::full(root)
         }
@@ -209,9 +219,20 @@ pub fn run(config: &Config) -> Result<Report> {
         }
     }
 
+    if let Some(table) = &config.only
+        && !plan_tables().contains(&table.as_str())
+    {
+        bail!(
+            "--only {table}: no such table; the tables are {}",
+            plan_tables().join(", ")
+        );
+    }
     let scratch = tempfile::tempdir().context("cannot make a scratch folder")?;
     let samples = measure(config, python.as_ref(), scratch.path())?;
-    let mut files = draw_timelines(config, scratch.path())?;
+    let mut files = match config.only {
+        None => draw_timelines(config, scratch.path())?,
+        Some(_) => Vec::new(),
+    };
 
     let tables = Tables::new(config, &samples, python.as_ref(), &skipped)?;
     for (name, text) in tables.markdown() {
@@ -220,7 +241,22 @@ pub fn run(config: &Config) -> Result<Report> {
     for (name, svg) in tables.charts()? {
         files.push((config.figures.join("measured").join(name), svg.into_bytes()));
     }
-    let raw = serde_json::to_string_pretty(&samples.iter().map(Sample::json).collect::<Vec<_>>())?;
+    let mut raw: Vec<serde_json::Value> = samples.iter().map(Sample::json).collect();
+    if let Some(table) = &config.only {
+        // This table's files, and the other tables' samples as they were.
+        files.retain(|(path, _)| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            name.strip_prefix(table.as_str())
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('-'))
+        });
+        let before = std::fs::read_to_string(config.measured.join("report.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<Vec<serde_json::Value>>(&text).ok())
+            .unwrap_or_default();
+        let others = before.into_iter().filter(|s| s["table"] != table.as_str());
+        raw = others.chain(raw).collect();
+    }
+    let raw = serde_json::to_string_pretty(&raw)?;
     files.push((config.measured.join("report.json"), raw.into_bytes()));
 
     // All or nothing: a failure here leaves the book as it was.
@@ -242,26 +278,36 @@ fn measure(config: &Config, python: Option<&Python>, scratch: &Path) -> Result<V
     let (tasks, latency, _) = &config.downloads;
     eprintln!("starting the image server and making the test photos...");
     let server = ServerGuard::start(config, *tasks, *latency, &urls)?;
-    let jobs = jobs(config, python, &urls, scratch);
+    let mut jobs = jobs(config, python, &urls, scratch);
+    jobs.retain(|job| {
+        config
+            .only
+            .as_deref()
+            .is_none_or(|table| job.table == table)
+    });
     let mut samples: Vec<Sample> = Vec::new();
     // Generates the photos both languages read, and warms the disk cache.
     let (count, (width, height)) = config.photos;
-    run_json(
-        config,
-        &config.examples.join("process_images"),
-        &[
-            "--mode".into(),
-            "seq".into(),
-            "--tasks".into(),
-            count.to_string(),
-            "--size".into(),
-            format!("{width}x{height}"),
-            "--out".into(),
-            scratch.join("warm-up").display().to_string(),
-            "--json".into(),
-        ],
-        "process_images warm-up",
-    )?;
+    let photos =
+        |job: &PlannedRun| job.table.starts_with("photos") || job.table.starts_with("distributed");
+    if jobs.iter().any(photos) {
+        run_json(
+            config,
+            &config.examples.join("process_images"),
+            &[
+                "--mode".into(),
+                "seq".into(),
+                "--tasks".into(),
+                count.to_string(),
+                "--size".into(),
+                format!("{width}x{height}"),
+                "--out".into(),
+                scratch.join("warm-up").display().to_string(),
+                "--json".into(),
+            ],
+            "process_images warm-up",
+        )?;
+    }
     let total = jobs.len() * config.rounds;
     for round in 1..=config.rounds {
         for (i, job) in jobs.iter().enumerate() {
@@ -275,7 +321,10 @@ fn measure(config: &Config, python: Option<&Python>, scratch: &Path) -> Result<V
             eprintln!(
                 "{}",
                 (found.iter())
-                    .map(|s| format!("{} {}", s.series, charts::significant(s.value)))
+                    .map(|s| match s.primary {
+                        true => format!("{} {}", s.series, charts::significant(s.value)),
+                        false => format!("({} {})", s.key, charts::significant(s.value)),
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             );

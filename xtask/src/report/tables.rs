@@ -164,9 +164,16 @@ impl<'a> Tables<'a> {
         files.push(("photo-modes.md", self.photo_modes_table()));
         files.push(("distributed-sweep.md", self.sweep_table()));
         files.push(("primitives.md", self.primitives_table()));
+        files.push(("task-costs.md", self.task_costs_table()));
+        files.push(("task-costs-headline.md", self.task_costs_headline()));
         files.push(("machine.md", self.machine()));
         files.extend(self.headlines());
         files
+    }
+
+    /// Whether a table was measured in this run (`--only` measures one).
+    pub(super) fn has_rows(&self, table: &str) -> bool {
+        self.order.iter().any(|key| key.0 == table)
     }
 
     /// The median of one row, if it was measured.
@@ -395,139 +402,151 @@ impl<'a> Tables<'a> {
         };
         let cores = cores() as f64;
 
-        // Speedup of compute(n) against the same language's seq run.
-        let (_, n, workers) = &self.config.cpu;
-        let speedup = |language: &str, series: &str| {
-            let base = median_of("cpu-bound", language, "seq", 1)?;
-            Some(Series {
-                name: "",
-                points: (workers.iter())
-                    .filter_map(|&w| {
-                        Some((
-                            w as f64,
-                            base / median_of("cpu-bound", language, series, w)?,
-                        ))
-                    })
-                    .collect(),
-            })
-        };
-        let mut lines = Vec::new();
-        for (name, language, series) in [
-            ("Rust, rayon", "Rust", "rayon"),
-            ("Python, threads", "Python", "threads"),
-            ("Python, processes (fork)", "Python", "fork"),
-        ] {
-            if let Some(line) = speedup(language, series) {
-                lines.push(Series { name, ..line });
+        if self.has_rows("cpu-bound") {
+            // Speedup of compute(n) against the same language's seq run.
+            let (_, n, workers) = &self.config.cpu;
+            let speedup = |language: &str, series: &str| {
+                let base = median_of("cpu-bound", language, "seq", 1)?;
+                Some(Series {
+                    name: "",
+                    points: (workers.iter())
+                        .filter_map(|&w| {
+                            Some((
+                                w as f64,
+                                base / median_of("cpu-bound", language, series, w)?,
+                            ))
+                        })
+                        .collect(),
+                })
+            };
+            let mut lines = Vec::new();
+            for (name, language, series) in [
+                ("Rust, rayon", "Rust", "rayon"),
+                ("Python, threads", "Python", "threads"),
+                ("Python, processes (fork)", "Python", "fork"),
+            ] {
+                if let Some(line) = speedup(language, series) {
+                    lines.push(Series { name, ..line });
+                }
             }
+            let top = workers.iter().copied().max().unwrap_or(1) as f64;
+            let ideal = Series {
+                name: "ideal (one per core)",
+                points: vec![
+                    (1.0, 1.0),
+                    (cores.min(top), cores.min(top)),
+                    (top, cores.min(top)),
+                ],
+            };
+            svgs.push((
+                "cpu-speedup.svg",
+                charts::lines(
+                    &format!("compute({n}): speedup over one worker"),
+                    ("workers", "speedup"),
+                    &lines,
+                    Some(&ideal),
+                )
+                .map_err(anyhow::Error::msg)?,
+            ));
         }
-        let top = workers.iter().copied().max().unwrap_or(1) as f64;
-        let ideal = Series {
-            name: "ideal (one per core)",
-            points: vec![
-                (1.0, 1.0),
-                (cores.min(top), cores.min(top)),
-                (top, cores.min(top)),
-            ],
-        };
-        svgs.push((
-            "cpu-speedup.svg",
-            charts::lines(
-                &format!("compute({n}): speedup over one worker"),
-                ("workers", "speedup"),
-                &lines,
-                Some(&ideal),
-            )
-            .map_err(anyhow::Error::msg)?,
-        ));
 
-        // Makespan of the downloads against the worker count.
-        let (tasks, latency, workers) = &self.config.downloads;
-        let makespan = |language: &str, series: &str| {
-            (workers.iter())
-                .filter_map(|&w| Some((w as f64, median_of("downloads", language, series, w)?)))
-                .collect::<Vec<_>>()
-        };
-        let lines = [
-            Series {
-                name: "Rust, pool",
-                points: makespan("Rust", "pool"),
-            },
-            Series {
-                name: "Python, ThreadPoolExecutor",
-                points: makespan("Python", "threads"),
-            },
-        ];
-        let ideal = Series {
-            name: "ideal (the latency, once per wave)",
-            points: (workers.iter())
-                .map(|&w| (w as f64, tasks.div_ceil(w) as f64 * latency))
-                .collect(),
-        };
-        let lines: Vec<Series> = lines.into_iter().filter(|l| !l.points.is_empty()).collect();
-        svgs.push((
-            "download-makespan.svg",
-            charts::lines(
-                &format!("{tasks} downloads: seconds against workers"),
-                ("workers", "seconds"),
-                &lines,
-                Some(&ideal),
-            )
-            .map_err(anyhow::Error::msg)?,
-        ));
-
-        // Start costs, log scale.
-        let bars: Vec<ValueBar> = (self.rows("start-costs").iter())
-            .map(|row| ValueBar {
-                label: row.series.clone(),
-                value: stats(&row.values).0,
-                group: usize::from(row.language == "Python"),
-            })
-            .collect();
-        svgs.push((
-            "start-costs.svg",
-            charts::bars(
-                "One start, then join or wait",
-                "µs per start (log scale)",
-                &["Rust", "Python"],
-                &bars,
-                true,
-            )
-            .map_err(anyhow::Error::msg)?,
-        ));
-
-        // Photos per second.
-        let (photos, _) = self.config.photos;
-        let bars: Vec<ValueBar> = (self.rows("photos").iter())
-            .map(|row| ValueBar {
-                label: format!(
-                    "{} {}",
-                    if row.language == "Rust" {
-                        "Rust"
-                    } else {
-                        "Pillow"
-                    },
-                    row.series
-                ),
-                value: photos as f64 / stats(&row.values).0,
-                group: match (row.language, row.series.starts_with("exact")) {
-                    ("Rust", false) => 0,
-                    ("Rust", true) => 1,
-                    _ => 2,
+        if self.has_rows("downloads") {
+            // Makespan of the downloads against the worker count.
+            let (tasks, latency, workers) = &self.config.downloads;
+            let makespan = |language: &str, series: &str| {
+                (workers.iter())
+                    .filter_map(|&w| Some((w as f64, median_of("downloads", language, series, w)?)))
+                    .collect::<Vec<_>>()
+            };
+            let lines = [
+                Series {
+                    name: "Rust, pool",
+                    points: makespan("Rust", "pool"),
                 },
-            })
-            .collect();
-        svgs.push((
-            "photos-per-second.svg",
-            charts::bars(
-                &format!("{photos} photos: photos per second"),
-                "photos per second",
-                &["Rust, fast", "Rust, exact", "Pillow"],
-                &bars,
-                false,
-            )
-            .map_err(anyhow::Error::msg)?,
-        ));
+                Series {
+                    name: "Python, ThreadPoolExecutor",
+                    points: makespan("Python", "threads"),
+                },
+            ];
+            let ideal = Series {
+                name: "ideal (the latency, once per wave)",
+                points: (workers.iter())
+                    .map(|&w| (w as f64, tasks.div_ceil(w) as f64 * latency))
+                    .collect(),
+            };
+            let lines: Vec<Series> = lines.into_iter().filter(|l| !l.points.is_empty()).collect();
+            svgs.push((
+                "download-makespan.svg",
+                charts::lines(
+                    &format!("{tasks} downloads: seconds against workers"),
+                    ("workers", "seconds"),
+                    &lines,
+                    Some(&ideal),
+                )
+                .map_err(anyhow::Error::msg)?,
+            ));
+        }
+
+        if self.has_rows("start-costs") {
+            // Start costs, log scale.
+            let bars: Vec<ValueBar> = (self.rows("start-costs").iter())
+                .map(|row| ValueBar {
+                    label: row.series.clone(),
+                    value: stats(&row.values).0,
+                    group: usize::from(row.language == "Python"),
+                })
+                .collect();
+            svgs.push((
+                "start-costs.svg",
+                charts::bars(
+                    "One start, then join or wait",
+                    "µs per start (log scale)",
+                    &["Rust", "Python"],
+                    &bars,
+                    true,
+                )
+                .map_err(anyhow::Error::msg)?,
+            ));
+        }
+
+        if self.has_rows("task-costs") {
+            svgs.push(("task-costs.svg", self.task_costs_chart()?));
+        }
+
+        if self.has_rows("photos") {
+            // Photos per second.
+            let (photos, _) = self.config.photos;
+            let bars: Vec<ValueBar> = (self.rows("photos").iter())
+                .map(|row| ValueBar {
+                    label: format!(
+                        "{} {}",
+                        if row.language == "Rust" {
+                            "Rust"
+                        } else {
+                            "Pillow"
+                        },
+                        row.series
+                    ),
+                    value: photos as f64 / stats(&row.values).0,
+                    group: match (row.language, row.series.starts_with("exact")) {
+                        ("Rust", false) => 0,
+                        ("Rust", true) => 1,
+                        _ => 2,
+                    },
+                })
+                .collect();
+            svgs.push((
+                "photos-per-second.svg",
+                charts::bars(
+                    &format!("{photos} photos: photos per second"),
+                    "photos per second",
+                    &["Rust, fast", "Rust, exact", "Pillow"],
+                    &bars,
+                    false,
+                )
+                .map_err(anyhow::Error::msg)?,
+            ));
+        }
         Ok(svgs)
     }
 }
