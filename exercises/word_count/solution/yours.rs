@@ -6,11 +6,7 @@ use std::thread;
 
 use rayon::prelude::*;
 
-fn count_into(counts: &mut HashMap<String, usize>, text: &str) {
-    for word in text.split_whitespace() {
-        *counts.entry(word.to_lowercase()).or_default() += 1;
-    }
-}
+use crate::count_text;
 
 fn merge(mut into: HashMap<String, usize>, from: HashMap<String, usize>) -> HashMap<String, usize> {
     for (word, count) in from {
@@ -28,7 +24,7 @@ pub fn count_with_threads(texts: &[String], workers: usize) -> HashMap<String, u
             .map(|texts| {
                 scope.spawn(move || {
                     let mut counts = HashMap::new();
-                    texts.iter().for_each(|text| count_into(&mut counts, text));
+                    texts.iter().for_each(|text| count_text(text, &mut counts));
                     counts // each thread its own map: no lock while counting
                 })
             })
@@ -44,7 +40,7 @@ pub fn count_with_rayon(texts: &[String]) -> HashMap<String, usize> {
     texts
         .par_iter()
         .fold(HashMap::new, |mut counts, text| {
-            count_into(&mut counts, text);
+            count_text(text, &mut counts);
             counts
         })
         .reduce(HashMap::new, merge)
