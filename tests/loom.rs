@@ -110,11 +110,18 @@ fn two_threads_add_one(add_one: fn(&AtomicU64)) {
 fn an_atomic_add_never_loses_an_update() {
     let runs = check(3, || two_threads_add_one(counter::add_one));
     println!("{runs} interleavings, all correct");
+    // "Testing concurrent code" shows these counts: loom's order is fixed
+    // (Cargo.lock pins its version), so they hold in every run.
+    assert_eq!(runs, 4, "the page says 4 interleavings");
 }
 
 #[test]
 fn loom_finds_the_lost_update_of_a_load_then_store() {
-    let (message, _runs) = find_failure(3, || two_threads_add_one(counter::add_one_racy));
+    let (message, runs) = find_failure(3, || two_threads_add_one(counter::add_one_racy));
+    assert_eq!(
+        runs, 1,
+        "the page says loom finds it on its first interleaving"
+    );
     assert!(message.contains("an update was lost"), "{message}");
 }
 // ANCHOR_END: counter
@@ -143,11 +150,16 @@ fn two_workers_two_jobs(pop: fn(&JobQueue<u32>) -> Option<u32>) {
 fn waiting_in_a_loop_gives_every_worker_its_job() {
     let runs = check(2, || two_workers_two_jobs(JobQueue::pop));
     println!("{runs} interleavings, all correct");
+    assert_eq!(runs, 108, "the page says 108 interleavings");
 }
 
 #[test]
 fn loom_finds_the_wait_checked_with_if() {
-    let (message, _runs) = find_failure(2, || two_workers_two_jobs(JobQueue::pop_with_if));
+    let (message, runs) = find_failure(2, || two_workers_two_jobs(JobQueue::pop_with_if));
+    assert_eq!(
+        runs, 42,
+        "the page says loom finds it on its 42nd interleaving"
+    );
     assert!(
         message.contains("a job is queued after the wake-up"),
         "{message}"

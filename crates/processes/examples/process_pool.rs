@@ -138,20 +138,26 @@ fn run_pool(
 }
 // ANCHOR_END: run
 
-fn main() {
-    let args: Args = cli::parse_with_defaults(&[("tasks", "6"), ("seconds", "0.3")]);
-    if args.pool_worker {
-        process_pool::serve(work).unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
-        return;
-    }
-    let options = Options {
+/// The pool the flags ask for; its workers are this program, started again
+/// with `--pool-worker`.
+fn pool_options(args: &Args) -> Options {
+    Options {
         workers: args.workers,
         task_timeout: (args.task_timeout)
             .unwrap_or(args.run.seconds * 2 + Duration::from_millis(500)),
         worker_args: vec!["--pool-worker".into()],
         max_tasks_per_worker: args.max_tasks_per_worker,
         worker_stderr: false, // the crash mode's panics would clutter the page
-    };
+    }
+}
+
+fn main() {
+    let args: Args = cli::parse_with_defaults(&[("tasks", "6"), ("seconds", "0.3")]);
+    if args.pool_worker {
+        process_pool::serve(work).unwrap_or_else(|e| cli::fail(format!("worker: {e}")));
+        return;
+    }
+    let options = pool_options(&args);
     // Ctrl-C stops the pool, which kills and reaps its workers before we exit.
     // The handler comes first, so that no signal finds the workers without it.
     let stop = Arc::new(AtomicBool::new(false));
