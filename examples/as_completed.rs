@@ -78,6 +78,11 @@ fn channel(durations: Vec<Duration>, workers: usize, deadline: Instant) -> Order
 // ANCHOR: select
 fn select(durations: Vec<Duration>, workers: usize, deadline: Instant) -> Order {
     let tasks = durations.len();
+    // The tasks end one shortest task apart; a tick halfway between two
+    // results never races one of them for the next line (and ticks come
+    // at most ten times a second).
+    let shortest = durations.iter().min().copied().unwrap_or_default();
+    let step = shortest.max(Duration::from_millis(100));
     let (sender, results) = channel::unbounded();
     let (jobs, queue) = channel::unbounded();
     for job in durations.into_iter().enumerate() {
@@ -97,7 +102,7 @@ fn select(durations: Vec<Duration>, workers: usize, deadline: Instant) -> Order 
         }
         drop(sender);
 
-        let ticks = channel::tick(Duration::from_millis(250));
+        let mut next_tick = Instant::now() + step / 2;
         let give_up = channel::at(deadline);
         while order.len() < tasks {
             channel::select! {
@@ -108,7 +113,10 @@ fn select(durations: Vec<Duration>, workers: usize, deadline: Instant) -> Order 
                     }
                     Err(_) => break, // every worker is gone
                 },
-                recv(ticks) -> _ => println!("  ... {} of {tasks} done", order.len()),
+                recv(channel::at(next_tick)) -> _ => {
+                    println!("  ... {} of {tasks} done", order.len());
+                    next_tick += step;
+                }
                 recv(give_up) -> _ => {
                     println!("gave up waiting at the deadline");
                     break;

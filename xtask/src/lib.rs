@@ -8,6 +8,7 @@
 //! - [`quick_reference`]: the guard that keeps the quick reference complete.
 //! - [`browser`]: the browser test, every page opened in headless Chromium.
 //! - [`outputs`]: `cargo xtask outputs`, the program output the chapters show, recorded.
+//! - [`provenance`]: what produced each recording, so that a stale one fails `cargo test`.
 //! - [`report`]: `cargo xtask report`, Rust and Python measured side by side.
 //! - [`serve`]: a small loopback server that rebuilds on change and reloads the page.
 
@@ -22,6 +23,7 @@ pub mod includes;
 #[cfg(unix)]
 pub mod limit;
 pub mod outputs;
+pub mod provenance;
 pub mod quick_reference;
 pub mod recorded;
 #[cfg(unix)]

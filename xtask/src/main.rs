@@ -389,7 +389,8 @@ fn outputs(
     release_only: bool,
 ) -> Result<()> {
     let selected = xtask::outputs::select(root, names, release_only)?;
-    let needs = |release: bool| (selected.iter()).any(|(_, r, _)| !r.rustc && r.release == release);
+    let needs =
+        |release: bool| (selected.iter()).any(|(_, r, _)| r.runs_a_build() && r.release == release);
     println!("building the examples...");
     let dev_examples = if needs(false) {
         Some(build_examples(root, false)?)

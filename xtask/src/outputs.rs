@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::provenance;
 use crate::recorded::{self, Recording};
 use anyhow::{Context, Result, bail};
 use atomic_write::write_all_or_nothing;
@@ -54,16 +55,18 @@ pub fn select(
 /// changed, all or none. With `check`, compares instead and writes nothing.
 pub fn run(plan: &Plan) -> Result<()> {
     let (mut changed, mut drifted) = (Vec::new(), Vec::new());
+    let sources = provenance::Sources::read(plan.root)?;
+    let mut prints = provenance::recorded(plan.root);
     for (path, recording, before) in plan.selected {
         let name = path
             .strip_prefix(plan.root)
             .unwrap_or(path)
             .display()
             .to_string();
-        let examples = match (recording.rustc, recording.release) {
-            (true, _) => Some(Path::new("")), // rustc runs no example
-            (false, true) => plan.release_examples,
-            (false, false) => plan.dev_examples,
+        let examples = match (recording.runs_a_build(), recording.release) {
+            (false, _) => Some(Path::new("")), // rustc and python3 run no example
+            (true, true) => plan.release_examples,
+            (true, false) => plan.dev_examples,
         };
         let examples = examples.with_context(|| format!("{name}: its examples were not built"))?;
         if let Some(needs) = recording.needs.as_deref()
@@ -72,6 +75,14 @@ pub fn run(plan: &Plan) -> Result<()> {
             let reason = format!(
                 "{name}: needs {needs}, which is missing (the chapter that includes it says how to get it)"
             );
+            if plan.check {
+                println!("{reason}: skipped");
+                continue;
+            }
+            bail!(reason);
+        }
+        if recording.python && !python_runs() {
+            let reason = format!("{name}: python3 does not run here");
             if plan.check {
                 println!("{reason}: skipped");
                 continue;
@@ -99,8 +110,12 @@ pub fn run(plan: &Plan) -> Result<()> {
                     "{name} (shown in {chapters}; - recorded, + now):\n{diff}"
                 ));
             }
-        } else if *before != output.text {
-            changed.push((path.clone(), recording.render(&output.text).into_bytes()));
+        } else {
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+            prints.insert(file, sources.fingerprint(recording)?);
+            if *before != output.text {
+                changed.push((path.clone(), recording.render(&output.text).into_bytes()));
+            }
         }
     }
     if !drifted.is_empty() {
@@ -109,6 +124,12 @@ pub fn run(plan: &Plan) -> Result<()> {
             drifted.len(),
             drifted.join("\n")
         );
+    }
+    let outputs_changed = changed.len();
+    if !plan.check {
+        // The fingerprints with the outputs they vouch for, all or none.
+        let manifest = provenance::manifest_text(&prints).into_bytes();
+        changed.push((plan.root.join(provenance::MANIFEST), manifest));
     }
     write_all_or_nothing(&changed)?;
     for (path, _) in &changed {
@@ -120,7 +141,17 @@ pub fn run(plan: &Plan) -> Result<()> {
     println!(
         "{} recording(s) run, {} changed",
         plan.selected.len(),
-        changed.len()
+        outputs_changed
     );
     Ok(())
+}
+
+/// Whether `python3` runs here (the notes' scripts need nothing else).
+pub fn python_runs() -> bool {
+    std::process::Command::new("python3")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }

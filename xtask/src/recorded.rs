@@ -34,6 +34,9 @@ pub struct Recording {
     pub release: bool,
     /// `$ rustc FILE`: a listing that must not compile (no example then).
     pub rustc: bool,
+    /// `$ python3 python/SCRIPT.py [FLAGS]`: one of the notes' scripts, for
+    /// the Python side of a comparison (skipped where python3 does not run).
+    pub python: bool,
     /// `$ cargo run -p listings --bin NAME`: one of the whole programs of
     /// `listings/src/bin/` (`example` holds its name).
     pub bin: bool,
@@ -93,7 +96,8 @@ impl Recording {
         let mut words = line.split_whitespace();
         match (words.next(), words.next()) {
             (Some("cargo"), Some("run")) => {}
-            (Some("rustc"), Some(first)) => {
+            (Some(tool @ ("rustc" | "python3")), Some(first)) => {
+                let (rustc, python) = (tool == "rustc", tool == "python3");
                 return Ok(Recording {
                     args: std::iter::once(first)
                         .chain(words)
@@ -102,7 +106,8 @@ impl Recording {
                     command,
                     example: String::new(),
                     release: false,
-                    rustc: true,
+                    rustc,
+                    python,
                     bin: false,
                     exit_code,
                     varies,
@@ -111,7 +116,8 @@ impl Recording {
             }
             _ => {
                 return Err("the command must be `cargo run ... --example NAME`, \
-                            `cargo run -p listings --bin NAME` or `rustc FILE`"
+                            `cargo run -p listings --bin NAME`, `rustc FILE` or \
+                            `python3 python/SCRIPT.py`"
                     .into());
             }
         }
@@ -147,6 +153,7 @@ impl Recording {
             args,
             release,
             rustc: false,
+            python: false,
             bin,
             exit_code,
             varies,
@@ -213,10 +220,19 @@ impl Recording {
         })
     }
 
-    /// What runs: rustc, an example from `examples` (a
+    /// Whether it runs a program the workspace builds (an example or a
+    /// listing's), not rustc or python3.
+    pub fn runs_a_build(&self) -> bool {
+        !self.rustc && !self.python
+    }
+
+    /// What runs: rustc, python3, an example from `examples` (a
     /// `target/PROFILE/examples` folder), or a listing's program beside it.
     pub fn binary(&self, examples: &Path) -> PathBuf {
         let file = format!("{}{}", self.example, std::env::consts::EXE_SUFFIX);
+        if self.python {
+            return PathBuf::from("python3");
+        }
         match (self.rustc, self.bin) {
             (true, _) => PathBuf::from("rustc"),
             (false, true) => examples.parent().unwrap_or(examples).join(file),
@@ -413,6 +429,10 @@ mod tests {
         assert!(Recording::parse("$ cargo run --example x # exits fast").is_err());
         let r = Recording::parse("$ cargo run --example x -- --input target/m # needs target/m");
         assert_eq!(r.map(|r| r.needs), Ok(Some("target/m".to_string())));
+        let r = Recording::parse("$ python3 python/shared_counter.py --tasks 9").unwrap();
+        assert!(r.python && !r.rustc && !r.runs_a_build());
+        assert_eq!(r.args, ["python/shared_counter.py", "--tasks", "9"]);
+        assert_eq!(r.binary(Path::new("x")), PathBuf::from("python3"));
         let r = Recording::parse("$ cargo run -p listings --bin sync_script").unwrap();
         assert!(r.bin && !r.rustc && r.example == "sync_script" && r.args.is_empty());
         let examples = Path::new("target/debug/examples");

@@ -1,0 +1,205 @@
+//! What produced each recording under `recorded/`, so that a recording made
+//! before a code change cannot pass for one made after it (numbers are
+//! masked when outputs are compared, so the output alone cannot tell).
+//!
+//! A recording's fingerprint hashes the sources its program was built from:
+//! the package that holds the example (or listing) and every workspace
+//! package it depends on, dev-dependencies included (their `Cargo.toml`,
+//! `build.rs` and every `.rs` file under `src/`), the example's own file and
+//! the modules in its `examples/` subfolders, the files its arguments name,
+//! the lock file, the root manifest (the profiles) and the profile it ran
+//! in. A `rustc` listing's is its file's. `cargo xtask outputs` writes the
+//! fingerprints into [`MANIFEST`] beside the recordings; `cargo test` fails
+//! when one no longer matches the tree, naming the command that records it
+//! again.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use cargo_metadata::{MetadataCommand, TargetKind};
+use sha2::{Digest, Sha256};
+
+use crate::recorded::Recording;
+
+/// Where the fingerprints live: one `FILE<TAB>FINGERPRINT` line per recording.
+pub const MANIFEST: &str = "recorded/fingerprints.tsv";
+
+/// The workspace's packages, as far as fingerprints need them.
+pub struct Sources {
+    root: PathBuf,
+    /// Package name to its folder and the workspace packages it depends on.
+    packages: HashMap<String, (PathBuf, Vec<String>)>,
+    /// (a listing's binary?, name) to its package and source file: the
+    /// listings and the examples share names.
+    programs: HashMap<(bool, String), (String, PathBuf)>,
+    /// What every fingerprint shares: the lock file and the root manifest.
+    shared: Vec<u8>,
+}
+
+impl Sources {
+    /// Reads the workspace with `cargo metadata` (offline, no dependencies).
+    pub fn read(root: &Path) -> Result<Sources> {
+        let metadata = MetadataCommand::new()
+            .manifest_path(root.join("Cargo.toml"))
+            .no_deps()
+            .other_options(vec!["--offline".to_string()])
+            .exec()
+            .context("cargo metadata")?;
+        let by_folder: HashMap<PathBuf, String> = (metadata.packages.iter())
+            .map(|p| {
+                let dir = p
+                    .manifest_path
+                    .parent()
+                    .unwrap()
+                    .as_std_path()
+                    .to_path_buf();
+                (dir, p.name.to_string())
+            })
+            .collect();
+        let mut packages = HashMap::new();
+        let mut programs = HashMap::new();
+        for package in &metadata.packages {
+            let dir = package.manifest_path.parent().unwrap().as_std_path();
+            let deps = (package.dependencies.iter())
+                .filter_map(|d| by_folder.get(d.path.as_ref()?.as_std_path()).cloned())
+                .collect();
+            packages.insert(package.name.to_string(), (dir.to_path_buf(), deps));
+            for target in &package.targets {
+                let listing = package.name == "listings";
+                let program = (target.kind.iter())
+                    .any(|k| *k == TargetKind::Example || listing && *k == TargetKind::Bin);
+                if program {
+                    let source = target.src_path.as_std_path().to_path_buf();
+                    let key = (listing, target.name.clone());
+                    programs.insert(key, (package.name.to_string(), source));
+                }
+            }
+        }
+        let mut shared = Vec::new();
+        for file in ["Cargo.lock", "Cargo.toml"] {
+            shared
+                .extend(fs::read(root.join(file)).with_context(|| format!("cannot read {file}"))?);
+        }
+        Ok(Sources {
+            root: root.to_path_buf(),
+            packages,
+            programs,
+            shared,
+        })
+    }
+
+    /// The fingerprint of what produced `recording`, as the tree is now.
+    pub fn fingerprint(&self, recording: &Recording) -> Result<String> {
+        let mut hasher = Sha256::new();
+        if recording.runs_a_build() {
+            hasher.update(&self.shared);
+            hasher.update(if recording.release { "release" } else { "dev" });
+        }
+        for path in self.inputs(recording)? {
+            let relative = path.strip_prefix(&self.root).unwrap_or(&path);
+            hasher.update(relative.to_string_lossy().as_bytes());
+            hasher.update(
+                fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+            );
+        }
+        Ok(hex(hasher))
+    }
+
+    /// The files a recording's fingerprint reads, besides the lock file and
+    /// the root manifest, in a fixed order.
+    pub fn inputs(&self, recording: &Recording) -> Result<Vec<PathBuf>> {
+        if recording.rustc {
+            let files = recording.args.iter().filter(|a| a.ends_with(".rs"));
+            return Ok(files.map(|a| self.root.join(a)).collect());
+        }
+        if recording.python {
+            // The script, and what every script shares.
+            let files = (recording.args.iter().filter(|a| a.ends_with(".py")))
+                .map(|a| self.root.join(a))
+                .chain([self.root.join("python/summary.py")]);
+            return Ok(files.filter(|f| f.is_file()).collect());
+        }
+        let key = (recording.bin, recording.example.clone());
+        let (package, source) = (self.programs.get(&key))
+            .with_context(|| format!("no example or listing named {}", recording.example))?;
+        let mut files = vec![source.clone()];
+        // Modules the example's file pulls in from its folder's subfolders.
+        for folder in fs::read_dir(source.parent().unwrap())?.flatten() {
+            if folder.path().is_dir() {
+                rust_files(&folder.path(), &mut files);
+            }
+        }
+        let mut seen: Vec<String> = Vec::new();
+        let mut next = vec![package.clone()];
+        while let Some(name) = next.pop() {
+            if seen.contains(&name) {
+                continue;
+            }
+            let (dir, deps) = &self.packages[&name];
+            for file in ["Cargo.toml", "build.rs"] {
+                if dir.join(file).is_file() {
+                    files.push(dir.join(file));
+                }
+            }
+            rust_files(&dir.join("src"), &mut files);
+            next.extend(deps.iter().cloned());
+            seen.push(name);
+        }
+        for arg in &recording.args {
+            let named = self
+                .root
+                .join(arg.split_once('=').map_or(arg.as_str(), |(_, v)| v));
+            if named.is_file() && named.starts_with(&self.root) {
+                files.push(named);
+            }
+        }
+        files[1..].sort();
+        files.dedup();
+        Ok(files)
+    }
+}
+
+/// Every `.rs` file below `dir`, sorted.
+fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files(&path, files);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+}
+
+fn hex(hasher: Sha256) -> String {
+    let digest = hasher.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The fingerprints recorded in [`MANIFEST`]: file name to fingerprint.
+pub fn recorded(root: &Path) -> BTreeMap<String, String> {
+    let text = fs::read_to_string(root.join(MANIFEST)).unwrap_or_default();
+    (text.lines())
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(file, print)| (file.to_string(), print.to_string()))
+        .collect()
+}
+
+/// [`MANIFEST`]'s text for these fingerprints.
+pub fn manifest_text(prints: &BTreeMap<String, String>) -> String {
+    let mut text = String::from(
+        "# What produced each recording: see xtask/src/provenance.rs. Written by\n\
+         # `cargo xtask outputs`; `cargo test` fails when a line no longer matches.\n",
+    );
+    for (file, print) in prints {
+        text.push_str(&format!("{file}\t{print}\n"));
+    }
+    text
+}
