@@ -66,14 +66,10 @@ async def run(mode, count, pause):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], MODES)
-    parser.add_argument("--tasks", type=summary.count, default=5)
-    parser.add_argument("--seconds", type=summary.seconds, default=0.02)
+    parser = summary.parser(__doc__.splitlines()[0], MODES, tasks=5, seconds=0.02)
     args = parser.parse_args()
     summaries = []
-    for mode in [args.mode] if args.mode else MODES:
-        print(f"== {mode} ==")
-        start = time.perf_counter()
+    for mode, start in summary.each_mode(args, MODES):
         messages, error = asyncio.run(run(mode, args.tasks, args.seconds))
         print(f"{len(messages)} of {args.tasks} messages arrived: {[m.decode() for m in messages]}")
         if error:

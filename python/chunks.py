@@ -34,9 +34,7 @@ def run(pool, mode, tasks, chunk):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], MODES)
-    parser.add_argument("--tasks", type=summary.count, default=20_000)
-    parser.add_argument("--workers", type=summary.count, default=2)
+    parser = summary.parser(__doc__.splitlines()[0], MODES, tasks=20_000, workers=2)
     parser.add_argument("--chunk", type=summary.count, default=1000)
     args = parser.parse_args()
     expected = sum(task(x) for x in range(args.tasks))

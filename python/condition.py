@@ -86,15 +86,10 @@ def two_batches(jobs, workers, each):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], MODES)
-    parser.add_argument("--tasks", type=summary.count, default=6)
-    parser.add_argument("--workers", type=summary.count, default=2)
-    parser.add_argument("--seconds", type=summary.seconds, default=0.1)
+    parser = summary.parser(__doc__.splitlines()[0], MODES, tasks=6, workers=2, seconds=0.1)
     args = parser.parse_args()
     summaries = []
-    for mode in [args.mode] if args.mode else MODES:
-        print(f"== {mode} ==")
-        start = time.perf_counter()
+    for mode, start in summary.each_mode(args, MODES):
         if mode == "barrier":
             ok = two_phases(args.tasks, args.seconds * 4)
             print(f"every phase two started after the last phase one: {ok}")

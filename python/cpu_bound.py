@@ -37,8 +37,7 @@ def run(mode, numbers, workers):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], MODES)
-    parser.add_argument("--tasks", type=summary.count, default=4, help="default 4")
+    parser = summary.parser(__doc__.splitlines()[0], MODES, tasks=4)
     parser.add_argument("--n", type=summary.count, default=1_000_000,
                         help="each task sums i**2 for i below n (default 1e6)")
     parser.add_argument("--workers", type=summary.count, default=os.cpu_count(),

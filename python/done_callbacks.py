@@ -60,16 +60,11 @@ def with_a_queue(tasks, workers, seconds, cancel):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], MODES)
-    parser.add_argument("--tasks", type=summary.count, default=5)
-    parser.add_argument("--workers", type=summary.count, default=2)
-    parser.add_argument("--seconds", type=summary.seconds, default=0.3)
+    parser = summary.parser(__doc__.splitlines()[0], MODES, tasks=5, workers=2, seconds=0.3)
     parser.add_argument("--cancel", type=int, default=1)
     args = parser.parse_args()
     summaries = []
-    for mode in [args.mode] if args.mode else MODES:
-        print(f"== {mode} ==")
-        start = time.perf_counter()
+    for mode, start in summary.each_mode(args, MODES):
         run = with_callbacks if mode == "callback" else with_a_queue
         finished, cancelled = run(args.tasks, args.workers, args.seconds, args.cancel)
         print(f"{len(finished)} callbacks, {cancelled} cancelled\n")

@@ -45,14 +45,10 @@ def wait(seconds):
 
 
 def main():
-    parser = summary.parser(__doc__, ["stop-flag", "wait"])
-    parser.add_argument("--workers", type=summary.count, default=2)
-    parser.add_argument("--seconds", type=summary.seconds, default=0.3)
+    parser = summary.parser(__doc__, ["stop-flag", "wait"], workers=2, seconds=0.3)
     args = parser.parse_args()
     summaries = []
-    for mode in [args.mode] if args.mode else ["stop-flag", "wait"]:
-        print(f"== {mode} ==")
-        start = time.perf_counter()
+    for mode, start in summary.each_mode(args, ["stop-flag", "wait"]):
         if mode == "stop-flag":
             workers, extra = args.workers, stop_flag(args.workers, args.seconds)
         else:

@@ -46,9 +46,7 @@ def reenter():
 def main():
     args = summary.parser(__doc__, ["poison", "reenter"]).parse_args()
     summaries = []
-    for mode in [args.mode] if args.mode else ["poison", "reenter"]:
-        print(f"== {mode} ==")
-        start = time.perf_counter()
+    for mode, start in summary.each_mode(args, ["poison", "reenter"]):
         extra = {"poison": poison, "reenter": reenter}[mode]()
         summaries.append(summary.summary("locks.py", mode, 1, 1,
                                          time.perf_counter() - start, **extra))

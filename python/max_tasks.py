@@ -22,9 +22,7 @@ def run(tasks, workers, max_tasks):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], ["map"])
-    parser.add_argument("--tasks", type=summary.count, default=6)
-    parser.add_argument("--workers", type=summary.count, default=1)
+    parser = summary.parser(__doc__.splitlines()[0], ["map"], tasks=6, workers=1)
     parser.add_argument("--max-tasks-per-worker", type=summary.count, default=2)
     args = parser.parse_args()
     start = time.perf_counter()

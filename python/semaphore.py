@@ -56,8 +56,7 @@ def download_all(urls, permits):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], ["threads"])
-    parser.add_argument("--tasks", type=summary.count, default=10)
+    parser = summary.parser(__doc__.splitlines()[0], ["threads"], tasks=10)
     parser.add_argument("--permits", type=summary.count, default=3)
     parser.add_argument("--seconds", type=summary.seconds, default=0.2)
     args = parser.parse_args()

@@ -44,9 +44,7 @@ def run(mode, tasks, seconds, workers):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], MODES)
-    parser.add_argument("--tasks", type=summary.count, default=10, help="default 10")
-    parser.add_argument("--seconds", type=summary.seconds, default=0.3, help="default 0.3")
+    parser = summary.parser(__doc__.splitlines()[0], MODES, tasks=10, seconds=0.3)
     parser.add_argument("--workers", type=summary.count, default=4, help="pool threads (default 4)")
     args = parser.parse_args()
     summaries = []

@@ -71,10 +71,7 @@ async def with_asyncio(tasks, workers, seconds, folder):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], MODES)
-    parser.add_argument("--tasks", type=summary.count, default=8)
-    parser.add_argument("--workers", type=summary.count, default=2)
-    parser.add_argument("--seconds", type=summary.seconds, default=0.3)
+    parser = summary.parser(__doc__.splitlines()[0], MODES, tasks=8, workers=2, seconds=0.3)
     parser.add_argument("--out", default="target/stop-well-py")
     parser.add_argument("--interrupt-after", type=summary.seconds)
     args = parser.parse_args()
@@ -82,9 +79,7 @@ def main():
         threading.Timer(args.interrupt_after, os.kill, (os.getpid(), signal.SIGINT)).start()
     os.makedirs(f"{args.out}/async", exist_ok=True)
     summaries = []
-    for mode in [args.mode] if args.mode else MODES:
-        print(f"== {mode} ==")
-        start = time.perf_counter()
+    for mode, start in summary.each_mode(args, MODES):
         if mode == "threads":
             kept = with_threads(args.tasks, args.workers, args.seconds)
         else:

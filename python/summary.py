@@ -8,13 +8,33 @@ import sys
 import time
 
 
-def parser(description, modes):
-    """An argparse parser with --mode (all modes in turn by default) and --json."""
+def parser(description, modes, **defaults):
+    """An argparse parser with --mode (all modes in turn by default) and
+    --json, and --tasks, --workers and --seconds for each one given a default
+    (tasks=5, say), as the Rust examples have them."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--mode", choices=modes, help="run only this mode (default: all)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON summary line per mode, after everything else")
+    standard = (("tasks", count, "how many tasks"),
+                ("workers", count, "worker threads or processes"),
+                ("seconds", seconds, "how long each task works, in seconds"))
+    for flag, kind, what in standard:
+        if flag in defaults:
+            default = defaults.pop(flag)
+            parser.add_argument(f"--{flag}", type=kind, default=default,
+                                help=f"{what} (default {default})")
+    if defaults:
+        raise TypeError(f"no such standard flag: {sorted(defaults)}")
     return parser
+
+
+def each_mode(args, modes):
+    """The modes to run, --mode or all in turn: each one announced with
+    `== mode ==`, and given with its start time."""
+    for mode in [args.mode] if args.mode else modes:
+        print(f"== {mode} ==")
+        yield mode, time.perf_counter()
 
 
 def count(text):

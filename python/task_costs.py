@@ -52,9 +52,7 @@ MODES = ["asyncio-tasks", "threads"]
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], MODES)
-    parser.add_argument("--tasks", type=summary.count, default=10000)
-    parser.add_argument("--seconds", type=summary.seconds, default=0.5)
+    parser = summary.parser(__doc__.splitlines()[0], MODES, tasks=10000, seconds=0.5)
     args = parser.parse_args()
     runs = {
         "asyncio-tasks": lambda: asyncio.run(asyncio_tasks(args.tasks, args.seconds)),

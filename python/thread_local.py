@@ -46,9 +46,8 @@ def with_initializer(tasks, workers):
 
 def main():
     global made
-    parser = summary.parser(__doc__.splitlines()[0], ["thread-local", "initializer"])
-    parser.add_argument("--tasks", type=summary.count, default=10_000)
-    parser.add_argument("--workers", type=summary.count, default=2)
+    parser = summary.parser(
+        __doc__.splitlines()[0], ["thread-local", "initializer"], tasks=10_000, workers=2)
     args = parser.parse_args()
     summaries = []
     for mode in [args.mode] if args.mode else ["thread-local", "initializer"]:

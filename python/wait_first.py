@@ -34,16 +34,11 @@ def run(tasks, workers, seconds, fail, return_when):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], MODES)
-    parser.add_argument("--tasks", type=summary.count, default=9)
-    parser.add_argument("--workers", type=summary.count, default=3)
-    parser.add_argument("--seconds", type=summary.seconds, default=0.3)
+    parser = summary.parser(__doc__.splitlines()[0], MODES, tasks=9, workers=3, seconds=0.3)
     parser.add_argument("--fail", type=int, default=3)
     args = parser.parse_args()
     summaries = []
-    for mode in [args.mode] if args.mode else MODES:
-        print(f"== {mode} ==")
-        start = time.perf_counter()
+    for mode, start in summary.each_mode(args, MODES):
         if mode == "first-completed":
             first, started, cancelled = run(args.tasks, args.workers, args.seconds, None,
                                             cf.FIRST_COMPLETED)

@@ -63,10 +63,7 @@ def run_mp_pool(workers, tasks, seconds, cost, fail):
 
 
 def main():
-    parser = summary.parser(__doc__.splitlines()[0], MODES)
-    parser.add_argument("--tasks", type=summary.count, default=6)
-    parser.add_argument("--workers", type=summary.count, default=2)
-    parser.add_argument("--seconds", type=summary.seconds, default=0.1)
+    parser = summary.parser(__doc__.splitlines()[0], MODES, tasks=6, workers=2, seconds=0.1)
     parser.add_argument("--setup-seconds", type=summary.seconds, default=0.2)
     parser.add_argument("--fail-setup", action="store_true")
     args = parser.parse_args()
