@@ -7,6 +7,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use test_support::passed;
 use xtask::build::build_book;
 use xtask::checks::{Problem, check_links, check_sources};
 use xtask::repo_root;
@@ -68,6 +69,13 @@ fn messages(problems: &[Problem]) -> String {
     problems.iter().map(|p| format!("{p}\n")).collect()
 }
 
+/// `None` when `check` passed before and no file of the repository (nor
+/// this test binary) changed since: a warm `cargo test` skips the guards'
+/// slowest checks, which build the whole book (CI runs them every time).
+fn unless_passed_before(check: &str) -> Option<passed::Mark> {
+    passed::unless_passed_before(check, &[repo_root()])
+}
+
 /// Asserts that the source guard finds a problem whose message says `expected`.
 fn assert_caught(book: &tempfile::TempDir, expected: &str) {
     let found = messages(&check_sources(book.path()).unwrap());
@@ -80,6 +88,9 @@ fn assert_caught(book: &tempfile::TempDir, expected: &str) {
 #[test]
 fn the_real_book_passes_every_guard() {
     let root = repo_root();
+    let Some(mark) = unless_passed_before("the-real-book") else {
+        return;
+    };
     let problems = check_sources(&root).unwrap();
     assert!(problems.is_empty(), "{}", messages(&problems));
     let out = tempfile::tempdir().unwrap();
@@ -87,6 +98,7 @@ fn the_real_book_passes_every_guard() {
     assert!(built.html_dir.join("index.html").is_file());
     let problems = check_links(&built.html_dir).unwrap();
     assert!(problems.is_empty(), "{}", messages(&problems));
+    mark.passed();
 }
 
 #[test]
@@ -143,6 +155,11 @@ fn a_chapter_headed_unlike_its_summary_entry_is_caught() {
 
 #[test]
 fn an_include_of_a_missing_file_is_caught_by_the_check_and_the_build() {
+    let Some(mark) =
+        unless_passed_before("an_include_of_a_missing_file_is_caught_by_the_check_and_the_build")
+    else {
+        return;
+    };
     let book = book_copy();
     edit(
         &book.path().join("src/sync-script.md"),
@@ -158,6 +175,7 @@ fn an_include_of_a_missing_file_is_caught_by_the_check_and_the_build() {
         format!("{error:#}").contains("no_such_example.rs"),
         "{error:#}"
     );
+    mark.passed();
 }
 
 #[test]
@@ -185,6 +203,9 @@ fn an_include_that_quotes_nothing_is_caught() {
 
 #[test]
 fn a_broken_internal_link_is_caught() {
+    let Some(mark) = unless_passed_before("a_broken_internal_link_is_caught") else {
+        return;
+    };
     let book = book_copy();
     let chapter = book.path().join("src/introduction.md");
     let mut text = fs::read_to_string(&chapter).unwrap();
@@ -202,6 +223,7 @@ fn a_broken_internal_link_is_caught() {
         found.contains("no element with id `no-such-heading`"),
         "{found}"
     );
+    mark.passed();
 }
 
 #[test]
@@ -233,6 +255,10 @@ fn get(server: &BookServer, path: &str) -> (String, String) {
 
 #[test]
 fn the_server_serves_on_loopback_and_rebuilds_on_change() {
+    let Some(mark) = unless_passed_before("the_server_serves_on_loopback_and_rebuilds_on_change")
+    else {
+        return;
+    };
     let book = book_copy();
     let server = BookServer::start(book.path(), &book.path().join("out"), 0).unwrap();
     assert!(server.addr().ip().is_loopback());
@@ -260,6 +286,7 @@ fn the_server_serves_on_loopback_and_rebuilds_on_change() {
     assert_eq!(reload, "2");
     let (_, body) = get(&server, "/sync-script.html");
     assert!(body.contains("The synchronous script, edited"));
+    mark.passed();
 }
 
 #[test]

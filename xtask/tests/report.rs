@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use test_support::passed::{self, Mark};
 use xtask::report::{self, Config, TimelineFigure};
 
 /// The examples, built by `cargo test` (or here, if missing).
@@ -23,6 +24,15 @@ fn examples() -> PathBuf {
         assert!(built.success(), "building the examples failed");
     }
     examples
+}
+
+/// `None` when `check` passed before and neither the examples, the Python
+/// scripts, the plan nor this test binary changed since (a warm `cargo
+/// test` skips it; CI runs it every time).
+fn unless_passed_before(check: &str) -> Option<Mark> {
+    let root = xtask::repo_root();
+    let inputs = [examples(), root.join("python"), root.join("xtask/data")];
+    passed::unless_passed_before(check, &inputs)
 }
 
 fn tiny(out: &Path, python: &str) -> Config {
@@ -78,6 +88,11 @@ fn dots(svg: &str, fill: &str) -> usize {
 
 #[test]
 fn a_tiny_report_writes_every_table_chart_and_timeline() {
+    let Some(mark) =
+        unless_passed_before("report-a_tiny_report_writes_every_table_chart_and_timeline")
+    else {
+        return;
+    };
     let out = tempfile::tempdir().unwrap();
     let outcome = report::run(&tiny(out.path(), "python3")).expect("the report runs");
     let measured = out.path().join("measured");
@@ -209,10 +224,16 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
         let svg = read(figures.join(format!("timelines/loop-join-{mode}.svg")));
         roxmltree::Document::parse(&svg).unwrap();
     }
+    mark.passed();
 }
 
 #[test]
 fn without_python_the_report_says_why_and_measures_rust() {
+    let Some(mark) =
+        unless_passed_before("report-without_python_the_report_says_why_and_measures_rust")
+    else {
+        return;
+    };
     let out = tempfile::tempdir().unwrap();
     let mut config = tiny(out.path(), "no-such-python3");
     config.timelines.clear();
@@ -236,10 +257,16 @@ fn without_python_the_report_says_why_and_measures_rust() {
         (4, 0),
         "{table}"
     );
+    mark.passed();
 }
 
 #[test]
 fn a_failing_run_is_an_error_naming_it_and_writes_nothing() {
+    let Some(mark) =
+        unless_passed_before("report-a_failing_run_is_an_error_naming_it_and_writes_nothing")
+    else {
+        return;
+    };
     let out = tempfile::tempdir().unwrap();
     let mut config = tiny(out.path(), "no-such-python3");
     config.photos = (2, (0, 0)); // process_images rejects a 0x0 size
@@ -250,10 +277,16 @@ fn a_failing_run_is_an_error_naming_it_and_writes_nothing() {
     assert!(error.contains("process_images"), "{error}");
     assert_eq!(read(out.path().join("measured/cpu-bound.md")), before);
     assert!(!out.path().join("figures").exists());
+    mark.passed();
 }
 
 #[test]
 fn a_report_that_cannot_write_one_file_changes_none() {
+    let Some(mark) =
+        unless_passed_before("report-a_report_that_cannot_write_one_file_changes_none")
+    else {
+        return;
+    };
     let out = tempfile::tempdir().unwrap();
     let config = tiny(out.path(), "no-such-python3");
     let before = "a table from an earlier report\n";
@@ -283,6 +316,7 @@ fn a_report_that_cannot_write_one_file_changes_none() {
             folders.push(entry.path());
         }
     }
+    mark.passed();
 }
 
 #[test]
@@ -310,6 +344,11 @@ fn without_python3_the_command_refuses_unless_told_to_measure_rust_alone() {
 
 #[test]
 fn only_one_table_runs_its_rows_and_writes_its_files_alone() {
+    let Some(mark) =
+        unless_passed_before("report-only_one_table_runs_its_rows_and_writes_its_files_alone")
+    else {
+        return;
+    };
     let out = tempfile::tempdir().unwrap();
     let mut config = tiny(out.path(), "no-such-python3");
     config.only = Some("task-costs".into());
@@ -348,4 +387,5 @@ fn only_one_table_runs_its_rows_and_writes_its_files_alone() {
         error.contains("no such table") && error.contains("task-costs"),
         "{error}"
     );
+    mark.passed();
 }

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod passed;
+
 /// `target/<profile>`, where cargo put this test binary (in `deps/`).
 fn profile_dir() -> PathBuf {
     let test_exe = std::env::current_exe().expect("the test binary knows its path");
