@@ -4,7 +4,8 @@
 //!
 //! A recording's fingerprint hashes the sources its program was built from:
 //! the package that holds the example (or listing) and every workspace
-//! package it depends on, dev-dependencies included (their `Cargo.toml`,
+//! package it depends on (the dev-dependencies the program names, not the
+//! ones only its package's tests use; their `Cargo.toml`,
 //! `build.rs` and every `.rs` file under `src/`), the example's own file and
 //! the modules in its `examples/` subfolders, the files its arguments name,
 //! the lock file, the root manifest (the profiles) and the profile it ran
@@ -18,7 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use cargo_metadata::{MetadataCommand, TargetKind};
+use cargo_metadata::{DependencyKind, MetadataCommand, TargetKind};
 use sha2::{Digest, Sha256};
 
 use crate::recorded::Recording;
@@ -29,8 +30,9 @@ pub const MANIFEST: &str = "recorded/fingerprints.tsv";
 /// The workspace's packages, as far as fingerprints need them.
 pub struct Sources {
     root: PathBuf,
-    /// Package name to its folder and the workspace packages it depends on.
-    packages: HashMap<String, (PathBuf, Vec<String>)>,
+    /// Package name to its folder and the workspace packages it depends
+    /// on (each with whether it is a dev-dependency).
+    packages: HashMap<String, (PathBuf, Vec<(String, bool)>)>,
     /// (a listing's binary?, name) to its package and source file: the
     /// listings and the examples share names.
     programs: HashMap<(bool, String), (String, PathBuf)>,
@@ -63,7 +65,10 @@ impl Sources {
         for package in &metadata.packages {
             let dir = package.manifest_path.parent().unwrap().as_std_path();
             let deps = (package.dependencies.iter())
-                .filter_map(|d| by_folder.get(d.path.as_ref()?.as_std_path()).cloned())
+                .filter_map(|d| {
+                    let name = by_folder.get(d.path.as_ref()?.as_std_path())?.clone();
+                    Some((name, d.kind == DependencyKind::Development))
+                })
                 .collect();
             packages.insert(package.name.to_string(), (dir.to_path_buf(), deps));
             for target in &package.targets {
@@ -131,8 +136,20 @@ impl Sources {
                 rust_files(&folder.path(), &mut files);
             }
         }
+        // The program's own package's dev-dependencies count where the
+        // program names them (harness, say, not the tests' test-support);
+        // further down, only what a library needs to build.
+        let program_text: String = (files.iter())
+            .filter_map(|f| fs::read_to_string(f).ok())
+            .collect();
+        let named = |dep: &str| {
+            let lib = dep.replace('-', "_");
+            program_text.contains(&format!("{lib}::"))
+                || program_text.contains(&format!("use {lib}"))
+        };
         let mut seen: Vec<String> = Vec::new();
         let mut next = vec![package.clone()];
+        let mut first = true;
         while let Some(name) = next.pop() {
             if seen.contains(&name) {
                 continue;
@@ -143,8 +160,13 @@ impl Sources {
                     files.push(dir.join(file));
                 }
             }
+            // Not `src/bin/`: another program's file (the listings' whole
+            // programs) is no part of this one.
             rust_files(&dir.join("src"), &mut files);
-            next.extend(deps.iter().cloned());
+            files.retain(|f| !f.starts_with(dir.join("src/bin")) || f == source);
+            let wanted = (deps.iter()).filter(|(dep, dev)| !dev || first && named(dep));
+            next.extend(wanted.map(|(dep, _)| dep.clone()));
+            first = false;
             seen.push(name);
         }
         for arg in &recording.args {

@@ -17,7 +17,7 @@ fn compute(n: u64) -> u128 {
 }
 
 fn main() {
-    let numbers = [5_000_000u64; 4];
+    let numbers = [30_000_000u64; 4];
     let start = Instant::now();
     let one_by_one: Vec<u128> = numbers.iter().map(|&n| compute(n)).collect();
     let sequential = start.elapsed().as_secs_f64();
