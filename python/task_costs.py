@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """How many at once: N coroutines that each wait, as asyncio tasks and as
-threads. Time to start them all, time until all have finished, and the
-resident memory each one adds while all are waiting (Linux: VmRSS).
+threads. Time until all have started waiting, time until all have
+finished, and the resident memory each one adds while all are waiting
+(Linux: VmRSS).
 
     python3 python/task_costs.py --tasks 10000
 
@@ -28,6 +29,7 @@ async def asyncio_tasks(tasks, wait):
     before = resident_kib()
     start = time.perf_counter()
     handles = [asyncio.create_task(asyncio.sleep(wait)) for _ in range(tasks)]
+    await asyncio.sleep(0)  # every task runs its first step: all wait on their timers
     started = time.perf_counter() - start
     during = resident_kib()
     await asyncio.gather(*handles)

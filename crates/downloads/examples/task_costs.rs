@@ -1,9 +1,11 @@
 //! How many at once: N tasks that each wait, as tokio tasks and as OS
-//! threads. Time to start them all, time until all have finished, and the
-//! resident memory each one adds while all are waiting.
+//! threads. Time until all have started waiting, time until all have
+//! finished, and the resident memory each one adds while all are waiting.
 //!
 //! `cargo run --release --example task_costs -- --tasks 10000`
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -59,9 +61,20 @@ fn tokio_tasks(tasks: usize, wait: Duration) -> Costs {
     runtime.block_on(async {
         let before = resident_kib();
         let start = Instant::now();
+        let waiting = Arc::new(AtomicUsize::new(0));
         let handles: Vec<_> = (0..tasks)
-            .map(|_| tokio::spawn(tokio::time::sleep(wait)))
+            .map(|_| {
+                let waiting = Arc::clone(&waiting);
+                tokio::spawn(async move {
+                    waiting.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(wait).await;
+                })
+            })
             .collect();
+        // Started means run once: every task is waiting on its timer.
+        while waiting.load(Ordering::Relaxed) < tasks {
+            tokio::task::yield_now().await;
+        }
         let started = start.elapsed();
         let during = resident_kib();
         for handle in handles {
@@ -74,9 +87,19 @@ fn tokio_tasks(tasks: usize, wait: Duration) -> Costs {
 fn threads(tasks: usize, wait: Duration) -> Costs {
     let before = resident_kib();
     let start = Instant::now();
+    let waiting = Arc::new(AtomicUsize::new(0));
     let handles: Vec<_> = (0..tasks)
-        .map(|_| thread::spawn(move || thread::sleep(wait)))
+        .map(|_| {
+            let waiting = Arc::clone(&waiting);
+            thread::spawn(move || {
+                waiting.fetch_add(1, Ordering::Relaxed);
+                thread::sleep(wait);
+            })
+        })
         .collect();
+    while waiting.load(Ordering::Relaxed) < tasks {
+        thread::yield_now();
+    }
     let started = start.elapsed();
     let during = resident_kib();
     for handle in handles {

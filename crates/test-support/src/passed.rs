@@ -43,7 +43,7 @@ pub fn unless_passed_before(check: &str, inputs: &[PathBuf]) -> Option<Mark> {
 }
 
 /// A file's name, size and time; a folder's, every file below it (but its
-/// `target`, `.git` and `__pycache__`).
+/// `target`, `.git` and `__pycache__`, and cargo's `.d` dep-info files).
 fn stamp(path: &Path, hasher: &mut DefaultHasher) {
     let Ok(meta) = std::fs::metadata(path) else {
         path.hash(hasher); // a missing input is a state of its own
@@ -60,6 +60,8 @@ fn stamp(path: &Path, hasher: &mut DefaultHasher) {
                     .iter()
                     .any(|skip| p.ends_with(skip))
             })
+            // cargo rewrites an example's dep-info file on every run.
+            .filter(|p| p.extension().is_none_or(|e| e != "d"))
             .collect();
         entries.sort();
         for entry in entries {

@@ -76,9 +76,10 @@ impl Tables<'_> {
         }
         write!(
             text,
-            "\n<small>Tasks that each wait 0.5 s: the time to start all of them, divided by \
-             their number, and the resident memory they add while all wait, per task. Median \
-             of {} interleaved rounds, by `task_costs` and `python/task_costs.py`. {}</small>\n",
+            "\n<small>Tasks that each wait 0.5 s: the time until all of them have started \
+             waiting (each run once, up to its first wait), divided by their number, and the \
+             resident memory they add while all wait, per task. Median of {} interleaved \
+             rounds, by `task_costs` and `python/task_costs.py`. {}</small>\n",
             self.config.rounds,
             self.provenance()
         )

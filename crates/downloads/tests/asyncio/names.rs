@@ -52,6 +52,7 @@ fn an_async_mutex_is_held_across_an_await() {
 
 /// `asyncio.Event()`: a `watch` channel of a `bool`. It stays set, wakes
 /// every waiter, and a waiter that comes after `set()` does not wait.
+/// `send_replace` stores the value even with no receiver (`send` would not).
 #[test]
 fn a_watch_channel_is_an_event() {
     runtime().block_on(async {
@@ -72,7 +73,7 @@ fn a_watch_channel_is_an_event() {
             0,
             "nobody passes before set()"
         );
-        set.send(true).unwrap();
+        set.send_replace(true);
         for waiter in waiters {
             timeout(LONG, waiter).await.unwrap().unwrap();
         }
