@@ -272,10 +272,11 @@ fn member(args: &Args, membership: Membership) {
     let threads = args.workers.unwrap_or(1);
     let processes = addresses.len();
     let job = job(args, photos, threads);
-    let workers =
-        cluster_workers(args, &job, process, &addresses, &key).unwrap_or_else(|e| cli::fail(e));
+    let out = &args.out;
+    let workers = cluster_workers(args, &job, process, &addresses, &key)
+        .unwrap_or_else(|e| fail_cleaning_up(out, e));
     let bounds = cluster::Bounds::cluster(args.deadline, addresses, process);
-    let run = run_here(workers, job, bounds).unwrap_or_else(|e| cli::fail(e));
+    let run = run_here(workers, job, bounds).unwrap_or_else(|e| fail_cleaning_up(out, e));
     if process != 0 {
         println!("process {process}: done, results gathered on process 0");
     } else if let Some(path) = &args.member.results_to {
@@ -285,6 +286,14 @@ fn member(args: &Args, membership: Membership) {
         cli::finish(&summary, args.json, &args.files);
         cli::exit_if_any_failed(&summary);
     }
+}
+
+/// A member's error exit. A peer that dies (the launcher's death stops every
+/// member) fails our connecting or our run, maybe before our own SIGTERM
+/// from that death is handled: either way, our half-written photos go first.
+fn fail_cleaning_up(out: &std::path::Path, error: String) -> ! {
+    let _ = atomic_write::remove_own_temporaries(out);
+    cli::fail(error)
 }
 
 /// Prints worker 0's results and timeline, and returns the run's summary.

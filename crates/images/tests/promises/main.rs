@@ -391,6 +391,7 @@ fn sigterm_to_a_photo_run_removes_its_and_its_workers_half_written_files() {
     for pid in workers.iter().chain([&parent.id()]) {
         fs::write(out.join(format!(".half-{pid}.jpg.{pid}.tmp")), b"half").unwrap();
     }
+    let parent_pid = parent.id();
     let code = stop(&mut parent, Signal::SIGTERM, Duration::from_secs(5));
     assert_eq!(
         code,
@@ -401,15 +402,24 @@ fn sigterm_to_a_photo_run_removes_its_and_its_workers_half_written_files() {
     // loaded machine may take a few seconds to schedule them).
     let deadline = Instant::now() + Duration::from_secs(15);
     while all_files(&out).iter().any(|f| f.ends_with(".tmp")) {
-        assert!(Instant::now() < deadline, "left: {:?}", all_files(&out));
+        assert!(
+            Instant::now() < deadline,
+            "left: {:?} (workers {workers:?}, parent {parent_pid})",
+            all_files(&out)
+        );
         thread::sleep(Duration::from_millis(20));
     }
-    // Gone, or dead and waiting for init to reap them.
+    // Gone, or dead and waiting for init to reap them: a worker removes its
+    // files just before it exits, so give it a moment (bounded) to go.
     let ended = |pid: &u32| proc_stat(*pid).is_none_or(|fields| fields[0] == "Z");
-    assert!(
-        workers.iter().all(ended),
-        "workers {workers:?} still running"
-    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !workers.iter().all(ended) {
+        assert!(
+            Instant::now() < deadline,
+            "workers {workers:?} still running"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
