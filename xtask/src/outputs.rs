@@ -146,12 +146,11 @@ pub fn run(plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-/// Whether `python3` runs here (the notes' scripts need nothing else).
+/// Whether `python3` runs here: the report's own check (the notes'
+/// scripts need nothing else).
 pub fn python_runs() -> bool {
-    std::process::Command::new("python3")
-        .arg("--version")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    #[cfg(unix)]
+    return crate::report::python_runs("python3").is_ok();
+    #[cfg(not(unix))]
+    false
 }
