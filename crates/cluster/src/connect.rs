@@ -492,7 +492,11 @@ mod tests {
         assert!(joined.is_ok(), "{joined:?}");
         assert_eq!(first.join().unwrap().0, Ok(1));
         dripping.join().unwrap();
-        // Alone, process 0 gives up at its deadline, not when a stranger stops.
+    }
+
+    #[test]
+    fn alone_with_a_stranger_process_0_gives_up_at_its_deadline() {
+        // Process 0 gives up at its deadline, not when a stranger stops.
         let addresses = free_loopback_addresses(2).unwrap();
         let alone = process_0(&addresses, Key::none(), Duration::from_secs(1));
         let mut drip = stranger(&addresses[0]);
