@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use crossbeam::channel;
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 
@@ -18,13 +18,10 @@ use harness::timeline::{self, Ideal};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
+    run: TaskModes<Mode>,
     /// Worker threads (default: one per task)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -129,10 +126,10 @@ fn select(durations: Vec<Duration>, workers: usize, deadline: Instant) -> Order 
 // ANCHOR_END: select
 
 fn main() {
-    let Args { run, workers, mode } = cli::parse_with_defaults(&[("tasks", "5")]);
+    let Args { run, workers } = cli::parse_with_defaults(&[("tasks", "5")]);
     let workers = workers.unwrap_or(run.tasks);
     let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
+    for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ({workers} workers) ==");
         let durations = concurrency_book::decreasing_durations(run.tasks, run.seconds);

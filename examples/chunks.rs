@@ -26,12 +26,8 @@ struct Args {
     /// Tasks per chunk in the chunked mode (Python's chunksize)
     #[arg(long, value_parser = cli::parse_item_count, default_value = "1000", allow_hyphen_values = true)]
     chunk: usize,
-    /// Run only this mode (default: all, in turn)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -105,7 +101,7 @@ fn main() {
         .build();
     let pool = pool.unwrap_or_else(|e| cli::fail(format!("cannot start the pool: {e}")));
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.modes.mode) {
         let name = cli::mode_name(&mode);
         PIECES.store(0, Ordering::Relaxed);
         let started = Instant::now();
@@ -129,7 +125,7 @@ fn main() {
                 .with("pieces", pieces),
         );
     }
-    cli::print_json(&summaries, args.json);
+    cli::print_json(&summaries, args.modes.json);
 }
 
 /// Ends the program if `results` are not every task's result once; returns

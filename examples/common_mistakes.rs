@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use harness::cli::{self, TaskArgs};
+use harness::cli::{self, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 
@@ -17,10 +17,7 @@ use harness::timeline::{self, Ideal};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
+    run: TaskModes<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -246,11 +243,11 @@ fn lock_order(seconds: Duration) -> LockOrder {
 }
 
 fn main() {
-    let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "4"), ("seconds", "0.2")]);
+    let Args { run } = cli::parse_with_defaults(&[("tasks", "4"), ("seconds", "0.2")]);
     if run.files.svg.is_some() || run.files.trace.is_some() {
         cli::fail("--svg and --trace: common_mistakes draws no timeline of its own");
     }
-    cli::run_modes("common_mistakes", mode, run.json, |mode| match mode {
+    cli::run_modes("common_mistakes", run.mode, run.json, |mode| match mode {
         Mode::NoTimeout => (1, 1, cli::findings(no_timeout(run.seconds))),
         Mode::NoJoin => (
             run.tasks,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::join_counter::Unfinished;
 use crossbeam::channel;
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 
@@ -20,13 +20,10 @@ use harness::timeline::{self, Ideal};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
+    run: TaskModes<Mode>,
     /// Worker threads in the task-done mode
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
-    /// Run only this mode (default: all, in turn)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -105,10 +102,9 @@ fn two_batches(jobs: usize, workers: usize, each: Duration) -> Vec<usize> {
 // ANCHOR_END: task_done
 
 fn main() {
-    let Args { run, workers, mode } =
-        cli::parse_with_defaults(&[("tasks", "6"), ("seconds", "0.1")]);
+    let Args { run, workers } = cli::parse_with_defaults(&[("tasks", "6"), ("seconds", "0.1")]);
     let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
+    for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ==");
         let summary = match mode {

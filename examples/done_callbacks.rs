@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
 use crossbeam::channel;
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
 
@@ -19,16 +19,13 @@ use harness::timeline::{self, Ideal, Timeline};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
+    run: TaskModes<Mode>,
     /// Worker threads in the pool
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
     /// Cancel this many of the last tasks right after submitting them
     #[arg(long, value_parser = cli::parse_item_count, default_value = "1")]
     cancel: usize,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -115,7 +112,7 @@ fn with_a_channel(pool: Pool, tasks: Vec<Task<String>>, cancel: usize) -> Vec<Do
 fn main() {
     let args: Args = cli::parse_with_defaults(&[("tasks", "5"), ("seconds", "0.3")]);
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.run.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ({} workers) ==", args.workers);
         let durations = concurrency_book::decreasing_durations(args.run.tasks, args.run.seconds);

@@ -6,7 +6,7 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 
@@ -14,10 +14,7 @@ use harness::timeline::{self, Ideal};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
+    run: TaskModes<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -69,9 +66,9 @@ fn scope(tasks: usize, seconds: Duration) {
 // ANCHOR_END: scope
 
 fn main() {
-    let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "10"), ("seconds", "0.3")]);
+    let Args { run } = cli::parse_with_defaults(&[("tasks", "10"), ("seconds", "0.3")]);
     let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
+    for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ==");
         let ((), timeline) = timeline::record(Ideal::LongestTask, || match mode {

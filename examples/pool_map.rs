@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::pool::Pool;
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
 use rayon::prelude::*;
@@ -17,13 +17,10 @@ use rayon::prelude::*;
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
+    run: TaskModes<Mode>,
     /// Worker threads (default: one per task)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     workers: Option<usize>,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -113,11 +110,11 @@ fn completion_order(timeline: &Timeline) -> Vec<usize> {
 }
 
 fn main() {
-    let Args { run, workers, mode } = cli::parse_with_defaults(&[("tasks", "5")]);
+    let Args { run, workers } = cli::parse_with_defaults(&[("tasks", "5")]);
     let workers = workers.unwrap_or(run.tasks);
     let wait_at_most = run.seconds * run.tasks as u32 + Duration::from_secs(5);
     let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
+    for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ({workers} workers) ==");
         let durations = concurrency_book::decreasing_durations(run.tasks, run.seconds);

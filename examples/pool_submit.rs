@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
 
@@ -16,13 +16,10 @@ use harness::timeline::{self, Ideal, Timeline};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
+    run: TaskModes<Mode>,
     /// Worker threads in the pool
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -133,12 +130,11 @@ fn shutdown(pool: Pool, durations: &[Duration], wait_at_most: Duration) -> Resul
 // ANCHOR_END: shutdown
 
 fn main() {
-    let Args { run, workers, mode } =
-        cli::parse_with_defaults(&[("tasks", "5"), ("seconds", "0.5")]);
+    let Args { run, workers } = cli::parse_with_defaults(&[("tasks", "5"), ("seconds", "0.5")]);
     // Every wait is bounded: long enough for all the tasks run one after another.
     let wait_at_most = run.seconds * run.tasks as u32 + Duration::from_secs(5);
     let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
+    for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ({workers} workers) ==");
         let durations = concurrency_book::decreasing_durations(run.tasks, run.seconds);

@@ -9,7 +9,7 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 
@@ -17,10 +17,7 @@ use harness::timeline::{self, Ideal};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
+    run: TaskModes<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -128,9 +125,9 @@ fn channel(durations: Vec<Duration>, wait_at_most: Duration) -> Handled {
 // ANCHOR_END: channel
 
 fn main() {
-    let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "5")]);
+    let Args { run } = cli::parse_with_defaults(&[("tasks", "5")]);
     let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
+    for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ==");
         let durations = concurrency_book::decreasing_durations(run.tasks, run.seconds);

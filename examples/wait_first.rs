@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use crossbeam::channel::{self, select};
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 
@@ -20,16 +20,13 @@ use harness::timeline::{self, Ideal};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
+    run: TaskModes<Mode>,
     /// Worker threads
     #[arg(long, value_parser = cli::parse_count, default_value = "3", allow_hyphen_values = true)]
     workers: usize,
     /// In first-error: the task that fails
     #[arg(long, default_value = "3")]
     fail: usize,
-    /// Run only this mode (default: all, in turn)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -116,10 +113,9 @@ fn main() {
         run: args,
         workers,
         fail,
-        mode,
     } = cli::parse_with_defaults(&[("tasks", "9"), ("seconds", "0.3")]);
     let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
+    for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ==");
         let failing = (mode == Mode::FirstError).then_some(fail);

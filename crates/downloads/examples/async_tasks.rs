@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 
@@ -16,10 +16,7 @@ use harness::timeline::{self, Ideal};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
+    run: TaskModes<Mode>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -63,14 +60,14 @@ async fn never_awaited(tasks: usize, seconds: Duration) {
 // ANCHOR_END: modes
 
 fn main() {
-    let Args { run, mode } = cli::parse_with_defaults(&[("tasks", "3"), ("seconds", "0.1")]);
+    let Args { run } = cli::parse_with_defaults(&[("tasks", "3"), ("seconds", "0.1")]);
     // One thread, like asyncio's event loop: the tasks share it.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .unwrap_or_else(|e| cli::fail(format!("cannot start tokio: {e}")));
     let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
+    for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ==");
         let ((), timeline) = timeline::record(Ideal::LongestTask, || {

@@ -22,12 +22,8 @@ struct Args {
     /// How long the work takes, in seconds
     #[arg(long, value_parser = cli::parse_seconds, default_value = "0.3", allow_hyphen_values = true)]
     seconds: Duration,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -137,7 +133,7 @@ async fn run(mode: Mode, seconds: Duration) -> usize {
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.modes.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ==");
         let runtime = runtime(mode);
@@ -153,5 +149,5 @@ fn main() {
                 .with("ticks_expected", expected),
         );
     }
-    cli::finish(&summaries, args.json, &Default::default());
+    cli::finish(&summaries, args.modes.json, &Default::default());
 }

@@ -56,12 +56,8 @@ struct Args {
     /// Retries after a transient failure (5xx, timeout, broken connection), at most 10
     #[arg(long, default_value = "3", value_parser = clap::value_parser!(u32).range(0..=10))]
     retries: u32,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
     #[command(flatten)]
     files: cli::TimelineFiles,
 }
@@ -249,7 +245,7 @@ fn main() {
     out.unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
     let policy = Policy::new(args.timeout, args.retries);
     let client = download::blocking_client(&policy);
-    let modes = cli::modes(args.mode);
+    let modes = cli::modes(args.modes.mode);
     let mut summaries = Vec::new();
     for &mode in &modes {
         let name = cli::mode_name(&mode);
@@ -274,7 +270,7 @@ fn main() {
         summaries.push(report(&name, &outcomes, workers, &timeline));
     }
     server.inspect(|server| println!("the server answered {} requests", server.requests()));
-    cli::finish(&summaries, args.json, &args.files);
+    cli::finish(&summaries, args.modes.json, &args.files);
     cli::exit_if_any_failed(&summaries);
 }
 

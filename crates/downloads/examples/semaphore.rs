@@ -12,7 +12,7 @@ use std::thread;
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::semaphore::Semaphore;
 use downloads::download::{self, Policy};
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 use image_server::{ImageServer, ServerConfig};
@@ -21,13 +21,10 @@ use image_server::{ImageServer, ServerConfig};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
+    run: TaskModes<Mode>,
     /// How many may download at once
     #[arg(long, value_parser = cli::parse_count, default_value = "3", allow_hyphen_values = true)]
     permits: usize,
-    /// Run only this mode (default: all, in turn)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -92,8 +89,7 @@ fn with_tokio(urls: &[String], permits: usize) -> Vec<Result<usize, String>> {
 // ANCHOR_END: tokio
 
 fn main() {
-    let Args { run, permits, mode } =
-        cli::parse_with_defaults(&[("tasks", "10"), ("seconds", "0.2")]);
+    let Args { run, permits } = cli::parse_with_defaults(&[("tasks", "10"), ("seconds", "0.2")]);
     let config = ServerConfig {
         photos: 1,
         size: (64, 48),
@@ -106,7 +102,7 @@ fn main() {
         .map(|i| server.tiny_url(&format!("file-{i}.bin")))
         .collect();
     let mut summaries = Vec::new();
-    for mode in cli::modes(mode) {
+    for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name}: {} downloads, {permits} at once ==", run.tasks);
         // The best possible: the downloads in waves of `permits`.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use crossbeam::channel;
 use downloads::download::{self, Policy};
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use image_server::{ImageServer, ServerConfig};
 use processes::process_pool::{self, Options, Outcome, ProcessPool};
@@ -29,7 +29,7 @@ use tokio_util::task::TaskTracker;
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
+    run: TaskModes<Mode>,
     /// Workers: threads, processes, or downloads at once
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
@@ -42,9 +42,6 @@ struct Args {
     /// The async mode's time limit for each download attempt, in seconds
     #[arg(long, value_parser = cli::parse_timeout, default_value = "10", allow_hyphen_values = true)]
     timeout: Duration,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
     /// Internal: be a worker process
     #[arg(long, hide = true)]
     pool_worker: bool,
@@ -335,7 +332,7 @@ fn main() {
     atomic_write::create_folder(&args.out)
         .unwrap_or_else(|e| cli::fail(format!("--out {}: {e}", args.out.display())));
     let (mut summaries, mut failed) = (Vec::new(), Vec::new());
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.run.mode) {
         let name = cli::mode_name(&mode);
         println!(
             "== {name} ({} tasks, {} workers) ==",

@@ -23,12 +23,8 @@ struct Args {
     /// How long each task waits, in seconds
     #[arg(long, value_parser = cli::parse_seconds, default_value = "0.5", allow_hyphen_values = true)]
     seconds: Duration,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
 }
 
 /// `--tasks`: 1 to 1,000,000.
@@ -128,11 +124,11 @@ fn costs(
 
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
-    if args.mode != Some(Mode::TokioTasks) && args.tasks > 10_000 {
+    if args.modes.mode != Some(Mode::TokioTasks) && args.tasks > 10_000 {
         cli::fail("--tasks: at most 10000 threads; use --mode tokio-tasks for more");
     }
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.modes.mode) {
         let name = cli::mode_name(&mode);
         let costs = match mode {
             Mode::TokioTasks => tokio_tasks(args.tasks, args.seconds),
@@ -153,5 +149,5 @@ fn main() {
                 .with("kib_per_task", (costs.kib_per_task * 100.0).round() / 100.0),
         );
     }
-    cli::finish(&summaries, args.json, &Default::default());
+    cli::finish(&summaries, args.modes.json, &Default::default());
 }

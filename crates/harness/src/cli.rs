@@ -166,6 +166,25 @@ pub struct TaskArgs {
     pub files: TimelineFiles,
 }
 
+/// The flags of a task-running example with several variants: [`TaskArgs`]
+/// and `--mode`. It reads as the `TaskArgs` it holds (`run.tasks`).
+#[derive(Args, Debug, Clone)]
+pub struct TaskModes<M: ValueEnum + Clone + Send + Sync + 'static> {
+    #[command(flatten)]
+    pub flags: TaskArgs,
+    /// Run only this mode (default: all, in the order listed)
+    #[arg(long, value_enum)]
+    pub mode: Option<M>,
+}
+
+impl<M: ValueEnum + Clone + Send + Sync + 'static> std::ops::Deref for TaskModes<M> {
+    type Target = TaskArgs;
+
+    fn deref(&self) -> &TaskArgs {
+        &self.flags
+    }
+}
+
 /// `--svg` and `--trace`: each mode's timeline as a picture, and the whole
 /// run as a trace for Perfetto or `chrome://tracing`.
 #[derive(Args, Debug, Clone, Default)]

@@ -36,12 +36,8 @@ struct Args {
     /// fast: decode at a reduced scale, as small as the blur allows; exact: the notes' full-size pipeline
     #[arg(long, value_enum, default_value = "fast")]
     quality: Quality,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
     #[command(flatten)]
     files: cli::TimelineFiles,
     /// Internal: be a worker process of the processes mode
@@ -196,7 +192,7 @@ fn main() {
     if args.image_worker {
         return serve_as_worker();
     }
-    if cli::modes(args.mode).contains(&Mode::Processes) {
+    if cli::modes(args.modes.mode).contains(&Mode::Processes) {
         (args.photos.require_utf8_paths(&args.out)).unwrap_or_else(|e| cli::fail(e));
     }
     let inputs = args
@@ -208,7 +204,7 @@ fn main() {
     let thread_limit = args.workers.unwrap_or(inputs.len()); // threads: one per photo
     let settings = args.photos.settings(args.quality);
     let (mut summaries, mut speedups) = (Vec::new(), Speedups::default());
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.modes.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ({} photos, {workers} workers) ==", inputs.len());
         let mut backend = backend(mode, workers);
@@ -228,7 +224,7 @@ fn main() {
         let summary = run.report("process_images", &name, used, speedup, processes);
         summaries.push(summary.with("quality", cli::mode_name(&args.quality)));
     }
-    cli::finish(&summaries, args.json, &args.files);
+    cli::finish(&summaries, args.modes.json, &args.files);
     cli::exit_if_any_failed(&summaries);
 }
 

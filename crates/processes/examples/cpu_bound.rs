@@ -31,12 +31,8 @@ struct Args {
     /// Run each mode this many times and keep the fastest run (timings are noisy)
     #[arg(long, value_parser = cli::parse_count, default_value = "3", allow_hyphen_values = true)]
     repeat: usize,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
     #[command(flatten)]
     files: cli::TimelineFiles,
     /// Internal: run compute(N) once, print the result and exit (a worker process)
@@ -165,7 +161,7 @@ fn main() {
         args.tasks, args.n
     );
     let (mut speedups, mut summaries) = (Speedups::default(), Vec::new());
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.modes.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} (fastest of {}) ==", args.repeat);
         let used = workers_used(mode, args.tasks, workers);
@@ -188,7 +184,7 @@ fn main() {
         );
     }
     speedups.print();
-    cli::finish(&summaries, args.json, &args.files);
+    cli::finish(&summaries, args.modes.json, &args.files);
 }
 
 /// Every task's result is the sum of squares below its n (checked in closed

@@ -26,12 +26,8 @@ struct Args {
     /// runs ahead, and waits at the channel's capacity
     #[arg(long, value_parser = cli::parse_seconds, default_value = "0", allow_hyphen_values = true)]
     consumer_delay: Duration,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
     /// Internal: be the producer process, writing this many messages to stdout
     #[arg(long, hide = true)]
     producer: Option<usize>,
@@ -70,6 +66,13 @@ struct Checker {
 }
 
 impl Checker {
+    fn new() -> Checker {
+        Checker {
+            received: 0,
+            intact: true,
+        }
+    }
+
     fn check(&mut self, bytes: &[u8]) {
         self.intact &= bytes == message(self.received);
         self.received += 1;
@@ -91,15 +94,18 @@ fn std_channel(count: usize, consumer_delay: Duration) -> Checker {
                 .expect("the consumer is listening");
         }
     }); // the sender is dropped here: the channel closes
-    let mut checker = Checker {
-        received: 0,
-        intact: true,
-    };
-    thread::sleep(consumer_delay); // the producer runs ahead, as far as the channel lets it
-    for bytes in receiver {
+    let checker = consume(receiver, consumer_delay);
+    producer.join().expect("the producer does not panic");
+    checker
+}
+
+/// Reads every message until the channel closes, starting after `delay`.
+fn consume(messages: impl IntoIterator<Item = Message>, delay: Duration) -> Checker {
+    let mut checker = Checker::new();
+    thread::sleep(delay); // the producer runs ahead, as far as the channel lets it
+    for bytes in messages {
         checker.check(&bytes);
     }
-    producer.join().expect("the producer does not panic");
     checker
 }
 // ANCHOR_END: channel
@@ -113,14 +119,7 @@ fn crossbeam_channel(count: usize, consumer_delay: Duration) -> Checker {
                 .expect("the consumer is listening");
         }
     });
-    let mut checker = Checker {
-        received: 0,
-        intact: true,
-    };
-    thread::sleep(consumer_delay); // the producer runs ahead, as far as the channel lets it
-    for bytes in receiver {
-        checker.check(&bytes);
-    }
+    let checker = consume(receiver, consumer_delay);
     producer.join().expect("the producer does not panic");
     checker
 }
@@ -135,10 +134,7 @@ fn pipe(count: usize, die_at: Option<usize>) -> io::Result<Checker> {
     let mut child = command.stdout(Stdio::piped()).spawn()?;
     // Buffered: one read(2) call fetches many small messages.
     let mut from_child = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped"));
-    let mut checker = Checker {
-        received: 0,
-        intact: true,
-    };
+    let mut checker = Checker::new();
     let outcome = loop {
         match ipc::read_message(&mut from_child) {
             Ok(Some(bytes)) => checker.check(&bytes),
@@ -191,7 +187,7 @@ fn main() {
     }
     let mut summaries = Vec::new();
     println!("mode            messages      elapsed   messages/s  intact");
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.modes.mode) {
         let name = cli::mode_name(&mode);
         let started = Instant::now();
         let checker = match mode {
@@ -219,5 +215,5 @@ fn main() {
                 .with("peak_memory_mib", memory::peak_mib()),
         );
     }
-    cli::print_json(&summaries, args.json);
+    cli::print_json(&summaries, args.modes.json);
 }

@@ -12,7 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
 use processes::process_pool::{self, Event, Options, Outcome, ProcessPool};
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
+    run: TaskModes<Mode>,
     /// Worker processes in the pool
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
@@ -32,9 +32,6 @@ struct Args {
     /// Replace each worker process after this many tasks (maxtasksperchild)
     #[arg(long, value_parser = cli::parse_count, allow_hyphen_values = true)]
     max_tasks_per_worker: Option<usize>,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
     /// Internal: be a worker process
     #[arg(long, hide = true)]
     pool_worker: bool,
@@ -171,7 +168,7 @@ fn main() {
         .unwrap_or_else(|e| cli::fail(format!("cannot start the worker processes: {e}")));
 
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.run.mode) {
         let name = cli::mode_name(&mode);
         let pids = pool.pids();
         println!("== {name} ({} worker processes: {pids:?}) ==", args.workers);

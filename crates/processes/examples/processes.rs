@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 use processes::{ipc, worker};
@@ -20,10 +20,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
+    run: TaskModes<Mode>,
     /// Internal: be a worker process (read a job on stdin, answer on stdout)
     #[arg(long, hide = true)]
     worker: bool,
@@ -166,7 +163,7 @@ fn main() {
         return;
     }
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.run.mode) {
         let name = cli::mode_name(&mode);
         let tasks = match mode {
             Mode::Pipes => run.tasks,

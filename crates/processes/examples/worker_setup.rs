@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::pool::{Pool, Shutdown};
-use harness::cli::{self, Summary, TaskArgs};
+use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 use processes::process_pool::{self, Options, ProcessPool};
@@ -22,7 +22,7 @@ use processes::process_pool::{self, Options, ProcessPool};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskArgs,
+    run: TaskModes<Mode>,
     /// Workers (threads or processes)
     #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
     workers: usize,
@@ -32,9 +32,6 @@ struct Args {
     /// Make every worker's set-up fail, as a missing database would
     #[arg(long)]
     fail_setup: bool,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
     /// Internal: be a worker process
     #[arg(long, hide = true)]
     pool_worker: bool,
@@ -159,7 +156,7 @@ fn main() {
         return pool_worker(&args);
     }
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.run.mode) {
         let name = cli::mode_name(&mode);
         println!(
             "== {name} ({} workers, set-up {:.2} s each) ==",

@@ -21,19 +21,12 @@ fn two_consumers_one_producer() {
     assert_eq!(got, [1, 2], "each item is taken exactly once");
 }
 
-#[cfg(feature = "loom")]
-#[test]
-fn no_consumer_sleeps_through_an_item_in_any_interleaving() {
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(2);
-    model.check(two_consumers_one_producer);
-}
-
-#[cfg(not(feature = "loom"))]
-#[test]
-fn two_consumers_get_the_two_items_in_one_run() {
-    two_consumers_one_producer();
-}
+exercise_support::scenario_tests!(
+    two_consumers_one_producer,
+    preemptions: 2,
+    loom: no_consumer_sleeps_through_an_item_in_any_interleaving,
+    one_run: two_consumers_get_the_two_items_in_one_run,
+);
 
 #[test]
 fn items_come_out_in_the_order_they_went_in() {

@@ -35,16 +35,9 @@ fn three_at_the_table() {
     assert_eq!(meals.load(Ordering::SeqCst), 3, "everyone ate once");
 }
 
-#[cfg(feature = "loom")]
-#[test]
-fn no_interleaving_deadlocks_the_table() {
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(3);
-    model.check(three_at_the_table);
-}
-
-#[cfg(not(feature = "loom"))]
-#[test]
-fn the_table_finishes_in_one_run() {
-    three_at_the_table();
-}
+exercise_support::scenario_tests!(
+    three_at_the_table,
+    preemptions: 3,
+    loom: no_interleaving_deadlocks_the_table,
+    one_run: the_table_finishes_in_one_run,
+);

@@ -26,16 +26,9 @@ fn hand_over_42() {
     );
 }
 
-#[cfg(feature = "loom")]
-#[test]
-fn a_reader_that_sees_the_flag_sees_the_value_in_any_interleaving() {
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(3);
-    model.check(hand_over_42);
-}
-
-#[cfg(not(feature = "loom"))]
-#[test]
-fn a_reader_that_sees_the_flag_sees_the_value_in_one_run() {
-    hand_over_42();
-}
+exercise_support::scenario_tests!(
+    hand_over_42,
+    preemptions: 3,
+    loom: a_reader_that_sees_the_flag_sees_the_value_in_any_interleaving,
+    one_run: a_reader_that_sees_the_flag_sees_the_value_in_one_run,
+);

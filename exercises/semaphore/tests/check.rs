@@ -60,30 +60,16 @@ fn two_waiters_two_permits() {
     }
 }
 
-#[cfg(feature = "loom")]
-#[test]
-fn one_permit_lets_one_thread_in_at_a_time_in_any_interleaving() {
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(2);
-    model.check(three_threads_one_permit);
-}
+exercise_support::scenario_tests!(
+    three_threads_one_permit,
+    preemptions: 2,
+    loom: one_permit_lets_one_thread_in_at_a_time_in_any_interleaving,
+    one_run: one_permit_lets_one_thread_in_at_a_time_in_one_run,
+);
 
-#[cfg(feature = "loom")]
-#[test]
-fn two_permits_wake_every_waiter_in_any_interleaving() {
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(2);
-    model.check(two_waiters_two_permits);
-}
-
-#[cfg(not(feature = "loom"))]
-#[test]
-fn one_permit_lets_one_thread_in_at_a_time_in_one_run() {
-    three_threads_one_permit();
-}
-
-#[cfg(not(feature = "loom"))]
-#[test]
-fn two_permits_let_two_threads_in_in_one_run() {
-    two_waiters_two_permits();
-}
+exercise_support::scenario_tests!(
+    two_waiters_two_permits,
+    preemptions: 2,
+    loom: two_permits_wake_every_waiter_in_any_interleaving,
+    one_run: two_permits_let_two_threads_in_in_one_run,
+);

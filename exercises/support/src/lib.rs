@@ -39,3 +39,33 @@ pub fn within<T: Send + 'static>(
         }
     }
 }
+
+/// Explores `scenario` under loom: every interleaving with at most
+/// `preemptions` preemptions of a running thread (loom's bound: each one more
+/// multiplies the runs, and two or three find the usual bugs in seconds).
+#[cfg(feature = "loom")]
+pub fn explore(preemptions: usize, scenario: fn()) {
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(preemptions);
+    model.check(scenario);
+}
+
+/// One scenario, two tests: with the `loom` feature (which `cargo xtask
+/// exercise` turns on) loom explores it, up to the bound; without it, it runs
+/// once, in the one interleaving the OS picks.
+#[macro_export]
+macro_rules! scenario_tests {
+    ($scenario:ident, preemptions: $bound:expr, loom: $explored:ident, one_run: $once:ident $(,)?) => {
+        #[cfg(feature = "loom")]
+        #[test]
+        fn $explored() {
+            $crate::explore($bound, $scenario);
+        }
+
+        #[cfg(not(feature = "loom"))]
+        #[test]
+        fn $once() {
+            $scenario();
+        }
+    };
+}

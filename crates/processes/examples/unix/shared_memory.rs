@@ -30,12 +30,8 @@ struct Args {
     /// killed and the run fails
     #[arg(long, value_parser = cli::parse_timeout, default_value = "60", allow_hyphen_values = true)]
     deadline: Duration,
-    /// Run only this mode (default: all, in the order listed)
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Print one JSON summary line per mode, after everything else
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    modes: cli::ModeArgs<Mode>,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -175,7 +171,7 @@ fn main() {
     println!("{} workers x {} increments = {expected} expected", args.workers, args.increments);
     println!("mode          counter     slots    elapsed   increments/s");
     let mut summaries = Vec::new();
-    for mode in cli::modes(args.mode) {
+    for mode in cli::modes(args.modes.mode) {
         let name = cli::mode_name(&mode);
         let started = Instant::now();
         let totals = match mode {
@@ -202,5 +198,5 @@ fn main() {
                 .with("increments_per_s", rate.round()),
         );
     }
-    cli::print_json(&summaries, args.json);
+    cli::print_json(&summaries, args.modes.json);
 }
