@@ -5,19 +5,46 @@ use std::io;
 use std::net::TcpListener;
 use std::panic::{self, PanicHookInfo};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
 use crate::Key;
 
-/// `count` addresses on 127.0.0.1 whose ports were free a moment ago (the
-/// OS picks them; another program could still take one before we bind it).
+/// `count` addresses on 127.0.0.1 whose ports were free a moment ago.
+///
+/// The ports lie below the kernel's ephemeral range, from which it hands out
+/// a port to every `bind(":0")` and every outgoing connection: a port from
+/// that range, free when chosen, can be given to another socket before the
+/// member binds it. Below the range only a program that names the port can
+/// take it. Each call in this process gets ports no earlier call got.
 pub fn free_loopback_addresses(count: usize) -> io::Result<Vec<String>> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let lowest_ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32_768);
+    let (start, end) = (lowest_ephemeral / 2, lowest_ephemeral);
+    let span = usize::from(end - start);
+    // Processes started together begin at different places.
+    let offset = std::process::id() as usize * 97;
     // Hold every listener until all are chosen, so the ports differ.
-    let listeners = (0..count)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<io::Result<Vec<_>>>()?;
+    let mut listeners = Vec::new();
+    for _ in 0..span {
+        if listeners.len() == count {
+            break;
+        }
+        let port = start as usize + (offset + NEXT.fetch_add(1, Ordering::Relaxed)) % span;
+        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port as u16)) {
+            listeners.push(listener);
+        }
+    }
+    if listeners.len() < count {
+        return Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!("no {count} free ports on 127.0.0.1 between {start} and {end}"),
+        ));
+    }
     listeners
         .iter()
         .map(|listener| Ok(listener.local_addr()?.to_string()))
