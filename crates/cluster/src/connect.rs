@@ -377,6 +377,18 @@ pub fn timely_allocators(
 mod tests {
     use super::*;
     use crate::free_loopback_addresses;
+    use std::sync::{Mutex, MutexGuard};
+
+    /// These tests run one at a time: side by side, under eight test threads
+    /// on two cores, two in three hundred runs saw process 0 reset a real
+    /// member's connection during its greeting, which no test here explains
+    /// yet; one at a time, none did.
+    fn one_at_a_time() -> MutexGuard<'static, ()> {
+        static NETWORK_TESTS: Mutex<()> = Mutex::new(());
+        NETWORK_TESTS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 
     /// A key of 32 `byte`s, read from a file of its own (tests run at once:
     /// each call has its own file).
@@ -412,12 +424,27 @@ mod tests {
     }
 
     /// Process 1 of a two-process cluster, connecting for at most 5 s.
+    ///
+    /// A test that starts process 1 again binds the port the last one just
+    /// closed, and another test of this process may be starting a child at
+    /// that moment: the child's copy of our file descriptors holds the old
+    /// listener open until it execs (CLOEXEC closes it only then), and the
+    /// bind fails. So a port still in use is tried again, for a moment.
     fn process_1(
         addresses: &[String],
         job: &str,
         key: &Key,
     ) -> Result<Vec<Option<TcpStream>>, String> {
-        connect_members(addresses, 1, job, Duration::from_secs(5), key)
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let joined = connect_members(addresses, 1, job, Duration::from_secs(5), key);
+            match joined {
+                Err(e) if e.contains("Address already in use") && Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(10));
+                }
+                joined => return joined,
+            }
+        }
     }
 
     /// Connects to `address` once it listens.
@@ -427,6 +454,7 @@ mod tests {
 
     #[test]
     fn members_with_the_key_connect_and_one_without_it_is_refused_while_the_real_one_joins() {
+        let _serial = one_at_a_time();
         let addresses = free_loopback_addresses(2).unwrap();
         let first = process_0(&addresses, key(1), Duration::from_secs(20));
         for (wrong, expected) in [
@@ -461,6 +489,7 @@ mod tests {
 
     #[test]
     fn a_stranger_who_drips_bytes_is_dropped_after_two_seconds_and_holds_no_one() {
+        let _serial = one_at_a_time();
         let addresses = free_loopback_addresses(2).unwrap();
         let first = process_0(&addresses, Key::none(), Duration::from_secs(20));
         let mut drip = stranger(&addresses[0]);
@@ -482,7 +511,11 @@ mod tests {
         let mut byte = [0];
         let read = hung_up.read(&mut byte);
         let took = started.elapsed();
-        assert!(matches!(read, Ok(0)), "process 0 hung up on it: {read:?}");
+        // A close with the stranger's last byte still unread sends a reset,
+        // not an orderly end: either way, process 0 hung up.
+        let hung_up = matches!(read, Ok(0))
+            || matches!(&read, Err(e) if e.kind() == io::ErrorKind::ConnectionReset);
+        assert!(hung_up, "process 0 hung up on it: {read:?}");
         assert!(
             took < Duration::from_secs(5),
             "after {took:?}: one deadline, not one per read"
@@ -496,6 +529,7 @@ mod tests {
 
     #[test]
     fn alone_with_a_stranger_process_0_gives_up_at_its_deadline() {
+        let _serial = one_at_a_time();
         // Process 0 gives up at its deadline, not when a stranger stops.
         let addresses = free_loopback_addresses(2).unwrap();
         let alone = process_0(&addresses, Key::none(), Duration::from_secs(1));
@@ -508,6 +542,7 @@ mod tests {
 
     #[test]
     fn without_a_key_a_hello_for_another_job_is_turned_away_and_learns_nothing() {
+        let _serial = one_at_a_time();
         let addresses = free_loopback_addresses(2).unwrap();
         let first = process_0(&addresses, Key::none(), Duration::from_secs(20));
         let other = process_1(&addresses, "another job", &Key::none());
@@ -524,6 +559,7 @@ mod tests {
 
     #[test]
     fn with_the_key_a_member_running_another_job_stops_both() {
+        let _serial = one_at_a_time();
         let addresses = free_loopback_addresses(2).unwrap();
         let first = process_0(&addresses, key(1), Duration::from_secs(20));
         let other = process_1(&addresses, "another job", &key(1));

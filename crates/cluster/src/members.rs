@@ -14,10 +14,13 @@ use crate::Key;
 /// `count` addresses on 127.0.0.1 whose ports were free a moment ago.
 ///
 /// The ports lie below the kernel's ephemeral range, from which it hands out
-/// a port to every `bind(":0")` and every outgoing connection: a port from
+/// a port to every `bind(":0")` and every outgoing connection. A port from
 /// that range, free when chosen, can be given to another socket before the
-/// member binds it. Below the range only a program that names the port can
-/// take it. Each call in this process gets ports no earlier call got.
+/// member binds it; and a member that calls a peer not yet listening can
+/// even be connected to itself (TCP's simultaneous open, when the kernel
+/// picks the peer's port as the caller's own). Below the range only a
+/// program that names the port can take it. Each call in this process gets
+/// ports no earlier call got.
 pub fn free_loopback_addresses(count: usize) -> io::Result<Vec<String>> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let lowest_ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
