@@ -43,7 +43,7 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
 
     let scratch = common::scratch("reaping");
     let out = scratch.to_str().expect("a UTF-8 scratch path");
-    let runs: [(&str, &[&str]); 10] = [
+    let runs: [(&str, &[&str]); 11] = [
         ("cpu_bound", &flags("--mode processes --n 1000")),
         ("processes", &["--seconds", "0.05"]),
         (
@@ -58,6 +58,7 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
         ("pipes_and_queues", &["--tasks", "1000"]),
         ("pipes_and_queues", &flags("--mode pipe --die-at 10")),
         ("shared_memory", &["--increments", "1000"]),
+        ("zombies", &["--tasks", "3"]),
         ("processes", &flags("--mode exit-status --seconds 0.05")),
         (
             "process_images",

@@ -17,7 +17,7 @@ use super::common::{self, Limits, spawn_example};
 /// Every example, with flags that make it quick, and the file it is asked to
 /// write (`FILE` in the flags), if any. The test below fails if an example
 /// in the repository is missing here.
-const RUNS: [(&str, &str); 40] = [
+const RUNS: [(&str, &str); 41] = [
     ("as_completed", "--tasks 3 --seconds 0.02 --svg FILE"),
     ("async_tasks", "--tasks 3 --seconds 0.02 --svg FILE"),
     ("barrier", "--tasks 3 --seconds 0.02 --svg FILE"),
@@ -84,6 +84,7 @@ const RUNS: [(&str, &str); 40] = [
         "worker_setup",
         "--tasks 3 --seconds 0.02 --setup-seconds 0.01 --svg FILE",
     ),
+    ("zombies", "--tasks 2"),
     ("sync_script", "--tasks 1 --seconds 0 --json"),
 ];
 

@@ -27,6 +27,21 @@ fn processes_send_jobs_and_read_answers_through_pipes() {
 }
 
 #[test]
+fn an_exited_child_is_a_zombie_until_waited_for_and_gone_after() {
+    let s = summary("zombies", &flags("--tasks 3"));
+    assert_eq!(s["tasks"], 3, "{s}");
+    assert_eq!(
+        s["zombies_before_wait"], 3,
+        "every child stayed behind as a zombie until the wait: {s}"
+    );
+    assert_eq!(
+        s["left_after_wait"], 0,
+        "the wait removed every zombie: {s}"
+    );
+    assert_rejected("zombies", &["--tasks 0", "--tasks many"]);
+}
+
+#[test]
 fn processes_report_how_each_child_ended() {
     let s = summary("processes", &flags("--mode exit-status --seconds 0.05"));
     let statuses = texts(&s["statuses"]);
