@@ -5,6 +5,7 @@
 //!   (mdBook itself only logs a missing include and still returns `Ok`).
 //! - [`limit`]: the photo job's limit, `measured/bench-limit.md`, from the images bench.
 //! - [`checks`]: the guards `cargo test` runs on the book's sources and output.
+//! - [`compared`]: figures shown both in a recording and in a report table, kept in step.
 //! - [`quick_reference`]: the guard that keeps the quick reference complete.
 //! - [`browser`]: the browser test, every page opened in headless Chromium.
 //! - [`outputs`]: `cargo xtask outputs`, the program output the chapters show, recorded.
@@ -18,6 +19,7 @@ pub mod benches;
 pub mod browser;
 pub mod build;
 pub mod checks;
+pub mod compared;
 pub mod exercises;
 pub mod includes;
 #[cfg(unix)]

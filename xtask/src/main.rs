@@ -323,6 +323,7 @@ fn report(
     config.command = command.join(" ");
     println!("building the examples...");
     config.examples = build_examples(root, release)?;
+    config.release = release;
     let report = xtask::report::run(&config)?;
     for path in &report.written {
         println!(
@@ -388,7 +389,8 @@ fn outputs(
     check: bool,
     release_only: bool,
 ) -> Result<()> {
-    let selected = xtask::outputs::select(root, names, release_only)?;
+    // Checking reads them all; recording leaves the report's to the report.
+    let selected = xtask::outputs::select(root, names, release_only, !check)?;
     let needs =
         |release: bool| (selected.iter()).any(|(_, r, _)| r.runs_a_build() && r.release == release);
     println!("building the examples...");
@@ -408,6 +410,7 @@ fn outputs(
         dev_examples: dev_examples.as_deref(),
         release_examples: release_examples.as_deref(),
         check,
+        report_run: None,
     })
 }
 

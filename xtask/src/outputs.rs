@@ -21,15 +21,19 @@ pub struct Plan<'a> {
     pub dev_examples: Option<&'a Path>,
     pub release_examples: Option<&'a Path>,
     pub check: bool,
+    /// The `cargo xtask report` run recording these, if one is.
+    pub report_run: Option<&'a str>,
 }
 
 /// The recordings `names` selects (by file stem), every one if empty, and
 /// with `release_only` only those recorded with `--release`; an unknown name
-/// is an error.
+/// is an error. With `leave_the_reports`, it leaves out (or, named, refuses)
+/// the recordings `cargo xtask report` makes with their table.
 pub fn select(
     root: &Path,
     names: &[String],
     release_only: bool,
+    leave_the_reports: bool,
 ) -> Result<Vec<(PathBuf, Recording, String)>> {
     let paths = recorded::recordings(&root.join("recorded")).map_err(anyhow::Error::msg)?;
     let stem = |path: &Path| path.file_stem().map(|s| s.to_string_lossy().into_owned());
@@ -38,9 +42,30 @@ pub fn select(
             bail!("no recording named {name} in recorded/");
         }
     }
+    // Recordings compared with a report table are the report's to make.
+    let by_report = crate::compared::made_by_the_report(root)?;
+    for name in names {
+        if let Some(table) = by_report.get(name)
+            && leave_the_reports
+        {
+            bail!(
+                "{name} is compared with the report's {table} table on its page, so the \
+                 report records it in the run that measures the table: \
+                 cargo xtask report --only {table}"
+            );
+        }
+    }
     let mut selected = Vec::new();
     for path in paths {
-        if names.is_empty() || names.contains(&stem(&path).unwrap_or_default()) {
+        let name = stem(&path).unwrap_or_default();
+        if names.is_empty() && leave_the_reports && by_report.contains_key(&name) {
+            println!(
+                "{name}: left to `cargo xtask report --only {}`",
+                by_report[&name]
+            );
+            continue;
+        }
+        if names.is_empty() || names.contains(&name) {
             let (recording, output) = Recording::read(&path).map_err(anyhow::Error::msg)?;
             if recording.release || !release_only {
                 selected.push((path, recording, output));
@@ -54,9 +79,31 @@ pub fn select(
 /// the recorded times are the machine's own), then writes every file that
 /// changed, all or none. With `check`, compares instead and writes nothing.
 pub fn run(plan: &Plan) -> Result<()> {
+    let (changed, outputs_changed) = record(plan)?;
+    write_all_or_nothing(&changed)?;
+    for (path, _) in &changed {
+        println!(
+            "wrote {}",
+            path.strip_prefix(plan.root).unwrap_or(path).display()
+        );
+    }
+    println!(
+        "{} recording(s) run, {} changed",
+        plan.selected.len(),
+        outputs_changed
+    );
+    Ok(())
+}
+
+/// Files to write, each with its bytes.
+pub type Files = Vec<(PathBuf, Vec<u8>)>;
+
+/// Runs the recordings as [`run`] does, and returns the files to write (the
+/// recordings that changed, and the fingerprints) and how many changed.
+pub fn record(plan: &Plan) -> Result<(Files, usize)> {
     let (mut changed, mut drifted) = (Vec::new(), Vec::new());
     let sources = provenance::Sources::read(plan.root)?;
-    let mut prints = provenance::recorded(plan.root);
+    let mut manifest = provenance::Manifest::read(plan.root);
     for (path, recording, before) in plan.selected {
         let name = path
             .strip_prefix(plan.root)
@@ -112,7 +159,7 @@ pub fn run(plan: &Plan) -> Result<()> {
             }
         } else {
             let file = path.file_name().unwrap().to_string_lossy().into_owned();
-            prints.insert(file, sources.fingerprint(recording)?);
+            manifest.insert(file, sources.fingerprint(recording)?, plan.report_run);
             if *before != output.text {
                 changed.push((path.clone(), recording.render(&output.text).into_bytes()));
             }
@@ -128,22 +175,12 @@ pub fn run(plan: &Plan) -> Result<()> {
     let outputs_changed = changed.len();
     if !plan.check {
         // The fingerprints with the outputs they vouch for, all or none.
-        let manifest = provenance::manifest_text(&prints).into_bytes();
-        changed.push((plan.root.join(provenance::MANIFEST), manifest));
+        changed.push((
+            plan.root.join(provenance::MANIFEST),
+            manifest.text().into_bytes(),
+        ));
     }
-    write_all_or_nothing(&changed)?;
-    for (path, _) in &changed {
-        println!(
-            "wrote {}",
-            path.strip_prefix(plan.root).unwrap_or(path).display()
-        );
-    }
-    println!(
-        "{} recording(s) run, {} changed",
-        plan.selected.len(),
-        outputs_changed
-    );
-    Ok(())
+    Ok((changed, outputs_changed))
 }
 
 /// Whether `python3` runs here: the report's own check (the notes'

@@ -204,24 +204,57 @@ fn hex(hasher: Sha256) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The fingerprints recorded in [`MANIFEST`]: file name to fingerprint.
-pub fn recorded(root: &Path) -> BTreeMap<String, String> {
-    let text = fs::read_to_string(root.join(MANIFEST)).unwrap_or_default();
-    (text.lines())
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.split_once('\t'))
-        .map(|(file, print)| (file.to_string(), print.to_string()))
-        .collect()
+/// What [`MANIFEST`] holds: each recording's fingerprint, and for those
+/// `cargo xtask report` makes, the report run that made them.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    /// File name to fingerprint.
+    pub prints: BTreeMap<String, String>,
+    /// File name to report run (see `xtask::compared`).
+    pub report_runs: BTreeMap<String, String>,
 }
 
-/// [`MANIFEST`]'s text for these fingerprints.
-pub fn manifest_text(prints: &BTreeMap<String, String>) -> String {
-    let mut text = String::from(
-        "# What produced each recording: see xtask/src/provenance.rs. Written by\n\
-         # `cargo xtask outputs`; `cargo test` fails when a line no longer matches.\n",
-    );
-    for (file, print) in prints {
-        text.push_str(&format!("{file}\t{print}\n"));
+impl Manifest {
+    /// [`MANIFEST`] as it is (empty where it is missing).
+    pub fn read(root: &Path) -> Manifest {
+        let text = fs::read_to_string(root.join(MANIFEST)).unwrap_or_default();
+        let mut manifest = Manifest::default();
+        for line in text.lines().filter(|line| !line.starts_with('#')) {
+            let mut columns = line.split('\t');
+            let (Some(file), Some(print)) = (columns.next(), columns.next()) else {
+                continue;
+            };
+            manifest.prints.insert(file.into(), print.into());
+            if let Some(run) = columns.next() {
+                manifest.report_runs.insert(file.into(), run.into());
+            }
+        }
+        manifest
     }
-    text
+
+    /// Records `file`'s fingerprint, made by report run `run` or by
+    /// `cargo xtask outputs` (None).
+    pub fn insert(&mut self, file: String, print: String, run: Option<&str>) {
+        match run {
+            Some(run) => self.report_runs.insert(file.clone(), run.into()),
+            None => self.report_runs.remove(&file),
+        };
+        self.prints.insert(file, print);
+    }
+
+    /// [`MANIFEST`]'s text.
+    pub fn text(&self) -> String {
+        let mut text = String::from(
+            "# What produced each recording: see xtask/src/provenance.rs. Written by\n\
+             # `cargo xtask outputs`; `cargo test` fails when a line no longer matches.\n\
+             # A third column names the `cargo xtask report` run that made it.\n",
+        );
+        for (file, print) in &self.prints {
+            match self.report_runs.get(file) {
+                Some(run) => text.push_str(&format!("{file}\t{print}\t{run}\n")),
+                None => text.push_str(&format!("{file}\t{print}\n")),
+            }
+        }
+        text
+    }
 }

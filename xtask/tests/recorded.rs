@@ -212,7 +212,8 @@ fn every_recorded_output_still_matches_its_program() {
 fn every_recording_was_made_from_the_sources_as_they_are() {
     let root = &xtask::repo_root();
     let sources = xtask::provenance::Sources::read(root).unwrap();
-    let recorded = xtask::provenance::recorded(root);
+    let recorded = xtask::provenance::Manifest::read(root).prints;
+    let by_report = xtask::compared::made_by_the_report(root).unwrap();
     let mut stale = Vec::new();
     for path in recorded::recordings(&root.join("recorded")).unwrap() {
         let (recording, _) = Recording::read(&path).unwrap();
@@ -222,14 +223,44 @@ fn every_recording_was_made_from_the_sources_as_they_are() {
             stale.push(path.file_stem().unwrap().to_string_lossy().into_owned());
         }
     }
+    // The report records its own, with their tables.
+    let (reports, others): (Vec<String>, Vec<String>) = stale
+        .iter()
+        .cloned()
+        .partition(|name| by_report.contains_key(name));
+    let mut redo = String::new();
+    if !others.is_empty() {
+        redo += &format!("cargo xtask outputs {}\n", others.join(" "));
+    }
+    let tables: std::collections::BTreeSet<&String> =
+        reports.iter().map(|name| &by_report[name]).collect();
+    for table in tables {
+        redo += &format!("cargo xtask report --only {table}\n");
+    }
     assert!(
         stale.is_empty(),
         "{} recording(s) were made from other sources than the tree's (a change since, \
-         or never fingerprinted); record them again, then read the chapters that show them:\n\
-         cargo xtask outputs {}",
+         or never fingerprinted); record them again, then read the chapters that show them:\n{redo}",
         stale.len(),
-        stale.join(" ")
     );
+}
+
+/// A figure a page shows twice, in a recording and in a report table beside
+/// it, agrees within the table's own spread between rounds, and the
+/// recording was made in the report run that measured the table.
+#[test]
+fn every_figure_shown_in_a_recording_and_a_table_agrees() {
+    let root = &xtask::repo_root();
+    let figures = xtask::compared::read(root).unwrap();
+    let report = std::fs::read_to_string(root.join("measured/report.json")).unwrap();
+    let samples: Vec<serde_json::Value> = serde_json::from_str(&report).unwrap();
+    let runs = xtask::provenance::Manifest::read(root).report_runs;
+    let text = |name: &str| {
+        let path = root.join("recorded").join(format!("{name}.txt"));
+        Recording::read(&path).ok().map(|(_, output)| output)
+    };
+    let problems = xtask::compared::problems(&figures, text, &samples, &runs);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// A fingerprint reads what the program is built from, and nothing else: the

@@ -172,7 +172,7 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
     assert_eq!(counts, ["1", "2", "4", "8", "2"], "{sweep}");
     // Each exact photo mode alone, with its peak memory (the processes mode's
     // workers' too): seq, threads, rayon, processes, rayon-inner.
-    let modes = read(measured.join("photo-modes.md"));
+    let modes = read(measured.join("photos-modes.md"));
     let memory: Vec<&str> = (modes.lines().filter(|line| line.starts_with("| `")))
         .map(|line| line.rsplit(" | ").next().unwrap())
         .collect();

@@ -57,6 +57,19 @@ pub fn rust_machine_description() -> String {
     machine_description(None)
 }
 
+/// This moment, to name a report run: `2026-12-07 07:50:12 UTC`.
+pub fn run_id() -> String {
+    let seconds = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() % 86_400);
+    let (hours, minutes) = (seconds / 3600, seconds / 60 % 60);
+    format!(
+        "{} {hours:02}:{minutes:02}:{:02} UTC",
+        today(),
+        seconds % 60
+    )
+}
+
 /// Today's date (UTC) as YYYY-MM-DD, from the system clock.
 pub fn today() -> String {
     let days = SystemTime::now()

@@ -60,6 +60,8 @@ pub struct Config {
     pub python: Option<String>,
     /// Where the example binaries are (built before the report runs).
     pub examples: PathBuf,
+    /// Whether they are release builds (else the dev profile's).
+    pub release: bool,
     /// The repository (for python/ and the test photos).
     pub root: PathBuf,
     /// Where the Markdown tables and the raw samples go.
@@ -146,6 +148,7 @@ impl Config {
             timelines: TIMELINES.to_vec(),
             python: Some("python3".into()),
             examples: harness::target_dir().join("debug/examples"),
+            release: false,
             root: root.to_path_buf(),
             measured: root.join("measured"),
             figures: root.join("src/figures"),
@@ -184,6 +187,7 @@ pub struct Report {
 /// Runs the report and writes its files; see the module's documentation.
 pub fn run(config: &Config) -> Result<Report> {
     let started = Instant::now();
+    let run_id = machine::run_id();
     let mut skipped = Vec::new();
     let python = match &config.python {
         None => {
@@ -241,7 +245,13 @@ pub fn run(config: &Config) -> Result<Report> {
     for (name, svg) in tables.charts()? {
         files.push((config.figures.join("measured").join(name), svg.into_bytes()));
     }
-    let mut raw: Vec<serde_json::Value> = samples.iter().map(Sample::json).collect();
+    let mut raw: Vec<serde_json::Value> = (samples.iter())
+        .map(|sample| {
+            let mut json = sample.json();
+            json["run"] = run_id.clone().into();
+            json
+        })
+        .collect();
     if let Some(table) = &config.only {
         // This table's files, and the other tables' samples as they were.
         files.retain(|(path, _)| {
@@ -258,6 +268,7 @@ pub fn run(config: &Config) -> Result<Report> {
     }
     let raw = serde_json::to_string_pretty(&raw)?;
     files.push((config.measured.join("report.json"), raw.into_bytes()));
+    files.extend(record_compared(config, &run_id, &mut skipped)?);
 
     // All or nothing: a failure here leaves the book as it was.
     atomic_write::write_all_or_nothing(&files).context("cannot write the report")?;
@@ -270,6 +281,50 @@ pub fn run(config: &Config) -> Result<Report> {
         written: files.into_iter().map(|(path, _)| path).collect(),
         skipped,
     })
+}
+
+/// The recordings a page compares with this run's tables, recorded now (see
+/// `xtask::compared`): their files and the fingerprints, to write with the
+/// tables. One made in another profile than the report's is skipped.
+fn record_compared(
+    config: &Config,
+    run: &str,
+    skipped: &mut Vec<String>,
+) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    let by_report = crate::compared::made_by_the_report(&config.root)?;
+    let names: Vec<String> = (by_report.iter())
+        .filter(|(_, table)| {
+            config
+                .only
+                .as_deref()
+                .is_none_or(|only| only == table.as_str())
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut selected = crate::outputs::select(&config.root, &names, false, false)?;
+    selected.retain(|(path, recording, _)| {
+        let same_profile = recording.release == config.release;
+        if !same_profile {
+            skipped.push(format!(
+                "{}: recorded in the other profile than this report's",
+                path.display()
+            ));
+        }
+        same_profile
+    });
+    eprintln!("recording what the pages compare with these tables...");
+    let (files, _) = crate::outputs::record(&crate::outputs::Plan {
+        root: &config.root,
+        selected: &selected,
+        dev_examples: (!config.release).then_some(config.examples.as_path()),
+        release_examples: config.release.then_some(config.examples.as_path()),
+        check: false,
+        report_run: Some(run),
+    })?;
+    Ok(files)
 }
 
 /// Every job once per round, with the image server up; the samples they printed.

@@ -161,7 +161,7 @@ impl<'a> Tables<'a> {
             })
             .collect();
         files.push(("start-costs.md", self.start_costs_table()));
-        files.push(("photo-modes.md", self.photo_modes_table()));
+        files.push(("photos-modes.md", self.photo_modes_table()));
         files.push(("distributed-sweep.md", self.sweep_table()));
         files.push(("primitives.md", self.primitives_table()));
         files.push(("task-costs.md", self.task_costs_table()));

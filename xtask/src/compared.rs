@@ -1,0 +1,277 @@
+//! Figures a page shows twice, in a recording and in a report table beside
+//! it (`xtask/data/compared-figures.txt`): `cargo xtask report` records those
+//! recordings in the run that measures their table, and [`problems`] says
+//! where the two figures disagree (the recorded figure lies farther from the
+//! table's rounds than the rounds lie from each other), or where a recording
+//! was made apart from its table's run.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+/// The data file, from the repository root.
+pub const FILE: &str = "xtask/data/compared-figures.txt";
+
+/// One figure shown twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compared {
+    /// The recording's name (`recorded/NAME.txt`).
+    pub recording: String,
+    /// Where the figure stands in it: `{}` for the number.
+    pub pattern: String,
+    pub table: String,
+    pub language: String,
+    pub series: String,
+    pub key: String,
+}
+
+/// Every compared figure, in the file's order.
+pub fn read(root: &Path) -> Result<Vec<Compared>> {
+    let text = fs::read_to_string(root.join(FILE)).context(FILE)?;
+    parse(&text)
+}
+
+fn parse(text: &str) -> Result<Vec<Compared>> {
+    let mut figures = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let columns: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [recording, pattern, table, language, series, key] = columns[..] else {
+            bail!(
+                "{FILE} line {}: expected 6 columns, found {}",
+                number + 1,
+                columns.len()
+            );
+        };
+        if pattern.matches("{}").count() != 1 {
+            bail!("{FILE} line {}: the pattern needs one {{}}", number + 1);
+        }
+        figures.push(Compared {
+            recording: recording.into(),
+            pattern: pattern.into(),
+            table: table.into(),
+            language: language.into(),
+            series: series.into(),
+            key: key.into(),
+        });
+    }
+    Ok(figures)
+}
+
+/// The recordings the report makes, each with the table whose run makes it.
+pub fn made_by_the_report(root: &Path) -> Result<BTreeMap<String, String>> {
+    Ok((read(root)?.into_iter())
+        .map(|figure| (figure.recording, figure.table))
+        .collect())
+}
+
+/// The number `pattern` finds in `text` (its first match).
+pub fn figure_in(text: &str, pattern: &str) -> Option<f64> {
+    let (before, after) = pattern.split_once("{}")?;
+    let regex = format!(
+        "{}([0-9]+(?:\\.[0-9]+)?){}",
+        regex::escape(before),
+        regex::escape(after)
+    );
+    let found = regex::Regex::new(&regex).ok()?.captures(text)?;
+    found[1].parse().ok()
+}
+
+/// What the report's samples (`measured/report.json`) say of one row: its
+/// median, its smallest and largest round, and the run that measured it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub median: f64,
+    pub smallest: f64,
+    pub largest: f64,
+    pub run: Option<String>,
+}
+
+impl Row {
+    /// The spread between rounds: the largest minus the smallest.
+    pub fn spread(&self) -> f64 {
+        self.largest - self.smallest
+    }
+
+    /// How far `figure` lies from the nearest round (0 within them).
+    pub fn distance(&self, figure: f64) -> f64 {
+        (self.smallest - figure).max(figure - self.largest).max(0.0)
+    }
+}
+
+/// The row `figure` compares with, from the report's samples.
+pub fn row(samples: &[Value], figure: &Compared) -> Option<Row> {
+    let matching: Vec<&Value> = (samples.iter())
+        .filter(|s| {
+            s["table"] == figure.table.as_str()
+                && s["language"] == figure.language.as_str()
+                && s["series"] == figure.series.as_str()
+                && s["key"] == figure.key.as_str()
+        })
+        .collect();
+    let mut values: Vec<f64> = matching
+        .iter()
+        .filter_map(|s| s["value"].as_f64())
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    let median = match values.len() % 2 {
+        1 => values[middle],
+        _ => (values[middle - 1] + values[middle]) / 2.0,
+    };
+    let run = matching[0]["run"].as_str().map(str::to_string);
+    Some(Row {
+        median,
+        smallest: values[0],
+        largest: values[values.len() - 1],
+        run,
+    })
+}
+
+/// Where a compared figure disagrees with its table, or its recording was
+/// made apart from the table's run; `runs` is each recording's report run
+/// (from the fingerprints' file).
+pub fn problems(
+    figures: &[Compared],
+    recording_text: impl Fn(&str) -> Option<String>,
+    samples: &[Value],
+    runs: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut apart = Vec::new(); // recordings already named as made apart
+    for figure in figures {
+        let name = &figure.recording;
+        let redo = format!("cargo xtask report --only {}", figure.table);
+        let Some(row) = row(samples, figure) else {
+            problems.push(format!(
+                "{name}: the report has no {} {} row {:?} ({}): {redo}",
+                figure.table, figure.language, figure.series, figure.key
+            ));
+            continue;
+        };
+        let text = recording_text(name).unwrap_or_default();
+        let Some(recorded) = figure_in(&text, &figure.pattern) else {
+            problems.push(format!("{name}: no `{}` in the recording", figure.pattern));
+            continue;
+        };
+        if (row.run.is_none() || runs.get(&format!("{name}.txt")) != row.run.as_ref())
+            && !apart.contains(name)
+        {
+            apart.push(name.clone());
+            problems.push(format!(
+                "{name}: not recorded in the report run that measured its table \
+                 ({}): {redo}",
+                figure.table
+            ));
+        }
+        // One more run disagrees when it lies farther from the rounds than
+        // the rounds lie from each other.
+        if row.distance(recorded) > row.spread() {
+            problems.push(format!(
+                "{name}: shows {recorded} where the {} table's {:?} row ({}) has a median of \
+                 {:.3}, its rounds from {:.3} to {:.3}: {redo}",
+                figure.table, figure.series, figure.key, row.median, row.smallest, row.largest
+            ));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn figure() -> Compared {
+        parse("rec | in {} s: | photos | Rust | exact rayon | elapsed_s").unwrap()[0].clone()
+    }
+
+    fn samples(values: &[f64], run: &str) -> Vec<Value> {
+        (values.iter())
+            .map(|v| {
+                json!({"table": "photos", "language": "Rust", "series": "exact rayon",
+                       "key": "elapsed_s", "value": v, "run": run})
+            })
+            .collect()
+    }
+
+    fn runs(run: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([("rec.txt".to_string(), run.to_string())])
+    }
+
+    #[test]
+    fn a_figure_within_the_spread_of_its_own_run_passes() {
+        let text = |_: &str| Some("15 photos in 1.50 s: 10 per second".to_string());
+        let samples = samples(&[1.4, 1.45, 1.55], "r1");
+        assert_eq!(
+            problems(&[figure()], text, &samples, &runs("r1")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn one_more_run_may_fall_outside_the_rounds_by_less_than_their_spread() {
+        let samples = samples(&[1.4, 1.45, 1.55], "r1"); // a spread of 0.15
+        let shows = |shown: &'static str| {
+            let text = move |_: &str| Some(format!("in {shown} s:"));
+            problems(&[figure()], text, &samples, &runs("r1")).len()
+        };
+        assert_eq!((shows("1.65"), shows("1.30")), (0, 0));
+        assert_eq!((shows("1.75"), shows("1.20")), (1, 1));
+    }
+
+    #[test]
+    fn a_figure_off_by_more_than_the_spread_is_caught() {
+        let text = |_: &str| Some("15 photos in 3.25 s: 4 per second".to_string());
+        let found = problems(
+            &[figure()],
+            text,
+            &samples(&[1.4, 1.45, 1.55], "r1"),
+            &runs("r1"),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("shows 3.25") && found[0].contains("--only photos"));
+    }
+
+    #[test]
+    fn a_recording_from_another_run_or_none_is_caught() {
+        let text = |_: &str| Some("in 1.5 s:".to_string());
+        let samples = samples(&[1.4, 1.6], "r2");
+        for made_in in [runs("r1"), BTreeMap::new()] {
+            let found = problems(&[figure()], text, &samples, &made_in);
+            assert!(
+                found[0].contains("not recorded in the report run"),
+                "{found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_row_or_figure_is_named() {
+        let text = |_: &str| Some("nothing here".to_string());
+        let none = problems(&[figure()], text, &[], &runs("r1"));
+        assert!(none[0].contains("no photos Rust row"), "{none:?}");
+        let found = problems(&[figure()], text, &samples(&[1.0], "r1"), &runs("r1"));
+        assert!(found[0].contains("no `in {} s:`"), "{found:?}");
+    }
+
+    #[test]
+    fn the_real_file_parses_and_a_bad_line_is_named() {
+        let root = crate::repo_root();
+        assert!(!read(&root).unwrap().is_empty());
+        let error = parse("a | b {} | c").unwrap_err().to_string();
+        assert!(
+            error.contains("line 1") && error.contains("6 columns"),
+            "{error}"
+        );
+    }
+}
