@@ -94,7 +94,12 @@ fn a_tiny_report_writes_every_table_chart_and_timeline() {
         return;
     };
     let out = tempfile::tempdir().unwrap();
+    let root = xtask::repo_root();
+    let recorded = || std::fs::read(root.join("recorded/fingerprints.tsv")).unwrap();
+    let before = recorded();
     let outcome = report::run(&tiny(out.path(), "python3")).expect("the report runs");
+    // A report into another folder records nothing of the book's.
+    assert!(recorded() == before, "the tiny report rewrote recorded/");
     let measured = out.path().join("measured");
     let machine = read(measured.join("machine.md"));
     assert!(machine.contains("rustc"), "{machine}");

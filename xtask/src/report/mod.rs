@@ -285,12 +285,16 @@ pub fn run(config: &Config) -> Result<Report> {
 
 /// The recordings a page compares with this run's tables, recorded now (see
 /// `xtask::compared`): their files and the fingerprints, to write with the
-/// tables. One made in another profile than the report's is skipped.
+/// tables. Only a report that writes the book's own tables records them,
+/// and one made in another profile than the report's is skipped.
 fn record_compared(
     config: &Config,
     run: &str,
     skipped: &mut Vec<String>,
 ) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    if config.measured != config.root.join("measured") {
+        return Ok(Vec::new()); // a report into another folder (a test's)
+    }
     let by_report = crate::compared::made_by_the_report(&config.root)?;
     let names: Vec<String> = (by_report.iter())
         .filter(|(_, table)| {
