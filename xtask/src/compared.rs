@@ -2,8 +2,9 @@
 //! it (`xtask/data/compared-figures.txt`): `cargo xtask report` records those
 //! recordings in the run that measures their table, and [`problems`] says
 //! where the two figures disagree (the recorded figure lies farther from the
-//! table's rounds than the rounds lie from each other), or where a recording
-//! was made apart from its table's run.
+//! table's rounds than the rounds lie from each other, or than [`LONE_RUN`]
+//! of their median, whichever is more), or where a recording was made apart
+//! from its table's run.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -214,6 +215,13 @@ mod tests {
         BTreeMap::from([("rec.txt".to_string(), run.to_string())])
     }
 
+    /// How many problems a recording showing `shown` seconds has against
+    /// rounds `values` of its own run.
+    fn problems_showing(shown: &str, values: &[f64]) -> usize {
+        let text = |_: &str| Some(format!("in {shown} s:"));
+        problems(&[figure()], text, &samples(values, "r1"), &runs("r1")).len()
+    }
+
     #[test]
     fn a_figure_within_the_spread_of_its_own_run_passes() {
         let text = |_: &str| Some("15 photos in 1.50 s: 10 per second".to_string());
@@ -226,22 +234,14 @@ mod tests {
 
     #[test]
     fn one_more_run_may_fall_outside_the_rounds_by_less_than_their_spread() {
-        let samples = samples(&[1.4, 1.45, 1.55], "r1"); // a spread of 0.15
-        let shows = |shown: &'static str| {
-            let text = move |_: &str| Some(format!("in {shown} s:"));
-            problems(&[figure()], text, &samples, &runs("r1")).len()
-        };
+        let shows = |shown| problems_showing(shown, &[1.4, 1.45, 1.55]); // a spread of 0.15
         assert_eq!((shows("1.65"), shows("1.30")), (0, 0));
         assert_eq!((shows("1.75"), shows("1.20")), (1, 1));
     }
 
     #[test]
     fn rounds_that_agree_closely_still_allow_a_tenth_of_their_median() {
-        let samples = samples(&[1.164, 1.166, 1.182], "r1"); // a spread of 0.018
-        let shows = |shown: &'static str| {
-            let text = move |_: &str| Some(format!("in {shown} s:"));
-            problems(&[figure()], text, &samples, &runs("r1")).len()
-        };
+        let shows = |shown| problems_showing(shown, &[1.164, 1.166, 1.182]); // a spread of 0.018
         assert_eq!(shows("1.20"), 0); // 0.018 past the rounds: within a tenth
         assert_eq!(shows("1.32"), 1); // 0.138 past them: more than a tenth
     }

@@ -37,14 +37,12 @@ pub fn select(
 ) -> Result<Vec<(PathBuf, Recording, String)>> {
     let paths = recorded::recordings(&root.join("recorded")).map_err(anyhow::Error::msg)?;
     let stem = |path: &Path| path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    // Recordings compared with a report table are the report's to make.
+    let by_report = crate::compared::made_by_the_report(root)?;
     for name in names {
         if !paths.iter().any(|path| stem(path).as_deref() == Some(name)) {
             bail!("no recording named {name} in recorded/");
         }
-    }
-    // Recordings compared with a report table are the report's to make.
-    let by_report = crate::compared::made_by_the_report(root)?;
-    for name in names {
         if let Some(table) = by_report.get(name)
             && leave_the_reports
         {
