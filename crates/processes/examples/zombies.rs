@@ -23,7 +23,6 @@ struct Args {
     json: bool,
 }
 
-// ANCHOR: state
 /// A process's state letter from `/proc/PID/stat` (`Z`: a zombie), or `None`
 /// once it has left the process table.
 fn state(pid: u32) -> Option<char> {
@@ -31,14 +30,18 @@ fn state(pid: u32) -> Option<char> {
     // "PID (COMMAND) STATE ...": the command may hold spaces or parentheses.
     stat.rsplit_once(')')?.1.trim_start().chars().next()
 }
-// ANCHOR_END: state
 
-/// Each child's pid and state, as a line.
-fn states(children: &[Child]) -> String {
-    let each = children.iter().map(|child| match state(child.id()) {
-        Some('Z') => format!("pid {} Z (zombie)", child.id()),
-        Some(letter) => format!("pid {} {letter}", child.id()),
-        None => format!("pid {} gone", child.id()),
+/// Each child's pid and state, read once.
+fn states(children: &[Child]) -> Vec<(u32, Option<char>)> {
+    children.iter().map(|c| (c.id(), state(c.id()))).collect()
+}
+
+/// The states as a line.
+fn line(states: &[(u32, Option<char>)]) -> String {
+    let each = states.iter().map(|&(pid, state)| match state {
+        Some('Z') => format!("pid {pid} Z (zombie)"),
+        Some(letter) => format!("pid {pid} {letter}"),
+        None => format!("pid {pid} gone"),
     });
     each.collect::<Vec<_>>().join(", ")
 }
@@ -61,7 +64,6 @@ fn start(count: usize) -> Result<Vec<Child>, String> {
     Ok(children)
 }
 
-// ANCHOR: main
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
     if state(std::process::id()).is_none() {
@@ -76,11 +78,9 @@ fn main() {
     while children.iter().any(|c| state(c.id()) != Some('Z')) && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(10));
     }
-    let zombies = children
-        .iter()
-        .filter(|c| state(c.id()) == Some('Z'))
-        .count();
-    println!("before wait: {}", states(&children));
+    let before = states(&children);
+    let zombies = before.iter().filter(|(_, s)| *s == Some('Z')).count();
+    println!("before wait: {}", line(&before));
 
     for child in &mut children {
         // wait() collects the exit status, and the zombie with it.
@@ -89,9 +89,10 @@ fn main() {
             Err(error) => println!("wait() for pid {}: {error}", child.id()),
         }
     }
-    println!("after wait:  {}", states(&children));
+    let after = states(&children);
+    println!("after wait:  {}", line(&after));
 
-    let left = children.iter().filter(|c| state(c.id()).is_some()).count();
+    let left = after.iter().filter(|(_, s)| s.is_some()).count();
     let summary = Summary::new(
         "zombies",
         "zombies",
@@ -103,4 +104,3 @@ fn main() {
     .with("left_after_wait", left);
     cli::print_json(&[summary], args.json);
 }
-// ANCHOR_END: main
