@@ -377,18 +377,7 @@ pub fn timely_allocators(
 mod tests {
     use super::*;
     use crate::free_loopback_addresses;
-    use std::sync::{Mutex, MutexGuard};
-
-    /// These tests run one at a time: side by side, under eight test threads
-    /// on two cores, two in three hundred runs saw process 0 reset a real
-    /// member's connection during its greeting, which no test here explains
-    /// yet; one at a time, none did.
-    fn one_at_a_time() -> MutexGuard<'static, ()> {
-        static NETWORK_TESTS: Mutex<()> = Mutex::new(());
-        NETWORK_TESTS
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+    use crate::tests::one_at_a_time;
 
     /// A key of 32 `byte`s, read from a file of its own (tests run at once:
     /// each call has its own file).
@@ -424,27 +413,12 @@ mod tests {
     }
 
     /// Process 1 of a two-process cluster, connecting for at most 5 s.
-    ///
-    /// A test that starts process 1 again binds the port the last one just
-    /// closed, and another test of this process may be starting a child at
-    /// that moment: the child's copy of our file descriptors holds the old
-    /// listener open until it execs (CLOEXEC closes it only then), and the
-    /// bind fails. So a port still in use is tried again, for a moment.
     fn process_1(
         addresses: &[String],
         job: &str,
         key: &Key,
     ) -> Result<Vec<Option<TcpStream>>, String> {
-        let deadline = Instant::now() + Duration::from_secs(2);
-        loop {
-            let joined = connect_members(addresses, 1, job, Duration::from_secs(5), key);
-            match joined {
-                Err(e) if e.contains("Address already in use") && Instant::now() < deadline => {
-                    thread::sleep(Duration::from_millis(10));
-                }
-                joined => return joined,
-            }
-        }
+        connect_members(addresses, 1, job, Duration::from_secs(5), key)
     }
 
     /// Connects to `address` once it listens.
