@@ -15,6 +15,7 @@ pub struct Built {
 
 /// Builds the book at `root` into `dest` (or the `build-dir` of `book.toml`).
 ///
+/// Quotes the figures of sentences from their data ([`crate::figures`]).
 /// Fails when mdBook fails, or when it logs any warning or error: mdBook reports
 /// a missing `{{#include}}` file only in its log and still returns `Ok`.
 pub fn build_book(root: &Path, dest: Option<&Path>) -> Result<Built> {
@@ -31,6 +32,7 @@ pub fn build_book(root: &Path, dest: Option<&Path>) -> Result<Built> {
         if let Some(dest) = dest {
             book.config.build.build_dir = dest.to_path_buf();
         }
+        book.with_preprocessor(crate::figures::FigurePreprocessor);
         book.build().context("mdBook failed to build the book")?;
         Ok(book.build_dir_for("html"))
     });

@@ -52,6 +52,7 @@ pub fn check_sources(root: &Path) -> Result<Vec<Problem>> {
     let src = root.join("src");
     let mut problems = check_summary(&src)?;
     let crates = non_std_crates(root)?;
+    let mut chapters = Vec::new();
     for chapter in markdown_files(&src)? {
         let text = fs::read_to_string(&chapter)
             .with_context(|| format!("cannot read {}", chapter.display()))?;
@@ -59,7 +60,10 @@ pub fn check_sources(root: &Path) -> Result<Vec<Problem>> {
         problems.extend(check_playground(&chapter, &text, &crates));
         problems.extend(check_timeline_figures(&chapter, &text));
         problems.extend(check_recorded_outputs(&chapter, &text));
+        let page = chapter.strip_prefix(&src).unwrap_or(&chapter);
+        chapters.push((page.to_string_lossy().into_owned(), text));
     }
+    problems.extend(crate::figures::check(root, &chapters)?);
     problems.extend(crate::quick_reference::check(root)?);
     problems.sort();
     Ok(problems)

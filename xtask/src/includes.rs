@@ -90,7 +90,8 @@ pub(crate) fn check_includes(chapter: &Path, text: &str) -> Vec<Problem> {
 }
 
 /// The chapter's text with every include replaced by what it quotes, as a
-/// reader sees the page (an include that cannot be read is left as it is:
+/// reader sees the page, its `{{figure}}`s quoted (an include that cannot
+/// be read is left as it is:
 /// [`check_includes`] reports it).
 pub fn expand_includes(chapter: &Path, text: &str) -> String {
     let dir = chapter.parent().unwrap_or(Path::new("."));
@@ -105,6 +106,11 @@ pub fn expand_includes(chapter: &Path, text: &str) -> String {
                 expanded = expanded.replace(&format!("{{{{#{kind} {directive}}}}}"), &quoted);
             }
         }
+    }
+    // The figures of sentences too, quoted from the book's root.
+    let root = dir.ancestors().find(|d| d.join("book.toml").is_file());
+    if let Some(rendered) = root.and_then(|root| crate::figures::render(root, &expanded).ok()) {
+        expanded = rendered;
     }
     expanded
 }

@@ -6,6 +6,7 @@
 //! - [`limit`]: the photo job's limit, `measured/bench-limit.md`, from the images bench.
 //! - [`checks`]: the guards `cargo test` runs on the book's sources and output.
 //! - [`compared`]: figures shown both in a recording and in a report table, kept in step.
+//! - [`figures`]: figures in sentences quoted from the data, and the list of the others.
 //! - [`quick_reference`]: the guard that keeps the quick reference complete.
 //! - [`browser`]: the browser test, every page opened in headless Chromium.
 //! - [`outputs`]: `cargo xtask outputs`, the program output the chapters show, recorded.
@@ -21,6 +22,7 @@ pub mod build;
 pub mod checks;
 pub mod compared;
 pub mod exercises;
+pub mod figures;
 pub mod includes;
 #[cfg(unix)]
 pub mod limit;
