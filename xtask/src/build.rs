@@ -32,7 +32,7 @@ pub fn build_book(root: &Path, dest: Option<&Path>) -> Result<Built> {
         if let Some(dest) = dest {
             book.config.build.build_dir = dest.to_path_buf();
         }
-        book.with_preprocessor(crate::figures::FigurePreprocessor);
+        crate::figures::quote_all(root, &mut book.book)?;
         book.build().context("mdBook failed to build the book")?;
         Ok(book.build_dir_for("html"))
     });

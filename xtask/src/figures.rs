@@ -10,7 +10,7 @@
 //! - `{{figure recorded/pipes-flood.txt pattern="peak memory {} MiB"}}` is the
 //!   number a recording shows where `pattern` has `{}`.
 //!
-//! The book's build replaces each with its figure ([`FigurePreprocessor`]),
+//! The book's build replaces each with its figure ([`quote_all`]),
 //! and a figure that cannot be found fails both the build and `cargo test`.
 //! Every other figure with a unit in a chapter's prose (a parameter, a
 //! Python or documentation figure, a measurement of another day) is listed in
@@ -22,8 +22,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use anyhow::{Context, Result, bail};
-use mdbook_preprocessor::book::{Book, BookItem};
-use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use mdbook_driver::book::{Book, BookItem};
 use regex::Regex;
 
 use crate::checks::{Problem, problem};
@@ -118,35 +117,21 @@ pub fn render(root: &Path, text: &str) -> Result<String> {
     Ok(out)
 }
 
-/// Quotes the figures as the book is built.
-pub struct FigurePreprocessor;
-
-impl Preprocessor for FigurePreprocessor {
-    fn name(&self) -> &str {
-        "figures"
-    }
-
-    fn run(
-        &self,
-        ctx: &PreprocessorContext,
-        mut book: Book,
-    ) -> mdbook_preprocessor::errors::Result<Book> {
-        let mut failed = None;
-        book.for_each_mut(|item| {
-            if let BookItem::Chapter(chapter) = item
-                && failed.is_none()
-            {
-                match render(&ctx.root, &chapter.content) {
-                    Ok(text) => chapter.content = text,
-                    Err(error) => failed = Some(error.context(chapter.name.clone())),
-                }
+/// Quotes the figures of every chapter of `book`, whose files lie under
+/// `root`, before mdBook builds it.
+pub fn quote_all(root: &Path, book: &mut Book) -> Result<()> {
+    let mut failed = None;
+    book.for_each_mut(|item| {
+        if let BookItem::Chapter(chapter) = item
+            && failed.is_none()
+        {
+            match render(root, &chapter.content) {
+                Ok(text) => chapter.content = text,
+                Err(error) => failed = Some(error.context(chapter.name.clone())),
             }
-        });
-        match failed {
-            Some(error) => Err(error),
-            None => Ok(book),
         }
-    }
+    });
+    failed.map_or(Ok(()), Err)
 }
 
 /// A figure with a unit in prose: digits, then a unit of time, size, share
