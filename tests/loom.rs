@@ -191,6 +191,10 @@ fn every_task_runs_once_and_delivers_its_result() {
         assert_eq!(ran.load(Ordering::Relaxed), 2, "each task ran exactly once");
     });
     println!("{runs} interleavings, all correct");
+    assert!(
+        runs > 1000,
+        "two workers and two tasks already take thousands"
+    );
 }
 
 #[test]
@@ -283,8 +287,12 @@ fn release_and_acquire_publish_the_value_with_the_flag() {
 
 #[test]
 fn loom_finds_the_stale_value_behind_a_relaxed_flag() {
-    let (message, _runs) = find_failure(3, || publish_42(Ordering::Relaxed, Ordering::Relaxed));
+    let (message, runs) = find_failure(3, || publish_42(Ordering::Relaxed, Ordering::Relaxed));
     assert!(message.contains("the value was not there yet"), "{message}");
+    assert_eq!(
+        runs, 3,
+        "loom's order is fixed: the same interleaving every run"
+    );
 }
 // ANCHOR_END: publish
 
@@ -320,10 +328,14 @@ fn the_semaphore_admits_one_at_a_time_and_wakes_every_waiter() {
 
 #[test]
 fn loom_finds_two_holders_when_check_and_take_are_two_lockings() {
-    let (message, _runs) = find_failure(2, || {
+    let (message, runs) = find_failure(2, || {
         three_threads_one_permit(Semaphore::acquire_check_then_take)
     });
     assert!(message.contains("two threads held"), "{message}");
+    assert_eq!(
+        runs, 28,
+        "loom's order is fixed: the same interleaving every run"
+    );
 }
 // ANCHOR_END: semaphore
 

@@ -391,8 +391,9 @@ fn outputs(
 ) -> Result<()> {
     // Checking reads them all; recording leaves the report's to the report.
     let selected = xtask::outputs::select(root, names, release_only, !check)?;
-    let needs =
-        |release: bool| (selected.iter()).any(|(_, r, _)| r.runs_a_build() && r.release == release);
+    let needs = |release: bool| {
+        (selected.iter()).any(|(_, r, _)| r.runs_an_example() && r.release == release)
+    };
     println!("building the examples...");
     let dev_examples = if needs(false) {
         Some(build_examples(root, false)?)

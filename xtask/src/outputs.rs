@@ -108,8 +108,8 @@ pub fn record(plan: &Plan) -> Result<(Files, usize)> {
             .unwrap_or(path)
             .display()
             .to_string();
-        let examples = match (recording.runs_a_build(), recording.release) {
-            (false, _) => Some(Path::new("")), // rustc and python3 run no example
+        let examples = match (recording.runs_an_example(), recording.release) {
+            (false, _) => Some(Path::new("")), // rustc, python3 and cargo test run no example
             (true, true) => plan.release_examples,
             (true, false) => plan.dev_examples,
         };

@@ -127,7 +127,17 @@ impl Sources {
             return Ok(files.filter(|f| f.is_file()).collect());
         }
         let key = (recording.bin, recording.example.clone());
-        let (package, source) = (self.programs.get(&key))
+        // The loom models are a test of the root package.
+        let loom_models = recording.loom.then(|| {
+            let root_package = self.packages.iter().find(|(_, (dir, _))| dir == &self.root);
+            let name = root_package.map_or(String::new(), |(name, _)| name.clone());
+            let source = self
+                .root
+                .join("tests")
+                .join(format!("{}.rs", recording.example));
+            (name, source)
+        });
+        let (package, source) = (loom_models.as_ref().or_else(|| self.programs.get(&key)))
             .with_context(|| format!("no example or listing named {}", recording.example))?;
         let mut files = vec![source.clone()];
         // Modules the example's file pulls in from its folder's subfolders.

@@ -40,6 +40,10 @@ pub struct Recording {
     /// `$ cargo run -p listings --bin NAME`: one of the whole programs of
     /// `listings/src/bin/` (`example` holds its name).
     pub bin: bool,
+    /// `$ cargo test --features loom --test NAME -- FLAGS`: the root
+    /// package's loom models (`tests/NAME.rs`, whose name `example` holds),
+    /// run through cargo, whose own status lines are left out.
+    pub loom: bool,
     /// The exit code the run must end with (0 unless the line says otherwise).
     pub exit_code: i32,
     /// `# every run differs`: a run whose lines show the outcome of a race
@@ -96,6 +100,34 @@ impl Recording {
         let mut words = line.split_whitespace();
         match (words.next(), words.next()) {
             (Some("cargo"), Some("run")) => {}
+            (Some("cargo"), Some("test")) => {
+                let (features, test) = (words.next(), words.next());
+                let (loom, name) = (words.next(), words.next());
+                if (features, test, loom) != (Some("--features"), Some("loom"), Some("--test")) {
+                    return Err("a recorded test run must be `cargo test --features loom \
+                                --test NAME [-- FLAGS]`"
+                        .into());
+                }
+                let example = name.ok_or("--test needs a name")?.to_string();
+                let args = match words.next() {
+                    None => Vec::new(),
+                    Some("--") => words.map(String::from).collect(),
+                    Some(other) => return Err(format!("unexpected `{other}` after the test")),
+                };
+                return Ok(Recording {
+                    command,
+                    example,
+                    args,
+                    release: false,
+                    rustc: false,
+                    python: false,
+                    bin: false,
+                    loom: true,
+                    exit_code,
+                    varies,
+                    needs,
+                });
+            }
             (Some(tool @ ("rustc" | "python3")), Some(first)) => {
                 let (rustc, python) = (tool == "rustc", tool == "python3");
                 return Ok(Recording {
@@ -109,6 +141,7 @@ impl Recording {
                     rustc,
                     python,
                     bin: false,
+                    loom: false,
                     exit_code,
                     varies,
                     needs,
@@ -116,8 +149,8 @@ impl Recording {
             }
             _ => {
                 return Err("the command must be `cargo run ... --example NAME`, \
-                            `cargo run -p listings --bin NAME`, `rustc FILE` or \
-                            `python3 python/SCRIPT.py`"
+                            `cargo run -p listings --bin NAME`, `cargo test --features \
+                            loom --test NAME`, `rustc FILE` or `python3 python/SCRIPT.py`"
                     .into());
             }
         }
@@ -155,6 +188,7 @@ impl Recording {
             rustc: false,
             python: false,
             bin,
+            loom: false,
             exit_code,
             varies,
             needs,
@@ -182,7 +216,20 @@ impl Recording {
         };
         let (mut reader, writer) = std::io::pipe().map_err(|e| format!("a pipe: {e}"))?;
         let error_writer = writer.try_clone().map_err(|e| format!("a pipe: {e}"))?;
-        let mut child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        if self.loom {
+            let test = [
+                "test",
+                "--locked",
+                "--features",
+                "loom",
+                "--test",
+                &self.example,
+                "--",
+            ];
+            command.args(test).env("CARGO_TERM_COLOR", "never");
+        }
+        let mut child = command
             .args(&self.args)
             .args(hidden)
             .current_dir(dir)
@@ -194,7 +241,8 @@ impl Recording {
             .stderr(error_writer)
             .spawn()
             .map_err(|e| format!("{}: {e}", binary.display()))?;
-        // The pipe's write ends are the child's now (the Command dropped ours).
+        // The pipe's write ends are the child's now, once the Command drops ours.
+        drop(command);
         let collector = thread::spawn(move || {
             let mut bytes = Vec::new();
             let _ = reader.read_to_end(&mut bytes);
@@ -214,16 +262,29 @@ impl Recording {
         };
         let bytes = collector.join().map_err(|_| "reading the output failed")?;
         let _ = std::fs::remove_dir_all(&scratch);
+        let mut text = String::from_utf8_lossy(&bytes).into_owned();
+        if self.loom {
+            text = (text.lines())
+                .filter(|line| !CARGO_STATUS.is_match(line))
+                .map(|line| format!("{line}\n"))
+                .collect();
+        }
         Ok(Output {
-            text: String::from_utf8_lossy(&bytes).into_owned(),
+            text,
             exit_code: status.code(),
         })
     }
 
-    /// Whether it runs a program the workspace builds (an example or a
-    /// listing's), not rustc or python3.
+    /// Whether it runs a program the workspace builds (an example, a
+    /// listing's or the loom models), not rustc or python3.
     pub fn runs_a_build(&self) -> bool {
         !self.rustc && !self.python
+    }
+
+    /// Whether it runs an example or a listing's program, which
+    /// `cargo xtask outputs` builds first (cargo builds the loom models).
+    pub fn runs_an_example(&self) -> bool {
+        self.runs_a_build() && !self.loom
     }
 
     /// What runs: rustc, python3, an example from `examples` (a
@@ -232,6 +293,9 @@ impl Recording {
         let file = format!("{}{}", self.example, std::env::consts::EXE_SUFFIX);
         if self.python {
             return PathBuf::from("python3");
+        }
+        if self.loom {
+            return std::env::var_os("CARGO").map_or("cargo".into(), PathBuf::from);
         }
         match (self.rustc, self.bin) {
             (true, _) => PathBuf::from("rustc"),
@@ -249,6 +313,14 @@ impl Recording {
         text
     }
 }
+
+/// cargo's own status lines (`   Compiling x`, `    Finished ...`,
+/// `     Running tests/loom.rs (target/...)`), which a test run through cargo
+/// prints on stderr and its recording leaves out.
+static CARGO_STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s+(Compiling|Finished|Running|Blocking|Locking|Updating|Downloading|Downloaded|Checking|Fresh|Waiting)\b")
+        .expect("a valid pattern")
+});
 
 /// Lines a run may print or not, by how it was built or what is cached: not
 /// compared (matched by their start).
@@ -437,7 +509,13 @@ mod tests {
         assert!(r.bin && !r.rustc && r.example == "sync_script" && r.args.is_empty());
         let examples = Path::new("target/debug/examples");
         assert_eq!(r.binary(examples), Path::new("target/debug/sync_script"));
+        let r = Recording::parse("$ cargo test --features loom --test loom -- --nocapture a b");
+        let r = r.unwrap();
+        assert!(r.loom && r.runs_a_build() && !r.runs_an_example() && r.example == "loom");
+        assert_eq!(r.args, ["--nocapture", "a", "b"]);
         for bad in [
+            "$ cargo test --test loom",
+            "$ cargo test --features loom --test",
             "$ cargo run -p listings sync_script",
             "$ cargo run -p other --bin x",
             "cargo run --example x",
