@@ -52,6 +52,10 @@ struct Args {
     /// Give up after this many seconds: a missing or dead peer is an error, not a hang
     #[arg(long, value_parser = cli::parse_seconds, default_value = "120", allow_hyphen_values = true)]
     deadline: Duration,
+    /// Process 1 crashes (SIGKILL) this many seconds after connecting, to
+    /// show how the others fail: the chapter's demonstration of a lost peer
+    #[arg(long, value_parser = cli::parse_seconds, allow_hyphen_values = true)]
+    crash_process_1_after: Option<Duration>,
     /// Run only this mode (default: all, in the order listed)
     #[arg(long, value_enum, conflicts_with = "process")]
     mode: Option<Mode>,
@@ -246,6 +250,9 @@ fn job_flags(args: &Args) -> Vec<String> {
     if args.send_photos {
         flags.push("--send-photos".into());
     }
+    if let Some(after) = args.crash_process_1_after {
+        flags.push(format!("--crash-process-1-after={}", after.as_secs_f64()));
+    }
     flags
 }
 
@@ -275,6 +282,9 @@ fn member(args: &Args, membership: Membership) {
     let out = &args.out;
     let workers = cluster_workers(args, &job, process, &addresses, &key)
         .unwrap_or_else(|e| fail_cleaning_up(out, e));
+    if let (1, Some(after)) = (process, args.crash_process_1_after) {
+        cluster::crash_after(after);
+    }
     let bounds = cluster::Bounds::cluster(args.deadline, addresses, process);
     let run = run_here(workers, job, bounds).unwrap_or_else(|e| fail_cleaning_up(out, e));
     if process != 0 {

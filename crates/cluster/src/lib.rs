@@ -299,7 +299,8 @@ pub fn run_bounded(
 /// ports, a hostfile in a scratch folder), each with `args(process, hostfile)`,
 /// which must include [`MemberArgs::flags`]; process 0 writes its run where
 /// `--results-to` says.
-/// When one process fails the others are killed; all are always reaped.
+/// When one process fails, the others get [`GRACE`] to notice and say why
+/// they stop (a lost peer, say) before they are killed; all are always reaped.
 pub fn launch(
     processes: usize,
     deadline: Duration,
@@ -390,36 +391,60 @@ fn launch_in(
     Ok(Run::new(results.done, start_us, clock.elapsed()))
 }
 
+/// How long the other members of a cluster may take, after one has failed,
+/// to exit by themselves (each names its lost peer on stderr) before they
+/// are killed.
+pub const GRACE: Duration = Duration::from_secs(2);
+
 /// The cluster's processes: killed if still running and reaped when dropped.
 struct Members(Vec<Option<Child>>);
 
 impl Members {
-    /// Waits until all have exited successfully; the first failure, or the
-    /// deadline, kills the rest.
-    fn wait(&mut self, deadline: Instant) -> Result<(), String> {
+    /// Waits until all have exited successfully. After the first failure the
+    /// rest get [`GRACE`], then are killed; past the deadline, at once. The
+    /// error names every failed process, those killed by a signal (the likely
+    /// cause) before those that exited with an error (often its consequence).
+    fn wait(&mut self, mut deadline: Instant) -> Result<(), String> {
+        let mut failures: Vec<(bool, String)> = Vec::new();
         while self.0.iter().any(Option::is_some) {
             for (process, slot) in self.0.iter_mut().enumerate() {
                 let Some(child) = slot else { continue };
-                match child.try_wait() {
-                    Ok(None) => {}
-                    Ok(Some(status)) if status.success() => *slot = None,
-                    Ok(Some(status)) => return Err(failed(process, status)),
-                    Err(error) => return Err(format!("process {process}: {error}")),
+                let failure = match child.try_wait() {
+                    Ok(None) => continue,
+                    Ok(Some(status)) => {
+                        *slot = None; // reaped
+                        (!status.success()).then(|| failed(process, status))
+                    }
+                    // Left in place: dropping `Members` kills and reaps it.
+                    Err(error) => Some((false, format!("process {process}: {error}"))),
+                };
+                if let Some(failure) = failure {
+                    failures.push(failure);
+                    deadline = deadline.min(Instant::now() + GRACE);
                 }
             }
             if Instant::now() > deadline {
-                return Err("the cluster's processes ran past the deadline and were killed".into());
+                break;
             }
             thread::sleep(Duration::from_millis(5));
         }
-        Ok(())
+        failures.sort_by_key(|(killed, _)| !killed); // stable: the rest in order
+        let failures: Vec<String> = failures.into_iter().map(|(_, why)| why).collect();
+        match failures.is_empty() {
+            false => Err(format!("the cluster failed: {}", failures.join("; "))),
+            true if self.0.iter().any(Option::is_some) => {
+                Err("the cluster's processes ran past the deadline and were killed".into())
+            }
+            true => Ok(()),
+        }
     }
 }
 
-fn failed(process: usize, status: ExitStatus) -> String {
+/// Whether a member was killed by a signal, and what ended it.
+fn failed(process: usize, status: ExitStatus) -> (bool, String) {
     match status.code() {
-        Some(code) => format!("process {process} of the cluster failed (exit code {code})"),
-        None => format!("process {process} of the cluster was killed ({status})"),
+        Some(code) => (false, format!("process {process} exited with code {code}")),
+        None => (true, format!("process {process} was killed ({status})")),
     }
 }
 

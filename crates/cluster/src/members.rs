@@ -118,6 +118,26 @@ pub fn on_lost_peer(addresses: Vec<String>, report: impl Fn(String) + Send + Syn
 }
 // ANCHOR_END: lost_peer
 
+/// A host that crashes mid-run, for showing what its peers do: SIGKILL to
+/// this process after `delay`, from a thread of its own (nothing of ours
+/// runs then: no clean-up, no message, as when the power goes).
+#[cfg(unix)]
+pub fn crash_after(delay: Duration) {
+    thread::spawn(move || {
+        thread::sleep(delay);
+        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+    });
+}
+
+/// Elsewhere, an abort stands for the crash.
+#[cfg(not(unix))]
+pub fn crash_after(delay: Duration) {
+    thread::spawn(move || {
+        thread::sleep(delay);
+        std::process::abort();
+    });
+}
+
 fn panic_message(info: &PanicHookInfo) -> String {
     let payload = info.payload();
     (payload.downcast_ref::<&str>().map(|s| s.to_string()))
