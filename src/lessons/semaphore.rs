@@ -1,7 +1,7 @@
 //! "Semaphore": at most N holders at once. std has no semaphore; this one is
 //! a count in a `Mutex` and a `Condvar` to wait on, the way Python's
 //! `threading.Semaphore` is built on a `Condition`. `tests/loom.rs` checks it
-//! under every interleaving, and catches [`Semaphore::acquire_check_then_take`],
+//! under every interleaving up to a preemption bound, and catches [`Semaphore::acquire_check_then_take`],
 //! which checks and takes under two separate lockings.
 
 use crate::lessons::sync::{self, Condvar, Mutex};
@@ -113,7 +113,8 @@ mod tests {
                 });
             }
         });
-        // The limit held (tests/loom.rs proves it for every interleaving),
+        // The limit held (tests/loom.rs checks it for every interleaving up
+        // to its bound),
         // and every permit came back.
         assert!(most.load(Ordering::SeqCst) <= 2);
         assert_eq!(semaphore.in_use(), 0);

@@ -2,7 +2,8 @@
 //!
 //! A normal build uses `std`. With the `loom` feature (which sets `cfg(loom)`,
 //! see `build.rs`) the same names come from [loom](https://docs.rs/loom), whose
-//! types let `loom::model` run a test under every interleaving of its threads.
+//! types let `loom::model` run a test under the interleavings of its threads, up
+//! to a preemption bound.
 //! The pool, its queue and the counter are written once against these names, so
 //! the code loom checks is the code the examples run. `tests/loom.rs` holds the
 //! model checks; "Testing concurrent code" in the book walks through them.
