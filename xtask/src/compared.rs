@@ -74,14 +74,8 @@ pub fn made_by_the_report(root: &Path) -> Result<BTreeMap<String, String>> {
 
 /// The number `pattern` finds in `text` (its first match).
 pub fn figure_in(text: &str, pattern: &str) -> Option<f64> {
-    let (before, after) = pattern.split_once("{}")?;
-    let regex = format!(
-        "{}([0-9]+(?:\\.[0-9]+)?){}",
-        regex::escape(before),
-        regex::escape(after)
-    );
-    let found = regex::Regex::new(&regex).ok()?.captures(text)?;
-    found[1].parse().ok()
+    let figure = crate::figures::text_in(text, pattern)?;
+    figure.replace(',', "").parse().ok()
 }
 
 /// How far a lone run may lie from the rounds whatever their spread, as a
