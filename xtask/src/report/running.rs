@@ -272,16 +272,36 @@ mod tests {
         // SIGKILL: the report runs no clean-up at all.
         report.kill().unwrap();
         report.wait().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
+        // Generous: SIGTERM makes the server stop serving (200 ms at most)
+        // and exit, which on a loaded machine can take a while.
+        let deadline = Instant::now() + Duration::from_secs(30);
         while alive(server) && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(20));
         }
         if alive(server) {
+            // What each of its threads waits in, for the failure's message.
+            let threads = std::fs::read_dir(format!("/proc/{server}/task"))
+                .map(|tasks| {
+                    let wchan = |task: &std::path::Path, file: &str| {
+                        std::fs::read_to_string(task.join(file)).unwrap_or_default()
+                    };
+                    (tasks.flatten())
+                        .map(|t| {
+                            format!(
+                                "{} in {}",
+                                wchan(&t.path(), "comm").trim(),
+                                wchan(&t.path(), "wchan")
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
             // Leave nothing running when the test fails.
             let _ = Command::new("kill")
                 .args(["-KILL", &server.to_string()])
                 .status();
-            panic!("image_server {server} outlived the report");
+            panic!("image_server {server} outlived the report by 30 s; its threads: {threads}");
         }
     }
 }
