@@ -53,6 +53,18 @@ fn the_handoff_listing_holds_with_release_and_acquire_and_fails_relaxed() {
 /// loom does not model time: every timed wait here lasts until it is notified.
 const WAIT: Duration = Duration::from_secs(60);
 
+/// loom's model builder with its defaults, whatever the `LOOM_*` variables
+/// (which `Builder::new` reads) say: the counts the pages give must not
+/// depend on them.
+fn builder_ignoring_loom_variables() -> loom::model::Builder {
+    let mut builder = loom::model::Builder::new();
+    builder.max_branches = 1_000; // loom 0.7's default
+    builder.max_permutations = None;
+    builder.max_duration = None;
+    builder.checkpoint_file = None;
+    builder
+}
+
 // ANCHOR: check
 /// Runs `model` under every interleaving loom explores, with at most
 /// `preemptions` forced switches between threads in one run (loom's bound:
@@ -64,7 +76,7 @@ fn explore(
     model: impl Fn() + Sync + Send + 'static,
 ) {
     let counted = StdArc::clone(runs);
-    let mut builder = loom::model::Builder::new();
+    let mut builder = builder_ignoring_loom_variables();
     builder.preemption_bound = Some(preemptions);
     builder.check(move || {
         counted.fetch_add(1, Relaxed);

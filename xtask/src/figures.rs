@@ -81,18 +81,26 @@ fn cell(text: &str, row: &str, column: &str) -> Result<String> {
             .map(|c| c.trim().replace('`', ""))
             .collect()
     };
-    let mut lines = text.lines().filter(|l| l.trim_start().starts_with('|'));
+    // The first table only: a later one's rows have other columns.
+    let mut lines = (text.lines())
+        .skip_while(|l| !l.trim_start().starts_with('|'))
+        .take_while(|l| l.trim_start().starts_with('|'));
     let header = cells(lines.next().context("no table")?);
     let index = header
         .iter()
         .position(|h| *h == column.replace('`', ""))
         .with_context(|| format!("no column \"{column}\" (the columns: {header:?})"))?;
+    let row = row.replace('`', "");
     let names = |c: &Vec<String>| c[0] == row || c.len() > 1 && format!("{} {}", c[0], c[1]) == row;
     let matching: Vec<Vec<String>> = lines.map(cells).filter(names).collect();
     match matching.as_slice() {
         [only] => {
             let value = only.get(index).context("a short row")?;
-            Ok(value.split(" (").next().unwrap_or_default().to_string())
+            let value = value.split(" (").next().unwrap_or_default();
+            if value.is_empty() {
+                bail!("the cell of row \"{row}\" under \"{column}\" is empty");
+            }
+            Ok(value.to_string())
         }
         [] => bail!("no row \"{row}\""),
         _ => bail!("{} rows \"{row}\"", matching.len()),
@@ -127,45 +135,64 @@ pub fn quote_all(root: &Path, book: &mut Book) -> Result<()> {
         {
             match render(root, &chapter.content) {
                 Ok(text) => chapter.content = text,
-                Err(error) => failed = Some(error.context(chapter.name.clone())),
+                Err(error) => {
+                    let page = chapter.source_path.clone().unwrap_or_default();
+                    failed = Some(error.context(format!("src/{}", page.display())));
+                }
             }
         }
     });
     failed.map_or(Ok(()), Err)
 }
 
-/// A figure with a unit in prose: digits, then a unit of time, size, share
-/// or ratio (`3000 x 2000`, a size in pixels, and `2 × 10⁸` are not ones).
+/// A figure with a unit in prose: digits, then a unit of time (short or
+/// spelled out), size, share or ratio (`3000 x 2000`, a size in pixels, and
+/// `2 × 10⁸` are not ones). What follows it is checked apart: see
+/// [`prose_figures`].
 static UNIT_FIGURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\w.])([0-9][0-9,]*(?:\.[0-9]+)?(?: ?(?:ms|µs|ns|s|MiB|KiB|GiB|MB|KB|GB|%|x|×)| times))(?:[^\w]|$)")
-        .unwrap()
+    Regex::new(
+        r"(?:^|[^\w.])([0-9][0-9,]*(?:\.[0-9]+)?(?: ?(?:ms|µs|ns|s|MiB|KiB|GiB|MB|KB|GB|%|x|×)| (?:times|(?:milli|micro|nano)?seconds?|minutes?)))",
+    )
+    .unwrap()
 });
 
-/// The figures with a unit in `text`'s prose: not in fenced blocks, tables,
-/// inline code, includes or quoted figures.
+/// The figures with a unit in `text`'s prose: not in fenced blocks (opened by
+/// a line that starts, indented or not, with ```` ``` ```` or `~~~`), tables,
+/// inline code, includes or quoted figures. Lines are joined first, so that a
+/// figure broken across two lines is still one.
 pub fn prose_figures(text: &str) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
     let code = Regex::new(r"`[^`]*`").unwrap();
-    let mut fenced = false;
+    let mut prose = String::new();
+    let mut fence: Option<&str> = None;
     for line in text.lines() {
-        if line.starts_with("```") {
-            fenced = !fenced;
-            continue;
-        }
-        if fenced || line.trim_start().starts_with('|') || line.contains("{{#include") {
-            continue;
-        }
-        let prose = FIGURE.replace_all(line, "");
-        let prose = code.replace_all(&prose, "");
-        for capture in UNIT_FIGURE.captures_iter(&prose) {
-            let figure = capture.get(1).unwrap();
-            let dimension = prose[figure.end()..]
-                .trim_start()
-                .starts_with(|c: char| c.is_ascii_digit());
-            let times = figure.as_str().ends_with('x') || figure.as_str().ends_with('×');
-            if !(times && dimension) {
-                found.insert(figure.as_str().to_string());
+        let trimmed = line.trim_start();
+        let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
+        match (fence, marker) {
+            (None, Some(marker)) => fence = Some(marker),
+            (Some(open), Some(marker)) if open == marker && trimmed.trim() == marker => {
+                fence = None
             }
+            _ if fence.is_some() => {}
+            _ if trimmed.starts_with('|') || line.contains("{{#include") => prose.push('\n'),
+            _ => {
+                prose.push_str(line);
+                prose.push(' ');
+            }
+        }
+    }
+    let prose = FIGURE.replace_all(&prose, "");
+    let prose = code.replace_all(&prose, "");
+    let mut found = BTreeSet::new();
+    for capture in UNIT_FIGURE.captures_iter(&prose) {
+        let figure = capture.get(1).unwrap();
+        let rest = &prose[figure.end()..];
+        if rest.chars().next().is_some_and(char::is_alphanumeric) {
+            continue; // "5 seconds" is not "5 s" followed by "econds"
+        }
+        let dimension = rest.trim_start().starts_with(|c: char| c.is_ascii_digit());
+        let times = figure.as_str().ends_with('x') || figure.as_str().ends_with('×');
+        if !(times && dimension) {
+            found.insert(figure.as_str().to_string());
         }
     }
     found
@@ -292,12 +319,20 @@ mod tests {
 
     #[test]
     fn prose_figures_leave_out_code_tables_quotes_and_sizes_in_pixels() {
-        let text = "Ten tasks of 0.3 s took 1.5 s, 1.7x, 12% and 64 KiB; `sleep(0.2 s)`.\n\
+        let text = "Ten tasks of 0.3 s took 1.5 s, 1.7x, 12% and 64 KiB; `sleep(0.2 s)`, 20 ms/30 ms,\n\
+            34.9\nµs, 15 milliseconds.\n  ```text\n  8 s\n  ```\n\
             | 9 s |\n```text\n8 s\n```\nA 3000 x 2000 photo of 2 × 10⁸, {{figure m.md pattern=\"{} s\"}} 3 times.\n";
         let found: Vec<String> = prose_figures(text).into_iter().collect();
-        assert_eq!(
-            found,
-            ["0.3 s", "1.5 s", "1.7x", "12%", "3 times", "64 KiB"]
-        );
+        let expected = [
+            "0.3 s",
+            "1.5 s",
+            "1.7x",
+            "12%",
+            "15 milliseconds",
+            "20 ms",
+            "3 times",
+        ];
+        let expected = [&expected[..], &["30 ms", "34.9 µs", "64 KiB"]].concat();
+        assert_eq!(found, expected);
     }
 }

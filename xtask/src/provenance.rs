@@ -128,22 +128,31 @@ impl Sources {
         }
         let key = (recording.bin, recording.example.clone());
         // The loom models are a test of the root package.
-        let loom_models = recording.loom.then(|| {
-            let root_package = self.packages.iter().find(|(_, (dir, _))| dir == &self.root);
-            let name = root_package.map_or(String::new(), |(name, _)| name.clone());
-            let source = self
-                .root
-                .join("tests")
-                .join(format!("{}.rs", recording.example));
-            (name, source)
-        });
+        let loom_models = match recording.loom {
+            true => {
+                let root_package = (self.packages.iter())
+                    .find(|(_, (dir, _))| dir == &self.root)
+                    .context("no package at the workspace's root, whose test the loom run is")?;
+                let test = format!("{}.rs", recording.example);
+                Some((root_package.0.clone(), self.root.join("tests").join(test)))
+            }
+            false => None,
+        };
         let (package, source) = (loom_models.as_ref().or_else(|| self.programs.get(&key)))
             .with_context(|| format!("no example or listing named {}", recording.example))?;
         let mut files = vec![source.clone()];
-        // Modules the example's file pulls in from its folder's subfolders.
-        for folder in fs::read_dir(source.parent().unwrap())?.flatten() {
-            if folder.path().is_dir() {
-                rust_files(&folder.path(), &mut files);
+        // Modules the example's file pulls in from its folder's subfolders;
+        // a test's, the files its `#[path = "..."]` attributes name.
+        if recording.loom {
+            let text = fs::read_to_string(source).unwrap_or_default();
+            for found in PATH_ATTRIBUTE.captures_iter(&text) {
+                files.push(source.parent().unwrap().join(&found[1]));
+            }
+        } else {
+            for folder in fs::read_dir(source.parent().unwrap())?.flatten() {
+                if folder.path().is_dir() {
+                    rust_files(&folder.path(), &mut files);
+                }
             }
         }
         // The program's own package's dev-dependencies count where the
@@ -192,6 +201,11 @@ impl Sources {
         Ok(files)
     }
 }
+
+/// A module's file named by `#[path = "FILE"]`.
+static PATH_ATTRIBUTE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"#\[path\s*=\s*"([^"]+)"\]"#).expect("a valid pattern")
+});
 
 /// Every `.rs` file below `dir`, sorted.
 fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {

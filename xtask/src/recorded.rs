@@ -264,8 +264,11 @@ impl Recording {
         let _ = std::fs::remove_dir_all(&scratch);
         let mut text = String::from_utf8_lossy(&bytes).into_owned();
         if self.loom {
-            text = (text.lines())
-                .filter(|line| !CARGO_STATUS.is_match(line))
+            // cargo's own lines (building, `Running tests/...`, warnings)
+            // all come before the test binary's first line.
+            let start = (text.lines().position(|line| TEST_RUN_STARTS.is_match(line)))
+                .ok_or_else(|| format!("`{}` ran no tests:\n{text}", self.command))?;
+            text = (text.lines().skip(start))
                 .map(|line| format!("{line}\n"))
                 .collect();
         }
@@ -314,13 +317,11 @@ impl Recording {
     }
 }
 
-/// cargo's own status lines (`   Compiling x`, `    Finished ...`,
-/// `     Running tests/loom.rs (target/...)`), which a test run through cargo
-/// prints on stderr and its recording leaves out.
-static CARGO_STATUS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s+(Compiling|Finished|Running|Blocking|Locking|Updating|Downloading|Downloaded|Checking|Fresh|Waiting)\b")
-        .expect("a valid pattern")
-});
+/// libtest's first line, `running 4 tests`: what a test run through cargo
+/// prints from here on is the test's; its recording leaves out what cargo
+/// printed before (`   Compiling x`, `     Running tests/loom.rs (...)`).
+static TEST_RUN_STARTS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^running \d+ tests?$").expect("a valid pattern"));
 
 /// Lines a run may print or not, by how it was built or what is cached: not
 /// compared (matched by their start).

@@ -415,8 +415,14 @@ impl Members {
                         *slot = None; // reaped
                         (!status.success()).then(|| failed(process, status))
                     }
-                    // Left in place: dropping `Members` kills and reaps it.
-                    Err(error) => Some((false, format!("process {process}: {error}"))),
+                    // Recorded once: killed and reaped now.
+                    Err(error) => {
+                        if let Some(mut child) = slot.take() {
+                            let _ = child.kill();
+                            let _ = child.wait();
+                        }
+                        Some((false, format!("process {process}: {error}")))
+                    }
                 };
                 if let Some(failure) = failure {
                     failures.push(failure);
