@@ -72,9 +72,41 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
         features.push("loom");
     }
     let package = format!("exercise-{}", exercise.name.replace('_', "-"));
+    // The run's own temporary folder (TMPDIR), checked empty afterwards and
+    // removed: what the learner's code leaves in "the system's temporary
+    // folder" is seen, and nothing is left in the real one.
+    let temp =
+        std::env::temp_dir().join(format!("exercise-{}-{}", exercise.name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&temp);
+    std::fs::create_dir_all(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
+    let run = run_in(root, exercise, &package, &features, &temp, cargo);
+    let left: Vec<_> = (std::fs::read_dir(&temp).into_iter().flatten().flatten())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    let _ = std::fs::remove_dir_all(&temp);
+    let mut run = run?;
+    if !left.is_empty() {
+        run.passed = false;
+        run.output.push_str(&format!(
+            "\nThe tests left {left:?} in the temporary folder (TMPDIR): remove every \
+             temporary file, on success and on failure.\n"
+        ));
+    }
+    Ok(run)
+}
+
+fn run_in(
+    root: &Path,
+    exercise: &Exercise,
+    package: &str,
+    features: &[&str],
+    temp: &Path,
+    cargo: String,
+) -> Result<Run> {
     let mut command = Command::new(cargo);
     command
-        .args(["test", "--package", &package, "--test", "check"])
+        .args(["test", "--package", package, "--test", "check"])
+        .env("TMPDIR", temp)
         .current_dir(root)
         .env("RUST_BACKTRACE", "0")
         // One test per core, whatever RUST_TEST_THREADS says elsewhere:

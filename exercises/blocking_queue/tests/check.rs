@@ -39,7 +39,8 @@ fn items_come_out_in_the_order_they_went_in() {
         assert_eq!(order, [0, 1, 2, 3, 4], "first in, first out");
     };
     #[cfg(feature = "loom")]
-    loom::model(in_order); // loom's locks work only inside a model
+    // loom's locks work only inside a model.
+    exercise_support::within("five pushes, then five pops", move || loom::model(in_order));
     #[cfg(not(feature = "loom"))]
     in_order();
 }

@@ -86,3 +86,57 @@ fn the_first_error_in_time_is_kept_not_the_last() {
         "the error kept must be the first one, not the last"
     );
 }
+
+#[test]
+fn the_first_error_in_time_is_kept_not_the_lowest_job_s() {
+    // Now job 3 fails at once and jobs 0 to 2 later: keeping the error of
+    // the lowest job number (collecting the results in order, say) returns
+    // job 0's.
+    let outcome = within(
+        "four jobs on four workers to run at once (do your workers run at the same time?)",
+        || {
+            let all_four = Barrier::new(4);
+            run_until_error(4, 4, |i| {
+                all_four.wait();
+                thread::sleep(Duration::from_millis(100 * (3 - i) as u64));
+                Err(format!("job {i} failed"))
+            })
+        },
+    );
+    assert_eq!(
+        outcome,
+        Err("job 3 failed".to_string()),
+        "the error kept must be the first one in time, whatever its job number"
+    );
+}
+
+#[test]
+fn a_free_worker_takes_the_next_job() {
+    // Job 0 waits (5 s at most) until job 2 is done. A free worker takes
+    // the next job, so the other worker runs jobs 1 and 2 meanwhile; handing
+    // each worker its jobs in advance (0, 2, 4 to the first) leaves job 2
+    // behind job 0.
+    let outcome = within("six jobs on two workers", || {
+        let job_2_done = (Mutex::new(false), std::sync::Condvar::new());
+        run_until_error(6, 2, |i| {
+            let (done, changed) = &job_2_done;
+            match i {
+                0 => {
+                    let done = done.lock().unwrap();
+                    let wait = Duration::from_secs(5);
+                    let (done, _) = changed.wait_timeout_while(done, wait, |d| !*d).unwrap();
+                    if !*done {
+                        return Err("job 2 did not run while job 0 did".into());
+                    }
+                }
+                2 => {
+                    *done.lock().unwrap() = true;
+                    changed.notify_all();
+                }
+                _ => {}
+            }
+            Ok(i as u64)
+        })
+    });
+    assert_eq!(outcome, Ok(vec![0, 1, 2, 3, 4, 5]));
+}

@@ -9,12 +9,16 @@ use std::time::Duration;
 use exercise_limited_fetch::fetch_all;
 use exercise_support::within;
 
-/// Fetches running now, the most at once, and the fetches that finished.
+/// Fetches running now, the most at once, and the fetches that finished;
+/// how many had finished when the slowest (an item of 300 or more) ended;
+/// and how many still ran when `fetch_all` returned.
 #[derive(Default)]
 struct Counts {
     now: AtomicUsize,
     most: AtomicUsize,
     finished: AtomicUsize,
+    finished_before_the_slowest: AtomicUsize,
+    running_after_return: AtomicUsize,
 }
 
 /// Runs `fetch_all` with a fake fetch that waits `item` ms and returns
@@ -28,18 +32,31 @@ fn run(
         let counts = Arc::new(Counts::default());
         let seen = Arc::clone(&counts);
         let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-        let outcomes = runtime.block_on(fetch_all(items, limit, per_item, move |item| {
-            let counts = Arc::clone(&seen);
-            async move {
-                let now = counts.now.fetch_add(1, Ordering::SeqCst) + 1;
-                counts.most.fetch_max(now, Ordering::SeqCst);
-                // Counted out when it ends or is dropped (a timeout drops it).
-                let _leaving = Leaving(Arc::clone(&counts));
-                tokio::time::sleep(Duration::from_millis(item)).await;
-                counts.finished.fetch_add(1, Ordering::SeqCst);
-                item * 2
-            }
-        }));
+        let after = Arc::clone(&counts);
+        let outcomes = runtime.block_on(async move {
+            let outcomes = fetch_all(items, limit, per_item, move |item| {
+                let counts = Arc::clone(&seen);
+                async move {
+                    let now = counts.now.fetch_add(1, Ordering::SeqCst) + 1;
+                    counts.most.fetch_max(now, Ordering::SeqCst);
+                    // Counted out when it ends or is dropped (a timeout drops it).
+                    let _leaving = Leaving(Arc::clone(&counts));
+                    tokio::time::sleep(Duration::from_millis(item)).await;
+                    if item >= 300 {
+                        let before = counts.finished.load(Ordering::SeqCst);
+                        counts
+                            .finished_before_the_slowest
+                            .store(before, Ordering::SeqCst);
+                    }
+                    counts.finished.fetch_add(1, Ordering::SeqCst);
+                    item * 2
+                }
+            })
+            .await;
+            let still = after.now.load(Ordering::SeqCst);
+            after.running_after_return.store(still, Ordering::SeqCst);
+            outcomes
+        });
         (outcomes, counts)
     })
 }
@@ -90,6 +107,29 @@ fn a_slow_fetch_times_out_alone_and_is_cancelled() {
         counts.finished.load(Ordering::SeqCst),
         3,
         "the timed-out fetch was cancelled"
+    );
+    assert_eq!(
+        counts.running_after_return.load(Ordering::SeqCst),
+        0,
+        "a fetch still ran when fetch_all returned: a timed-out fetch must be \
+         dropped, not left running on its own task"
+    );
+    let most = counts.most.load(Ordering::SeqCst);
+    assert!(most <= 1, "{most} fetches at once with a limit of 1");
+}
+
+#[test]
+fn a_slow_fetch_holds_only_its_own_turn() {
+    // Limit 2; item 0 takes 300 ms, the five others 10 ms: they all go
+    // through the other turn while item 0 runs. Taking the items in batches
+    // of two makes each batch wait for its slowest.
+    let (outcomes, counts) = run(vec![300, 10, 10, 10, 10, 10], 2, Duration::from_secs(5));
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    let before = counts.finished_before_the_slowest.load(Ordering::SeqCst);
+    assert_eq!(
+        before, 5,
+        "only {before} of the five quick fetches ended before the slow one: a free \
+         turn must go to the next item at once (a semaphore, not batches)"
     );
 }
 

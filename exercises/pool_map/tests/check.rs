@@ -1,6 +1,6 @@
 //! Checks for "pool_map". Each test says what a failure means.
 
-use std::sync::{Barrier, OnceLock};
+use std::sync::{Barrier, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
@@ -17,11 +17,14 @@ fn slow_double(i: u64) -> Result<u64, String> {
 
 #[test]
 fn outcomes_come_back_in_item_order() {
-    let pool = Pool::new(3);
-    let outcomes = map_in_order(&pool, (0..6).collect(), slow_double);
+    let outcomes = within("map_in_order of six items to return", || {
+        let pool = Pool::new(3);
+        let outcomes = map_in_order(&pool, (0..6).collect(), slow_double);
+        pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
+        outcomes
+    });
     let expected: Vec<Result<u64, TaskError>> = (0..6).map(|i| Ok(i * 2)).collect();
     assert_eq!(outcomes, expected, "outcomes must be in item order");
-    pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
 }
 
 static BOTH: OnceLock<Barrier> = OnceLock::new();
@@ -42,6 +45,49 @@ fn items_run_on_the_workers_at_the_same_time() {
     assert_eq!(outcomes, [Ok(7), Ok(8)]);
 }
 
+static LAST_DONE: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+
+/// Item 0 waits (5 s at most) until item 3 has run; items 1 to 3 run at once.
+fn first_waits_for_last(i: u64) -> Result<u64, String> {
+    let (done, changed) = &LAST_DONE;
+    match i {
+        0 => {
+            let wait = Duration::from_secs(5);
+            let done = done.lock().unwrap();
+            let (done, _) = changed
+                .wait_timeout_while(done, wait, |done| !*done)
+                .unwrap();
+            if !*done {
+                return Err("item 3 never ran while item 0 waited".into());
+            }
+        }
+        3 => {
+            *done.lock().unwrap() = true;
+            changed.notify_all();
+        }
+        _ => {}
+    }
+    Ok(i)
+}
+
+#[test]
+fn every_item_is_submitted_before_any_result_is_awaited() {
+    // Four items on two workers; item 0 waits until item 3 has run. Waiting
+    // for each batch of two before submitting the next, item 3 is never
+    // submitted while item 0 waits.
+    let outcomes = within("map_in_order of four items to return", || {
+        let pool = Pool::new(2);
+        let outcomes = map_in_order(&pool, vec![0, 1, 2, 3], first_waits_for_last);
+        pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
+        outcomes
+    });
+    assert_eq!(
+        outcomes,
+        [Ok(0), Ok(1), Ok(2), Ok(3)],
+        "submit every item before you wait for any result"
+    );
+}
+
 fn picky(i: u64) -> Result<u64, String> {
     match i {
         1 => Err("one is not allowed".into()),
@@ -52,8 +98,12 @@ fn picky(i: u64) -> Result<u64, String> {
 
 #[test]
 fn a_failing_item_gives_an_error_in_its_place_and_the_rest_finish() {
-    let pool = Pool::new(2);
-    let outcomes = map_in_order(&pool, vec![0, 1, 2, 3], picky);
+    let outcomes = within("map_in_order of four items to return", || {
+        let pool = Pool::new(2);
+        let outcomes = map_in_order(&pool, vec![0, 1, 2, 3], picky);
+        pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
+        outcomes
+    });
     assert_eq!(
         outcomes,
         [
@@ -64,5 +114,4 @@ fn a_failing_item_gives_an_error_in_its_place_and_the_rest_finish() {
         ],
         "each item's own outcome, in its place"
     );
-    pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
 }

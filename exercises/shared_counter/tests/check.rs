@@ -27,7 +27,9 @@ fn two_threads_two_increments() {
 #[cfg(feature = "loom")]
 #[test]
 fn no_update_is_lost_in_any_interleaving() {
-    loom::model(two_threads_two_increments);
+    exercise_support::within("loom to explore the interleavings", || {
+        loom::model(two_threads_two_increments)
+    });
 }
 
 #[cfg(not(feature = "loom"))]

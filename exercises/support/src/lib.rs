@@ -14,7 +14,9 @@ pub const WATCHDOG: Duration = Duration::from_secs(15);
 /// Runs `work` (the learner's code under test) on a thread of its own and
 /// returns its value. A hang fails after [`WATCHDOG`], saying what the check
 /// was `waiting_for`; a panic in `work` fails as a panic, with its message,
-/// never as a wait. (Not under loom: loom finds its own deadlocks.)
+/// never as a wait. Under loom too: loom finds the deadlocks of threads that
+/// wait on its locks, not a thread that sleeps or spins (holding a lock) in
+/// a loop that never calls into loom.
 #[track_caller]
 pub fn within<T: Send + 'static>(
     waiting_for: &str,
@@ -59,7 +61,10 @@ macro_rules! scenario_tests {
         #[cfg(feature = "loom")]
         #[test]
         fn $explored() {
-            $crate::explore($bound, $scenario);
+            $crate::within(
+                "loom to explore the interleavings (does a thread sleep or spin in a loop, holding a lock?)",
+                || $crate::explore($bound, $scenario),
+            );
         }
 
         #[cfg(not(feature = "loom"))]

@@ -13,24 +13,50 @@ mod yours;
 
 pub use yours::*;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 /// What the checks use to see which tasks overlapped.
 pub use timeline;
 
-/// How much longer than the others task 0 takes, in milliseconds: the
-/// checks make the first task the slowest, so that an answer that waits for
-/// the last thread only, or sleeps instead of joining, returns too early.
-pub static FIRST_TASK_EXTRA_MS: AtomicU64 = AtomicU64::new(0);
+/// A task the checks hold back: it does not finish until they open the
+/// gate, so that an answer that returns before it (joining only some
+/// threads, or sleeping instead of joining) is caught, whichever threads it
+/// waits for and however long its tasks take.
+pub static GATE: Gate = Gate {
+    held: Mutex::new(None),
+    opened: Condvar::new(),
+};
 
-/// The notes' task: sleeps `seconds` (task 0 longer, when a check says so),
-/// marked on the checks' timeline as task `task`.
+pub struct Gate {
+    held: Mutex<Option<usize>>,
+    opened: Condvar,
+}
+
+impl Gate {
+    /// Holds `task` back until [`Gate::open`] (15 s at most).
+    pub fn hold(&self, task: usize) {
+        *self.held.lock().unwrap() = Some(task);
+    }
+
+    pub fn open(&self) {
+        *self.held.lock().unwrap() = None;
+        self.opened.notify_all();
+    }
+
+    fn pass(&self, task: usize) {
+        let held = self.held.lock().unwrap();
+        let wait = Duration::from_secs(15);
+        let _ = self
+            .opened
+            .wait_timeout_while(held, wait, |held| *held == Some(task));
+    }
+}
+
+/// The notes' task: sleeps `seconds` (then waits at the checks' gate, if
+/// they hold it), marked on the checks' timeline as task `task`.
 pub fn do_something(task: usize, seconds: Duration) {
     let _span = timeline::task_span(task);
-    let extra = match task {
-        0 => Duration::from_millis(FIRST_TASK_EXTRA_MS.load(Ordering::SeqCst)),
-        _ => Duration::ZERO,
-    };
-    std::thread::sleep(seconds + extra);
+    std::thread::sleep(seconds);
+    GATE.pass(task);
 }

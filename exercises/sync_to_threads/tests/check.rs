@@ -2,12 +2,11 @@
 //! limit, only what overlapped and what had finished.
 
 use std::sync::Mutex;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use exercise_support::within;
 use exercise_sync_to_threads::timeline::{self, Ideal};
-use exercise_sync_to_threads::{FIRST_TASK_EXTRA_MS, run_on_threads};
+use exercise_sync_to_threads::{GATE, run_on_threads};
 
 /// The timeline recorder is global: its tests take turns.
 static ONE_RECORDING_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -17,21 +16,28 @@ fn every_task_runs_at_the_same_time_and_all_finish_before_it_returns() {
     let _turn = ONE_RECORDING_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    // Task 0 is the slowest (by 300 ms): joining only the last thread, or
-    // sleeping as long as one task instead of joining, returns before it ends.
-    FIRST_TASK_EXTRA_MS.store(300, Ordering::SeqCst);
+    // Task 2 is held back for a second, five times a task's length: joining
+    // only some threads, or sleeping instead of joining, returns before it
+    // ends.
+    GATE.hold(2);
+    let opener = std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_secs(1));
+        GATE.open();
+    });
     let ran = within("run_on_threads(4, 200 ms) to return", || {
         let ((), ran) = timeline::record(Ideal::LongestTask, || {
             run_on_threads(4, Duration::from_millis(200))
         });
         ran
     });
-    FIRST_TASK_EXTRA_MS.store(0, Ordering::SeqCst);
+    opener.join().unwrap();
+    let mut tasks: Vec<usize> = ran.spans.iter().map(|span| span.task).collect();
+    tasks.sort();
     assert_eq!(
-        ran.spans.len(),
-        4,
-        "four tasks must have finished when run_on_threads returns: \
-         did you join every thread?"
+        tasks,
+        [0, 1, 2, 3],
+        "tasks 0 to 3 must all have finished when run_on_threads returns: \
+         did you join every thread, and number the tasks from 0?"
     );
     assert_eq!(
         ran.max_overlap(),

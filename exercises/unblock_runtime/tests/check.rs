@@ -50,9 +50,19 @@ fn with_heartbeat(payloads: Vec<Vec<u8>>, pause: Duration) -> (Vec<u64>, usize) 
 
 #[test]
 fn the_checksums_are_right_and_in_order() {
-    let (checksums, _) = with_heartbeat(payloads(3), Duration::from_millis(1));
-    let expected: Vec<u64> = payloads(3).iter().map(|p| slow_checksum(p)).collect();
-    assert_eq!(checksums, expected);
+    // Each payload a tenth of the one before: run side by side, the last
+    // finishes first, so collecting them as they finish gets the order wrong.
+    let sized = || -> Vec<Vec<u8>> {
+        (0..3)
+            .map(|i| vec![i + 1; 200_000 / 10usize.pow(i.into())])
+            .collect()
+    };
+    let (checksums, _) = with_heartbeat(sized(), Duration::from_millis(1));
+    let expected: Vec<u64> = sized().iter().map(|p| slow_checksum(p)).collect();
+    assert_eq!(
+        checksums, expected,
+        "the checksums must be in the payloads' order"
+    );
 }
 
 #[test]

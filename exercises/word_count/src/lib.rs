@@ -38,17 +38,24 @@ pub mod overlap {
     /// microseconds, one that counts in turn never does.
     const PATIENCE: Duration = Duration::from_secs(3);
 
+    /// How long the threads that made up the number stay in, once: an answer
+    /// that starts more threads than workers has another one in by then.
+    const LINGER: Duration = Duration::from_millis(500);
+
     struct Watch {
         /// Threads that must be inside at once before anyone goes on (0: none).
         want: usize,
         inside: usize,
         most: usize,
+        /// The first threads have stayed their [`LINGER`].
+        lingered: bool,
     }
 
     static WATCH: Mutex<Watch> = Mutex::new(Watch {
         want: 0,
         inside: 0,
         most: 0,
+        lingered: false,
     });
     static CHANGED: Condvar = Condvar::new();
 
@@ -65,6 +72,7 @@ pub mod overlap {
             want,
             inside: 0,
             most: 0,
+            lingered: false,
         };
     }
 
@@ -83,6 +91,13 @@ pub mod overlap {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if waited.timed_out() {
             watch.want = 0; // nobody else comes: stop waiting, let the check say so
+        }
+        if watch.want > 0 && !watch.lingered {
+            let (mut watch, _) = CHANGED
+                .wait_timeout_while(watch, LINGER, |w| w.most <= w.want && !w.lingered)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            watch.lingered = true;
+            CHANGED.notify_all();
         }
     }
 
