@@ -33,7 +33,8 @@ fn a_slow_consumer_holds_the_producer_back() {
     // most `capacity` items ahead: those in the channel (the item being
     // consumed is counted as consumed, and an item counts as sent once its
     // `send` has returned). Two capacities, so that no fixed buffer size
-    // fits by chance; one more than the capacity is caught too.
+    // fits by chance. A correct producer fills the channel during each 2 ms
+    // sleep, so it gets exactly `capacity` ahead.
     for capacity in [1, 4] {
         let most_ahead = within("the 100 items to be consumed", move || {
             let sent = AtomicUsize::new(0);
@@ -46,10 +47,11 @@ fn a_slow_consumer_holds_the_producer_back() {
             });
             most_ahead
         });
-        assert!(
-            most_ahead <= capacity,
-            "the producer got {most_ahead} items ahead of the consumer with a capacity of \
-             {capacity}: is the channel bounded by `capacity`?"
+        assert_eq!(
+            most_ahead, capacity,
+            "the producer got at most {most_ahead} items ahead of the consumer with a capacity \
+             of {capacity}: is the channel bounded by `capacity`, and the producer on a thread \
+             of its own?"
         );
     }
 }

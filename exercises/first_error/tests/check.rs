@@ -2,6 +2,7 @@
 //! every run, whatever the scheduler does, and each runs under a watchdog
 //! that fails a hang within 15 s.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -67,7 +68,7 @@ fn many_workers_start_only_a_few_jobs_after_an_early_failure() {
 #[test]
 fn the_first_error_in_time_is_kept_not_the_last() {
     // Four jobs start together (a barrier holds each until all four run);
-    // job 0 fails at once, jobs 1 to 3 fail 100, 200 and 300 ms later. The
+    // job 0 fails at once, jobs 1 to 3 fail 300, 600 and 900 ms later. The
     // first error is job 0's; keeping each new error would return job 3's.
     let outcome = within(
         "four jobs on four workers to run at once (do your workers run at the same time?)",
@@ -75,7 +76,7 @@ fn the_first_error_in_time_is_kept_not_the_last() {
             let all_four = Barrier::new(4);
             run_until_error(4, 4, |i| {
                 all_four.wait();
-                thread::sleep(Duration::from_millis(100 * i as u64));
+                thread::sleep(Duration::from_millis(300 * i as u64));
                 Err(format!("job {i} failed"))
             })
         },
@@ -98,7 +99,7 @@ fn the_first_error_in_time_is_kept_not_the_lowest_job_s() {
             let all_four = Barrier::new(4);
             run_until_error(4, 4, |i| {
                 all_four.wait();
-                thread::sleep(Duration::from_millis(100 * (3 - i) as u64));
+                thread::sleep(Duration::from_millis(300 * (3 - i) as u64));
                 Err(format!("job {i} failed"))
             })
         },
@@ -139,4 +140,23 @@ fn a_free_worker_takes_the_next_job() {
         })
     });
     assert_eq!(outcome, Ok(vec![0, 1, 2, 3, 4, 5]));
+}
+
+#[test]
+fn never_more_jobs_at_once_than_workers() {
+    // Six jobs of 300 ms on two workers: a thread per job, or one worker
+    // too many, has more than two inside at once.
+    let most = within("six jobs on two workers", || {
+        let (inside, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let outcome = run_until_error(6, 2, |_| {
+            let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            thread::sleep(Duration::from_millis(300));
+            inside.fetch_sub(1, Ordering::SeqCst);
+            Ok(0)
+        });
+        assert!(outcome.is_ok(), "{outcome:?}");
+        most.into_inner()
+    });
+    assert_eq!(most, 2, "{most} jobs ran at once on two workers");
 }

@@ -47,7 +47,7 @@ fn items_run_on_the_workers_at_the_same_time() {
 
 static LAST_DONE: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
 
-/// Item 0 waits (5 s at most) until item 3 has run; items 1 to 3 run at once.
+/// Item 0 waits (5 s at most) until item 8 has run; the others run at once.
 fn first_waits_for_last(i: u64) -> Result<u64, String> {
     let (done, changed) = &LAST_DONE;
     match i {
@@ -58,10 +58,10 @@ fn first_waits_for_last(i: u64) -> Result<u64, String> {
                 .wait_timeout_while(done, wait, |done| !*done)
                 .unwrap();
             if !*done {
-                return Err("item 3 never ran while item 0 waited".into());
+                return Err("item 8 never ran while item 0 waited".into());
             }
         }
-        3 => {
+        8 => {
             *done.lock().unwrap() = true;
             changed.notify_all();
         }
@@ -72,18 +72,18 @@ fn first_waits_for_last(i: u64) -> Result<u64, String> {
 
 #[test]
 fn every_item_is_submitted_before_any_result_is_awaited() {
-    // Four items on two workers; item 0 waits until item 3 has run. Waiting
-    // for each batch of two before submitting the next, item 3 is never
-    // submitted while item 0 waits.
-    let outcomes = within("map_in_order of four items to return", || {
+    // Nine items on two workers; item 0 waits until item 8 has run. Waiting
+    // for each batch (of two, of four...) before submitting the next, item 8
+    // is never submitted while item 0 waits.
+    let outcomes = within("map_in_order of nine items to return", || {
         let pool = Pool::new(2);
-        let outcomes = map_in_order(&pool, vec![0, 1, 2, 3], first_waits_for_last);
+        let outcomes = map_in_order(&pool, (0..9).collect(), first_waits_for_last);
         pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
         outcomes
     });
+    let expected: Vec<Result<u64, TaskError>> = (0..9).map(Ok).collect();
     assert_eq!(
-        outcomes,
-        [Ok(0), Ok(1), Ok(2), Ok(3)],
+        outcomes, expected,
         "submit every item before you wait for any result"
     );
 }

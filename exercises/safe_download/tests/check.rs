@@ -68,13 +68,17 @@ fn assert_nothing_new_in_the_system_temp_folder(
 
 /// The files this process holds open in the system's temporary folder
 /// (Linux's `/proc/self/fd`): a download that writes there holds its file
-/// open while the body comes. Other programs' files there do not count.
+/// open while the body comes. Other programs' files there do not count, nor
+/// this process's standard input, output and error (a log, maybe).
 fn open_in_the_system_temp_folder() -> Vec<PathBuf> {
     let temp = std::env::temp_dir();
+    let past_the_standard_three =
+        |name: &std::ffi::OsStr| name.to_str().and_then(|n| n.parse::<u32>().ok()) > Some(2);
     (fs::read_dir("/proc/self/fd")
         .into_iter()
         .flatten()
         .flatten())
+    .filter(|fd| past_the_standard_three(&fd.file_name()))
     .filter_map(|fd| fs::read_link(fd.path()).ok())
     .filter(|path| path.starts_with(&temp))
     .collect()
@@ -161,7 +165,7 @@ fn two_saves_into_one_folder_at_once_each_keep_their_own_photo() {
         photos: 1,
         size: (400, 300),
         latency: Duration::ZERO,
-        bandwidth: Some(size),
+        bandwidth: Some(size / 2),
     })
     .expect("the image server starts");
     let scratch = empty_folder("two");
@@ -173,12 +177,17 @@ fn two_saves_into_one_folder_at_once_each_keep_their_own_photo() {
             &dir.join("slow.jpg"),
         )
     });
-    // Until the slow one has begun writing (its temporary file is there), or
-    // a second passes (an answer that writes nothing before the end).
+    // Until the slow one has begun writing its temporary file (2 s at most:
+    // its body takes longer than that to come).
     let waited = Instant::now();
-    while names_in(&scratch.0).is_empty() && waited.elapsed() < Duration::from_secs(1) {
+    while names_in(&scratch.0).is_empty() && waited.elapsed() < Duration::from_secs(2) {
         thread::sleep(Duration::from_millis(5));
     }
+    assert!(
+        !names_in(&scratch.0).is_empty(),
+        "nothing was written beside the target while the body came: write the body \
+         into the temporary file as it comes (a photo can be larger than memory)"
+    );
     let (dir, fast_url) = (scratch.0.clone(), fast.photo_urls()[0].clone());
     let fast_outcome = within("the fast save to return", move || {
         save(
@@ -212,10 +221,21 @@ fn a_good_download_is_the_whole_photo() {
     let scratch = empty_folder("good");
     let dir = &scratch.0;
     let target = dir.join("photo.jpg");
+    // Yesterday's photo is there, and someone has it open: the new one must
+    // replace it (a rename), not be written into it.
+    fs::write(&target, b"yesterday's photo").unwrap();
+    let mut yesterday = fs::File::open(&target).unwrap();
     let (url, to) = (server.photo_urls()[0].clone(), target.clone());
     let bytes = within("save of a good photo to return", move || {
         save(&client(Duration::from_secs(10)), &url, &to)
     });
+    let mut read_by_the_other = Vec::new();
+    std::io::Read::read_to_end(&mut yesterday, &mut read_by_the_other).unwrap();
+    assert_eq!(
+        read_by_the_other, b"yesterday's photo",
+        "the new photo was written into the file already at the target: a crash halfway \
+         would leave half a photo there; write a temporary file and rename it over the target"
+    );
     assert_eq!(bytes, Ok(server.photo_bytes(0).len() as u64));
     assert_eq!(
         fs::read(&target).unwrap(),

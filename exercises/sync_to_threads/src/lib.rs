@@ -19,10 +19,10 @@ use std::time::Duration;
 /// What the checks use to see which tasks overlapped.
 pub use timeline;
 
-/// A task the checks hold back: it does not finish until they open the
-/// gate, so that an answer that returns before it (joining only some
-/// threads, or sleeping instead of joining) is caught, whichever threads it
-/// waits for and however long its tasks take.
+/// Where the checks hold one task back: it does not finish until they open
+/// the gate. Holding each task in turn catches an answer that returns before
+/// joining every thread (or that sleeps instead of joining), whichever
+/// thread it skips.
 pub static GATE: Gate = Gate {
     held: Mutex::new(None),
     opened: Condvar::new(),
@@ -34,7 +34,7 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// Holds `task` back until [`Gate::open`] (15 s at most).
+    /// Holds task `task` back until [`Gate::open`] (15 s at most).
     pub fn hold(&self, task: usize) {
         *self.held.lock().unwrap() = Some(task);
     }
@@ -47,14 +47,12 @@ impl Gate {
     fn pass(&self, task: usize) {
         let held = self.held.lock().unwrap();
         let wait = Duration::from_secs(15);
-        let _ = self
-            .opened
-            .wait_timeout_while(held, wait, |held| *held == Some(task));
+        let _ = (self.opened).wait_timeout_while(held, wait, |held| *held == Some(task));
     }
 }
 
 /// The notes' task: sleeps `seconds` (then waits at the checks' gate, if
-/// they hold it), marked on the checks' timeline as task `task`.
+/// they hold it back), marked on the checks' timeline as task `task`.
 pub fn do_something(task: usize, seconds: Duration) {
     let _span = timeline::task_span(task);
     std::thread::sleep(seconds);

@@ -16,34 +16,36 @@ fn every_task_runs_at_the_same_time_and_all_finish_before_it_returns() {
     let _turn = ONE_RECORDING_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    // Task 2 is held back for a second, five times a task's length: joining
-    // only some threads, or sleeping instead of joining, returns before it
-    // ends.
-    GATE.hold(2);
-    let opener = std::thread::spawn(|| {
-        std::thread::sleep(Duration::from_secs(1));
-        GATE.open();
-    });
-    let ran = within("run_on_threads(4, 200 ms) to return", || {
-        let ((), ran) = timeline::record(Ideal::LongestTask, || {
-            run_on_threads(4, Duration::from_millis(200))
+    // Each task in turn is held back for 1.5 s, past the others' 400 ms:
+    // joining only some threads, or sleeping instead of joining, returns
+    // before the held one ends in at least one of the four rounds.
+    for held in 0..4 {
+        GATE.hold(held);
+        let opener = std::thread::spawn(|| {
+            std::thread::sleep(Duration::from_millis(1500));
+            GATE.open();
         });
-        ran
-    });
-    opener.join().unwrap();
-    let mut tasks: Vec<usize> = ran.spans.iter().map(|span| span.task).collect();
-    tasks.sort();
-    assert_eq!(
-        tasks,
-        [0, 1, 2, 3],
-        "tasks 0 to 3 must all have finished when run_on_threads returns: \
-         did you join every thread, and number the tasks from 0?"
-    );
-    assert_eq!(
-        ran.max_overlap(),
-        4,
-        "the four tasks never all ran at once:\n{ran}\nstart every thread before joining any"
-    );
+        let ran = within("run_on_threads(4, 400 ms) to return", || {
+            let ((), ran) = timeline::record(Ideal::LongestTask, || {
+                run_on_threads(4, Duration::from_millis(400))
+            });
+            ran
+        });
+        opener.join().unwrap();
+        let mut tasks: Vec<usize> = ran.spans.iter().map(|span| span.task).collect();
+        tasks.sort();
+        assert_eq!(
+            tasks,
+            [0, 1, 2, 3],
+            "with task {held} held back, tasks 0 to 3 must all have finished when \
+             run_on_threads returns: did you join every thread, and number the tasks from 0?"
+        );
+        assert_eq!(
+            ran.max_overlap(),
+            4,
+            "the four tasks never all ran at once:\n{ran}\nstart every thread before joining any"
+        );
+    }
 }
 
 #[test]
