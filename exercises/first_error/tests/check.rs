@@ -65,47 +65,35 @@ fn many_workers_start_only_a_few_jobs_after_an_early_failure() {
     );
 }
 
-#[test]
-fn the_first_error_in_time_is_kept_not_the_last() {
-    // Four jobs start together (a barrier holds each until all four run);
-    // job 0 fails at once, jobs 1 to 3 fail 300, 600 and 900 ms later. The
-    // first error is job 0's; keeping each new error would return job 3's.
-    let outcome = within(
+/// Four jobs on four workers, started together (a barrier holds each until
+/// all four run), each failing after its own delay; the error kept.
+fn four_failing_after(delays_ms: [u64; 4]) -> Result<Vec<u64>, String> {
+    within(
         "four jobs on four workers to run at once (do your workers run at the same time?)",
-        || {
+        move || {
             let all_four = Barrier::new(4);
             run_until_error(4, 4, |i| {
                 all_four.wait();
-                thread::sleep(Duration::from_millis(300 * i as u64));
+                thread::sleep(Duration::from_millis(delays_ms[i]));
                 Err(format!("job {i} failed"))
             })
         },
-    );
-    assert_eq!(
-        outcome,
-        Err("job 0 failed".to_string()),
-        "the error kept must be the first one, not the last"
-    );
+    )
 }
 
 #[test]
-fn the_first_error_in_time_is_kept_not_the_lowest_job_s() {
-    // Now job 3 fails at once and jobs 0 to 2 later: keeping the error of
-    // the lowest job number (collecting the results in order, say) returns
-    // job 0's.
-    let outcome = within(
-        "four jobs on four workers to run at once (do your workers run at the same time?)",
-        || {
-            let all_four = Barrier::new(4);
-            run_until_error(4, 4, |i| {
-                all_four.wait();
-                thread::sleep(Duration::from_millis(300 * (3 - i) as u64));
-                Err(format!("job {i} failed"))
-            })
-        },
-    );
+fn the_first_error_in_time_is_kept_not_the_last_nor_the_lowest_job_s() {
+    // Job 0 fails at once, the others 300 ms apart: keeping each new error
+    // returns job 3's.
     assert_eq!(
-        outcome,
+        four_failing_after([0, 300, 600, 900]),
+        Err("job 0 failed".to_string()),
+        "the error kept must be the first one, not the last"
+    );
+    // Now job 3 fails at once: keeping the lowest job number's error
+    // (collecting the results in order, say) returns job 0's.
+    assert_eq!(
+        four_failing_after([900, 600, 300, 0]),
         Err("job 3 failed".to_string()),
         "the error kept must be the first one in time, whatever its job number"
     );
