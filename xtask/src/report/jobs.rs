@@ -80,6 +80,10 @@ impl Placeholders {
             ("urls", urls.display().to_string()),
             ("photos", photos.to_string()),
             ("size", format!("{width}x{height}")),
+            // Where the examples' build keeps the generated photos (its
+            // target folder, which CARGO_TARGET_DIR may put anywhere): the
+            // Python scripts read the same files.
+            ("photo_dir", photo_dir(&config.examples, width, height).display().to_string()),
             ("starts", config.starts.to_string()),
             ("primitive_ops", config.primitive_ops.to_string()),
             ("chunk_tasks", config.chunk_tasks.to_string()),
@@ -409,4 +413,14 @@ mod tests {
         let error = seq.read(&[]).unwrap_err().to_string();
         assert!(error.contains("expected one summary"), "{error}");
     }
+}
+
+/// The generated photos of this size, under the target folder that holds
+/// `examples` (the folder cargo marks with `CACHEDIR.TAG`, as
+/// `harness::target_dir` finds it from a program's path).
+fn photo_dir(examples: &Path, width: u32, height: u32) -> PathBuf {
+    let target = (examples.ancestors())
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+        .unwrap_or(examples);
+    target.join("test-images").join(format!("{width}x{height}"))
 }
