@@ -83,7 +83,12 @@ impl Placeholders {
             // Where the examples' build keeps the generated photos (its
             // target folder, which CARGO_TARGET_DIR may put anywhere): the
             // Python scripts read the same files.
-            ("photo_dir", photo_dir(&config.examples, width, height).display().to_string()),
+            (
+                "photo_dir",
+                photo_dir(&config.examples, width, height)
+                    .display()
+                    .to_string(),
+            ),
             ("starts", config.starts.to_string()),
             ("primitive_ops", config.primitive_ops.to_string()),
             ("chunk_tasks", config.chunk_tasks.to_string()),
