@@ -299,6 +299,16 @@ pub(super) fn cores() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// The generated photos of this size, under the target folder that holds
+/// `examples` (the folder cargo marks with `CACHEDIR.TAG`, as
+/// `harness::target_dir` finds it from a program's path).
+fn photo_dir(examples: &Path, width: u32, height: u32) -> PathBuf {
+    let target = (examples.ancestors())
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+        .unwrap_or(examples);
+    target.join("test-images").join(format!("{width}x{height}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,14 +428,4 @@ mod tests {
         let error = seq.read(&[]).unwrap_err().to_string();
         assert!(error.contains("expected one summary"), "{error}");
     }
-}
-
-/// The generated photos of this size, under the target folder that holds
-/// `examples` (the folder cargo marks with `CACHEDIR.TAG`, as
-/// `harness::target_dir` finds it from a program's path).
-fn photo_dir(examples: &Path, width: u32, height: u32) -> PathBuf {
-    let target = (examples.ancestors())
-        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
-        .unwrap_or(examples);
-    target.join("test-images").join(format!("{width}x{height}"))
 }
