@@ -238,6 +238,8 @@ fn listed(root: &Path) -> Result<Vec<Listed>> {
 pub fn check(root: &Path, chapters: &[(String, String)]) -> Result<Vec<Problem>> {
     let list = listed(root)?;
     let mut problems = Vec::new();
+    // Each page's prose figures, read once for both directions of the check.
+    let mut shown_on = std::collections::BTreeMap::new();
     for (page, text) in chapters {
         let file = root.join("src").join(page);
         if let Err(error) = render(root, text) {
@@ -255,12 +257,10 @@ pub fn check(root: &Path, chapters: &[(String, String)]) -> Result<Vec<Problem>>
                 ));
             }
         }
+        shown_on.insert(page.as_str(), shown);
     }
     for l in &list {
-        let gone = chapters
-            .iter()
-            .find(|(page, _)| page == &l.page)
-            .is_none_or(|(_, text)| !prose_figures(text).contains(&l.figure));
+        let gone = (shown_on.get(l.page.as_str())).is_none_or(|shown| !shown.contains(&l.figure));
         if gone {
             problems.push(problem(
                 &root.join(SOURCES),
