@@ -65,6 +65,11 @@ pub struct Limits {
     pub file_bytes: Option<u64>,
     /// RLIMIT_AS: the address space, so that thread stacks run out
     pub memory_bytes: Option<u64>,
+    /// The stack each new thread gets (`RUST_MIN_STACK`): stacks larger
+    /// than what is left of `memory_bytes` make the refusal come from
+    /// mapping a stack, before any thread starts, and never from the small
+    /// mappings a thread that did start makes next
+    pub thread_stack_bytes: Option<u64>,
     /// RLIMIT_NOFILE: how many files and sockets may be open at once
     pub open_files: Option<u64>,
     /// Run as the user `nobody` (uid and gid 65534; only root may) with
@@ -79,9 +84,13 @@ pub fn spawn_example(name: &str, args: &[&str], limits: Limits) -> std::process:
     command
         .args(args)
         .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_MIN_STACK")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    if let Some(bytes) = limits.thread_stack_bytes {
+        command.env("RUST_MIN_STACK", bytes.to_string());
+    }
     #[cfg(unix)]
     if limits.nobody_with_processes.is_some() {
         use std::os::unix::process::CommandExt;
