@@ -113,19 +113,8 @@ fn no_stale_references() {
 /// behaviour: shutdown(cancel_futures=True) cancels the tasks not started and finishes the running ones
 #[test]
 fn shutdown_cancels_what_has_not_started() {
-    let pool = Pool::new(1);
-    let gate = Arc::new(Barrier::new(2));
-    let (started, has_started) = mpsc::channel();
-    let running = pool.submit({
-        let gate = Arc::clone(&gate);
-        move || {
-            started.send(()).unwrap();
-            gate.wait();
-            1
-        }
-    });
+    let (pool, gate, running) = running_task(1);
     let pending: Vec<_> = (0..5).map(|i| pool.submit(move || i)).collect();
-    has_started.recv_timeout(LONG).unwrap();
     let opener = thread::spawn(move || {
         thread::sleep(SHORT);
         gate.wait();

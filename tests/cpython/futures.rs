@@ -23,18 +23,7 @@ fn cancel_a_pending_task() {
 /// behaviour: cancel() on a running task returns false and it goes on
 #[test]
 fn cancel_a_running_task() {
-    let pool = Pool::new(1);
-    let gate = Arc::new(Barrier::new(2));
-    let (started, has_started) = mpsc::channel();
-    let running = pool.submit({
-        let gate = Arc::clone(&gate);
-        move || {
-            started.send(()).unwrap();
-            gate.wait();
-            7
-        }
-    });
-    has_started.recv_timeout(LONG).unwrap();
+    let (_pool, gate, running) = running_task(7);
     assert!(!running.cancel());
     assert_eq!(running.state(), TaskState::Running);
     gate.wait();

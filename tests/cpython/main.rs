@@ -24,7 +24,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use concurrency_book::lessons::join_counter::Unfinished;
-use concurrency_book::lessons::pool::{Pool, SetupFailed, Shutdown, TaskError, TaskState};
+use concurrency_book::lessons::pool::{Pool, SetupFailed, Shutdown, Task, TaskError, TaskState};
 use concurrency_book::lessons::queue::JobQueue;
 use concurrency_book::lessons::semaphore::Semaphore;
 
@@ -54,6 +54,24 @@ fn busy_pool() -> (Pool, Arc<Barrier>) {
     let gate = Arc::new(Barrier::new(2));
     let _ = pool.submit(held(&gate));
     (pool, gate)
+}
+
+/// A pool of one worker whose task has started and is held until the gate
+/// opens, then returns `value`: a task known to be running.
+fn running_task(value: usize) -> (Pool, Arc<Barrier>, Task<usize>) {
+    let pool = Pool::new(1);
+    let gate = Arc::new(Barrier::new(2));
+    let (started, has_started) = mpsc::channel();
+    let task = pool.submit({
+        let gate = Arc::clone(&gate);
+        move || {
+            started.send(()).unwrap();
+            gate.wait();
+            value
+        }
+    });
+    has_started.recv_timeout(LONG).unwrap();
+    (pool, gate, task)
 }
 
 mod executors;

@@ -40,17 +40,8 @@ fn stop(child: &mut Child, signal: Signal) -> (Option<i32>, serde_json::Value, D
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, signal).unwrap();
     let sent = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if sent.elapsed() > Duration::from_secs(5) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("stop_well still running 5 s after {signal}");
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
+    let status = crate::common::exit_within(child, Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("stop_well still running 5 s after {signal}"));
     let took = sent.elapsed();
     let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
         .lines()
@@ -191,18 +182,8 @@ fn a_second_signal_stops_at_once_and_the_first_is_the_one_reported() {
     nix::sys::signal::kill(pid, Signal::SIGINT).unwrap();
     thread::sleep(Duration::from_millis(200));
     nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("stop_well still running 10 s after a second signal, its tasks take 20 s");
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
+    let status = crate::common::exit_within(&mut child, Duration::from_secs(10))
+        .expect("stop_well still running 10 s after a second signal, its tasks take 20 s");
     assert_eq!(status.code(), Some(130), "128 + SIGINT, the first signal");
     let mut stderr = String::new();
     child

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::LazyLock;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use regex::Regex;
 
@@ -248,18 +248,8 @@ impl Recording {
             let _ = reader.read_to_end(&mut bytes);
             bytes
         });
-        let deadline = Instant::now() + limit;
-        let status = loop {
-            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("`{}` ran longer than {limit:?}", self.command));
-            }
-            thread::sleep(Duration::from_millis(10));
-        };
+        let status = test_support::exit_within(&mut child, limit)
+            .ok_or_else(|| format!("`{}` ran longer than {limit:?}", self.command))?;
         let bytes = collector.join().map_err(|_| "reading the output failed")?;
         let _ = std::fs::remove_dir_all(&scratch);
         let mut text = String::from_utf8_lossy(&bytes).into_owned();

@@ -331,18 +331,8 @@ fn the_image_server_example_serves_on_its_own_and_stops_by_itself() {
     assert_eq!(names(&out), ["photo-01.jpg", "photo-02.jpg"]);
 
     // It stops by itself after --stop-after, having counted the two requests.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = server.try_wait().expect("waiting on the server") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = server.kill();
-            let _ = server.wait();
-            panic!("image_server did not stop by itself");
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
+    let status = test_support::exit_within(&mut server, Duration::from_secs(30))
+        .expect("image_server did not stop by itself");
     assert!(status.success(), "{status}");
     let (_, rest) = reader.join().expect("reader");
     let summary: serde_json::Value =

@@ -2,8 +2,9 @@
 
 #![allow(dead_code)] // each test file uses its own part of this module
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -139,21 +140,72 @@ pub fn run_example(name: &str, args: &[&str], limit: Duration) -> Output {
 
 /// [`run_example`] within `limits`.
 pub fn run_example_within(name: &str, args: &[&str], limits: Limits, limit: Duration) -> Output {
-    let mut child = spawn_example(name, args, limits);
+    output_within(spawn_example(name, args, limits), limit).unwrap_or_else(|so_far| {
+        panic!(
+            "example {name} {args:?} ran longer than {limit:?}\nstdout:\n{}",
+            String::from_utf8_lossy(&so_far.stdout)
+        )
+    })
+}
+
+/// Waits at most `limit` for `child` to exit. One still running then is
+/// killed and reaped: `None`.
+pub fn exit_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + limit;
     loop {
-        if child.try_wait().expect("waiting on the example").is_some() {
-            return child.wait_with_output().expect("collecting output");
+        if let Some(status) = child.try_wait().expect("waiting on a child") {
+            return Some(status);
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            let output = child.wait_with_output().expect("collecting output");
-            panic!(
-                "example {name} {args:?} ran longer than {limit:?}\nstdout:\n{}",
-                String::from_utf8_lossy(&output.stdout)
-            );
+            let _ = child.wait();
+            return None;
         }
         thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// What `child` prints on its piped stdout and stderr, and how it ends,
+/// waiting at most `limit` ([`exit_within`]). The pipes are read while it
+/// runs, so that a full pipe cannot stall it, and for two seconds after it
+/// ends. `Err` holds what a child killed at `limit` had printed.
+pub fn output_within(mut child: Child, limit: Duration) -> Result<Output, Output> {
+    let read = |pipe: Option<Box<dyn Read + Send>>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
+    let status = exit_within(&mut child, limit);
+    // A process the child started may still hold a pipe: read on for at
+    // most two seconds more.
+    let by = Instant::now() + Duration::from_secs(2);
+    let joined = |reader: thread::JoinHandle<Vec<u8>>| {
+        while !reader.is_finished() && Instant::now() < by {
+            thread::sleep(Duration::from_millis(10));
+        }
+        match reader.is_finished() {
+            true => reader.join().unwrap_or_default(),
+            false => Vec::new(),
+        }
+    };
+    let (stdout, stderr) = (joined(stdout), joined(stderr));
+    match status {
+        Some(status) => Ok(Output {
+            status,
+            stdout,
+            stderr,
+        }),
+        None => Err(Output {
+            status: ExitStatus::default(),
+            stdout,
+            stderr,
+        }),
     }
 }
 

@@ -2,12 +2,12 @@
 //! the image server, and finding Python.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use harness::cli::Summary;
@@ -42,8 +42,14 @@ pub(super) fn run_json(
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {}", program.display()))?;
-    let (status, stdout, stderr) = wait_bounded(child, config.run_limit)
-        .with_context(|| format!("{label}: ran longer than {:?}, killed", config.run_limit))?;
+    let Ok(std::process::Output {
+        status,
+        stdout,
+        stderr,
+    }) = test_support::output_within(child, config.run_limit)
+    else {
+        bail!("{label}: ran longer than {:?}, killed", config.run_limit);
+    };
     if !status.success() {
         bail!(
             "{label} failed ({status}):\n{}",
@@ -59,38 +65,6 @@ pub(super) fn run_json(
         bail!("{label}: printed no JSON summary line");
     }
     Ok(summaries)
-}
-
-pub(super) type Finished = (std::process::ExitStatus, Vec<u8>, Vec<u8>);
-
-/// Waits for a child at most `limit`, reading its output meanwhile (a full
-/// pipe would stall it); kills and reaps it when the time is up.
-pub(super) fn wait_bounded(mut child: Child, limit: Duration) -> Result<Finished> {
-    let read = |pipe: Option<Box<dyn Read + Send>>| {
-        thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait(); // reaped
-            bail!("timed out");
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
-    let joined = |reader: thread::JoinHandle<Vec<u8>>| reader.join().unwrap_or_default();
-    Ok((status, joined(stdout), joined(stderr)))
 }
 
 pub(super) fn tail(text: &str, lines: usize) -> String {

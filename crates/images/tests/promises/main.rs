@@ -59,19 +59,10 @@ fn assert_stops_clean(child: &mut Child, signal: Signal, out: &Path) {
 fn stop(child: &mut Child, signal: Signal, limit: Duration) -> Option<i32> {
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, signal).expect("the signal is sent");
-    let what = format!("the example, after {signal}");
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().expect("waiting on the example") {
-            return status.code();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running {limit:?} later");
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
+    let status = test_support::exit_within(child, limit);
+    let status = status
+        .unwrap_or_else(|| panic!("the example, after {signal}: still running {limit:?} later"));
+    status.code()
 }
 
 #[test]
