@@ -4,9 +4,9 @@
 //! varies: see `xtask::recorded`).
 //!
 //! A recording that matched in an earlier run is run again only when what
-//! produced it changed (see [`fingerprint`]): a warm `cargo test` checks only
-//! the outputs a change can have moved. CI (where `CI` is set) and
-//! `BOOK_RECHECK_RECORDINGS=1` run every one.
+//! produced it changed (`test_support::passed`): a warm `cargo test` checks
+//! only the outputs a change can have moved. CI (where `CI` is set) and
+//! `BOOK_RECHECK=1` run every one.
 //!
 //! The few recordings made with `--release` (the CPU-bound chapters' full
 //! runs) are left to `cargo xtask outputs --check --release-only`, which `.ci/run` runs:
@@ -15,71 +15,20 @@
 //! --features loom`) is left to `.ci/run`'s loom step, which builds the
 //! models anyway.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
 use xtask::recorded::{self, Recording};
 
-use test_support::example_binary;
+use test_support::{example_binary, passed};
 
 /// Runs at once: most recorded runs sleep or wait more than they compute
 /// (their times add up to about 67 s; eight at once take 12 s on two cores,
 /// four took 19 s).
 const AT_ONCE: usize = 8;
-
-/// What produced a recording's output, for knowing whether it can have
-/// changed: the recording's own text, the example binary it runs (its size
-/// and modification time: cargo rewrites it whenever its sources, the lock
-/// file or the profile change), and the files its arguments name (a
-/// hostfile, a folder of photos: their names, sizes and times). `None` for
-/// rustc's listings, which run every time (a few fast compiler runs).
-fn fingerprint(
-    root: &Path,
-    path: &Path,
-    recording: &Recording,
-    binary: Option<&Path>,
-) -> Option<String> {
-    let mut hasher = DefaultHasher::new();
-    std::fs::read(path).ok()?.hash(&mut hasher);
-    let stamp = |meta: std::fs::Metadata, hasher: &mut DefaultHasher| {
-        meta.len().hash(hasher);
-        meta.modified().ok().hash(hasher);
-    };
-    stamp(std::fs::metadata(binary?).ok()?, &mut hasher);
-    for arg in &recording.args {
-        let named = root.join(arg.split_once('=').map_or(arg.as_str(), |(_, v)| v));
-        let entries = match std::fs::read_dir(&named) {
-            Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
-            Err(_) => vec![named],
-        };
-        for entry in entries {
-            if let Ok(meta) = std::fs::metadata(&entry) {
-                entry.hash(&mut hasher);
-                stamp(meta, &mut hasher);
-            }
-        }
-    }
-    Some(format!("{:016x}", hasher.finish()))
-}
-
-/// The fingerprints of the recordings that matched last time, one
-/// `PATH<TAB>FINGERPRINT` line each, in the target folder.
-fn matched_before() -> (PathBuf, HashSet<String>) {
-    let file = harness::target_dir().join("recorded-matched.txt");
-    let every_one = std::env::var_os("CI").is_some()
-        || ["BOOK_RECHECK_RECORDINGS", "BOOK_RECHECK"]
-            .iter()
-            .any(|name| std::env::var_os(name).is_some_and(|v| v == "1"));
-    let lines = match every_one {
-        true => String::new(),
-        false => std::fs::read_to_string(&file).unwrap_or_default(),
-    };
-    (file, lines.lines().map(str::to_string).collect())
-}
 
 #[test]
 fn every_recorded_output_still_matches_its_program() {
@@ -122,37 +71,26 @@ fn every_recorded_output_still_matches_its_program() {
         .unwrap()
         .to_path_buf();
 
-    let (matched_file, matched) = matched_before();
-    let line = |path: &Path, recording: &Recording| {
-        let binary = binaries
-            .get(recording.example.as_str())
-            .map(PathBuf::as_path);
-        let print = fingerprint(
-            root,
-            path,
-            recording,
-            binary.filter(|_| recording.runs_a_build()),
-        )?;
-        Some(format!(
-            "{}\t{print}",
-            path.strip_prefix(root).unwrap().display()
-        ))
-    };
-    let lines: Vec<Option<String>> = (paths.iter().zip(&recordings))
-        .map(|(path, (recording, _))| line(path, recording))
+    // What produced a recording's output: its own text, the program it runs
+    // (cargo rewrites the binary whenever its sources, the lock file or the
+    // profile change) and the files its arguments name (a listing, a script,
+    // a folder of photos). One that matched is not run again until one of
+    // them, or this test, changes.
+    let to_run: Vec<_> = (paths.iter().zip(&recordings))
+        .filter_map(|(path, (recording, before))| {
+            let binary = binaries.get(recording.example.as_str());
+            let named = (recording.args.iter())
+                .map(|arg| root.join(arg.split_once('=').map_or(arg.as_str(), |(_, v)| v)));
+            let inputs: Vec<PathBuf> = [path.to_path_buf()]
+                .into_iter()
+                .chain(binary.filter(|_| recording.runs_a_build()).cloned())
+                .chain(named)
+                .collect();
+            let check = format!("{}", path.strip_prefix(root).unwrap().display());
+            let mark = passed::unless_passed_before(&check, &inputs)?;
+            Some((path, recording, before, mark))
+        })
         .collect();
-    let unchanged = |l: &Option<String>| l.as_ref().is_some_and(|l| matched.contains(l));
-    let to_run: Vec<_> = (paths.iter().zip(&recordings).zip(&lines))
-        .filter(|(_, l)| !unchanged(l))
-        .map(|(pair, _)| pair)
-        .collect();
-    let skipped = paths.len() - to_run.len();
-    if skipped > 0 {
-        println!(
-            "{skipped} recording(s) unchanged since they last matched: not run again \
-             (BOOK_RECHECK_RECORDINGS=1 runs every one)"
-        );
-    }
 
     let queue = Mutex::new(to_run);
     let problems = Mutex::new(Vec::new());
@@ -163,7 +101,7 @@ fn every_recorded_output_still_matches_its_program() {
                     // Its own statement: a `while let` would hold the queue's
                     // lock through the whole run, one recording at a time.
                     let next = queue.lock().unwrap().pop();
-                    let Some((path, (recording, before))) = next else {
+                    let Some((path, recording, before, mark)) = next else {
                         break;
                     };
                     let name = path.strip_prefix(root).unwrap().display();
@@ -181,23 +119,18 @@ fn every_recorded_output_still_matches_its_program() {
                             .err()
                             .map(|diff| format!("(- recorded, + now)\n{diff}")),
                     };
-                    if let Some(problem) = problem {
-                        let chapters = recorded::chapters_including(root, path).join(", ");
-                        let message = format!("{name} (shown in {chapters}): {problem}");
-                        problems.lock().unwrap().push(message);
-                    }
+                    let Some(problem) = problem else {
+                        mark.passed();
+                        continue;
+                    };
+                    let chapters = recorded::chapters_including(root, path).join(", ");
+                    let message = format!("{name} (shown in {chapters}): {problem}");
+                    problems.lock().unwrap().push(message);
                 }
             });
         }
     });
     let problems = problems.into_inner().unwrap();
-    // Remember what matched, so that the next run can skip it.
-    let drifted = |l: &String| {
-        (problems.iter()).any(|p: &String| p.starts_with(l.split('\t').next().unwrap()))
-    };
-    let now: Vec<&String> = lines.iter().flatten().filter(|l| !drifted(l)).collect();
-    let text: String = now.iter().map(|l| format!("{l}\n")).collect();
-    atomic_write::write_atomically(&matched_file, text.as_bytes()).unwrap();
     assert!(
         problems.is_empty(),
         "{} output(s) drifted; run `cargo xtask outputs` to record them again, and read \
