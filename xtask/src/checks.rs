@@ -69,44 +69,11 @@ pub fn check_sources(root: &Path) -> Result<Vec<Problem>> {
     Ok(problems)
 }
 
-/// A fenced block of a chapter: its first line's index, its info string
-/// (`text`, `console`, `rust,noplayground`, ...) and its lines.
-struct Fenced<'a> {
-    start: usize,
-    info: &'a str,
-    lines: &'a [&'a str],
-}
-
-fn fenced_blocks<'a>(lines: &'a [&'a str]) -> Vec<Fenced<'a>> {
-    let mut blocks = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let Some(info) = lines[i].strip_prefix("```") else {
-            i += 1;
-            continue;
-        };
-        let start = i;
-        i += 1;
-        while i < lines.len() && lines[i].trim() != "```" {
-            i += 1;
-        }
-        blocks.push(Fenced {
-            start,
-            info: info.trim(),
-            lines: &lines[start + 1..i.min(lines.len())],
-        });
-        i += 1;
-    }
-    blocks
-}
-
 /// The recordings a block includes (`{{#include ../recorded/NAME.txt}}`),
 /// as paths next to the chapter's; `None` if any line is something else.
-fn recorded_includes(chapter: &Path, block: &Fenced) -> Option<Vec<PathBuf>> {
+fn recorded_includes(chapter: &Path, block: &CodeBlock) -> Option<Vec<PathBuf>> {
     let folder = chapter.parent().unwrap_or(Path::new("."));
-    let included = block
-        .lines
-        .iter()
+    let included = (block.body.lines())
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
             let path = line
@@ -121,9 +88,9 @@ fn recorded_includes(chapter: &Path, block: &Fenced) -> Option<Vec<PathBuf>> {
 
 /// A block that only shows commands to type: every line starts with `$ `,
 /// continues the line before (which ends with `\`), or is a `#` comment.
-fn only_commands(block: &Fenced) -> bool {
+fn only_commands(block: &CodeBlock) -> bool {
     let mut continued = false;
-    block.lines.iter().all(|line| {
+    block.body.lines().all(|line| {
         let ok = continued || line.starts_with("$ ") || line.starts_with('#');
         continued = line.ends_with('\\');
         ok
@@ -136,8 +103,8 @@ fn only_commands(block: &Fenced) -> bool {
 fn check_recorded_outputs(chapter: &Path, text: &str) -> Vec<Problem> {
     let lines: Vec<&str> = text.lines().collect();
     let mut problems = Vec::new();
-    for block in fenced_blocks(&lines) {
-        if !matches!(block.info, "text" | "console") || only_commands(&block) {
+    for block in code_blocks(text) {
+        if !matches!(block.info.as_str(), "text" | "console") || only_commands(&block) {
             continue;
         }
         if recorded_includes(chapter, &block).is_some() {
@@ -147,7 +114,7 @@ fn check_recorded_outputs(chapter: &Path, text: &str) -> Vec<Problem> {
             .iter()
             .rev()
             .find(|l| !l.trim().is_empty());
-        if before.is_some_and(|l| l.starts_with("<!-- illustrative:")) {
+        if before.is_some_and(|l| l.trim_start().starts_with("<!-- illustrative:")) {
             continue;
         }
         problems.push(problem(
@@ -172,8 +139,8 @@ fn check_recorded_outputs(chapter: &Path, text: &str) -> Vec<Problem> {
 fn check_timeline_figures(chapter: &Path, text: &str) -> Vec<Problem> {
     let lines: Vec<&str> = text.lines().collect();
     let mut problems = Vec::new();
-    for block in fenced_blocks(&lines) {
-        if !matches!(block.info, "text" | "console") {
+    for block in code_blocks(text) {
+        if !matches!(block.info.as_str(), "text" | "console") {
             continue;
         }
         let shown = match recorded_includes(chapter, &block) {
@@ -181,14 +148,14 @@ fn check_timeline_figures(chapter: &Path, text: &str) -> Vec<Problem> {
                 .iter()
                 .map(|path| fs::read_to_string(path).unwrap_or_default())
                 .collect::<String>(),
-            None => block.lines.join("\n"),
+            None => block.body.clone(),
         };
         if !shown.contains("task worker") {
             continue;
         }
-        let end = block.start + block.lines.len() + 2;
-        let after = lines[end.min(lines.len())..]
+        let after = lines[block.end.min(lines.len())..]
             .iter()
+            .map(|l| l.trim_start())
             .take_while(|l| !l.starts_with("```") && !l.starts_with('#'));
         let mut figured = false;
         for line in after {
@@ -319,20 +286,27 @@ pub fn non_std_crates(root: &Path) -> Result<Vec<String>> {
     Ok(crates)
 }
 
-/// A fenced block and its info string.
+/// A fenced code block of a chapter, wherever it stands (in a list, say):
+/// the index of its opening line, of the line after its closing fence, its
+/// info string (`text`, `rust,noplayground`, ...) and its text.
 struct CodeBlock {
+    start: usize,
+    end: usize,
     info: String,
     body: String,
 }
 
 fn code_blocks(text: &str) -> Vec<CodeBlock> {
+    let line_of = |offset: usize| text[..offset].matches('\n').count();
     let mut blocks = Vec::new();
     let mut current: Option<CodeBlock> = None;
-    for event in Parser::new(text) {
+    for (event, range) in Parser::new(text).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                 current = Some(CodeBlock {
-                    info: info.to_string(),
+                    start: line_of(range.start),
+                    end: line_of(range.end.saturating_sub(1)) + 1,
+                    info: info.trim().to_string(),
                     body: String::new(),
                 });
             }

@@ -319,6 +319,11 @@ fn typed_program_output_is_caught_and_a_reason_lets_it_pass() {
         problems.contains("shows output nobody recorded"),
         "{problems}"
     );
+    // Inside a list item too, indented.
+    let listed = "- A step:\n\n  ```text\n  Sleeping 1.0 second(s)...\n  ```\n";
+    std::fs::write(&chapter, format!("{text}\n{listed}")).unwrap();
+    let problems = messages(&check_sources(book.path()).unwrap());
+    assert!(problems.contains("nobody recorded"), "{problems}");
 
     let reason = "<!-- illustrative: a sketch -->\n\n";
     std::fs::write(&chapter, format!("{text}\n{reason}{typed}")).unwrap();
