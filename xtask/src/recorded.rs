@@ -24,7 +24,7 @@ use std::time::Duration;
 use regex::Regex;
 
 /// One recorded run, as its file's first line describes it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Recording {
     /// The command line as the chapter shows it, without the `$ `.
     pub command: String,
@@ -97,6 +97,19 @@ impl Recording {
         if line.contains(['"', '\'', '\\']) {
             return Err("flags with quotes or backslashes cannot be run".into());
         }
+        let base = Recording {
+            command: command.clone(),
+            exit_code,
+            varies,
+            needs,
+            ..Recording::default()
+        };
+        // What follows the program's name: nothing, or `-- FLAGS`.
+        let flags = |mut words: std::str::SplitWhitespace, after: &str| match words.next() {
+            None => Ok(Vec::new()),
+            Some("--") => Ok(words.map(String::from).collect()),
+            Some(other) => Err(format!("unexpected `{other}` after {after}")),
+        };
         let mut words = line.split_whitespace();
         match (words.next(), words.next()) {
             (Some("cargo"), Some("run")) => {}
@@ -109,42 +122,21 @@ impl Recording {
                         .into());
                 }
                 let example = name.ok_or("--test needs a name")?.to_string();
-                let args = match words.next() {
-                    None => Vec::new(),
-                    Some("--") => words.map(String::from).collect(),
-                    Some(other) => return Err(format!("unexpected `{other}` after the test")),
-                };
+                let args = flags(words, "the test")?;
                 return Ok(Recording {
-                    command,
                     example,
                     args,
-                    release: false,
-                    rustc: false,
-                    python: false,
-                    bin: false,
                     loom: true,
-                    exit_code,
-                    varies,
-                    needs,
+                    ..base
                 });
             }
             (Some(tool @ ("rustc" | "python3")), Some(first)) => {
-                let (rustc, python) = (tool == "rustc", tool == "python3");
+                let args = std::iter::once(first).chain(words).map(String::from);
                 return Ok(Recording {
-                    args: std::iter::once(first)
-                        .chain(words)
-                        .map(String::from)
-                        .collect(),
-                    command,
-                    example: String::new(),
-                    release: false,
-                    rustc,
-                    python,
-                    bin: false,
-                    loom: false,
-                    exit_code,
-                    varies,
-                    needs,
+                    args: args.collect(),
+                    rustc: tool == "rustc",
+                    python: tool == "python3",
+                    ..base
                 });
             }
             _ => {
@@ -174,24 +166,12 @@ impl Recording {
                 }
             }
         };
-        let example = example.to_string();
-        let args = match words.next() {
-            None => Vec::new(),
-            Some("--") => words.map(String::from).collect(),
-            Some(other) => return Err(format!("unexpected `{other}` after the example's name")),
-        };
         Ok(Recording {
-            command,
-            example,
-            args,
+            example: example.to_string(),
+            args: flags(words, "the example's name")?,
             release,
-            rustc: false,
-            python: false,
             bin,
-            loom: false,
-            exit_code,
-            varies,
-            needs,
+            ..base
         })
     }
 
