@@ -47,8 +47,7 @@ fn executable(name: &str) -> String {
 /// `BOOK_REBUILD_EXAMPLES` is set.
 fn built(binary: PathBuf, target: &[&str]) -> PathBuf {
     if !binary.exists() || std::env::var_os("BOOK_REBUILD_EXAMPLES").is_some() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
+        let status = cargo()
             .args(["build", "--quiet"])
             .args(target)
             .status()
@@ -56,6 +55,12 @@ fn built(binary: PathBuf, target: &[&str]) -> PathBuf {
         assert!(status.success(), "building {target:?} failed");
     }
     binary
+}
+
+/// The cargo that runs this program (`CARGO`, which cargo sets), or the
+/// one on the PATH.
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 /// What an example may use, for tests of full disks and refused threads.
