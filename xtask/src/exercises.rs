@@ -63,7 +63,6 @@ pub struct Run {
 
 /// Runs `exercise`'s tests, against the solution if `solution`.
 pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut features = Vec::new();
     if solution {
         features.push("solution");
@@ -79,7 +78,7 @@ pub fn run(root: &Path, exercise: &Exercise, solution: bool) -> Result<Run> {
         std::env::temp_dir().join(format!("exercise-{}-{}", exercise.name, std::process::id()));
     let _ = std::fs::remove_dir_all(&temp);
     std::fs::create_dir_all(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
-    let run = run_in(root, exercise, &package, &features, &temp, cargo);
+    let run = run_in(root, exercise, &package, &features, &temp);
     let left: Vec<_> = (std::fs::read_dir(&temp).into_iter().flatten().flatten())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
@@ -101,9 +100,8 @@ fn run_in(
     package: &str,
     features: &[&str],
     temp: &Path,
-    cargo: String,
 ) -> Result<Run> {
-    let mut command = Command::new(cargo);
+    let mut command = test_support::cargo();
     command
         .args(["test", "--package", package, "--test", "check"])
         .env("TMPDIR", temp)

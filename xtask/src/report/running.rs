@@ -207,21 +207,9 @@ mod tests {
     #[test]
     fn the_image_server_dies_with_the_report() {
         let root = crate::repo_root();
-        if !Config::quick(&root).examples.join("image_server").exists() {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let built = Command::new(cargo)
-                .args([
-                    "build",
-                    "--quiet",
-                    "--workspace",
-                    "--example",
-                    "image_server",
-                ])
-                .current_dir(&root)
-                .status()
-                .unwrap();
-            assert!(built.success(), "cargo build --example image_server");
-        }
+        // Where the report looks for it (target/debug/examples), built if missing.
+        let server = test_support::example_binary("image_server");
+        assert!(server.starts_with(&Config::quick(&root).examples));
         let scratch = tempfile::tempdir().unwrap();
         let mut report = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "report::running::tests::report_stand_in"])
