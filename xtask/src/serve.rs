@@ -11,10 +11,12 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use std::{fs, io};
 
 use anyhow::{Context, Result};
+
+use test_support::passed;
 
 use crate::build::build_book;
 
@@ -104,35 +106,21 @@ impl Drop for BookServer {
     }
 }
 
-/// The newest modification time and the number of files of the book's sources.
-fn fingerprint(root: &Path) -> (Option<SystemTime>, usize) {
-    let mut newest = None;
-    let mut count = 0;
-    let mut pending = vec![
-        root.join("src"),
-        root.join("examples"),
-        root.join("tests"),    // the testing chapter quotes tests/loom.rs
-        root.join("measured"), // tables written by the report, included by chapters
-        root.join("recorded"), // outputs written by `cargo xtask outputs`
-        root.join("listings"), // listings that must not compile
-        root.join("python"),   // Python beside the Rust, quoted by anchors
-        root.join("crates"),   // the later parts' lessons and examples
-        root.join("book.toml"),
+/// What the book is built from, as [`passed::print`]: it changes when a
+/// file is written, added, removed or renamed.
+fn fingerprint(root: &Path) -> String {
+    let sources = [
+        "src",
+        "examples",
+        "tests",    // the testing chapter quotes tests/loom.rs
+        "measured", // tables written by the report, included by chapters
+        "recorded", // outputs written by `cargo xtask outputs`
+        "listings", // listings that must not compile
+        "python",   // Python beside the Rust, quoted by anchors
+        "crates",   // the later parts' lessons and examples
+        "book.toml",
     ];
-    while let Some(path) = pending.pop() {
-        let Ok(meta) = fs::metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            if let Ok(entries) = fs::read_dir(&path) {
-                pending.extend(entries.flatten().map(|e| e.path()));
-            }
-        } else {
-            count += 1;
-            newest = newest.max(meta.modified().ok());
-        }
-    }
-    (newest, count)
+    passed::print(&sources.map(|source| root.join(source)))
 }
 
 fn watch_and_rebuild(root: &Path, out: &Path, generation: &AtomicU64, stop: &AtomicBool) {

@@ -25,12 +25,8 @@ impl Mark {
 /// binary) has changed since: the caller returns at once. Otherwise the
 /// [`Mark`] to call [`Mark::passed`] on once the check has passed.
 pub fn unless_passed_before(check: &str, inputs: &[PathBuf]) -> Option<Mark> {
-    let mut hasher = DefaultHasher::new();
     let binary = std::env::current_exe().ok();
-    for path in binary.iter().chain(inputs) {
-        stamp(path, &mut hasher);
-    }
-    let print = format!("{:016x}", hasher.finish());
+    let print = print(binary.iter().chain(inputs));
     let file = harness::target_dir().join("passed").join(check);
     let every_time = std::env::var_os("CI").is_some()
         || std::env::var_os("BOOK_RECHECK").is_some_and(|v| v == "1");
@@ -40,6 +36,16 @@ pub fn unless_passed_before(check: &str, inputs: &[PathBuf]) -> Option<Mark> {
         return None;
     }
     Some(Mark { file, print })
+}
+
+/// A hash of the names, sizes and times of `inputs` and of every file below
+/// those that are folders: it changes when one of them does.
+pub fn print<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> String {
+    let mut hasher = DefaultHasher::new();
+    for path in inputs {
+        stamp(path, &mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
 }
 
 /// A file's name, size and time; a folder's, every file below it (but its
