@@ -114,24 +114,18 @@ pub fn row(samples: &[Value], figure: &Compared) -> Option<Row> {
                 && s["key"] == figure.key.as_str()
         })
         .collect();
-    let mut values: Vec<f64> = matching
-        .iter()
+    let values: Vec<f64> = (matching.iter())
         .filter_map(|s| s["value"].as_f64())
         .collect();
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    let median = match values.len() % 2 {
-        1 => values[middle],
-        _ => (values[middle - 1] + values[middle]) / 2.0,
-    };
+    let (median, smallest, largest) = crate::report::stats::stats(&values);
     let run = matching[0]["run"].as_str().map(str::to_string);
     Some(Row {
         median,
-        smallest: values[0],
-        largest: values[values.len() - 1],
+        smallest,
+        largest,
         run,
     })
 }

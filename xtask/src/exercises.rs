@@ -110,7 +110,7 @@ fn run_in(
         // One test per core, whatever RUST_TEST_THREADS says elsewhere:
         // loom's models compute, and each test's watchdog must not fire
         // because others took its core.
-        .env("RUST_TEST_THREADS", cores().to_string())
+        .env("RUST_TEST_THREADS", harness::cli::cores().to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -239,10 +239,6 @@ pub fn condensed(output: &str) -> String {
 }
 
 /// The machine's cores (at least 1).
-fn cores() -> usize {
-    thread::available_parallelism().map_or(1, usize::from)
-}
-
 /// What to try, from what a failed run printed.
 pub fn advice(exercise: &Exercise, output: &str) -> Vec<String> {
     let yours = format!("exercises/{}/src/yours.rs", exercise.name);

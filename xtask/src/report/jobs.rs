@@ -2,7 +2,6 @@
 //! script and its arguments, and the samples read from its JSON lines.
 
 use std::path::{Path, PathBuf};
-use std::thread;
 
 use anyhow::{Context, Result, bail};
 use harness::cli::Summary;
@@ -295,9 +294,7 @@ pub(super) fn workers_text(workers: usize) -> String {
     }
 }
 
-pub(super) fn cores() -> usize {
-    thread::available_parallelism().map_or(1, |n| n.get())
-}
+pub(super) use harness::cli::cores;
 
 /// The generated photos of this size, under the target folder that holds
 /// `examples` (the folder cargo marks with `CACHEDIR.TAG`, as

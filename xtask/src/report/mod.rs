@@ -16,7 +16,7 @@ mod headlines;
 mod jobs;
 pub mod machine;
 mod running;
-mod stats;
+pub(crate) mod stats;
 mod tables;
 mod task_costs;
 

@@ -12,7 +12,7 @@ pub(super) struct Row {
 }
 
 /// Median, min and max.
-pub(super) fn stats(values: &[f64]) -> (f64, f64, f64) {
+pub(crate) fn stats(values: &[f64]) -> (f64, f64, f64) {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let middle = sorted.len() / 2;
