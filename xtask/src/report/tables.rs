@@ -395,6 +395,20 @@ impl<'a> Tables<'a> {
         text
     }
 
+    /// A chart of a table's rows on a log scale, the time of one start in
+    /// µs (at least `floor`), Rust's bars and Python's.
+    pub(super) fn log_bars(&self, table: &str, title: &str, floor: f64) -> Result<String> {
+        let bars: Vec<ValueBar> = (self.rows(table).iter())
+            .map(|row| ValueBar {
+                label: row.series.clone(),
+                value: stats(&row.values).0.max(floor),
+                group: usize::from(row.language == "Python"),
+            })
+            .collect();
+        let (unit, languages) = ("µs per start (log scale)", &["Rust", "Python"]);
+        charts::bars(title, unit, languages, &bars, true).map_err(anyhow::Error::msg)
+    }
+
     pub(super) fn charts(&self) -> Result<Vec<(&'static str, String)>> {
         let mut svgs = Vec::new();
         let median_of = |table: &str, language: &str, series: &str, workers: usize| {
@@ -488,25 +502,8 @@ impl<'a> Tables<'a> {
         }
 
         if self.has_rows("start-costs") {
-            // Start costs, log scale.
-            let bars: Vec<ValueBar> = (self.rows("start-costs").iter())
-                .map(|row| ValueBar {
-                    label: row.series.clone(),
-                    value: stats(&row.values).0,
-                    group: usize::from(row.language == "Python"),
-                })
-                .collect();
-            svgs.push((
-                "start-costs.svg",
-                charts::bars(
-                    "One start, then join or wait",
-                    "µs per start (log scale)",
-                    &["Rust", "Python"],
-                    &bars,
-                    true,
-                )
-                .map_err(anyhow::Error::msg)?,
-            ));
+            let title = "One start, then join or wait";
+            svgs.push(("start-costs.svg", self.log_bars("start-costs", title, 0.0)?));
         }
 
         if self.has_rows("task-costs") {

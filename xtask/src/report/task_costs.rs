@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use harness::charts::{self, ValueBar};
+use harness::charts;
 
 use super::*;
 
@@ -122,20 +122,6 @@ impl Tables<'_> {
 
     /// The time to start one waiting task or thread, log scale.
     pub(super) fn task_costs_chart(&self) -> Result<String> {
-        let bars: Vec<ValueBar> = (self.rows(TABLE).iter())
-            .map(|row| ValueBar {
-                label: row.series.clone(),
-                value: stats(&row.values).0.max(1e-3),
-                group: usize::from(row.language == "Python"),
-            })
-            .collect();
-        charts::bars(
-            "Starting one waiting task or thread",
-            "µs per start (log scale)",
-            &["Rust", "Python"],
-            &bars,
-            true,
-        )
-        .map_err(anyhow::Error::msg)
+        self.log_bars(TABLE, "Starting one waiting task or thread", 1e-3)
     }
 }
