@@ -18,7 +18,6 @@ use std::{fs, thread};
 use anyhow::{Context, Result, bail};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder};
-use mdbook_summary::{SummaryItem, parse_summary};
 use serde_json::{Value, json};
 
 use crate::checks;
@@ -40,29 +39,13 @@ pub struct Page {
 
 /// Every chapter of `src/SUMMARY.md`, in reading order.
 pub fn summary_pages(src: &Path) -> Result<Vec<Page>> {
-    let path = src.join("SUMMARY.md");
-    let text =
-        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let summary = parse_summary(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let mut pages = Vec::new();
-    fn walk(items: &[SummaryItem], pages: &mut Vec<Page>) {
-        for item in items {
-            if let SummaryItem::Link(link) = item {
-                if let Some(location) = &link.location {
-                    let html = location.with_extension("html");
-                    pages.push(Page {
-                        title: link.name.clone(),
-                        html: html.to_string_lossy().replace('\\', "/"),
-                    });
-                }
-                walk(&link.nested_items, pages);
-            }
-        }
-    }
-    walk(&summary.prefix_chapters, &mut pages);
-    walk(&summary.numbered_chapters, &mut pages);
-    walk(&summary.suffix_chapters, &mut pages);
-    Ok(pages)
+    let entries = checks::summary_entries(src)?.into_iter();
+    let pages = entries.filter_map(|(title, location)| {
+        let html = location?.with_extension("html");
+        let html = html.to_string_lossy().replace('\\', "/");
+        Some(Page { title, html })
+    });
+    Ok(pages.collect())
 }
 
 /// Runs every check on the book built in `html_dir`; returns what failed.

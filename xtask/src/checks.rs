@@ -195,55 +195,59 @@ pub fn markdown_files(src: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Every entry of `src/SUMMARY.md` in reading order: its name and its file
+/// (`None` for a draft).
+pub fn summary_entries(src: &Path) -> Result<Vec<(String, Option<PathBuf>)>> {
+    let path = src.join("SUMMARY.md");
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let summary: Summary =
+        parse_summary(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut entries = Vec::new();
+    let parts = [
+        &summary.prefix_chapters,
+        &summary.numbered_chapters,
+        &summary.suffix_chapters,
+    ];
+    let mut items: Vec<&SummaryItem> = parts.into_iter().flatten().rev().collect();
+    while let Some(item) = items.pop() {
+        if let SummaryItem::Link(link) = item {
+            entries.push((link.name.clone(), link.location.clone()));
+            items.extend(link.nested_items.iter().rev());
+        }
+    }
+    Ok(entries)
+}
+
 /// `SUMMARY.md` lists every chapter file, and every file it lists exists.
 pub fn check_summary(src: &Path) -> Result<Vec<Problem>> {
     let summary_path = src.join("SUMMARY.md");
-    let text = fs::read_to_string(&summary_path)
-        .with_context(|| format!("cannot read {}", summary_path.display()))?;
-    let summary: Summary =
-        parse_summary(&text).map_err(|e| anyhow::anyhow!("{}: {e}", summary_path.display()))?;
     let mut listed = BTreeSet::new();
     let mut problems = Vec::new();
-    let mut items: Vec<&SummaryItem> = summary
-        .prefix_chapters
-        .iter()
-        .chain(&summary.numbered_chapters)
-        .chain(&summary.suffix_chapters)
-        .collect();
-    while let Some(item) = items.pop() {
-        let SummaryItem::Link(link) = item else {
+    for (name, location) in summary_entries(src)? {
+        let Some(location) = location else {
+            let draft = format!("`{name}` is a draft chapter with no file");
+            problems.push(problem(&summary_path, draft));
             continue;
         };
-        items.extend(&link.nested_items);
-        match &link.location {
-            None => problems.push(problem(
+        let chapter = src.join(&location);
+        match fs::read_to_string(&chapter) {
+            Err(_) => problems.push(problem(
                 &summary_path,
-                format!("`{}` is a draft chapter with no file", link.name),
+                format!("lists {}, which does not exist", location.display()),
             )),
-            Some(location) => {
-                let chapter = src.join(location);
-                match fs::read_to_string(&chapter) {
-                    Err(_) => problems.push(problem(
-                        &summary_path,
-                        format!("lists {}, which does not exist", location.display()),
-                    )),
-                    // The table of contents and the page say the same (the
-                    // browser test looks chapters up by their title).
-                    Ok(text) => {
-                        let heading = text.lines().next().unwrap_or("");
-                        let heading = heading.trim_start_matches("# ").replace('`', "");
-                        if heading.trim() != link.name {
-                            let says = format!(
-                                "is headed {heading:?}, but SUMMARY.md calls it {:?}",
-                                link.name
-                            );
-                            problems.push(problem(&chapter, says));
-                        }
-                    }
+            // The table of contents and the page say the same (the
+            // browser test looks chapters up by their title).
+            Ok(text) => {
+                let heading = text.lines().next().unwrap_or("");
+                let heading = heading.trim_start_matches("# ").replace('`', "");
+                if heading.trim() != name {
+                    let says = format!("is headed {heading:?}, but SUMMARY.md calls it {name:?}");
+                    problems.push(problem(&chapter, says));
                 }
-                listed.insert(chapter);
             }
         }
+        listed.insert(chapter);
     }
     for chapter in markdown_files(src)? {
         if !listed.contains(&chapter) {

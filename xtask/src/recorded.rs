@@ -248,6 +248,36 @@ impl Recording {
         })
     }
 
+    /// [`Recording::run`], failing unless it ends with the recorded exit code.
+    pub fn run_to_its_end(
+        &self,
+        examples: &Path,
+        dir: &Path,
+        limit: Duration,
+    ) -> Result<Output, String> {
+        let output = self.run(examples, dir, limit)?;
+        if output.exit_code != Some(self.exit_code) {
+            return Err(format!(
+                "`{}` exited with {:?}, expected {}; it printed:\n{}",
+                self.command, output.exit_code, self.exit_code, output.text
+            ));
+        }
+        Ok(output)
+    }
+
+    /// Why it cannot run here, if it cannot: the input the reader fetches
+    /// first (`# needs PATH`) is missing, or python3 does not run.
+    pub fn unavailable(&self, root: &Path) -> Option<String> {
+        if let Some(needs) = self.needs.as_deref()
+            && !root.join(needs).exists()
+        {
+            return Some(format!(
+                "needs {needs}, which is missing (the chapter that includes it says how to get it)"
+            ));
+        }
+        (self.python && !crate::outputs::python_runs()).then(|| "python3 does not run here".into())
+    }
+
     /// Whether it runs a program the workspace builds (an example, a
     /// listing's or the loom models), not rustc or python3.
     pub fn runs_a_build(&self) -> bool {

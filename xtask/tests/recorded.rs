@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::thread;
-use std::time::Duration;
 
+use xtask::outputs::RUN_LIMIT;
 use xtask::recorded::{self, Recording};
 
 use test_support::{example_binary, passed};
@@ -34,8 +34,6 @@ const AT_ONCE: usize = 8;
 fn every_recorded_output_still_matches_its_program() {
     let root = &xtask::repo_root();
     let paths = recorded::recordings(&root.join("recorded")).unwrap();
-    // The notes' scripts' recordings need python3; without it they are skipped.
-    let python3 = xtask::outputs::python_runs();
     assert!(paths.len() >= 40, "the recordings are missing: {paths:?}");
     let (paths, recordings): (Vec<_>, Vec<_>) = paths
         .iter()
@@ -45,12 +43,10 @@ fn every_recorded_output_still_matches_its_program() {
                 Recording::read(path).unwrap_or_else(|e| panic!("{e}")),
             )
         })
-        // Input fetched by hand (`# needs PATH`) may be missing: skipped then.
+        // Input fetched by hand (`# needs PATH`) may be missing, and python3
+        // with it: skipped then.
         .filter(|(_, (recording, _))| {
-            !recording.release
-                && !recording.loom
-                && (recording.needs.as_ref()).is_none_or(|p| root.join(p).exists())
-                && (!recording.python || python3)
+            !recording.release && !recording.loom && recording.unavailable(root).is_none()
         })
         .unzip();
     // Build every example first, one cargo at a time (rustc's listings have none).
@@ -105,15 +101,9 @@ fn every_recorded_output_still_matches_its_program() {
                         break;
                     };
                     let name = path.strip_prefix(root).unwrap().display();
-                    let output = recording.run(&examples, root, Duration::from_secs(300));
+                    let output = recording.run_to_its_end(&examples, root, RUN_LIMIT);
                     let problem = match output {
                         Err(e) => Some(e),
-                        Ok(output) if output.exit_code != Some(recording.exit_code) => {
-                            Some(format!(
-                                "exited with {:?}, recorded {}:\n{}",
-                                output.exit_code, recording.exit_code, output.text
-                            ))
-                        }
                         Ok(output) => recording
                             .matches(before, &output.text)
                             .err()
