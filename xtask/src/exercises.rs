@@ -7,11 +7,9 @@
 //! `src/yours.rs`, the tests are `tests/check.rs`, the solution is
 //! `solution/yours.rs` (the crate's `solution` feature swaps it in).
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::{Output, Stdio};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
@@ -117,33 +115,21 @@ fn run_in(
     if !features.is_empty() {
         command.args(["--features", &features.join(",")]);
     }
-    let mut child = command.spawn().context("cannot run cargo")?;
-    // Both pipes are read on threads of their own, so that a hung test run
-    // cannot keep this wait from ending at LIMIT.
-    let read = |mut pipe: Box<dyn Read + Send>| {
-        thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
+    let child = command.spawn().context("cannot run cargo")?;
+    // The test binary (cargo's child) and cargo are stopped at LIMIT. (Not
+    // a process group of their own: Ctrl-C must still reach them.)
+    let text = |output: Output| {
+        let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&output.stderr));
+        text
     };
-    let stdout = read(Box::new(child.stdout.take().expect("piped")));
-    let stderr = read(Box::new(child.stderr.take().expect("piped")));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if started.elapsed() > LIMIT {
-            // The test binary first (cargo's child), then cargo. (Not a
-            // process group of their own: Ctrl-C must still reach them.)
-            let cargo = child.id().to_string();
-            let _ = Command::new("pkill").args(["-KILL", "-P", &cargo]).status();
-            let _ = child.kill();
-            let _ = child.wait();
-            // The pipes are closed now: what the tests printed so far.
-            let mut so_far = stdout.join().unwrap_or_default();
-            so_far.push_str(&stderr.join().unwrap_or_default());
+    match test_support::output_within(child, LIMIT) {
+        Ok(output) => Ok(Run {
+            passed: output.status.success(),
+            output: text(output),
+        }),
+        Err(so_far) => {
+            let so_far = text(so_far);
             let unfinished = unfinished_tests(&so_far);
             bail!(
                 "{}: still running after {} s, so it was stopped: a deadlock that no \
@@ -157,14 +143,7 @@ fn run_in(
                 condensed(&so_far)
             );
         }
-        thread::sleep(Duration::from_millis(50));
-    };
-    let mut output = stdout.join().unwrap_or_default();
-    output.push_str(&stderr.join().unwrap_or_default());
-    Ok(Run {
-        passed: status.success(),
-        output,
-    })
+    }
 }
 
 /// The tests still running when a run was stopped: libtest notes

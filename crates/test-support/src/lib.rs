@@ -154,20 +154,34 @@ pub fn run_example_within(name: &str, args: &[&str], limits: Limits, limit: Dura
 }
 
 /// Waits at most `limit` for `child` to exit. One still running then is
-/// killed and reaped: `None`.
+/// killed and reaped: `None`. Its own children (the test binary `cargo
+/// test` runs, say) are killed first, and it gets two seconds to reap them.
 pub fn exit_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().expect("waiting on a child") {
-            return Some(status);
+    let exited = |child: &mut Child, limit: Duration| {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = child.try_wait().expect("waiting on a child") {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(10));
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        thread::sleep(Duration::from_millis(10));
+    };
+    if let Some(status) = exited(child, limit) {
+        return Some(status);
     }
+    #[cfg(target_os = "linux")]
+    for (pid, _) in children_of(child.id()) {
+        let pid = nix::unistd::Pid::from_raw(pid as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    }
+    if exited(child, Duration::from_secs(2)).is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    None
 }
 
 /// What `child` prints on its piped stdout and stderr, and how it ends,
