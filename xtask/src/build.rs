@@ -1,8 +1,8 @@
 //! Building the HTML book with mdBook as a library, with its log captured.
 
-use std::io::{self, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result, bail};
 use mdbook_driver::MDBook;
@@ -19,12 +19,13 @@ pub struct Built {
 /// Fails when mdBook fails, or when it logs any warning or error: mdBook reports
 /// a missing `{{#include}}` file only in its log and still returns `Ok`.
 pub fn build_book(root: &Path, dest: Option<&Path>) -> Result<Built> {
-    let log = CapturedLog::default();
+    // mdBook's log, kept in a temporary file.
+    let mut log = tempfile::tempfile().context("cannot create a file for mdBook's log")?;
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::WARN)
         .with_ansi(false)
         .without_time()
-        .with_writer(log.clone())
+        .with_writer(Mutex::new(log.try_clone()?))
         .finish();
     let result = tracing::subscriber::with_default(subscriber, || -> Result<PathBuf> {
         let mut book = MDBook::load(root)
@@ -37,7 +38,9 @@ pub fn build_book(root: &Path, dest: Option<&Path>) -> Result<Built> {
         Ok(book.build_dir_for("html"))
     });
     let html_dir = result?;
-    let messages = log.text();
+    let mut messages = String::new();
+    log.seek(SeekFrom::Start(0))?;
+    log.read_to_string(&mut messages)?;
     if !messages.trim().is_empty() {
         bail!("mdBook logged problems while building the book:\n{messages}");
     }
@@ -65,31 +68,4 @@ fn remove_library_sources(html_dir: &Path) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A `tracing` writer that keeps everything in memory.
-#[derive(Clone, Default)]
-struct CapturedLog(Arc<Mutex<Vec<u8>>>);
-
-impl CapturedLog {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for CapturedLog {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
-    type Writer = CapturedLog;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
 }
