@@ -167,7 +167,7 @@ fn check_timeline_figures(chapter: &Path, text: &str) -> Vec<Problem> {
                 chapter,
                 format!(
                     "the ASCII timeline at line {} has no figures/timelines/ SVG after it \
-                     (add the run to xtask's report TIMELINES, or say <!-- ascii only: why -->)",
+                     (add the run to xtask/data/report-timelines.txt, or say <!-- ascii only: why -->)",
                     block.start + 1
                 ),
             ));

@@ -50,7 +50,7 @@ fn tiny(out: &Path, python: &str) -> Config {
         timelines: vec![TimelineFigure {
             prefix: "loop-join",
             example: "loop_join",
-            args: &["--tasks", "2", "--seconds", "0.01"],
+            args: vec!["--tasks", "2", "--seconds", "0.01"],
         }],
         python: Some(python.into()),
         examples: examples(),

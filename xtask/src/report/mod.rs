@@ -85,51 +85,25 @@ pub struct Config {
 pub struct TimelineFigure {
     pub prefix: &'static str,
     pub example: &'static str,
-    pub args: &'static [&'static str],
+    pub args: Vec<&'static str>,
 }
 
 /// The timelines the chapters show, each drawn by the command the chapter
-/// shows (plus `--svg`).
-pub const TIMELINES: &[TimelineFigure] = &[
-    figure("sync-script", "sync_script", &[]),
-    figure("manual-threads", "manual_threads", &["--mode", "join"]),
-    figure("loop-join", "loop_join", &[]),
-    figure(
-        "loop-join-5",
-        "loop_join",
-        &["--tasks", "5", "--seconds", "0.3"],
-    ),
-    figure("thread-args", "thread_args", &["--mode", "results"]),
-    figure("pool-submit", "pool_submit", &["--mode", "submit"]),
-    figure("as-completed", "as_completed", &["--mode", "channel"]),
-    figure("pool-map", "pool_map", &["--mode", "rayon"]),
-    figure("download-images", "download_images", &["--mode", "pool"]),
-    figure("cpu-bound", "cpu_bound", &[]),
-    figure(
-        "process-images",
-        "process_images",
-        &["--quality", "exact", "--mode", "rayon"],
-    ),
-    figure(
-        "process-images-6",
-        "process_images",
-        &["--quality", "exact", "--tasks", "6"],
-    ),
-    figure("distributed-images", "distributed_images", &[]),
-    // Not a timeline: photo_stages' --svg draws its stages' mean times.
-    figure("photo-stages", "photo_stages", &[]),
-];
-
-const fn figure(
-    prefix: &'static str,
-    example: &'static str,
-    args: &'static [&'static str],
-) -> TimelineFigure {
-    TimelineFigure {
-        prefix,
-        example,
-        args,
-    }
+/// shows (plus `--svg`): `xtask/data/report-timelines.txt`.
+pub fn timelines() -> Vec<TimelineFigure> {
+    let lines = include_str!("../../data/report-timelines.txt").lines();
+    let rows = lines.filter(|line| !line.trim().is_empty() && !line.starts_with('#'));
+    rows.map(
+        |line| match line.split('|').map(str::trim).collect::<Vec<_>>()[..] {
+            [prefix, example, flags] => TimelineFigure {
+                prefix,
+                example,
+                args: flags.split_whitespace().collect(),
+            },
+            _ => panic!("report-timelines.txt: `{line}` is not PREFIX | EXAMPLE | FLAGS"),
+        },
+    )
+    .collect()
 }
 
 impl Config {
@@ -145,7 +119,7 @@ impl Config {
             primitive_ops: 100_000,
             chunk_tasks: 20_000,
             waiting_tasks: (10_000, 100_000),
-            timelines: TIMELINES.to_vec(),
+            timelines: timelines(),
             python: Some("python3".into()),
             examples: harness::target_dir().join("debug/examples"),
             release: false,
@@ -447,6 +421,19 @@ fn needed_examples(config: &Config) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_timelines_file_is_read_whole() {
+        let all = timelines();
+        assert_eq!(all.len(), 14);
+        let six = all.iter().find(|t| t.prefix == "process-images-6").unwrap();
+        assert_eq!(six.example, "process_images");
+        assert_eq!(six.args, ["--quality", "exact", "--tasks", "6"]);
+        assert!(
+            all.iter()
+                .any(|t| t.prefix == "sync-script" && t.args.is_empty())
+        );
+    }
 
     #[test]
     fn medians_of_odd_and_even_counts() {
