@@ -96,36 +96,23 @@ pub fn table(
     };
     let (exact, fast) = (limit(0, "exact")?, limit(1, "fast")?);
     let entropy = time(estimate(folders, "stages/entropy")?.seconds);
-    let rows = [
-        (
-            "**one photo, every stage**".to_string(),
-            format!("**{}**", time(exact.per_photo)),
-            format!("**{}**", time(fast.per_photo)),
-        ),
-        (
-            "entropy decoding alone (`stages/entropy`), which no scale can skip".into(),
-            entropy.clone(),
-            entropy,
-        ),
-        (
-            format!("**the limit**: {PHOTOS} photos on {cores} cores"),
-            format!("**{}**", time(exact.limit)),
-            format!("**{}**", time(fast.limit)),
-        ),
-        (
-            format!("{PHOTOS} photos through the pipeline on rayon (`stages/rayon/*`)"),
-            time(exact.measured),
-            time(fast.measured),
-        ),
-        (
-            "**pipeline / limit**".into(),
-            format!("**{:.2}x**", exact.ratio()),
-            format!("**{:.2}x**", fast.ratio()),
-        ),
-    ];
-    for (what, exact, fast) in rows {
-        writeln!(text, "| {what} | {exact} | {fast} |")?;
-    }
+    let bold = |value: String| format!("**{value}**");
+    let mut row =
+        |what: &str, exact: String, fast: String| writeln!(text, "| {what} | {exact} | {fast} |");
+    let (e, f) = (&exact, &fast);
+    row(
+        "**one photo, every stage**",
+        bold(time(e.per_photo)),
+        bold(time(f.per_photo)),
+    )?;
+    let alone = "entropy decoding alone (`stages/entropy`), which no scale can skip";
+    row(alone, entropy.clone(), entropy)?;
+    let limit = format!("**the limit**: {PHOTOS} photos on {cores} cores");
+    row(&limit, bold(time(e.limit)), bold(time(f.limit)))?;
+    let measured = format!("{PHOTOS} photos through the pipeline on rayon (`stages/rayon/*`)");
+    row(&measured, time(e.measured), time(f.measured))?;
+    let ratio = |l: &Limit| bold(format!("{:.2}x", l.ratio()));
+    row("**pipeline / limit**", ratio(e), ratio(f))?;
     write!(
         text,
         "\n<small>criterion's means of `cargo bench {BENCH}`; the limit is the sum of the \
