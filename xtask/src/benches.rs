@@ -130,12 +130,10 @@ pub fn time(seconds: f64) -> String {
         s if s < 1.0 => (s * 1e3, "ms"),
         s => (s, "s"),
     };
-    let digits = if value >= 100.0 {
-        0
-    } else if value >= 10.0 {
-        1
-    } else {
-        2
+    let digits = match value {
+        v if v >= 100.0 => 0,
+        v if v >= 10.0 => 1,
+        _ => 2,
     };
     format!("{value:.digits$} {unit}")
 }
@@ -164,18 +162,7 @@ pub fn render(
         header.join(" | "),
         "---|".repeat(header.len())
     );
-    let baselines = (table.rows.iter())
-        .map(|(id, _)| match &table.ratio {
-            Some(ratio) => {
-                let base = baseline_of(id, &ratio.baseline);
-                let at = (table.rows.iter().position(|(id, _)| *id == base))
-                    .with_context(|| format!("table {}: no row {base}", table.name))?;
-                Ok(Some(estimates[at].seconds))
-            }
-            None => Ok(None),
-        })
-        .collect::<Result<Vec<_>>>()?;
-    for (((id, what), e), baseline) in table.rows.iter().zip(estimates).zip(baselines) {
+    for ((id, what), e) in table.rows.iter().zip(estimates) {
         let mut cells = vec![
             format!("`{id}`"),
             what.to_string(),
@@ -186,11 +173,15 @@ pub fn render(
             let digits = if millions >= 10.0 { 1 } else { 2 };
             cells.push(format!("{millions:.digits$} million"));
         }
-        if let (Some(ratio), Some(base)) = (&table.ratio, baseline) {
+        if let Some(ratio) = &table.ratio {
+            let base = baseline_of(id, &ratio.baseline);
+            let at = (table.rows.iter().position(|(id, _)| *id == base))
+                .with_context(|| format!("table {}: no row {base}", table.name))?;
+            let (base, this) = (estimates[at].seconds, e.seconds);
             let r = if ratio.speedup {
-                base / e.seconds
+                base / this
             } else {
-                e.seconds / base
+                this / base
             };
             cells.push(format!("{r:.2}x"));
         }
