@@ -176,14 +176,15 @@ pub fn run(config: &Config) -> Result<Report> {
         },
     };
     if let Some(p) = &python {
-        if let Err(reason) = &p.pillow {
-            skipped.push(format!("Python's photo pipeline: {reason}"));
-        }
-        if let Err(reason) = &p.requests {
-            skipped.push(format!("Python's downloads: {reason}"));
-        }
-        if let Err(reason) = &p.free_threaded {
-            skipped.push(format!("free-threaded Python's rows: {reason}"));
+        let parts = [
+            (&p.pillow, "Python's photo pipeline"),
+            (&p.requests, "Python's downloads"),
+            (&p.free_threaded, "free-threaded Python's rows"),
+        ];
+        for (part, what) in parts {
+            if let Err(reason) = part {
+                skipped.push(format!("{what}: {reason}"));
+            }
         }
     }
     for example in needed_examples(config) {
@@ -323,20 +324,22 @@ fn measure(config: &Config, python: Option<&Python>, scratch: &Path) -> Result<V
     let photos =
         |job: &PlannedRun| job.table.starts_with("photos") || job.table.starts_with("distributed");
     if jobs.iter().any(photos) {
+        let size = format!("{width}x{height}");
+        let out = scratch.join("warm-up").display().to_string();
+        let args = [
+            "--mode",
+            "seq",
+            "--tasks",
+            &count.to_string(),
+            "--size",
+            &size,
+        ];
+        let args = (args.into_iter().chain(["--out", &out, "--json"])).map(String::from);
+        let program = config.examples.join("process_images");
         run_json(
             config,
-            &config.examples.join("process_images"),
-            &[
-                "--mode".into(),
-                "seq".into(),
-                "--tasks".into(),
-                count.to_string(),
-                "--size".into(),
-                format!("{width}x{height}"),
-                "--out".into(),
-                scratch.join("warm-up").display().to_string(),
-                "--json".into(),
-            ],
+            &program,
+            &args.collect::<Vec<_>>(),
             "process_images warm-up",
         )?;
     }
@@ -382,16 +385,9 @@ fn draw_timelines(config: &Config, scratch: &Path) -> Result<Vec<(PathBuf, Vec<u
             let out = scratch.join("out").join(figure.prefix);
             args.extend(["--out".into(), out.display().to_string()]);
         }
-        run_json(
-            config,
-            &config.examples.join(figure.example),
-            &args
-                .iter()
-                .cloned()
-                .chain(["--json".into()])
-                .collect::<Vec<_>>(),
-            &format!("{} {}", figure.example, figure.args.join(" ")),
-        )?;
+        args.push("--json".into());
+        let label = format!("{} {}", figure.example, figure.args.join(" "));
+        run_json(config, &config.examples.join(figure.example), &args, &label)?;
         let mut drawn = 0;
         for entry in std::fs::read_dir(&folder)? {
             let path = entry?.path();
