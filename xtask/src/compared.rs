@@ -37,21 +37,15 @@ pub fn read(root: &Path) -> Result<Vec<Compared>> {
 
 fn parse(text: &str) -> Result<Vec<Compared>> {
     let mut figures = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let columns: Vec<&str> = line.split('|').map(str::trim).collect();
+    for (number, columns) in crate::data::rows(text, "|") {
         let [recording, pattern, table, language, series, key] = columns[..] else {
             bail!(
-                "{FILE} line {}: expected 6 columns, found {}",
-                number + 1,
+                "{FILE} line {number}: expected 6 columns, found {}",
                 columns.len()
             );
         };
         if pattern.matches("{}").count() != 1 {
-            bail!("{FILE} line {}: the pattern needs one {{}}", number + 1);
+            bail!("{FILE} line {number}: the pattern needs one {{}}");
         }
         figures.push(Compared {
             recording: recording.into(),

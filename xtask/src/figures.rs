@@ -210,19 +210,12 @@ fn listed(root: &Path) -> Result<Vec<Listed>> {
     let text =
         fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut list = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(" | ").map(str::trim).collect();
+    for (number, fields) in crate::data::rows(&text, " | ") {
         let [page, figure, source] = fields[..] else {
-            bail!("{SOURCES}:{}: wants `page | figure | source`", number + 1);
+            bail!("{SOURCES}:{number}: wants `page | figure | source`");
         };
         if source.is_empty() {
-            bail!(
-                "{SOURCES}:{}: says nothing of where {figure} comes from",
-                number + 1
-            );
+            bail!("{SOURCES}:{number}: says nothing of where {figure} comes from");
         }
         list.push(Listed {
             page: page.to_string(),

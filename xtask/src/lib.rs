@@ -21,6 +21,7 @@ pub mod browser;
 pub mod build;
 pub mod checks;
 pub mod compared;
+pub mod data;
 pub mod exercises;
 pub mod figures;
 pub mod includes;

@@ -59,16 +59,10 @@ fn split_cells(line: &str) -> Vec<String> {
 
 /// The names file's entries: (module, name, what the Python cell shows).
 pub fn names(text: &str) -> Vec<(String, String, String)> {
-    (text.lines())
-        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
-        .filter_map(|line| {
-            let parts: Vec<&str> = line.splitn(3, '|').map(str::trim).collect();
-            match parts.as_slice() {
-                [module, name, shown] => {
-                    Some((module.to_string(), name.to_string(), shown.to_string()))
-                }
-                _ => None,
-            }
+    (crate::data::rows(text, "|"))
+        .filter_map(|(_, fields)| match fields[..] {
+            [module, name, shown] => Some((module.into(), name.into(), shown.into())),
+            _ => None,
         })
         .collect()
 }

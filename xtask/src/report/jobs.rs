@@ -130,9 +130,7 @@ pub(super) fn plan_tables() -> Vec<&'static str> {
 }
 
 fn plan_rows() -> impl Iterator<Item = Vec<&'static str>> {
-    (PLAN.lines())
-        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
-        .map(|line| line.split('|').map(str::trim).collect::<Vec<_>>())
+    (crate::data::rows(PLAN, "|").map(|(_, row)| row))
         .inspect(|row| assert_eq!(row.len(), 7, "a PLAN row has 7 columns: {row:?}"))
 }
 

@@ -91,19 +91,16 @@ pub struct TimelineFigure {
 /// The timelines the chapters show, each drawn by the command the chapter
 /// shows (plus `--svg`): `xtask/data/report-timelines.txt`.
 pub fn timelines() -> Vec<TimelineFigure> {
-    let lines = include_str!("../../data/report-timelines.txt").lines();
-    let rows = lines.filter(|line| !line.trim().is_empty() && !line.starts_with('#'));
-    rows.map(
-        |line| match line.split('|').map(str::trim).collect::<Vec<_>>()[..] {
-            [prefix, example, flags] => TimelineFigure {
-                prefix,
-                example,
-                args: flags.split_whitespace().collect(),
-            },
-            _ => panic!("report-timelines.txt: `{line}` is not PREFIX | EXAMPLE | FLAGS"),
+    let text = include_str!("../../data/report-timelines.txt");
+    let figure = |(number, row): (usize, Vec<&'static str>)| match row[..] {
+        [prefix, example, flags] => TimelineFigure {
+            prefix,
+            example,
+            args: flags.split_whitespace().collect(),
         },
-    )
-    .collect()
+        _ => panic!("report-timelines.txt:{number}: not PREFIX | EXAMPLE | FLAGS"),
+    };
+    crate::data::rows(text, "|").map(figure).collect()
 }
 
 impl Config {
