@@ -150,17 +150,8 @@ fn no_example_leaves_a_zombie_or_an_orphan() {
         );
         let pid = nix::unistd::Pid::from_raw(pool.id() as i32);
         nix::sys::signal::kill(pid, signal).expect("signal sent");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = pool.try_wait().expect("waiting on the pool") {
-                break status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the pool did not stop on {signal}"
-            );
-            thread::sleep(Duration::from_millis(10));
-        };
+        let status = common::exit_within(&mut pool, Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("the pool did not stop on {signal}"));
         assert_eq!(
             status.code(),
             Some(128 + signal as i32),

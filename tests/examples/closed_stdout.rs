@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::common::{self, Limits, spawn_example};
 
@@ -94,16 +94,7 @@ fn run_with_closed_stdout(name: &str, args: &[&str]) -> Option<(ExitStatus, Stri
     let mut child = spawn_example(name, args, Limits::default());
     // The reading end goes before the example writes its first line.
     drop(child.stdout.take());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("waiting on the example").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    let output = child.wait_with_output().expect("collecting stderr");
+    let output = crate::common::output_within(child, Duration::from_secs(60)).ok()?;
     Some((
         output.status,
         String::from_utf8_lossy(&output.stderr).into(),

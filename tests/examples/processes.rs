@@ -152,7 +152,7 @@ fn a_pause_longer_than_the_task_timeout_kills_no_healthy_worker() {
     use std::thread;
     use std::time::Instant;
 
-    let mut pool = Command::new(crate::common::example_binary("process_pool"))
+    let pool = Command::new(crate::common::example_binary("process_pool"))
         .args(flags(
             "--mode map --tasks 2 --workers 2 --seconds 0.6 --task-timeout 1.5 --json",
         ))
@@ -173,15 +173,8 @@ fn a_pause_longer_than_the_task_timeout_kills_no_healthy_worker() {
     killpg(group, Signal::SIGSTOP).expect("SIGSTOP sent to the group");
     thread::sleep(Duration::from_secs(3)); // twice the task timeout
     killpg(group, Signal::SIGCONT).expect("SIGCONT sent to the group");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while pool.try_wait().expect("waiting on the pool").is_none() {
-        if Instant::now() > deadline {
-            let _ = pool.kill();
-            panic!("the pool did not finish after SIGCONT");
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    let output = pool.wait_with_output().expect("its output");
+    let output = crate::common::output_within(pool, Duration::from_secs(30))
+        .expect("the pool did not finish after SIGCONT");
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{out}");
     assert!(!out.contains("died"), "a healthy worker was killed:\n{out}");

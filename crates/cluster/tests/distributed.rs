@@ -113,16 +113,14 @@ fn member(process: usize, hostfile: &Path, out: &Path, extra: &[&str]) -> Child 
         .expect("the example starts")
 }
 
-/// Waits for `child` to exit, at most `limit`; returns its exit code and stderr.
+/// Waits for `child` to exit, at most `limit` (else kills it and fails);
+/// returns its exit code and stderr.
 fn finish(child: &mut Child, limit: Duration) -> (Option<i32>, String) {
-    let deadline = Instant::now() + limit;
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "still running after {limit:?}");
-        thread::sleep(Duration::from_millis(10));
-    }
+    let status = test_support::exit_within(child, limit);
+    let status = status.unwrap_or_else(|| panic!("still running after {limit:?}"));
     let mut stderr = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    (child.wait().unwrap().code(), stderr)
+    (status.code(), stderr)
 }
 
 #[test]

@@ -356,23 +356,15 @@ fn an_output_folder_that_is_no_folder_is_refused_by_name() {
 #[cfg(unix)]
 fn run_with_os_args(name: &str, args: &[&std::ffi::OsStr]) -> std::process::Output {
     use std::process::{Command, Stdio};
-    let mut child = Command::new(test_support::example_binary(name))
+    let child = Command::new(test_support::example_binary(name))
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the example starts");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{name} still ran after 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.wait_with_output().unwrap()
+    test_support::output_within(child, Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("{name} still ran after 60 s"))
 }
 
 #[test]
