@@ -182,7 +182,7 @@ pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
     for chapter in markdown_files(&src)? {
         let name = chapter.strip_prefix(&src).unwrap_or(&chapter);
         let name = name.to_string_lossy().into_owned();
-        if name == "SUMMARY.md" || listed.appendix.contains(&name) {
+        if listed.appendix.contains(&name) {
             continue;
         }
         let text = fs::read_to_string(&chapter)?;
@@ -199,12 +199,7 @@ pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
             ),
             _ => None,
         };
-        if let Some(problem) = problem {
-            problems.push(Problem {
-                file: chapter.clone(),
-                message: problem.into(),
-            });
-        }
+        problems.extend(problem.map(|message| crate::checks::problem(&chapter, message)));
         let shape = shape(&expand_includes(&chapter, &text));
         figures.push(shape.figures);
         let missing = shortfalls(&shape);
@@ -215,29 +210,21 @@ pub fn check_tutorial_path(root: &Path) -> Result<Vec<Problem>> {
                 .into(),
             _ => continue,
         };
-        problems.push(Problem {
-            file: chapter.clone(),
-            message: problem,
-        });
+        problems.push(crate::checks::problem(&chapter, problem));
     }
     if let Some(median) = median(&mut figures)
         && median >= MEDIAN_FIGURES_UNDER
     {
-        problems.push(Problem {
-            file: src.join("SUMMARY.md"),
-            message: format!(
-                "the median chapter page shows {median} figures (fewer than \
-                 {MEDIAN_FIGURES_UNDER} on the tutorial path): move tables to the Measured part"
-            ),
-        });
+        let message = format!(
+            "the median chapter page shows {median} figures (fewer than \
+             {MEDIAN_FIGURES_UNDER} on the tutorial path): move tables to the Measured part"
+        );
+        problems.push(crate::checks::problem(&src.join("SUMMARY.md"), message));
     }
     for listing in untested_part_listings(root)? {
-        problems.push(Problem {
-            file: root.join(&listing),
-            message: "a whole program that nothing compiles: add it as a module to its \
-                      crate's tests/listings.rs (#[path = \"../listings/NAME.rs\"]) and run it"
-                .into(),
-        });
+        let message = "a whole program that nothing compiles: add it as a module to its \
+                       crate's tests/listings.rs (#[path = \"../listings/NAME.rs\"]) and run it";
+        problems.push(crate::checks::problem(&root.join(&listing), message));
     }
     Ok(problems)
 }
@@ -256,9 +243,6 @@ pub fn print_shapes(root: &Path) -> Result<()> {
     for chapter in markdown_files(&src)? {
         let name = chapter.strip_prefix(&src).unwrap_or(&chapter);
         let name = name.to_string_lossy().into_owned();
-        if name == "SUMMARY.md" {
-            continue;
-        }
         let text = fs::read_to_string(&chapter)?;
         let shape = shape(&expand_includes(&chapter, &text));
         let status = if listed.appendix.contains(&name) {
