@@ -239,7 +239,7 @@ fn median(values: &mut [usize]) -> Option<usize> {
 pub fn print_shapes(root: &Path) -> Result<()> {
     let listed = listed(root)?;
     let src = root.join("src");
-    println!("{:>6} {:>5} {:>7}  page", "words", "para", "figures");
+    let mut table = format!("{:>6} {:>5} {:>7}  page\n", "words", "para", "figures");
     for chapter in markdown_files(&src)? {
         let name = chapter.strip_prefix(&src).unwrap_or(&chapter);
         let name = name.to_string_lossy().into_owned();
@@ -255,11 +255,13 @@ pub fn print_shapes(root: &Path) -> Result<()> {
                 missing.join(", ")
             }
         };
-        println!(
-            "{:>6} {:>5} {:>7}  {name}: {status}",
+        table.push_str(&format!(
+            "{:>6} {:>5} {:>7}  {name}: {status}\n",
             shape.words, shape.longest_paragraph, shape.figures
-        );
+        ));
     }
+    // Written at once, and a reader that stops early (`| head`) is no error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), table.as_bytes());
     Ok(())
 }
 
