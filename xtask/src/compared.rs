@@ -210,6 +210,7 @@ mod tests {
         assert_eq!((shows("1.50"), shows("1.65"), shows("1.30")), (0, 0, 0));
         assert_eq!((shows("1.75"), shows("1.20")), (1, 1));
         let found = problems_showing("3.25", &[1.4, 1.45, 1.55]);
+        assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("shows 3.25") && found[0].contains("--only photos"));
     }
 

@@ -217,7 +217,6 @@ pub fn condensed(output: &str) -> String {
     kept.join("\n")
 }
 
-/// The machine's cores (at least 1).
 /// What to try, from what a failed run printed.
 pub fn advice(exercise: &Exercise, output: &str) -> Vec<String> {
     let yours = format!("exercises/{}/src/yours.rs", exercise.name);

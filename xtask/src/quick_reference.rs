@@ -59,11 +59,14 @@ fn split_cells(line: &str) -> Vec<String> {
 
 /// The names file's entries: (module, name, what the Python cell shows).
 pub fn names(text: &str) -> Vec<(String, String, String)> {
-    (crate::data::rows(text, "|"))
-        .filter_map(|(_, fields)| match fields[..] {
-            [module, name, shown] => Some((module.into(), name.into(), shown.into())),
-            _ => None,
-        })
+    // The shown cell may hold a `|` of its own.
+    (crate::data::lines(text))
+        .filter_map(
+            |(_, line)| match line.splitn(3, '|').map(str::trim).collect::<Vec<_>>()[..] {
+                [module, name, shown] => Some((module.into(), name.into(), shown.into())),
+                _ => None,
+            },
+        )
         .collect()
 }
 

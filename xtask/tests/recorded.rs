@@ -69,22 +69,26 @@ fn every_recorded_output_still_matches_its_program() {
 
     // What produced a recording's output: its own text, the program it runs
     // (cargo rewrites the binary whenever its sources, the lock file or the
-    // profile change) and the files its arguments name (a listing, a script,
-    // a folder of photos). One that matched is not run again until one of
-    // them, or this test, changes.
+    // profile change) and the files its arguments name (a folder of photos).
+    // One that matched is not run again until one of them, or this test,
+    // changes. rustc's and python3's run every time: what they read (the
+    // compiler, the interpreter, the modules a script imports) is not known.
     let to_run: Vec<_> = (paths.iter().zip(&recordings))
         .filter_map(|(path, (recording, before))| {
-            let binary = binaries.get(recording.example.as_str());
+            if !recording.runs_a_build() {
+                return Some((path, recording, before, None));
+            }
+            let binary = binaries.get(recording.example.as_str()).cloned();
             let named = (recording.args.iter())
                 .map(|arg| root.join(arg.split_once('=').map_or(arg.as_str(), |(_, v)| v)));
             let inputs: Vec<PathBuf> = [path.to_path_buf()]
                 .into_iter()
-                .chain(binary.filter(|_| recording.runs_a_build()).cloned())
+                .chain(binary)
                 .chain(named)
                 .collect();
             let check = format!("{}", path.strip_prefix(root).unwrap().display());
             let mark = passed::unless_passed_before(&check, &inputs)?;
-            Some((path, recording, before, mark))
+            Some((path, recording, before, Some(mark)))
         })
         .collect();
 
@@ -110,7 +114,9 @@ fn every_recorded_output_still_matches_its_program() {
                             .map(|diff| format!("(- recorded, + now)\n{diff}")),
                     };
                     let Some(problem) = problem else {
-                        mark.passed();
+                        if let Some(mark) = mark {
+                            mark.passed();
+                        }
                         continue;
                     };
                     let chapters = recorded::chapters_including(root, path).join(", ");

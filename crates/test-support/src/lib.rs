@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -155,7 +156,9 @@ pub fn run_example_within(name: &str, args: &[&str], limits: Limits, limit: Dura
 
 /// Waits at most `limit` for `child` to exit. One still running then is
 /// killed and reaped: `None`. Its own children (the test binary `cargo
-/// test` runs, say) are killed first, and it gets two seconds to reap them.
+/// test` runs, say) are killed first, and it gets two seconds to reap them;
+/// a child still running after that is stopped, so that it starts no more,
+/// and killed with the children it has then.
 pub fn exit_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let exited = |child: &mut Child, limit: Duration| {
         let deadline = Instant::now() + limit;
@@ -173,11 +176,21 @@ pub fn exit_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
         return Some(status);
     }
     #[cfg(target_os = "linux")]
-    for (pid, _) in children_of(child.id()) {
-        let pid = nix::unistd::Pid::from_raw(pid as i32);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-    }
+    let kill_children = |child: &Child| {
+        use nix::sys::signal::{Signal, kill};
+        for (pid, _) in children_of(child.id()) {
+            let _ = kill(nix::unistd::Pid::from_raw(pid as i32), Signal::SIGKILL);
+        }
+    };
+    #[cfg(target_os = "linux")]
+    kill_children(child);
     if exited(child, Duration::from_secs(2)).is_none() {
+        #[cfg(target_os = "linux")]
+        {
+            let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGSTOP);
+            kill_children(child);
+        }
         let _ = child.kill();
         let _ = child.wait();
     }
@@ -187,33 +200,39 @@ pub fn exit_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 /// What `child` prints on its piped stdout and stderr, and how it ends,
 /// waiting at most `limit` ([`exit_within`]). The pipes are read while it
 /// runs, so that a full pipe cannot stall it, and for two seconds after it
-/// ends. `Err` holds what a child killed at `limit` had printed.
+/// ends (a process it started may still hold them). `Err` holds what a
+/// child killed at `limit` had printed, with the status of a SIGKILL.
 pub fn output_within(mut child: Child, limit: Duration) -> Result<Output, Output> {
-    let read = |pipe: Option<Box<dyn Read + Send>>| {
+    let read = |mut pipe: Option<Box<dyn Read + Send>>| {
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&bytes);
         thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
+            let mut buffer = [0; 8192];
+            while let Some(pipe) = pipe.as_mut() {
+                match pipe.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => kept.lock().unwrap().extend_from_slice(&buffer[..n]),
+                }
             }
-            bytes
-        })
+        });
+        bytes
     };
     let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
     let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
     let status = exit_within(&mut child, limit);
-    // A process the child started may still hold a pipe: read on for at
-    // most two seconds more.
-    let by = Instant::now() + Duration::from_secs(2);
-    let joined = |reader: thread::JoinHandle<Vec<u8>>| {
-        while !reader.is_finished() && Instant::now() < by {
+    // What was read by then; a reader still blocked is left behind.
+    let read_by = |bytes: &Arc<Mutex<Vec<u8>>>, by: Instant| {
+        while Arc::strong_count(bytes) > 1 && Instant::now() < by {
             thread::sleep(Duration::from_millis(10));
         }
-        match reader.is_finished() {
-            true => reader.join().unwrap_or_default(),
-            false => Vec::new(),
-        }
+        std::mem::take(&mut *bytes.lock().unwrap())
     };
-    let (stdout, stderr) = (joined(stdout), joined(stderr));
+    let by = Instant::now() + Duration::from_secs(2);
+    let (stdout, stderr) = (read_by(&stdout, by), read_by(&stderr, by));
+    #[cfg(unix)]
+    let killed = <ExitStatus as std::os::unix::process::ExitStatusExt>::from_raw(9);
+    #[cfg(not(unix))]
+    let killed = ExitStatus::default();
     match status {
         Some(status) => Ok(Output {
             status,
@@ -221,7 +240,7 @@ pub fn output_within(mut child: Child, limit: Duration) -> Result<Output, Output
             stderr,
         }),
         None => Err(Output {
-            status: ExitStatus::default(),
+            status: killed,
             stdout,
             stderr,
         }),

@@ -192,7 +192,9 @@ mod tests {
     #[ignore = "started by the_image_server_dies_with_the_report"]
     fn report_stand_in() {
         let urls = std::env::var(STAND_IN).expect("started by the test below");
-        let config = Config::quick(&crate::repo_root());
+        let mut config = Config::quick(&crate::repo_root());
+        let server = test_support::example_binary("image_server");
+        config.examples = server.parent().expect("an examples folder").to_path_buf();
         let server = ServerGuard::start(&config, 2, 0.0, Path::new(&urls)).unwrap();
         println!("server {}", server.0.id());
         thread::sleep(Duration::from_secs(60));
@@ -206,10 +208,7 @@ mod tests {
 
     #[test]
     fn the_image_server_dies_with_the_report() {
-        let root = crate::repo_root();
-        // Where the report looks for it (target/debug/examples), built if missing.
-        let server = test_support::example_binary("image_server");
-        assert!(server.starts_with(&Config::quick(&root).examples));
+        test_support::example_binary("image_server"); // built before the stand-in's clock runs
         let scratch = tempfile::tempdir().unwrap();
         let mut report = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "report::running::tests::report_stand_in"])
