@@ -12,6 +12,7 @@ use xtask::build::build_book;
 use xtask::checks::{Problem, check_links, check_sources};
 use xtask::repo_root;
 use xtask::serve::BookServer;
+use xtask::tutorial::check_tutorial_path;
 
 /// A copy of what the book is built from: book.toml, Cargo.toml, src/,
 /// examples/, tests/, measured/, recorded/, listings/ and python/.
@@ -78,7 +79,16 @@ fn unless_passed_before(check: &str) -> Option<passed::Mark> {
 
 /// Asserts that the source guard finds a problem whose message says `expected`.
 fn assert_caught(book: &tempfile::TempDir, expected: &str) {
-    let found = messages(&check_sources(book.path()).unwrap());
+    assert_found(check_sources, book, expected);
+}
+
+/// Asserts that `check` finds, in the book copy, a problem whose message says `expected`.
+fn assert_found(
+    check: impl Fn(&Path) -> anyhow::Result<Vec<Problem>>,
+    book: &tempfile::TempDir,
+    expected: &str,
+) {
+    let found = messages(&check(book.path()).unwrap());
     assert!(
         found.contains(expected),
         "expected {expected:?} in:\n{found}"
@@ -299,12 +309,7 @@ fn an_ascii_timeline_without_its_svg_figure_is_caught() {
         .expect("the chapter shows its timeline figure")
         .to_string();
     edit(&chapter, &figure, "");
-    let problems = check_sources(book.path()).unwrap();
-    assert!(
-        messages(&problems).contains("has no figures/timelines/ SVG after it"),
-        "{}",
-        messages(&problems)
-    );
+    assert_caught(&book, "has no figures/timelines/ SVG after it");
 }
 
 #[test]
@@ -338,7 +343,7 @@ fn typed_program_output_is_caught_and_a_reason_lets_it_pass() {
 
 #[test]
 fn every_chapter_page_is_on_the_tutorial_path_or_listed_as_pending() {
-    let problems = xtask::tutorial::check_tutorial_path(&repo_root()).unwrap();
+    let problems = check_tutorial_path(&repo_root()).unwrap();
     assert!(problems.is_empty(), "{}", messages(&problems));
 }
 
@@ -353,12 +358,8 @@ fn a_page_that_leaves_the_tutorial_path_is_caught() {
         "## Where the time goes\n",
         &format!("## Where the time goes\n\n{long}\n"),
     );
-    let problems = xtask::tutorial::check_tutorial_path(book.path()).unwrap();
-    let found = messages(&problems);
-    assert!(
-        found.contains("sync-script.md: off the tutorial path: a paragraph of 140 words"),
-        "{found}"
-    );
+    let expected = "sync-script.md: off the tutorial path: a paragraph of 140 words";
+    assert_found(check_tutorial_path, &book, expected);
 }
 
 #[test]
@@ -375,9 +376,7 @@ fn a_book_whose_median_page_is_full_of_figures_is_caught() {
             std::fs::write(&path, format!("{text}\n| {figures} |\n")).unwrap();
         }
     }
-    let problems = xtask::tutorial::check_tutorial_path(book.path()).unwrap();
-    let found = messages(&problems);
-    assert!(found.contains("the median chapter page shows"), "{found}");
+    assert_found(check_tutorial_path, &book, "the median chapter page shows");
 }
 
 #[test]
@@ -391,10 +390,6 @@ fn a_chapter_that_begins_with_a_fragment_is_caught() {
         "{{#include ../listings/src/bin/sync_script.rs}}",
         "{{#include ../examples/sync_script.rs:main}}",
     );
-    let problems = xtask::tutorial::check_tutorial_path(book.path()).unwrap();
-    let found = messages(&problems);
-    assert!(
-        found.contains("sync-script.md: its first Rust listing is a fragment"),
-        "{found}"
-    );
+    let expected = "sync-script.md: its first Rust listing is a fragment";
+    assert_found(check_tutorial_path, &book, expected);
 }
