@@ -75,11 +75,8 @@ pub fn text_in(text: &str, pattern: &str) -> Option<String> {
 /// parentheses.
 fn cell(text: &str, row: &str, column: &str) -> Result<String> {
     let cells = |line: &str| -> Vec<String> {
-        let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
-        inner
-            .split('|')
-            .map(|c| c.trim().replace('`', ""))
-            .collect()
+        let cells = crate::quick_reference::split_cells(line).into_iter();
+        cells.map(|c| c.replace('`', "")).collect()
     };
     // The first table only: a later one's rows have other columns.
     let mut lines = (text.lines())

@@ -39,7 +39,8 @@ pub fn rows(page: &str) -> Vec<Row> {
         .collect()
 }
 
-fn split_cells(line: &str) -> Vec<String> {
+/// A Markdown table row's cells, trimmed, with `\|` kept inside a cell.
+pub(crate) fn split_cells(line: &str) -> Vec<String> {
     let mut cells = vec![String::new()];
     let mut chars = line.trim().trim_start_matches('|').chars().peekable();
     while let Some(c) = chars.next() {
