@@ -137,7 +137,7 @@ fn run_in(
                 exercise.name,
                 LIMIT.as_secs(),
                 match unfinished.is_empty() {
-                    true => "No test had started yet.".to_string(),
+                    true => "No test had been running for a minute yet.".to_string(),
                     false => format!("Still running: {}", unfinished.join(", ")),
                 },
                 condensed(&so_far)
