@@ -10,6 +10,22 @@ use exercise_support::within;
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// `map_in_order` of `items` with `work` on a pool of `workers`, the pool
+/// shut down after; all of it within the watchdog.
+fn mapped(
+    workers: usize,
+    items: Vec<u64>,
+    work: fn(u64) -> Result<u64, String>,
+) -> Vec<Result<u64, TaskError>> {
+    let waiting_for = format!("map_in_order of {} items to return", items.len());
+    within(&waiting_for, move || {
+        let pool = Pool::new(workers);
+        let outcomes = map_in_order(&pool, items, work);
+        pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
+        outcomes
+    })
+}
+
 fn slow_double(i: u64) -> Result<u64, String> {
     thread::sleep(Duration::from_millis((6 - i) * 15)); // later items finish first
     Ok(i * 2)
@@ -17,12 +33,7 @@ fn slow_double(i: u64) -> Result<u64, String> {
 
 #[test]
 fn outcomes_come_back_in_item_order() {
-    let outcomes = within("map_in_order of six items to return", || {
-        let pool = Pool::new(3);
-        let outcomes = map_in_order(&pool, (0..6).collect(), slow_double);
-        pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
-        outcomes
-    });
+    let outcomes = mapped(3, (0..6).collect(), slow_double);
     let expected: Vec<Result<u64, TaskError>> = (0..6).map(|i| Ok(i * 2)).collect();
     assert_eq!(outcomes, expected, "outcomes must be in item order");
 }
@@ -75,12 +86,7 @@ fn every_item_is_submitted_before_any_result_is_awaited() {
     // Nine items on two workers; item 0 waits until item 8 has run. Waiting
     // for each batch (of two, of four...) before submitting the next, item 8
     // is never submitted while item 0 waits.
-    let outcomes = within("map_in_order of nine items to return", || {
-        let pool = Pool::new(2);
-        let outcomes = map_in_order(&pool, (0..9).collect(), first_waits_for_last);
-        pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
-        outcomes
-    });
+    let outcomes = mapped(2, (0..9).collect(), first_waits_for_last);
     let expected: Vec<Result<u64, TaskError>> = (0..9).map(Ok).collect();
     assert_eq!(
         outcomes, expected,
@@ -98,12 +104,7 @@ fn picky(i: u64) -> Result<u64, String> {
 
 #[test]
 fn a_failing_item_gives_an_error_in_its_place_and_the_rest_finish() {
-    let outcomes = within("map_in_order of four items to return", || {
-        let pool = Pool::new(2);
-        let outcomes = map_in_order(&pool, vec![0, 1, 2, 3], picky);
-        pool.shutdown(Shutdown::RunPending, WAIT).unwrap();
-        outcomes
-    });
+    let outcomes = mapped(2, vec![0, 1, 2, 3], picky);
     assert_eq!(
         outcomes,
         [

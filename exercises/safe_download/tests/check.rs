@@ -39,6 +39,14 @@ fn empty_folder(name: &str) -> Scratch {
     Scratch(dir)
 }
 
+/// A fresh folder holding yesterday's `photo.jpg`, and that file's path.
+fn folder_with_yesterdays_photo(name: &str) -> (Scratch, PathBuf) {
+    let scratch = empty_folder(name);
+    let target = scratch.0.join("photo.jpg");
+    fs::write(&target, b"yesterday's photo").unwrap();
+    (scratch, target)
+}
+
 /// What is in the system's temporary folder now.
 fn in_the_system_temp_folder() -> std::collections::BTreeSet<std::ffi::OsString> {
     (fs::read_dir(std::env::temp_dir())
@@ -96,9 +104,7 @@ fn names_in(dir: &Path) -> Vec<std::ffi::OsString> {
 #[test]
 fn a_failed_download_keeps_the_file_already_there() {
     let server = server();
-    let scratch = empty_folder("kept");
-    let target = scratch.0.join("photo.jpg");
-    fs::write(&target, b"yesterday's photo").unwrap();
+    let (scratch, target) = folder_with_yesterdays_photo("kept");
     let url = server.fault_url(Fault::ShortBody, "photo.jpg");
     let (outcome, target) = within("save of a short body to fail", move || {
         (save(&client(Duration::from_secs(2)), &url, &target), target)
@@ -124,9 +130,7 @@ fn while_a_download_stalls_the_target_and_the_system_temp_folder_are_untouched()
     // Headers and half the body come at once, then nothing until the
     // client's 2 s timeout; the checks look in the middle of that second.
     let server = server();
-    let scratch = empty_folder("stall");
-    let target = scratch.0.join("photo.jpg");
-    fs::write(&target, b"yesterday's photo").unwrap();
+    let (_scratch, target) = folder_with_yesterdays_photo("stall");
     let url = server.fault_url(Fault::StallBody, "photo.jpg");
     let saving = {
         let target = target.clone();
@@ -218,12 +222,10 @@ fn two_saves_into_one_folder_at_once_each_keep_their_own_photo() {
 fn a_good_download_is_the_whole_photo() {
     let before = in_the_system_temp_folder();
     let server = server();
-    let scratch = empty_folder("good");
-    let dir = &scratch.0;
-    let target = dir.join("photo.jpg");
     // Yesterday's photo is there, and someone has it open: the new one must
     // replace it (a rename), not be written into it.
-    fs::write(&target, b"yesterday's photo").unwrap();
+    let (scratch, target) = folder_with_yesterdays_photo("good");
+    let dir = &scratch.0;
     let mut yesterday = fs::File::open(&target).unwrap();
     let (url, to) = (server.photo_urls()[0].clone(), target.clone());
     let bytes = within("save of a good photo to return", move || {
