@@ -8,17 +8,10 @@ use std::sync::{Arc, Barrier, Mutex, MutexGuard, TryLockError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, ValueEnum};
+use clap::ValueEnum;
 use harness::cli::{self, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
-
-/// Make each common concurrency mistake safely, and see what it costs.
-#[derive(Parser)]
-struct Args {
-    #[command(flatten)]
-    run: TaskModes<Mode>,
-}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Mode {
@@ -243,7 +236,10 @@ fn lock_order(seconds: Duration) -> LockOrder {
 }
 
 fn main() {
-    let Args { run } = cli::parse_with_defaults(&[("tasks", "4"), ("seconds", "0.2")]);
+    let run: TaskModes<Mode> = cli::parse_shared(
+        "Make each common concurrency mistake safely, and see what it costs.",
+        &[("tasks", "4"), ("seconds", "0.2")],
+    );
     if run.files.svg.is_some() || run.files.trace.is_some() {
         cli::fail("--svg and --trace: common_mistakes draws no timeline of its own");
     }

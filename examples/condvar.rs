@@ -9,22 +9,12 @@ use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::ValueEnum;
 use concurrency_book::lessons::join_counter::Unfinished;
 use crossbeam::channel;
-use harness::cli::{self, Summary, TaskModes};
+use harness::cli::{self, Summary, WorkerModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
-
-/// Condition and Queue.join: wait until something is true.
-#[derive(Parser)]
-struct Args {
-    #[command(flatten)]
-    run: TaskModes<Mode>,
-    /// Worker threads in the task-done mode
-    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
-    workers: usize,
-}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Mode {
@@ -102,7 +92,10 @@ fn two_batches(jobs: usize, workers: usize, each: Duration) -> Vec<usize> {
 // ANCHOR_END: task_done
 
 fn main() {
-    let Args { run, workers } = cli::parse_with_defaults(&[("tasks", "6"), ("seconds", "0.1")]);
+    let run: WorkerModes<Mode> = cli::parse_shared(
+        "Condition and Queue.join: wait until something is true.",
+        &[("tasks", "6"), ("seconds", "0.1")],
+    );
     let mut summaries = Vec::new();
     for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);
@@ -120,12 +113,14 @@ fn main() {
                     .with("checks", checks)
             }
             Mode::TaskDone => {
-                let ideal = Ideal::SumOver { workers };
+                let ideal = Ideal::SumOver {
+                    workers: run.workers,
+                };
                 let (finished, timeline) =
-                    timeline::record(ideal, || two_batches(run.tasks, workers, run.seconds));
+                    timeline::record(ideal, || two_batches(run.tasks, run.workers, run.seconds));
                 println!("{timeline}");
                 println!("jobs finished when each wait returned: {finished:?}\n");
-                Summary::from_timeline("condvar", name, run.tasks, workers, &timeline)
+                Summary::from_timeline("condvar", name, run.tasks, run.workers, &timeline)
                     .with("finished_at_each_wait", finished)
             }
         };

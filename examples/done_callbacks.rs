@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
 use crossbeam::channel;
-use harness::cli::{self, Summary, TaskModes};
+use harness::cli::{self, Summary, WorkerModes};
 use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
 
@@ -19,10 +19,7 @@ use harness::timeline::{self, Ideal, Timeline};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskModes<Mode>,
-    /// Worker threads in the pool
-    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
-    workers: usize,
+    run: WorkerModes<Mode>,
     /// Cancel this many of the last tasks right after submitting them
     #[arg(long, value_parser = cli::parse_item_count, default_value = "1")]
     cancel: usize,
@@ -114,13 +111,13 @@ fn main() {
     let mut summaries = Vec::new();
     for mode in cli::modes(args.run.mode) {
         let name = cli::mode_name(&mode);
-        println!("== {name} ({} workers) ==", args.workers);
+        println!("== {name} ({} workers) ==", args.run.workers);
         let durations = concurrency_book::decreasing_durations(args.run.tasks, args.run.seconds);
         let ideal = Ideal::SumOver {
-            workers: args.workers,
+            workers: args.run.workers,
         };
         let (finished, timeline) = timeline::record(ideal, || {
-            let pool = Pool::new(args.workers);
+            let pool = Pool::new(args.run.workers);
             let tasks = (durations.iter().enumerate())
                 .map(|(task, &seconds)| pool.submit(move || sleep_task(task, seconds)))
                 .collect();
@@ -144,7 +141,7 @@ fn summary(mode: &str, finished: &[Done], timeline: &Timeline, args: &Args) -> S
         "done_callbacks",
         mode,
         args.run.tasks,
-        args.workers,
+        args.run.workers,
         timeline,
     )
     .with("callbacks", finished.len())

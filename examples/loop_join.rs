@@ -5,17 +5,10 @@
 use std::thread;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::ValueEnum;
 use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
-
-/// Start ten threads in a loop and wait for all of them.
-#[derive(Parser)]
-struct Args {
-    #[command(flatten)]
-    run: TaskModes<Mode>,
-}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Mode {
@@ -66,7 +59,10 @@ fn scope(tasks: usize, seconds: Duration) {
 // ANCHOR_END: scope
 
 fn main() {
-    let Args { run } = cli::parse_with_defaults(&[("tasks", "10"), ("seconds", "0.3")]);
+    let run: TaskModes<Mode> = cli::parse_shared(
+        "Start ten threads in a loop and wait for all of them.",
+        &[("tasks", "10"), ("seconds", "0.3")],
+    );
     let mut summaries = Vec::new();
     for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);

@@ -6,21 +6,11 @@
 use std::thread;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::ValueEnum;
 use concurrency_book::lessons::pool::{Pool, Shutdown, Task, TaskError};
-use harness::cli::{self, Summary, TaskModes};
+use harness::cli::{self, Summary, WorkerModes};
 use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
-
-/// Submit tasks to a pool of worker threads and collect each task's outcome.
-#[derive(Parser)]
-struct Args {
-    #[command(flatten)]
-    run: TaskModes<Mode>,
-    /// Worker threads in the pool
-    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
-    workers: usize,
-}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Mode {
@@ -130,15 +120,18 @@ fn shutdown(pool: Pool, durations: &[Duration], wait_at_most: Duration) -> Resul
 // ANCHOR_END: shutdown
 
 fn main() {
-    let Args { run, workers } = cli::parse_with_defaults(&[("tasks", "5"), ("seconds", "0.5")]);
+    let run: WorkerModes<Mode> = cli::parse_shared(
+        "Submit tasks to a pool of worker threads and collect each task's outcome.",
+        &[("tasks", "5"), ("seconds", "0.5")],
+    );
     // Every wait is bounded: long enough for all the tasks run one after another.
     let wait_at_most = run.seconds * run.tasks as u32 + Duration::from_secs(5);
     let mut summaries = Vec::new();
     for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);
-        println!("== {name} ({workers} workers) ==");
+        println!("== {name} ({} workers) ==", run.workers);
         let durations = concurrency_book::decreasing_durations(run.tasks, run.seconds);
-        let pool = Pool::new(workers);
+        let pool = Pool::new(run.workers);
         let (outcomes, timeline) = timeline::record(Ideal::LongestTask, || match mode {
             Mode::Submit => submit(&pool, &durations, wait_at_most),
             Mode::Timeout => timeout(&pool, run.seconds, wait_at_most),
@@ -146,7 +139,7 @@ fn main() {
             Mode::Cancel => cancel(&pool, &durations, wait_at_most),
             Mode::Shutdown => shutdown(pool, &durations, wait_at_most),
         });
-        summaries.push(report(&name, &outcomes, &timeline, workers));
+        summaries.push(report(&name, &outcomes, &timeline, run.workers));
     }
     cli::finish(&summaries, run.json, &run.files);
 }

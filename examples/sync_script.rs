@@ -5,17 +5,9 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
 use harness::cli::{self, Summary, TaskArgs};
 use harness::println;
 use harness::timeline::{self, Ideal};
-
-/// Run a few sleeping tasks one after another, and time them.
-#[derive(Parser)]
-struct Args {
-    #[command(flatten)]
-    run: TaskArgs,
-}
 
 // ANCHOR: do_something
 fn do_something(seconds: Duration) {
@@ -38,7 +30,10 @@ fn sync_script(tasks: usize, seconds: Duration) {
 // ANCHOR_END: main
 
 fn main() {
-    let Args { run } = cli::parse_with_defaults(&[]);
+    let run: TaskArgs = cli::parse_shared(
+        "Run a few sleeping tasks one after another, and time them.",
+        &[],
+    );
     let ((), timeline) =
         timeline::record(Ideal::SumOfTasks, || sync_script(run.tasks, run.seconds));
     println!("{timeline}");

@@ -8,17 +8,10 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::ValueEnum;
 use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
-
-/// Give each thread its own arguments and collect what the threads return.
-#[derive(Parser)]
-struct Args {
-    #[command(flatten)]
-    run: TaskModes<Mode>,
-}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Mode {
@@ -125,7 +118,10 @@ fn channel(durations: Vec<Duration>, wait_at_most: Duration) -> Handled {
 // ANCHOR_END: channel
 
 fn main() {
-    let Args { run } = cli::parse_with_defaults(&[("tasks", "5")]);
+    let run: TaskModes<Mode> = cli::parse_shared(
+        "Give each thread its own arguments and collect what the threads return.",
+        &[("tasks", "5")],
+    );
     let mut summaries = Vec::new();
     for mode in cli::modes(run.mode) {
         let name = cli::mode_name(&mode);

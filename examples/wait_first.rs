@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use crossbeam::channel::{self, select};
-use harness::cli::{self, Summary, TaskModes};
+use harness::cli::{self, Summary, WorkerModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 
@@ -20,10 +20,7 @@ use harness::timeline::{self, Ideal};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskModes<Mode>,
-    /// Worker threads
-    #[arg(long, value_parser = cli::parse_count, default_value = "3", allow_hyphen_values = true)]
-    workers: usize,
+    run: WorkerModes<Mode>,
     /// In first-error: the task that fails
     #[arg(long, default_value = "3")]
     fail: usize,
@@ -109,18 +106,15 @@ fn run(tasks: usize, workers: usize, seconds: Duration, fail: Option<usize>) -> 
 // ANCHOR_END: wait_first
 
 fn main() {
-    let Args {
-        run: args,
-        workers,
-        fail,
-    } = cli::parse_with_defaults(&[("tasks", "9"), ("seconds", "0.3")]);
+    let Args { run: args, fail } =
+        cli::parse_with_defaults(&[("tasks", "9"), ("seconds", "0.3"), ("workers", "3")]);
     let mut summaries = Vec::new();
     for mode in cli::modes(args.mode) {
         let name = cli::mode_name(&mode);
         println!("== {name} ==");
         let failing = (mode == Mode::FirstError).then_some(fail);
         let (report, timeline) = timeline::record(Ideal::LongestTask, || {
-            run(args.tasks, workers, args.seconds, failing)
+            run(args.tasks, args.workers, args.seconds, failing)
         });
         println!("{timeline}");
         match &report.first {
@@ -140,7 +134,7 @@ fn main() {
             report.started.len(),
         );
         summaries.push(
-            Summary::from_timeline("wait_first", name, args.tasks, workers, &timeline)
+            Summary::from_timeline("wait_first", name, args.tasks, args.workers, &timeline)
                 .with("first_task", report.first.as_ref().map(|(task, _)| *task))
                 .with("started", report.started.len())
                 .with("never_started", never)

@@ -7,17 +7,10 @@
 
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::ValueEnum;
 use harness::cli::{self, Summary, TaskModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
-
-/// Run sleeping tasks as futures: awaited in turn, spawned, or never awaited.
-#[derive(Parser)]
-struct Args {
-    #[command(flatten)]
-    run: TaskModes<Mode>,
-}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Mode {
@@ -60,7 +53,10 @@ async fn never_awaited(tasks: usize, seconds: Duration) {
 // ANCHOR_END: modes
 
 fn main() {
-    let Args { run } = cli::parse_with_defaults(&[("tasks", "3"), ("seconds", "0.1")]);
+    let run: TaskModes<Mode> = cli::parse_shared(
+        "Run sleeping tasks as futures: awaited in turn, spawned, or never awaited.",
+        &[("tasks", "3"), ("seconds", "0.1")],
+    );
     // One thread, like asyncio's event loop: the tasks share it.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use crossbeam::channel;
 use downloads::download::{self, Policy};
-use harness::cli::{self, Summary, TaskModes};
+use harness::cli::{self, Summary, WorkerModes};
 use harness::println;
 use image_server::{ImageServer, ServerConfig};
 use processes::process_pool::{self, Options, Outcome, ProcessPool};
@@ -29,10 +29,7 @@ use tokio_util::task::TaskTracker;
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskModes<Mode>,
-    /// Workers: threads, processes, or downloads at once
-    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
-    workers: usize,
+    run: WorkerModes<Mode>,
     /// Where the results so far go: MODE.txt, and the photos in async/
     #[arg(long, default_value = "target/stop-well")]
     out: PathBuf,
@@ -280,7 +277,7 @@ fn photo_server(photos: usize, seconds: Duration) -> (ImageServer, Vec<String>) 
 }
 
 fn run_mode(mode: Mode, args: &Args) -> Kept {
-    let (tasks, workers, seconds) = (args.run.tasks, args.workers, args.run.seconds);
+    let (tasks, workers, seconds) = (args.run.tasks, args.run.workers, args.run.seconds);
     match mode {
         Mode::Threads | Mode::Processes => {
             stop_flag(); // listening before --interrupt-after's signal can come
@@ -336,7 +333,7 @@ fn main() {
         let name = cli::mode_name(&mode);
         println!(
             "== {name} ({} tasks, {} workers) ==",
-            args.run.tasks, args.workers
+            args.run.tasks, args.run.workers
         );
         let started = Instant::now();
         let kept = run_mode(mode, &args);
@@ -382,7 +379,7 @@ fn report(
         args.run.tasks,
         results.display()
     );
-    let mut summary = Summary::new("stop_well", name, args.run.tasks, args.workers, elapsed)
+    let mut summary = Summary::new("stop_well", name, args.run.tasks, args.run.workers, elapsed)
         .with("kept", kept.len())
         .with("stopped_by", stopped_by);
     if mode == Mode::Async {

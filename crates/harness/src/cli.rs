@@ -10,7 +10,7 @@ use crate::println;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Args, Parser, ValueEnum};
+use clap::{Args, Command, FromArgMatches, Parser, ValueEnum};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -185,6 +185,25 @@ impl<M: ValueEnum + Clone + Send + Sync + 'static> std::ops::Deref for TaskModes
     }
 }
 
+/// [`TaskModes`] and `--workers`: the flags of an example whose tasks share
+/// a fixed number of workers. It reads as the `TaskModes` it holds.
+#[derive(Args, Debug, Clone)]
+pub struct WorkerModes<M: ValueEnum + Clone + Send + Sync + 'static> {
+    #[command(flatten)]
+    pub run: TaskModes<M>,
+    /// Workers (threads, processes or downloads at once) that share the tasks
+    #[arg(long, value_parser = parse_count, default_value = "2", allow_hyphen_values = true)]
+    pub workers: usize,
+}
+
+impl<M: ValueEnum + Clone + Send + Sync + 'static> std::ops::Deref for WorkerModes<M> {
+    type Target = TaskModes<M>;
+
+    fn deref(&self) -> &TaskModes<M> {
+        &self.run
+    }
+}
+
 /// `--svg` and `--trace`: each mode's timeline as a picture, and the whole
 /// run as a trace for Perfetto or `chrome://tracing`.
 #[derive(Args, Debug, Clone, Default)]
@@ -305,7 +324,25 @@ pub fn exit_if_any_failed(summaries: &[Summary]) {
 /// examples can share a flag and its parser while defaulting differently
 /// (two tasks in `sync_script`, ten in `loop_join`). `--help` shows them.
 pub fn parse_with_defaults<T: Parser>(defaults: &[(&'static str, &'static str)]) -> T {
-    let mut command = T::command();
+    parse_command(T::command(), defaults)
+}
+
+/// Parses the command line into shared flags alone ([`TaskModes`],
+/// [`WorkerModes`]), for an example with no flags of its own; `about` is the
+/// line `--help` starts with. `defaults` as in [`parse_with_defaults`].
+pub fn parse_shared<T: Args + FromArgMatches>(
+    about: &'static str,
+    defaults: &[(&'static str, &'static str)],
+) -> T {
+    // After `augment_args`, which would take `T`'s own doc comment as the about.
+    let command = T::augment_args(Command::new("example"));
+    parse_command(command.about(about).long_about(None), defaults)
+}
+
+fn parse_command<T: FromArgMatches>(
+    mut command: Command,
+    defaults: &[(&'static str, &'static str)],
+) -> T {
     for &(id, value) in defaults {
         command = command.mut_arg(id, |arg| arg.default_value(value));
     }

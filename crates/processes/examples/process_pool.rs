@@ -12,7 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use harness::cli::{self, Summary, TaskModes};
+use harness::cli::{self, Summary, WorkerModes};
 use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
 use processes::process_pool::{self, Event, Options, Outcome, ProcessPool};
@@ -22,10 +22,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskModes<Mode>,
-    /// Worker processes in the pool
-    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
-    workers: usize,
+    run: WorkerModes<Mode>,
     /// A task running longer than this is killed, in seconds, more than 0 (default: twice --seconds, plus 0.5)
     #[arg(long, value_parser = cli::parse_timeout, allow_hyphen_values = true)]
     task_timeout: Option<Duration>,
@@ -139,7 +136,7 @@ fn run_pool(
 /// with `--pool-worker`.
 fn pool_options(args: &Args) -> Options {
     Options {
-        workers: args.workers,
+        workers: args.run.workers,
         task_timeout: (args.task_timeout)
             .unwrap_or(args.run.seconds * 2 + Duration::from_millis(500)),
         worker_args: vec!["--pool-worker".into()],
@@ -171,7 +168,10 @@ fn main() {
     for mode in cli::modes(args.run.mode) {
         let name = cli::mode_name(&mode);
         let pids = pool.pids();
-        println!("== {name} ({} worker processes: {pids:?}) ==", args.workers);
+        println!(
+            "== {name} ({} worker processes: {pids:?}) ==",
+            args.run.workers
+        );
         let jobs = jobs(mode, args.run.tasks, args.run.seconds);
         let (outcomes, timeline) =
             timeline::record(Ideal::LongestTask, || run_pool(&mut pool, jobs, mode));
@@ -184,7 +184,7 @@ fn main() {
             });
         };
         println!("{timeline}");
-        summaries.push(report(&name, &outcomes, &timeline, args.workers));
+        summaries.push(report(&name, &outcomes, &timeline, args.run.workers));
     }
     pool.shutdown(Duration::from_secs(5))
         .unwrap_or_else(|e| cli::fail(format!("shutting the pool down: {e}")));

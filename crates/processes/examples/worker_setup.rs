@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use concurrency_book::lessons::pool::{Pool, Shutdown};
-use harness::cli::{self, Summary, TaskModes};
+use harness::cli::{self, Summary, WorkerModes};
 use harness::println;
 use harness::timeline::{self, Ideal};
 use processes::process_pool::{self, Options, ProcessPool};
@@ -22,10 +22,7 @@ use processes::process_pool::{self, Options, ProcessPool};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: TaskModes<Mode>,
-    /// Workers (threads or processes)
-    #[arg(long, value_parser = cli::parse_count, default_value = "2", allow_hyphen_values = true)]
-    workers: usize,
+    run: WorkerModes<Mode>,
     /// What one worker's set-up costs, in seconds
     #[arg(long, value_parser = cli::parse_seconds, default_value = "0.2", allow_hyphen_values = true)]
     setup_seconds: Duration,
@@ -81,7 +78,7 @@ thread_local! {
 
 fn with_threads(args: &Args, durations: Vec<Duration>) -> Result<Vec<String>, String> {
     let (cost, fail) = (args.setup_seconds, args.fail_setup);
-    let pool = Pool::with_setup(args.workers, move |_worker| {
+    let pool = Pool::with_setup(args.run.workers, move |_worker| {
         let connection = Connection::open(cost, fail)?;
         CONNECTION.set(Some(connection));
         Ok(())
@@ -125,7 +122,7 @@ fn with_processes(args: &Args, durations: Vec<Duration>) -> Result<Vec<String>, 
     ));
     worker_args.extend(args.fail_setup.then(|| "--fail-setup".to_string()));
     let options = Options {
-        workers: args.workers,
+        workers: args.run.workers,
         task_timeout: args.setup_seconds + durations[0] * 2 + Duration::from_secs(5),
         worker_args,
         max_tasks_per_worker: None,
@@ -160,12 +157,12 @@ fn main() {
         let name = cli::mode_name(&mode);
         println!(
             "== {name} ({} workers, set-up {:.2} s each) ==",
-            args.workers,
+            args.run.workers,
             args.setup_seconds.as_secs_f64()
         );
         let durations = vec![args.run.seconds; args.run.tasks];
         let ideal = Ideal::SumOver {
-            workers: args.workers,
+            workers: args.run.workers,
         };
         let (results, timeline) = timeline::record(ideal, || match mode {
             Mode::Threads => with_threads(&args, durations),
@@ -185,7 +182,7 @@ fn main() {
                 "worker_setup",
                 &name,
                 args.run.tasks,
-                args.workers,
+                args.run.workers,
                 &timeline,
             )
             .with("setups", connections.len()),
