@@ -6,6 +6,9 @@
 //! `cargo run --example download_images -- --mode pool --workers 4`
 //! `cargo run --example download_images -- --urls-file my-urls.txt --out photos`
 
+#[path = "shared/server.rs"]
+mod server;
+
 use std::path::{Path, PathBuf};
 use std::process;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -20,8 +23,9 @@ use downloads::url_file;
 use harness::cli::{self, Summary};
 use harness::println;
 use harness::timeline::{self, Ideal, Timeline};
-use image_server::{Fault, ImageServer, ServerConfig};
+use image_server::{Fault, ImageServer};
 use indicatif::{ProgressBar, ProgressStyle};
+use server::ServerArgs;
 
 /// Download a list of images, robustly, in the mode of your choice.
 #[derive(Parser)]
@@ -35,18 +39,9 @@ struct Args {
     /// Downloads at once, for pool and async
     #[arg(long, value_parser = cli::parse_count, default_value = "8", allow_hyphen_values = true)]
     workers: usize,
-    /// How many photos the embedded server serves
-    #[arg(long, value_parser = cli::parse_count, default_value = "15", allow_hyphen_values = true)]
-    tasks: usize,
-    /// The embedded server's latency per request, in seconds
-    #[arg(long, value_parser = cli::parse_seconds, default_value = "0.3", allow_hyphen_values = true)]
-    seconds: Duration,
-    /// Size of the embedded server's photos, WIDTHxHEIGHT
-    #[arg(long, value_parser = cli::parse_size, default_value = "1600x1200")]
-    size: (u32, u32),
-    /// The embedded server's bandwidth per response, in bytes per second (default: unlimited)
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    bandwidth: Option<u64>,
+    // The embedded server's flags (without --urls-file)
+    #[command(flatten)]
+    server: ServerArgs,
     /// Also ask the embedded server for one URL of each fault it can play
     #[arg(long)]
     faults: bool,
@@ -276,20 +271,13 @@ fn main() {
 
 /// Starts the embedded server; its photos' URLs (and with `--faults`, one per fault).
 fn serve(args: &Args) -> (Option<ImageServer>, Result<Vec<String>, String>) {
-    let config = ServerConfig {
-        photos: args.tasks,
-        latency: args.seconds,
-        bandwidth: args.bandwidth,
-        size: args.size,
-    };
-    let server =
-        ImageServer::start(config).unwrap_or_else(|e| cli::fail(format!("the image server: {e}")));
+    let server = args.server.start();
     let mut urls = server.photo_urls();
     if args.faults {
         let fault_url = |fault: Fault| server.fault_url(fault, &format!("{}.jpg", fault.kind()));
         urls.extend(Fault::ALL.map(fault_url));
     }
-    let (photos, latency) = (args.tasks, args.seconds.as_secs_f64());
+    let (photos, latency) = (args.server.tasks, args.server.seconds.as_secs_f64());
     println!(
         "serving {photos} photos on http://{} with {latency:.2} s latency",
         server.addr()

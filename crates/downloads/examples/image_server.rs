@@ -11,23 +11,16 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use harness::cli::{self, Summary};
 use harness::println;
-use image_server::{ImageServer, ServerConfig};
+use server::ServerArgs;
+
+#[path = "shared/server.rs"]
+mod server;
 
 /// Serve the book's test photos on 127.0.0.1 until Ctrl-C or --stop-after.
 #[derive(Parser)]
 struct Args {
-    /// How many photos to serve
-    #[arg(long, value_parser = cli::parse_count, default_value = "15", allow_hyphen_values = true)]
-    tasks: usize,
-    /// Latency per request, in seconds (a slow, distant server)
-    #[arg(long, value_parser = cli::parse_seconds, default_value = "0.3", allow_hyphen_values = true)]
-    seconds: Duration,
-    /// Size of the photos, WIDTHxHEIGHT
-    #[arg(long, value_parser = cli::parse_size, default_value = "1600x1200")]
-    size: (u32, u32),
-    /// Bandwidth per response, in bytes per second (default: unlimited)
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    bandwidth: Option<u64>,
+    #[command(flatten)]
+    server: ServerArgs,
     /// Write the photos' URLs into this file, one per line
     #[arg(long)]
     urls_file: Option<PathBuf>,
@@ -42,13 +35,7 @@ struct Args {
 fn main() {
     let args: Args = cli::parse_with_defaults(&[]);
     let started = Instant::now();
-    let server = ImageServer::start(ServerConfig {
-        photos: args.tasks,
-        size: args.size,
-        latency: args.seconds,
-        bandwidth: args.bandwidth,
-    })
-    .unwrap_or_else(|error| cli::fail(format!("cannot start the server: {error}")));
+    let server = args.server.start();
     if let Some(path) = &args.urls_file {
         let urls = server.photo_urls().join("\n") + "\n";
         cli::write_file(path, urls.as_bytes(), "--urls-file").unwrap_or_else(|e| cli::fail(e));
@@ -58,7 +45,7 @@ fn main() {
     println!("serving on http://{}/", server.addr());
     println!(
         "{} photos at http://{}/photos/photo-01.jpg ...; stops after {} s or on Ctrl-C",
-        args.tasks,
+        args.server.tasks,
         server.addr(),
         args.stop_after
     );
@@ -72,7 +59,13 @@ fn main() {
     let requests = server.requests();
     drop(server); // stops serving
     println!("served {requests} request(s)");
-    let summary = Summary::new("image_server", "serve", args.tasks, 1, started.elapsed())
-        .with("requests", requests);
+    let summary = Summary::new(
+        "image_server",
+        "serve",
+        args.server.tasks,
+        1,
+        started.elapsed(),
+    )
+    .with("requests", requests);
     cli::print_json(&[summary], args.json);
 }
