@@ -45,11 +45,16 @@ fn executable(name: &str) -> String {
 }
 
 /// `binary`, after `cargo build --quiet TARGET` if it is missing or
-/// `BOOK_REBUILD_EXAMPLES` is set.
+/// `BOOK_REBUILD_EXAMPLES` is set, in this test binary's profile (so that
+/// `cargo test --release` finds what it built under `target/release`).
 fn built(binary: PathBuf, target: &[&str]) -> PathBuf {
     if !binary.exists() || std::env::var_os("BOOK_REBUILD_EXAMPLES").is_some() {
+        let profile = match profile_dir().file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => "dev".to_string(),
+            Some(other) => other.to_string(),
+        };
         let status = cargo()
-            .args(["build", "--quiet"])
+            .args(["build", "--quiet", "--profile", &profile])
             .args(target)
             .status()
             .expect("cargo runs");
