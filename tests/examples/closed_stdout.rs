@@ -115,7 +115,7 @@ fn wrote(file: &Path) -> bool {
 }
 
 /// The examples' source files, their modules' included.
-fn example_sources() -> Vec<PathBuf> {
+pub(crate) fn example_sources() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut folders = vec![root.join("examples")];
     for entry in std::fs::read_dir(root.join("crates"))
@@ -140,7 +140,7 @@ fn example_sources() -> Vec<PathBuf> {
 
 /// The names of the examples in the repository: the files directly in an
 /// `examples/` folder (their modules sit in folders below).
-fn examples_in_the_repository() -> Vec<String> {
+pub(crate) fn examples_in_the_repository() -> Vec<String> {
     let mut names: Vec<String> = (example_sources().into_iter())
         .filter(|path| {
             path.parent()

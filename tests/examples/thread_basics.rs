@@ -131,6 +131,27 @@ fn every_example_explains_itself_with_help() {
     }
 }
 
+/// The first line of every example's `--help` says what that example does:
+/// its source has the line (its `about`), so it is no doc comment of the
+/// harness's shared flags that clap took instead.
+#[test]
+fn every_example_starts_its_help_with_its_own_line() {
+    let sources = super::closed_stdout::example_sources();
+    for name in super::closed_stdout::examples_in_the_repository() {
+        let help = stdout_of(&name, &["--help"]);
+        let first = help.lines().next().unwrap_or_default();
+        // The example's file, or the file of that name it includes
+        // (`unix/fork_vs_spawn.rs`).
+        let says_it = (sources.iter())
+            .filter(|path| path.file_stem().is_some_and(|stem| *stem == *name))
+            .any(|path| std::fs::read_to_string(path).unwrap().contains(first));
+        assert!(
+            !first.is_empty() && says_it,
+            "{name} --help starts with {first:?}, which its source does not say"
+        );
+    }
+}
+
 #[test]
 fn bad_flags_exit_with_code_2_and_a_clear_message() {
     for name in EXAMPLES {
