@@ -237,7 +237,7 @@ fn lock_order(seconds: Duration) -> LockOrder {
 
 fn main() {
     let run: TaskModes<Mode> = cli::parse_shared(
-        "Make each common concurrency mistake safely, and see what it costs.",
+        "Make each common concurrency mistake safely, and see what it costs",
         &[("tasks", "4"), ("seconds", "0.2")],
     );
     if run.files.svg.is_some() || run.files.trace.is_some() {

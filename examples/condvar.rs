@@ -20,7 +20,7 @@ use harness::timeline::{self, Ideal};
 enum Mode {
     /// A consumer sleeps until a producer has made every item (Condition.wait_for)
     WaitWhile,
-    /// Main waits until workers have done every job, and they stay up (Queue.join)
+    /// Main waits until --workers threads have done every job, and they stay up (Queue.join)
     TaskDone,
 }
 
@@ -93,7 +93,7 @@ fn two_batches(jobs: usize, workers: usize, each: Duration) -> Vec<usize> {
 
 fn main() {
     let run: WorkerModes<Mode> = cli::parse_shared(
-        "Condition and Queue.join: wait until something is true.",
+        "Condition and Queue.join: wait until something is true",
         &[("tasks", "6"), ("seconds", "0.1")],
     );
     let mut summaries = Vec::new();

@@ -60,7 +60,7 @@ fn scope(tasks: usize, seconds: Duration) {
 
 fn main() {
     let run: TaskModes<Mode> = cli::parse_shared(
-        "Start ten threads in a loop and wait for all of them.",
+        "Start ten threads in a loop and wait for all of them",
         &[("tasks", "10"), ("seconds", "0.3")],
     );
     let mut summaries = Vec::new();

@@ -121,7 +121,7 @@ fn shutdown(pool: Pool, durations: &[Duration], wait_at_most: Duration) -> Resul
 
 fn main() {
     let run: WorkerModes<Mode> = cli::parse_shared(
-        "Submit tasks to a pool of worker threads and collect each task's outcome.",
+        "Submit tasks to a pool of worker threads and collect each task's outcome",
         &[("tasks", "5"), ("seconds", "0.5")],
     );
     // Every wait is bounded: long enough for all the tasks run one after another.

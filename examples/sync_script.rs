@@ -31,7 +31,7 @@ fn sync_script(tasks: usize, seconds: Duration) {
 
 fn main() {
     let run: TaskArgs = cli::parse_shared(
-        "Run a few sleeping tasks one after another, and time them.",
+        "Run a few sleeping tasks one after another, and time them",
         &[],
     );
     let ((), timeline) =

@@ -119,7 +119,7 @@ fn channel(durations: Vec<Duration>, wait_at_most: Duration) -> Handled {
 
 fn main() {
     let run: TaskModes<Mode> = cli::parse_shared(
-        "Give each thread its own arguments and collect what the threads return.",
+        "Give each thread its own arguments and collect what the threads return",
         &[("tasks", "5")],
     );
     let mut summaries = Vec::new();

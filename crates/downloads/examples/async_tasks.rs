@@ -54,7 +54,7 @@ async fn never_awaited(tasks: usize, seconds: Duration) {
 
 fn main() {
     let run: TaskModes<Mode> = cli::parse_shared(
-        "Run sleeping tasks as futures: awaited in turn, spawned, or never awaited.",
+        "Run sleeping tasks as futures: awaited in turn, spawned, or never awaited",
         &[("tasks", "3"), ("seconds", "0.1")],
     );
     // One thread, like asyncio's event loop: the tasks share it.

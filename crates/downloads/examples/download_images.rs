@@ -39,9 +39,6 @@ struct Args {
     /// Downloads at once, for pool and async
     #[arg(long, value_parser = cli::parse_count, default_value = "8", allow_hyphen_values = true)]
     workers: usize,
-    // The embedded server's flags (without --urls-file)
-    #[command(flatten)]
-    server: ServerArgs,
     /// Also ask the embedded server for one URL of each fault it can play
     #[arg(long)]
     faults: bool,
@@ -55,6 +52,12 @@ struct Args {
     modes: cli::ModeArgs<Mode>,
     #[command(flatten)]
     files: cli::TimelineFiles,
+    // Last: clap keeps a heading for every flag after it.
+    #[command(
+        flatten,
+        next_help_heading = "The embedded image server (not with --urls-file)"
+    )]
+    server: ServerArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use harness::cli::{self, Summary};
 use harness::println;
-use server::ServerArgs;
 
 #[path = "shared/server.rs"]
 mod server;
+use server::ServerArgs;
 
 /// Serve the book's test photos on 127.0.0.1 until Ctrl-C or --stop-after.
 #[derive(Parser)]

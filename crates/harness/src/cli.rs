@@ -191,7 +191,7 @@ impl<M: ValueEnum + Clone + Send + Sync + 'static> std::ops::Deref for TaskModes
 pub struct WorkerModes<M: ValueEnum + Clone + Send + Sync + 'static> {
     #[command(flatten)]
     pub run: TaskModes<M>,
-    /// Workers (threads, processes or downloads at once) that share the tasks
+    /// How many workers share the tasks: threads, processes, or downloads at once, as the mode says
     #[arg(long, value_parser = parse_count, default_value = "2", allow_hyphen_values = true)]
     pub workers: usize,
 }

@@ -46,7 +46,8 @@ fn executable(name: &str) -> String {
 
 /// `binary`, after `cargo build --quiet TARGET` if it is missing or
 /// `BOOK_REBUILD_EXAMPLES` is set, in this test binary's profile (so that
-/// `cargo test --release` finds what it built under `target/release`).
+/// `cargo test --release` finds what it built under `target/release`; a
+/// test built with `--target TRIPLE` would need that flag here too).
 fn built(binary: PathBuf, target: &[&str]) -> PathBuf {
     if !binary.exists() || std::env::var_os("BOOK_REBUILD_EXAMPLES").is_some() {
         let profile = match profile_dir().file_name().and_then(|n| n.to_str()) {

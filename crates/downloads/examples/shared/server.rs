@@ -13,16 +13,16 @@ use image_server::{ImageServer, ServerConfig};
 /// What the image server serves, and how slowly.
 #[derive(Args, Debug, Clone)]
 pub struct ServerArgs {
-    /// How many photos the server serves
+    /// How many photos the image server serves
     #[arg(long, value_parser = cli::parse_count, default_value = "15", allow_hyphen_values = true)]
     pub tasks: usize,
-    /// The server's latency per request, in seconds (a slow, distant server)
+    /// The image server's latency per request, in seconds (a slow, distant server)
     #[arg(long, value_parser = cli::parse_seconds, default_value = "0.3", allow_hyphen_values = true)]
     pub seconds: Duration,
     /// Size of the photos, WIDTHxHEIGHT
     #[arg(long, value_parser = cli::parse_size, default_value = "1600x1200")]
     pub size: (u32, u32),
-    /// The server's bandwidth per response, in bytes per second (default: unlimited)
+    /// The image server's bandwidth per response, in bytes per second (default: unlimited)
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub bandwidth: Option<u64>,
 }
