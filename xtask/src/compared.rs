@@ -79,14 +79,14 @@ pub const LONE_RUN: f64 = 0.10;
 /// What the report's samples (`measured/report.json`) say of one row: its
 /// median, its smallest and largest round, and the run that measured it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+pub struct MeasuredRow {
     pub median: f64,
     pub smallest: f64,
     pub largest: f64,
     pub run: Option<String>,
 }
 
-impl Row {
+impl MeasuredRow {
     /// The spread between rounds: the largest minus the smallest.
     pub fn spread(&self) -> f64 {
         self.largest - self.smallest
@@ -99,7 +99,7 @@ impl Row {
 }
 
 /// The row `figure` compares with, from the report's samples.
-pub fn row(samples: &[Value], figure: &Compared) -> Option<Row> {
+pub fn row(samples: &[Value], figure: &Compared) -> Option<MeasuredRow> {
     let matching: Vec<&Value> = (samples.iter())
         .filter(|s| {
             s["table"] == figure.table.as_str()
@@ -116,7 +116,7 @@ pub fn row(samples: &[Value], figure: &Compared) -> Option<Row> {
     }
     let (median, smallest, largest) = crate::report::stats::stats(&values);
     let run = matching[0]["run"].as_str().map(str::to_string);
-    Some(Row {
+    Some(MeasuredRow {
         median,
         smallest,
         largest,

@@ -15,20 +15,20 @@ use crate::checks::{Problem, problem};
 
 /// One row of the quick reference's tables: Python, Rust, where it runs.
 #[derive(Debug, PartialEq)]
-pub struct Row {
+pub struct ReferenceRow {
     pub python: String,
     pub rust: String,
     pub runs: String,
 }
 
 /// The table rows of a Markdown page, with `\|` kept inside cells.
-pub fn rows(page: &str) -> Vec<Row> {
+pub fn rows(page: &str) -> Vec<ReferenceRow> {
     (page.lines())
         .filter(|line| line.starts_with('|') && !line.starts_with("|---"))
         .filter_map(|line| {
             let cells = split_cells(line);
             match cells.as_slice() {
-                [python, rust, runs] if python != "Python" => Some(Row {
+                [python, rust, runs] if python != "Python" => Some(ReferenceRow {
                     python: python.clone(),
                     rust: rust.clone(),
                     runs: runs.clone(),
@@ -149,7 +149,7 @@ impl Known {
     }
 
     /// What is wrong with one row's last cell.
-    fn check_row(&self, root: &Path, row: &Row) -> Vec<String> {
+    fn check_row(&self, root: &Path, row: &ReferenceRow) -> Vec<String> {
         let tokens: Vec<&str> = row.runs.split('`').skip(1).step_by(2).collect();
         let none = row.rust.starts_with("none");
         if tokens.is_empty() && !none {
@@ -192,7 +192,7 @@ mod tests {
                     | `f(x)` | `spawn(move \\|\\| f(x))` | `thread_args` |\n";
         assert_eq!(
             rows(page),
-            [Row {
+            [ReferenceRow {
                 python: "`f(x)`".into(),
                 rust: "`spawn(move || f(x))`".into(),
                 runs: "`thread_args`".into(),

@@ -443,7 +443,7 @@ mod tests {
 
     #[test]
     fn a_timing_table_compares_with_pythons_best() {
-        let row = |language, series: &str, values: &[f64]| Row {
+        let row = |language, series: &str, values: &[f64]| TimingRow {
             language,
             series: series.into(),
             workers: 1,
@@ -519,7 +519,7 @@ mod tests {
 
     #[test]
     fn fast_and_exact_rows_are_compared_like_for_like() {
-        let row = |language, series: &str, value: f64| Row {
+        let row = |language, series: &str, value: f64| TimingRow {
             language,
             series: series.into(),
             workers: 2,

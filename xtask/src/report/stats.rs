@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use harness::charts::{self};
 
-pub(super) struct Row {
+pub(super) struct TimingRow {
     pub(super) language: &'static str,
     pub(super) series: String,
     pub(super) workers: usize,
@@ -33,7 +33,7 @@ fn like_for_like(series: &str) -> Option<&str> {
 }
 
 /// Whether two rows do the same work (for the speedup and Python's best).
-fn same_work(a: &Row, b: &Row) -> bool {
+fn same_work(a: &TimingRow, b: &TimingRow) -> bool {
     like_for_like(&a.series) == like_for_like(&b.series)
 }
 
@@ -41,8 +41,8 @@ fn same_work(a: &Row, b: &Row) -> bool {
 /// language's first row, and how many times faster than Python's best.
 /// Rows whose series starts with `fast` or `exact` are compared only with
 /// rows of the same quality.
-pub(super) fn timing_table(rows: &[Row]) -> String {
-    let python_best = |row: &Row| {
+pub(super) fn timing_table(rows: &[TimingRow]) -> String {
+    let python_best = |row: &TimingRow| {
         (rows.iter())
             .filter(|other| other.language == "Python" && same_work(other, row))
             .map(|other| stats(&other.values).0)

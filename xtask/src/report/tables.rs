@@ -66,10 +66,10 @@ impl<'a> Tables<'a> {
     }
 
     /// A table's rows, Rust's first, each language's in the order they ran.
-    pub(super) fn rows(&self, table: &str) -> Vec<Row> {
-        let mut rows: Vec<Row> = (self.order.iter())
+    pub(super) fn rows(&self, table: &str) -> Vec<TimingRow> {
+        let mut rows: Vec<TimingRow> = (self.order.iter())
             .filter(|key| key.0 == table)
-            .map(|key| Row {
+            .map(|key| TimingRow {
                 language: key.1,
                 series: key.2.clone(),
                 workers: key.3,
@@ -195,7 +195,7 @@ impl<'a> Tables<'a> {
         table: &str,
         language: &str,
         series: Option<&str>,
-    ) -> Option<(f64, Row)> {
+    ) -> Option<(f64, TimingRow)> {
         (self.rows(table).into_iter())
             .filter(|row| row.language == language && series.is_none_or(|s| row.series == s))
             .map(|row| (stats(&row.values).0, row))
@@ -249,7 +249,7 @@ impl<'a> Tables<'a> {
         );
         // In the order the library lists them (the JSON map sorts its keys).
         let order: Vec<&str> = primitives().iter().map(|(name, _)| *name).collect();
-        let mut rust: Vec<&Row> = rows.iter().filter(|r| r.language == "Rust").collect();
+        let mut rust: Vec<&TimingRow> = rows.iter().filter(|r| r.language == "Rust").collect();
         rust.sort_by_key(|r| order.iter().position(|name| *name == r.series));
         for row in rust {
             let rust = stats(&row.values).0;
