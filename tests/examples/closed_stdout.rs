@@ -12,6 +12,8 @@ use std::process::ExitStatus;
 use std::thread;
 use std::time::Duration;
 
+use crate::{example_sources, examples_in_the_repository};
+
 use super::common::{self, Limits, spawn_example};
 
 /// Every example, with flags that make it quick, and the file it is asked to
@@ -112,44 +114,6 @@ fn wrote(file: &Path) -> bool {
         .expect("the scratch folder")
         .flatten())
     .any(|entry| entry.file_name().to_string_lossy().starts_with(name))
-}
-
-/// The examples' source files, their modules' included.
-pub(crate) fn example_sources() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut folders = vec![root.join("examples")];
-    for entry in std::fs::read_dir(root.join("crates"))
-        .expect("crates/")
-        .flatten()
-    {
-        folders.push(entry.path().join("examples"));
-    }
-    let mut sources = Vec::new();
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "rs") {
-                sources.push(path);
-            }
-        }
-    }
-    sources
-}
-
-/// The names of the examples in the repository: the files directly in an
-/// `examples/` folder (their modules sit in folders below).
-pub(crate) fn examples_in_the_repository() -> Vec<String> {
-    let mut names: Vec<String> = (example_sources().into_iter())
-        .filter(|path| {
-            path.parent()
-                .is_some_and(|folder| folder.ends_with("examples"))
-        })
-        .filter_map(|path| Some(path.file_stem()?.to_str()?.to_string()))
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]

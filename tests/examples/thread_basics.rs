@@ -136,8 +136,8 @@ fn every_example_explains_itself_with_help() {
 /// harness's shared flags that clap took instead.
 #[test]
 fn every_example_starts_its_help_with_its_own_line() {
-    let sources = super::closed_stdout::example_sources();
-    for name in super::closed_stdout::examples_in_the_repository() {
+    let sources = crate::example_sources();
+    for name in crate::examples_in_the_repository() {
         let help = stdout_of(&name, &["--help"]);
         let first = help.lines().next().unwrap_or_default();
         // The example's file, or the file of that name it includes
